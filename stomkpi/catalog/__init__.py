@@ -1,0 +1,14 @@
+"""The rule catalogs (YAML package data) and their loaders; a clinic may point at its own copy."""
+
+from .base import BUILTIN_DIR, catalog_file
+from .positions import Criterion, LintFinding, Position, PositionCatalog, load_positions
+
+__all__ = [
+    "BUILTIN_DIR",
+    "Criterion",
+    "LintFinding",
+    "Position",
+    "PositionCatalog",
+    "catalog_file",
+    "load_positions",
+]

@@ -1,0 +1,53 @@
+"""Errors a user can act on: each carries a Russian message, and the command line prints it without a traceback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class StomkpiError(Exception):
+    """Base of every error whose message is meant for the user (exit status 2)."""
+
+
+class CatalogError(StomkpiError):
+    """A rule catalog (YAML) is malformed; the message names the file, the entry and the field."""
+
+
+class ParamsError(StomkpiError):
+    """A parameters file or a command-line parameter is invalid."""
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem in an input: where it is (sheet, spreadsheet row, column) and what was expected."""
+
+    sheet: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = [f"лист «{self.sheet}»"]
+        if self.row is not None:
+            where.append(f"строка {self.row}")
+        if self.column:
+            where.append(f"столбец «{self.column}»")
+        return f"{', '.join(where)}: {self.message}"
+
+
+class InputError(StomkpiError):
+    """All problems found in one input, reported together."""
+
+    def __init__(self, source: str, problems: list[Problem]):
+        self.source = source
+        self.problems = sorted(set(problems), key=_problem_order)
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        n = len(self.problems)
+        head = f"В файле {self.source} найдено ошибок: {n}. Ничего не посчитано и не записано."
+        return "\n".join([head, *(f"  {i}. {p}" for i, p in enumerate(self.problems, 1))])
+
+
+def _problem_order(p: Problem) -> tuple:
+    return (p.sheet, p.row if p.row is not None else -1, p.column or "", p.message)

@@ -1,0 +1,291 @@
+"""Reading people-filled workbooks (xlsx, or a folder of CSV files named after the sheets).
+
+Theory of operation: a workbook is described by `Sheet` specs, each a tuple of `Column` specs
+(Russian header, English aliases, type, range). `read_workbook` returns one typed DataFrame per
+sheet, with the spreadsheet row number of every record in `_row`, and a list of every problem
+found (sheet, row, column, what was expected). It never raises on bad cells: callers add their
+own cross-sheet checks to the same list and raise `InputError` once, with everything.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import Problem
+from .text import match_key
+
+ROW = "_row"
+_KIND_WORDS = {
+    "str": "текст",
+    "int": "целое число",
+    "float": "число",
+    "date": "дата (ГГГГ-ММ-ДД или ДД.ММ.ГГГГ)",
+    "bool": "«да» или «нет»",
+}
+_TRUE = {"да", "yes", "true", "1", "д", "y"}
+_FALSE = {"нет", "no", "false", "0", "н", "n"}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its Russian header, the DataFrame field it fills, its type and range."""
+
+    name: str
+    key: str
+    kind: str = "str"
+    required: bool = True  # the column must be present and every cell filled
+    default: object = None  # used for empty cells when not required
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False  # True: the value must be strictly greater than `low`
+    aliases: tuple[str, ...] = ()
+    hint: str = ""  # what the analyst writes here, for the template's instruction sheet
+
+    def headers(self) -> tuple[str, ...]:
+        return (self.name, self.key, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet: its name, English aliases and columns."""
+
+    name: str
+    columns: tuple[Column, ...]
+    required: bool = True
+    aliases: tuple[str, ...] = ()
+    hint: str = ""
+
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+@dataclass
+class Workbook:
+    """The typed tables of one workbook and every problem found while reading it."""
+
+    source: str
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    present: set[str] = field(default_factory=set)
+
+
+def read_workbook(path: Path | str, sheets: Sequence[Sheet]) -> Workbook:
+    """Read and type every sheet of `sheets` from an .xlsx file or a folder of CSV files."""
+    path = Path(path)
+    wb = Workbook(source=str(path))
+    if not path.exists():
+        wb.problems.append(Problem("—", None, None, f"файл или папка {path} не найдены"))
+        return wb
+    try:
+        raw = _read_csv_folder(path) if path.is_dir() else _read_xlsx(path)
+    except Exception as exc:  # a corrupt file: say so in Russian, never a traceback
+        wb.problems.append(Problem("—", None, None, f"не удалось прочитать файл: {exc}"))
+        return wb
+    by_key = {match_key(name): rows for name, rows in raw.items()}
+    for spec in sheets:
+        rows = next((by_key[k] for k in map(match_key, spec.names()) if k in by_key), None)
+        if rows is None:
+            if spec.required:
+                wb.problems.append(Problem(spec.name, None, None, "нет такого листа в книге"))
+            wb.tables[spec.name] = _empty(spec)
+            continue
+        wb.present.add(spec.name)
+        wb.tables[spec.name] = _type_sheet(spec, rows, wb.problems)
+    return wb
+
+
+def _empty(spec: Sheet) -> pd.DataFrame:
+    return pd.DataFrame({c.key: pd.Series(dtype=_dtype(c.kind)) for c in spec.columns} | {ROW: []})
+
+
+def _dtype(kind: str) -> str:
+    return {"int": "float64", "float": "float64", "date": "datetime64[ns]", "bool": "bool"}.get(
+        kind, "object"
+    )
+
+
+def _read_xlsx(path: Path) -> dict[str, list[tuple]]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        return {ws.title: list(ws.iter_rows(values_only=True)) for ws in book.worksheets}
+    finally:
+        book.close()
+
+
+def _read_csv_folder(path: Path) -> dict[str, list[tuple]]:
+    out = {}
+    for f in sorted(path.glob("*.csv")):
+        with f.open(encoding="utf-8-sig", newline="") as fh:
+            sample = fh.read(4096)
+            fh.seek(0)
+            delim = ";" if sample.count(";") > sample.count(",") else ","
+            out[f.stem] = [tuple(r) for r in csv.reader(fh, delimiter=delim)]
+    return out
+
+
+def _blank(v: object) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip())
+
+
+def _type_sheet(spec: Sheet, rows: list[tuple], problems: list[Problem]) -> pd.DataFrame:
+    if not rows:
+        rows = [()]
+    header = [match_key(h) if not _blank(h) else "" for h in rows[0]]
+    where: dict[str, int] = {}
+    for col in spec.columns:
+        idx = next((header.index(k) for k in map(match_key, col.headers()) if k in header), None)
+        if idx is None:
+            if col.required:
+                problems.append(Problem(spec.name, 1, col.name, "нет такого столбца в заголовке"))
+        else:
+            where[col.key] = idx
+    data: dict[str, list] = {c.key: [] for c in spec.columns}
+    data[ROW] = []
+    for n, row in enumerate(rows[1:], start=2):
+        if all(_blank(v) for v in row):
+            continue
+        data[ROW].append(n)
+        for col in spec.columns:
+            idx = where.get(col.key)
+            raw = row[idx] if idx is not None and idx < len(row) else None
+            data[col.key].append(_cell(spec.name, n, col, raw, problems, idx is not None))
+    frame = pd.DataFrame(data)
+    for col in spec.columns:
+        if col.kind == "date":
+            frame[col.key] = pd.to_datetime(frame[col.key])
+        elif col.kind in ("int", "float"):
+            frame[col.key] = pd.to_numeric(frame[col.key], errors="coerce").astype("float64")
+    return frame
+
+
+def _cell(sheet: str, row: int, col: Column, raw: object, problems: list[Problem], present: bool):
+    if _blank(raw):
+        if col.required and present:
+            problems.append(Problem(sheet, row, col.name, f"пустая ячейка: нужно {_KIND_WORDS[col.kind]}"))
+        return col.default
+    value = _convert(col.kind, raw)
+    if value is None:
+        problems.append(
+            Problem(sheet, row, col.name, f"ожидалось {_KIND_WORDS[col.kind]}, а записано «{raw}»")
+        )
+        return col.default
+    if col.kind in ("int", "float"):
+        message = _range_message(col, value)
+        if message:
+            problems.append(Problem(sheet, row, col.name, message))
+    return value
+
+
+def _range_message(col: Column, value: float) -> str | None:
+    if col.low is not None and (value <= col.low if col.low_open else value < col.low):
+        rel = "больше" if col.low_open else "не меньше"
+        return f"значение {_fmt(value)} вне допустимого: нужно {rel} {_fmt(col.low)}"
+    if col.high is not None and value > col.high:
+        return f"значение {_fmt(value)} вне допустимого: нужно не больше {_fmt(col.high)}"
+    return None
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}".replace(".", ",")
+
+
+def _convert(kind: str, raw: object):
+    if kind == "str":
+        if isinstance(raw, float) and raw.is_integer():
+            return str(int(raw))
+        return str(raw).strip()
+    if kind in ("int", "float"):
+        if isinstance(raw, bool):
+            return None
+        if isinstance(raw, (int, float)):
+            num = float(raw)
+        else:
+            try:
+                num = float(str(raw).strip().replace("\u00a0", "").replace(" ", "").replace(",", "."))
+            except ValueError:
+                return None
+        if math.isnan(num) or math.isinf(num):
+            return None
+        if kind == "int" and not num.is_integer():
+            return None
+        return num
+    if kind == "date":
+        return _to_date(raw)
+    if kind == "bool":
+        key = match_key(raw)
+        return True if key in _TRUE else False if key in _FALSE else None
+    raise ValueError(f"unknown column kind {kind!r}")
+
+
+def _to_date(raw: object) -> dt.date | None:
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    s = str(raw).strip()
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%Y-%m-%d %H:%M:%S", "%d.%m.%y"):
+        try:
+            return dt.datetime.strptime(s, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def write_workbook(path: Path | str, tables: Iterable[tuple[Sheet, pd.DataFrame]]) -> None:
+    """Write tables under their sheets' Russian headers (column keys -> headers), deterministically."""
+    from openpyxl import Workbook as XlBook
+
+    book = XlBook()
+    book.remove(book.active)
+    for spec, frame in tables:
+        ws = book.create_sheet(spec.name)
+        ws.append([c.name for c in spec.columns])
+        keys = [c.key for c in spec.columns]
+        for rec in frame.reindex(columns=keys).itertuples(index=False):
+            ws.append([_xl(v) for v in rec])
+        for i, c in enumerate(spec.columns, start=1):
+            ws.column_dimensions[ws.cell(1, i).column_letter].width = max(12, len(c.name) + 2)
+    save_deterministic(book, path)
+
+
+def _xl(v: object) -> object:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.date()
+    if hasattr(v, "item"):
+        return v.item()
+    return v
+
+
+_FIXED_TIME = dt.datetime(2000, 1, 1)
+
+
+def save_deterministic(book, path: Path | str) -> None:
+    """Save an openpyxl workbook so that the same content gives byte-identical files."""
+    import zipfile
+
+    book.properties.created = _FIXED_TIME
+    book.properties.modified = _FIXED_TIME
+    book.properties.creator = "stomkpi"
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    book.save(tmp)
+    # openpyxl stamps each zip member with the current time; rewrite them with a fixed one.
+    with zipfile.ZipFile(tmp) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            dst.writestr(fixed, src.read(info.filename))
+    tmp.unlink()
