@@ -1,10 +1,9 @@
 """The command line: thin wrappers that parse arguments, call the library and print Russian errors."""
 
-from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -14,10 +13,11 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="Оценка результативности сотрудников, рейтинг отделений и учёт НМО.",
+    pretty_exceptions_enable=False,
 )
 
 CatalogOpt = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--catalog", help="Папка с собственной копией каталога правил (YAML)."),
 ]
 
@@ -38,3 +38,77 @@ def main() -> None:
             exc.show()
             raise SystemExit(exc.exit_code) from None
         raise
+
+
+@app.command()
+def score(
+    workbook: Annotated[Path, typer.Argument(help="Книга месяца (.xlsx) или папка с CSV-файлами листов.")],
+    catalog: CatalogOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Куда записать CSV (по умолчанию — на экран).")] = None,
+    month: Annotated[str | None, typer.Option("--month", help="Месяц ГГГГ-ММ, если его нет в имени файла.")] = None,
+) -> None:
+    """Посчитать баллы, процент выполнения и коэффициент выплат за месяц."""
+    from .catalog import load_positions
+    from .month import read_month
+    from .scoring import score_month
+
+    rules = load_positions(catalog)
+    scores = score_month(read_month(workbook, rules, period=_period(month)), rules)
+    _write_csv(scores.table, out)
+
+
+@app.command()
+def template(
+    file: Annotated[Path, typer.Argument(help="Куда записать пустую книгу (.xlsx).")],
+    catalog: CatalogOpt = None,
+) -> None:
+    """Записать пустую книгу месяца с листом-инструкцией."""
+    from .catalog import load_positions
+    from .template import write_template
+
+    write_template(file, load_positions(catalog))
+    typer.echo(f"Шаблон записан: {file}")
+
+
+@app.command()
+def demo(
+    directory: Annotated[
+        Path | None, typer.Argument(help="Папка для данных (по умолчанию — из params/demo.yaml).")
+    ] = None,
+    params: Annotated[Path, typer.Option("--params", help="Файл параметров демо.")] = Path("params/demo.yaml"),
+) -> None:
+    """Записать данные демонстрационной поликлиники: 12 книг месяцев за год."""
+    from tqdm import tqdm
+
+    from .config import load_demo_params
+    from .demo import write_demo
+
+    settings = load_demo_params(params)
+    target = directory or settings.data_dir
+    with tqdm(total=12, desc="Демо: книги месяцев", unit="мес", disable=None) as bar:
+        paths = write_demo(target, seed=settings.seed, year=settings.year, progress=lambda _: bar.update())
+    typer.echo(f"Демо записано в {target}: {len(paths)} книг ({paths[0].name} … {paths[-1].name})")
+
+
+def _period(month: str | None) -> str | None:
+    if month is None:
+        return None
+    from .month import period_from_name
+
+    if period_from_name(month) != month:
+        from .errors import ParamsError
+
+        raise ParamsError(f"месяц «{month}» нужно указать как ГГГГ-ММ, например 2025-12")
+    return month
+
+
+def _write_csv(frame, out: Path | None) -> None:
+    """CSV with English snake_case headers; written whole to a temporary file, then moved into place."""
+    if out is None:
+        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    frame.to_csv(tmp, index=False, lineterminator="\n")
+    tmp.replace(out)
+    typer.echo(f"Записано: {out} ({len(frame)} строк)", err=True)

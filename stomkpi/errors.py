@@ -38,9 +38,10 @@ class Problem:
 class InputError(StomkpiError):
     """All problems found in one input, reported together."""
 
-    def __init__(self, source: str, problems: list[Problem]):
+    def __init__(self, source: str, problems: list[Problem], sheet_order: tuple[str, ...] = ()):
         self.source = source
-        self.problems = sorted(set(problems), key=_problem_order)
+        rank = {name: i for i, name in enumerate(sheet_order)}
+        self.problems = sorted(set(problems), key=lambda p: (rank.get(p.sheet, len(rank)), *_problem_order(p)))
         super().__init__(self.render())
 
     def render(self) -> str:

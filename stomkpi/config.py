@@ -1,0 +1,50 @@
+"""Run parameters from `params/*.yaml`: the clinic, the year and where its files are. Never rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .errors import ParamsError
+
+
+class DemoParams(BaseModel):
+    """Where the demo clinic's files go and how they are drawn."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    clinic: str
+    year: int
+    seed: int
+    data_dir: Path
+    workbook: str  # path pattern with {month} = YYYY-MM
+    outputs: Path = Path("outputs")
+
+    def month_workbook(self, period: str) -> Path:
+        return Path(self.workbook.format(month=period))
+
+
+def load_demo_params(path: Path | str) -> DemoParams:
+    """Read a demo parameters file; relative paths are taken from the project root (the folder
+    holding `params/`), so commands work from any current directory."""
+    path = Path(path)
+    if not path.is_file():
+        raise ParamsError(f"нет файла параметров {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        params = DemoParams.model_validate(data)
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"файл параметров {path} не читается как YAML: {exc}") from None
+    except ValidationError as exc:
+        fields = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ParamsError(f"файл параметров {path}: {fields}") from None
+    root = path.resolve().parent.parent if path.resolve().parent.name == "params" else path.resolve().parent
+    return params.model_copy(
+        update={
+            "data_dir": root / params.data_dir,
+            "workbook": str(root / params.workbook),
+            "outputs": root / params.outputs,
+        }
+    )

@@ -1,0 +1,299 @@
+"""The monthly workbook: sheet specs, reading, and every check of SPEC 8 before anything is scored.
+
+Theory of operation: `sheets.read_workbook` types the cells and collects cell-level problems;
+this module adds the checks that need the catalog or other sheets (unknown employee, position or
+criterion, a value outside its rule's range, duplicates, dates outside the month, a missing plan
+percent) to the same list, and raises one `InputError` with all of them. What it returns is
+clean: position and criterion are catalog codes, numbers are floats, nothing is left to check.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .catalog import PositionCatalog
+from .errors import InputError, Problem
+from .sheets import ROW, Column, Sheet, Workbook, read_workbook
+
+STAFF = Sheet(
+    "Сотрудники",
+    (
+        Column("Таб_номер", "staff_id", aliases=("Табельный номер", "Таб. номер"), hint="табельный номер, уникальный"),
+        Column("ФИО", "name", aliases=("Ф.И.О.", "full_name"), hint="фамилия, имя, отчество"),
+        Column("Должность", "position", hint="должность: как в Приложении 2 или по штатному расписанию"),
+        Column("Отделение", "department", hint="отделение или подразделение"),
+        Column("Ставки_ОМС", "rates_oms", "float", low=0, aliases=("rates",), hint="количество ставок по ОМС"),
+        Column("Ставки_платно", "rates_paid", "float", required=False, default=0.0, low=0,
+               hint="количество ставок по платным услугам (можно не заполнять)"),
+        Column("Дни_план", "days_plan", "int", low=0, low_open=True, hint="рабочих дней в месяце по графику"),
+        Column("Дни_факт", "days_fact", "int", low=0, hint="фактически отработано дней"),
+    ),
+    aliases=("staff", "employees"),
+    hint="по одной строке на сотрудника",
+)
+VALUES = Sheet(
+    "Показатели",
+    (
+        Column("Таб_номер", "staff_id", aliases=("Табельный номер",)),
+        Column("Критерий", "criterion", hint="код или формулировка критерия из Приложения 2"),
+        Column("Значение", "value", "float",
+               hint="процент плана; число замечаний (вычеты); назначенное значение; значение показателя"),
+        Column("Норма", "norm", "float", required=False,
+               hint="норма показателя для сравнения (если не задана — норма года из params/)"),
+    ),
+    aliases=("values", "indicators"),
+    hint="по одной строке на сотрудника и критерий",
+)
+EVENTS = Sheet(
+    "События",
+    (
+        Column("Таб_номер", "staff_id", aliases=("Табельный номер",)),
+        Column("Критерий", "criterion", hint="дополнительный критерий «за каждый случай»"),
+        Column("Количество", "count", "int", required=False, default=1.0, low=0, low_open=True,
+               hint="сколько случаев (по умолчанию 1)"),
+        Column("Дата", "date", "date", required=False, hint="дата события, в пределах месяца"),
+        Column("Примечание", "note", required=False, default="", hint="пояснение"),
+    ),
+    aliases=("events",),
+    hint="по одной строке на событие: нарушение, благодарность, жалоба…",
+)
+DEPRIVATIONS = Sheet(
+    "Лишение",
+    (
+        Column("Таб_номер", "staff_id", aliases=("Табельный номер",)),
+        Column("Процент", "percent", "float", low=0, high=100, hint="доля лишения премии, 0–100"),
+        Column("Причина", "reason", hint="причина лишения"),
+    ),
+    aliases=("deprivations",),
+    hint="по одной строке на решение о лишении премии",
+)
+MONTH_SHEETS = (STAFF, VALUES, EVENTS, DEPRIVATIONS)
+OPTIONAL_SHEETS = {EVENTS.name, DEPRIVATIONS.name}
+
+_PERIOD = re.compile(r"(\d{4})-(\d{2})")
+
+
+@dataclass(frozen=True)
+class Month:
+    """One month's validated inputs, with catalog codes for positions and criteria."""
+
+    period: str | None  # "YYYY-MM" when known
+    source: Path
+    staff: pd.DataFrame  # staff_id, name, position, department, rates_oms, rates_paid, days_plan, days_fact
+    values: pd.DataFrame  # staff_id, criterion, value, norm
+    events: pd.DataFrame  # staff_id, criterion, count, date, note
+    deprivations: pd.DataFrame  # staff_id, percent, reason
+
+
+def period_from_name(path: Path | str) -> str | None:
+    """'…/2025-12.xlsx' -> '2025-12'; None when the name carries no month."""
+    m = _PERIOD.search(Path(path).stem)
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        return None
+    return f"{m.group(1)}-{m.group(2)}"
+
+
+def read_month(
+    path: Path | str,
+    catalog: PositionCatalog,
+    *,
+    period: str | None = None,
+    norms: Mapping[str, float] | None = None,
+) -> Month:
+    """Read and check a monthly workbook; raise `InputError` listing every problem found.
+
+    `period` ("YYYY-MM") bounds the event dates; by default it is taken from the file name.
+    `norms` maps an indicator code to the year's norm, used for `versus_norm` criteria whose
+    row has no Норма.
+    """
+    path = Path(path)
+    period = period or period_from_name(path)
+    sheets = tuple(
+        Sheet(s.name, s.columns, s.name not in OPTIONAL_SHEETS, s.aliases, s.hint) for s in MONTH_SHEETS
+    )
+    wb = read_workbook(path, sheets)
+    problems = wb.problems
+    staff = _check_staff(wb, catalog, problems)
+    # Employees whose position is unknown are already reported; their rows are not checked further.
+    positions = {sid: pos for sid, pos in zip(staff["staff_id"], staff["position"], strict=True)
+                 if isinstance(pos, str)}
+    known_ids = set(staff["staff_id"].dropna())
+    values = _check_values(wb, catalog, known_ids, positions, norms or {}, problems)
+    events = _check_events(wb, catalog, known_ids, positions, period, problems)
+    deprivations = _check_deprivations(wb, known_ids, positions, problems)
+    _check_plan_present(staff, values, catalog, problems)
+    if problems:
+        raise InputError(str(path), problems, tuple(s.name for s in MONTH_SHEETS))
+    return Month(period, path, staff, values, events, deprivations)
+
+
+def _unknown_staff(sheet: str, frame: pd.DataFrame, known_ids: set, positions: Mapping,
+                   problems: list[Problem]) -> pd.Series:
+    """Report rows naming an employee missing from Сотрудники; True where the row can be checked further."""
+    known = frame["staff_id"].isin(list(known_ids)) | frame["staff_id"].isna()
+    for row, sid in frame.loc[~known, [ROW, "staff_id"]].itertuples(index=False):
+        problems.append(
+            Problem(sheet, row, "Таб_номер", f"сотрудника с табельным номером «{sid}» нет на листе «Сотрудники»")
+        )
+    return frame["staff_id"].isin(list(positions))
+
+
+def _check_staff(wb: Workbook, catalog: PositionCatalog, problems: list[Problem]) -> pd.DataFrame:
+    df = wb.tables[STAFF.name].copy()
+    codes = []
+    for row, name in df[[ROW, "position"]].itertuples(index=False):
+        pos = catalog.position(name) if isinstance(name, str) else None
+        if pos is None and isinstance(name, str):
+            problems.append(
+                Problem(STAFF.name, row, "Должность",
+                        f"неизвестная должность «{name}»: её нет в каталоге должностей (Приложение 2)")
+            )
+        codes.append(pos.code if pos else None)
+    df["position"] = codes
+    if df.empty and STAFF.name in wb.present:
+        problems.append(Problem(STAFF.name, 2, None, "нет ни одного сотрудника: заполните лист"))
+    dup = df["staff_id"].notna() & df.duplicated("staff_id", keep="first")
+    for row, sid in df.loc[dup, [ROW, "staff_id"]].itertuples(index=False):
+        first = df.loc[(df["staff_id"] == sid), ROW].iloc[0]
+        problems.append(
+            Problem(STAFF.name, row, "Таб_номер", f"табельный номер «{sid}» повторяется (уже в строке {first})")
+        )
+    over = df["days_fact"] > 31
+    for row, v in df.loc[over, [ROW, "days_fact"]].itertuples(index=False):
+        problems.append(Problem(STAFF.name, row, "Дни_факт", f"{v:g} дней больше, чем дней в месяце"))
+    return df.loc[~dup].reset_index(drop=True)
+
+
+def _criterion_codes(
+    sheet: str, df: pd.DataFrame, catalog: PositionCatalog, positions: Mapping, ok: pd.Series,
+    problems: list[Problem],
+) -> list:
+    codes = []
+    for (row, sid, name), good in zip(df[[ROW, "staff_id", "criterion"]].itertuples(index=False), ok, strict=True):
+        code = None
+        if good and isinstance(name, str):
+            position = catalog.by_code(positions[sid])
+            crit = catalog.criterion(position, name)
+            if crit is None:
+                problems.append(
+                    Problem(sheet, row, "Критерий",
+                            f"у должности «{position.name}» нет критерия «{name}» (см. лист «Инструкция» шаблона)")
+                )
+            else:
+                code = crit.code
+        codes.append(code)
+    return codes
+
+
+def _check_values(
+    wb: Workbook, catalog: PositionCatalog, known_ids: set, positions: Mapping, norms: Mapping[str, float],
+    problems: list[Problem],
+) -> pd.DataFrame:
+    df = wb.tables[VALUES.name].copy()
+    ok = _unknown_staff(VALUES.name, df, known_ids, positions, problems)
+    df["criterion"] = _criterion_codes(VALUES.name, df, catalog, positions, ok, problems)
+    for row, sid, code, value, norm in df[[ROW, "staff_id", "criterion", "value", "norm"]].itertuples(index=False):
+        if pd.isna(code) or pd.isna(value):
+            continue
+        crit = catalog.criterion(catalog.by_code(positions[sid]), code)
+        message = _value_message(crit, value)
+        if message:
+            problems.append(Problem(VALUES.name, row, "Значение", message))
+        if crit.kind == "versus_norm" and pd.isna(norm) and crit.indicator not in norms:
+            problems.append(
+                Problem(VALUES.name, row, "Норма",
+                        f"для критерия «{crit.name}» нужна норма: заполните столбец «Норма» "
+                        "или задайте норму года в параметрах")
+            )
+    dup = df["criterion"].notna() & df.duplicated(["staff_id", "criterion"], keep="first")
+    for row, sid, code in df.loc[dup, [ROW, "staff_id", "criterion"]].itertuples(index=False):
+        problems.append(
+            Problem(VALUES.name, row, "Критерий",
+                    f"критерий «{code}» для сотрудника «{sid}» указан второй раз")
+        )
+    if norms:
+        missing = df["norm"].isna()
+        indicator = df["criterion"].map(_indicator_lookup(catalog))
+        df.loc[missing, "norm"] = indicator[missing].map(norms)
+    return df.loc[df["criterion"].notna() & ~dup, ["staff_id", "criterion", "value", "norm"]].reset_index(drop=True)
+
+
+def _indicator_lookup(catalog: PositionCatalog) -> dict[str, str]:
+    return {c.code: c.indicator for p in catalog.positions for c in p.criteria if c.indicator}
+
+
+def _value_message(crit, value: float) -> str | None:
+    """What is wrong with a Показатели value for this criterion's rule kind, or None."""
+    if crit.kind == "plan" and value < 0:
+        return f"процент выполнения плана не может быть отрицательным ({value:g})"
+    if crit.kind == "deduction" and (value < 0 or not float(value).is_integer()):
+        return f"для критерия «{crit.name}» нужно целое число замечаний не меньше 0, а записано {value:g}"
+    if crit.kind == "assigned" and not crit.low <= value <= crit.high:
+        return (f"назначенное значение {value:g} вне пределов критерия «{crit.name}»: "
+                f"от {crit.low:g} до {crit.high:g}")
+    if crit.kind == "per_event":
+        return f"критерий «{crit.name}» учитывается по случаям: внесите его на лист «События»"
+    return None
+
+
+def _check_events(
+    wb: Workbook, catalog: PositionCatalog, known_ids: set, positions: Mapping, period: str | None,
+    problems: list[Problem],
+) -> pd.DataFrame:
+    df = wb.tables[EVENTS.name].copy()
+    ok = _unknown_staff(EVENTS.name, df, known_ids, positions, problems)
+    df["criterion"] = _criterion_codes(EVENTS.name, df, catalog, positions, ok, problems)
+    for row, sid, code in df[[ROW, "staff_id", "criterion"]].itertuples(index=False):
+        if pd.isna(code):
+            continue
+        crit = catalog.criterion(catalog.by_code(positions[sid]), code)
+        if crit.kind != "per_event":
+            problems.append(
+                Problem(EVENTS.name, row, "Критерий",
+                        f"критерий «{crit.name}» не считается по случаям: внесите его на лист «Показатели»")
+            )
+            df.loc[df[ROW] == row, "criterion"] = None
+    if period:
+        first, last = month_bounds(period)
+        dates = df["date"]
+        outside = dates.notna() & ((dates < pd.Timestamp(first)) | (dates > pd.Timestamp(last)))
+        for row, d in df.loc[outside, [ROW, "date"]].itertuples(index=False):
+            problems.append(
+                Problem(EVENTS.name, row, "Дата",
+                        f"дата {d:%d.%m.%Y} вне отчётного месяца {first:%d.%m.%Y}–{last:%d.%m.%Y}")
+            )
+    keep = df["criterion"].notna()
+    return df.loc[keep, ["staff_id", "criterion", "count", "date", "note"]].reset_index(drop=True)
+
+
+def _check_deprivations(wb: Workbook, known_ids: set, positions: Mapping, problems: list[Problem]) -> pd.DataFrame:
+    df = wb.tables[DEPRIVATIONS.name]
+    ok = _unknown_staff(DEPRIVATIONS.name, df, known_ids, positions, problems)
+    return df.loc[ok, ["staff_id", "percent", "reason"]].reset_index(drop=True)
+
+
+def _check_plan_present(staff: pd.DataFrame, values: pd.DataFrame, catalog: PositionCatalog,
+                        problems: list[Problem]) -> None:
+    has_plan = {p.code for p in catalog.positions if any(c.kind == "plan" for c in p.criteria)}
+    plan_codes = {c.code for p in catalog.positions for c in p.criteria if c.kind == "plan"}
+    given = set(values.loc[values["criterion"].isin(plan_codes) & values["value"].notna(), "staff_id"])
+    for row, sid, name, pos in staff[[ROW, "staff_id", "name", "position"]].itertuples(index=False):
+        if pos in has_plan and sid not in given:
+            problems.append(
+                Problem(VALUES.name, None, "Значение",
+                        f"нет процента выполнения плана для сотрудника «{name}» (таб. № {sid}, "
+                        f"лист «Сотрудники», строка {row}): без него месяц не посчитать")
+            )
+
+
+def month_bounds(period: str) -> tuple[dt.date, dt.date]:
+    """First and last day of 'YYYY-MM'."""
+    year, month = (int(x) for x in period.split("-"))
+    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])

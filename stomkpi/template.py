@@ -1,0 +1,79 @@
+"""The blank monthly workbook with an instruction sheet in Russian (`stomkpi template`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
+from .catalog import PositionCatalog
+from .catalog.positions import KIND_NAMES
+from .month import MONTH_SHEETS, OPTIONAL_SHEETS
+from .sheets import save_deterministic
+
+_WHAT_TO_ENTER = {
+    "plan": "процент выполнения плана (100 — план выполнен)",
+    "deduction": "число замечаний / случаев (0 — без вычетов; строку можно не вносить)",
+    "per_event": "на лист «События», по строке на случай",
+    "assigned": "значение, назначенное руководителем",
+    "versus_norm": "значение показателя сотрудника; норма — в столбце «Норма» или норма года",
+    "info": "значение для сведения",
+}
+
+
+def write_template(path: Path | str, catalog: PositionCatalog) -> None:
+    """Write an empty monthly workbook: the instruction sheet, the input sheets, the criteria list."""
+    book = Workbook()
+    info = book.active
+    info.title = "Инструкция"
+    bold = Font(bold=True)
+    lines: list[tuple[str, ...]] = [
+        ("Ежемесячная книга оценки результативности сотрудников",),
+        ("Заполните листы ниже; первая строка каждого листа — заголовки, их не меняйте.",),
+        ("Имя файла — месяц: ГГГГ-ММ.xlsx (например, 2025-12.xlsx). Проверка: stomkpi score ГГГГ-ММ.xlsx",),
+        (),
+        ("Лист", "Столбец", "Обязательный", "Что вносить"),
+    ]
+    for spec in MONTH_SHEETS:
+        need = "лист можно не включать" if spec.name in OPTIONAL_SHEETS else "лист обязателен"
+        lines.append((spec.name, "", need, spec.hint))
+        for col in spec.columns:
+            lines.append(("", col.name, "да" if col.required else "нет", col.hint))
+    lines += [
+        (),
+        ("Критерии по должностям — на листе «Критерии». В столбце «Критерий» можно писать код или формулировку.",),
+        ("Если строки критерия нет: вычеты — полный балл; назначаемые, случаи и сравнение с нормой — 0;",),
+        ("процент выполнения плана обязателен для всех должностей, у которых он есть.",),
+    ]
+    for line in lines:
+        info.append(list(line))
+    for row in (1, 5):
+        for cell in info[row]:
+            cell.font = bold
+    for letter, width in zip("ABCD", (16, 16, 14, 90), strict=True):
+        info.column_dimensions[letter].width = width
+
+    for spec in MONTH_SHEETS:
+        ws = book.create_sheet(spec.name)
+        ws.append([c.name for c in spec.columns])
+        for i, c in enumerate(spec.columns, start=1):
+            ws.cell(1, i).font = bold
+            ws.column_dimensions[ws.cell(1, i).column_letter].width = max(14, len(c.name) + 4)
+
+    ref = book.create_sheet("Критерии")
+    ref.append(["Должность", "Другие названия", "Норма баллов", "Группа", "Код", "Критерий",
+                "Баллы по Положению", "Правило", "Что вносить"])
+    for cell in ref[1]:
+        cell.font = bold
+    for p in catalog.positions:
+        for c in p.criteria:
+            group = "основной" if p.group_of(c) == "main" else "дополнительный"
+            ref.append([p.name, ", ".join(p.aliases), p.norm, group, c.code, c.name, c.document,
+                        KIND_NAMES[c.kind], _WHAT_TO_ENTER[c.kind]])
+    for letter, width in zip("ABCDEFGHI", (30, 40, 8, 14, 22, 60, 18, 24, 60), strict=True):
+        ref.column_dimensions[letter].width = width
+    for row in ref.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    save_deterministic(book, path)
