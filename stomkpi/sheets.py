@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,13 +81,16 @@ def read_workbook(path: Path | str, sheets: Sequence[Sheet]) -> Workbook:
     """Read and type every sheet of `sheets` from an .xlsx file or a folder of CSV files."""
     path = Path(path)
     wb = Workbook(source=str(path))
+    raw: dict[str, list[tuple]] = {}
     if not path.exists():
         wb.problems.append(Problem("—", None, None, f"файл или папка {path} не найдены"))
-        return wb
-    try:
-        raw = _read_csv_folder(path) if path.is_dir() else _read_xlsx(path)
-    except Exception as exc:  # a corrupt file: say so in Russian, never a traceback
-        wb.problems.append(Problem("—", None, None, f"не удалось прочитать файл: {exc}"))
+    else:
+        try:
+            raw = _read_csv_folder(path) if path.is_dir() else _read_xlsx(path)
+        except Exception as exc:  # a corrupt file: say so in Russian, never a traceback
+            wb.problems.append(Problem("—", None, None, f"не удалось прочитать файл: {exc}"))
+    if wb.problems:
+        wb.tables = {spec.name: _empty(spec) for spec in sheets}
         return wb
     by_key = {match_key(name): rows for name, rows in raw.items()}
     for spec in sheets:
@@ -287,5 +291,8 @@ def save_deterministic(book, path: Path | str) -> None:
             fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = info.external_attr
-            dst.writestr(fixed, src.read(info.filename))
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps `modified` with the time of saving
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", data)
+            dst.writestr(fixed, data)
     tmp.unlink()

@@ -1,0 +1,41 @@
+"""Shared test helpers: build a monthly workbook from rows written the way an analyst writes them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from stomkpi.catalog import load_positions
+from stomkpi.month import DEPRIVATIONS, EVENTS, STAFF, VALUES
+from stomkpi.sheets import write_workbook
+
+
+@pytest.fixture(scope="session")
+def catalog():
+    return load_positions()
+
+
+def person(staff_id: str, position: str, *, name: str = "Тестова Анна Ивановна", department: str = "Терапевтическое отделение",
+           rates: float = 1.0, days_plan: int = 22, days_fact: int | None = None) -> dict:
+    return {"staff_id": staff_id, "name": name, "position": position, "department": department,
+            "rates_oms": rates, "rates_paid": 0.0, "days_plan": days_plan,
+            "days_fact": days_plan if days_fact is None else days_fact}
+
+
+def write_month(path: Path, staff: list[dict], values: list[tuple] = (), events: list[tuple] = (),
+                deprivations: list[tuple] = ()) -> Path:
+    """values: (staff_id, criterion, value[, norm]); events: (staff_id, criterion, count[, date]);
+    deprivations: (staff_id, percent, reason)."""
+    vals = pd.DataFrame(
+        [dict(zip(("staff_id", "criterion", "value", "norm"), v, strict=False)) for v in values],
+        columns=["staff_id", "criterion", "value", "norm"],
+    )
+    evs = pd.DataFrame(
+        [dict(zip(("staff_id", "criterion", "count", "date"), e, strict=False)) for e in events],
+        columns=["staff_id", "criterion", "count", "date", "note"],
+    )
+    deps = pd.DataFrame(list(deprivations), columns=["staff_id", "percent", "reason"])
+    write_workbook(path, [(STAFF, pd.DataFrame(staff)), (VALUES, vals), (EVENTS, evs), (DEPRIVATIONS, deps)])
+    return path

@@ -1,0 +1,154 @@
+"""Bad monthly workbooks: every kind of problem of SPEC 8 is named with sheet, row and column."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from stomkpi.errors import InputError
+from stomkpi.month import read_month
+
+from .conftest import person, write_month
+
+GOOD_STAFF = [person("1", "Врач-стоматолог"), person("2", "Медицинская сестра", name="Сестрова Ольга Ивановна")]
+GOOD_VALUES = [("1", "plan", 100), ("2", "plan", 100)]
+
+
+def problems(tmp_path, catalog, staff=GOOD_STAFF, values=GOOD_VALUES, events=(), deprivations=(), name="2025-03.xlsx"):
+    path = write_month(tmp_path / name, staff, values, events, deprivations)
+    with pytest.raises(InputError) as info:
+        read_month(path, catalog)
+    return [str(p) for p in info.value.problems]
+
+
+def test_good_workbook_reads(tmp_path, catalog):
+    path = write_month(tmp_path / "2025-03.xlsx", GOOD_STAFF, GOOD_VALUES)
+    month = read_month(path, catalog)
+    assert list(month.staff["position"]) == ["dentist", "nurse"]
+    assert month.period == "2025-03"
+
+
+def test_unknown_employee_on_each_sheet(tmp_path, catalog):
+    found = problems(tmp_path, catalog, values=[*GOOD_VALUES, ("9", "plan", 100)],
+                     events=[("8", "Благодарность", 1)], deprivations=[("7", 10, "x")])
+    # Показатели row 4 (header + two good rows), События row 2, Лишение row 2
+    assert "лист «Показатели», строка 4, столбец «Таб_номер»: сотрудника с табельным номером «9» нет на листе «Сотрудники»" in found
+    assert any(p.startswith("лист «События», строка 2, столбец «Таб_номер»") and "«8»" in p for p in found)
+    assert any(p.startswith("лист «Лишение», строка 2, столбец «Таб_номер»") and "«7»" in p for p in found)
+    assert len(found) == 3
+
+
+def test_unknown_position(tmp_path, catalog):
+    found = problems(tmp_path, catalog, staff=[person("1", "Космонавт")], values=[("1", "plan", 100)])
+    assert found[0].startswith("лист «Сотрудники», строка 2, столбец «Должность»: неизвестная должность «Космонавт»")
+
+
+def test_unknown_criterion_and_criterion_of_another_position(tmp_path, catalog):
+    found = problems(tmp_path, catalog, values=[*GOOD_VALUES, ("1", "Полёт на Луну", 1), ("2", "ОКЛ", 1)])
+    assert any(p.startswith("лист «Показатели», строка 4, столбец «Критерий»") and "Полёт на Луну" in p for p in found)
+    # ОКЛ exists in the catalog but not for nurses
+    assert any(p.startswith("лист «Показатели», строка 5, столбец «Критерий»") and "Медицинские сёстры" in p
+               for p in found)
+
+
+def test_wrong_types(tmp_path, catalog):
+    staff = [dict(GOOD_STAFF[0], rates_oms="полторы", days_plan="двадцать")]
+    found = problems(tmp_path, catalog, staff=staff, values=[("1", "plan", "сто")])
+    assert "лист «Сотрудники», строка 2, столбец «Ставки_ОМС»: ожидалось число, а записано «полторы»" in found
+    assert "лист «Сотрудники», строка 2, столбец «Дни_план»: ожидалось целое число, а записано «двадцать»" in found
+    assert "лист «Показатели», строка 2, столбец «Значение»: ожидалось число, а записано «сто»" in found
+
+
+def test_out_of_range_values(tmp_path, catalog):
+    staff = [dict(GOOD_STAFF[0], days_plan=0), GOOD_STAFF[1]]
+    found = problems(
+        tmp_path, catalog, staff=staff,
+        values=[("1", "plan", -5), ("1", "ОКЛ", -1), ("1", "Коэффициент интенсивности труда", 11), ("2", "plan", 100)],
+        events=[("2", "Благодарность", -2)],
+        deprivations=[("1", 120, "x")],
+    )
+    assert any(p.startswith("лист «Сотрудники», строка 2, столбец «Дни_план»") and "больше 0" in p for p in found)
+    assert any(p.startswith("лист «Показатели», строка 2, столбец «Значение»") and "отрицательным" in p for p in found)
+    assert any(p.startswith("лист «Показатели», строка 3, столбец «Значение»") and "не меньше 0" in p for p in found)
+    # intensity for dentists is assigned within [1, 10]
+    assert any(p.startswith("лист «Показатели», строка 4, столбец «Значение»") and "от 1 до 10" in p for p in found)
+    assert any(p.startswith("лист «События», строка 2, столбец «Количество»") for p in found)
+    assert any(p.startswith("лист «Лишение», строка 2, столбец «Процент»") and "не больше 100" in p for p in found)
+
+
+def test_duplicate_employee(tmp_path, catalog):
+    found = problems(tmp_path, catalog, staff=[*GOOD_STAFF, person("1", "Зубной врач", name="Двойник")])
+    assert "лист «Сотрудники», строка 4, столбец «Таб_номер»: табельный номер «1» повторяется (уже в строке 2)" in found
+
+
+def test_event_date_outside_the_month(tmp_path, catalog):
+    found = problems(tmp_path, catalog, events=[("1", "Благодарность", 1, dt.date(2025, 4, 1)),
+                                                ("1", "Благодарность", 1, dt.date(2025, 3, 31))])
+    assert found == ["лист «События», строка 2, столбец «Дата»: дата 01.04.2025 вне отчётного месяца 01.03.2025–31.03.2025"]
+
+
+def test_missing_sheet_and_column(tmp_path, catalog):
+    path = write_month(tmp_path / "2025-03.xlsx", GOOD_STAFF, GOOD_VALUES)
+    book = load_workbook(path)
+    del book["Показатели"]
+    book["Сотрудники"].delete_cols(3)  # Должность
+    book.save(path)
+    with pytest.raises(InputError) as info:
+        read_month(path, catalog)
+    found = [str(p) for p in info.value.problems]
+    assert "лист «Показатели»: нет такого листа в книге" in found
+    assert "лист «Сотрудники», строка 1, столбец «Должность»: нет такого столбца в заголовке" in found
+
+
+def test_missing_plan_percent(tmp_path, catalog):
+    found = problems(tmp_path, catalog, values=[("1", "plan", 100)])
+    assert len(found) == 1
+    assert "нет процента выполнения плана" in found[0] and "таб. № 2" in found[0] and "строка 3" in found[0]
+
+
+def test_versus_norm_without_norm(tmp_path, catalog):
+    found = problems(tmp_path, catalog, values=[*GOOD_VALUES, ("1", "Коэффициент профилактической активности", 0.4)])
+    assert any(p.startswith("лист «Показатели», строка 4, столбец «Норма»") for p in found)
+
+
+def test_year_norm_fills_a_missing_norm(tmp_path, catalog):
+    path = write_month(tmp_path / "2025-03.xlsx", GOOD_STAFF,
+                       [*GOOD_VALUES, ("1", "Коэффициент профилактической активности", 0.4)])
+    month = read_month(path, catalog, norms={"prevention_activity": 0.35})
+    assert month.values.loc[month.values["criterion"] == "kpa", "norm"].item() == 0.35
+
+
+def test_criterion_on_the_wrong_sheet_and_duplicates(tmp_path, catalog):
+    found = problems(tmp_path, catalog, values=[*GOOD_VALUES, ("1", "Благодарность", 1), ("1", "plan", 90)],
+                     events=[("1", "ОКЛ", 1)])
+    assert any(p.startswith("лист «Показатели», строка 4, столбец «Значение»") and "«События»" in p for p in found)
+    assert any(p.startswith("лист «Показатели», строка 5, столбец «Критерий»") and "второй раз" in p for p in found)
+    assert any(p.startswith("лист «События», строка 2, столбец «Критерий»") and "«Показатели»" in p for p in found)
+
+
+def test_all_problems_reported_together_in_sheet_order(tmp_path, catalog):
+    staff = [person("1", "Космонавт"), dict(GOOD_STAFF[1], rates_oms="x")]
+    path = write_month(tmp_path / "2025-03.xlsx", staff, [("9", "plan", 1), ("2", "plan", 100)],
+                       deprivations=[("2", 101, "x")])
+    with pytest.raises(InputError) as info:
+        read_month(path, catalog)
+    sheets = [p.sheet for p in info.value.problems]
+    assert sheets == ["Сотрудники", "Сотрудники", "Показатели", "Лишение"]
+    message = str(info.value)
+    assert message.startswith(f"В файле {path} найдено ошибок: 4.")
+
+
+def test_csv_folder_is_accepted(tmp_path, catalog):
+    folder = tmp_path / "2025-03"
+    folder.mkdir()
+    pd.DataFrame(GOOD_STAFF).rename(columns={"staff_id": "Таб_номер", "name": "ФИО", "position": "Должность",
+                                             "department": "Отделение", "rates_oms": "Ставки_ОМС",
+                                             "rates_paid": "Ставки_платно", "days_plan": "Дни_план",
+                                             "days_fact": "Дни_факт"}).to_csv(folder / "Сотрудники.csv", index=False)
+    # English aliases for the sheet name and headers, a semicolon-separated file with a decimal comma
+    (folder / "values.csv").write_text("staff_id;criterion;value\n1;plan;101,5\n2;plan;100\n", encoding="utf-8")
+    month = read_month(folder, catalog)
+    assert month.values["value"].tolist() == [101.5, 100.0]
