@@ -7,7 +7,8 @@ position. Each rule kind is one vectorised formula over the table's columns; sum
 are `np.bincount`. No Python loop runs per employee or per criterion row.
 
 Editing rule: a new rule kind needs a formula in `_points` and its fields in the catalog's
-`KIND_FIELDS`; nothing here names a position, a criterion or a point value.
+`KIND_FIELDS` (a kind without a formula, like `info`, gives 0 points); nothing here names a
+position, a criterion or a point value.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .catalog import PositionCatalog
+from .catalog.positions import KIND_FIELDS
 
 POINTS_DECIMALS = 2
 PERCENT_DECIMALS = 1
@@ -59,20 +61,30 @@ def score(
     points to 2 decimals, percent to 1, coefficient to 2, half away from zero.
     """
     layout = _Layout(catalog, staff)
-    long = layout.long_table()
-    _scatter_values(long, layout, values)
-    _scatter_events(long, layout, events)
-    points = _points(long)
-    long["points"] = points
+    rule = layout.rule
+    rules = layout.arrays
+    value = np.full(len(rule), np.nan)
+    norm = np.full(len(rule), np.nan)
+    count = np.zeros(len(rule))
+    if not values.empty:
+        rows = layout.rows_of(values["staff_id"], values["criterion"])
+        ok = rows >= 0
+        value[rows[ok]] = values["value"].to_numpy(dtype="float64")[ok]
+        norm[rows[ok]] = values["norm"].to_numpy(dtype="float64")[ok]
+    if not events.empty:
+        rows = layout.rows_of(events["staff_id"], events["criterion"])
+        ok = rows >= 0
+        count += np.bincount(rows[ok], weights=events["count"].to_numpy(dtype="float64")[ok], minlength=len(rule))
+    points = _points({name: column[rule] for name, column in rules.items()}, layout.kinds, value, norm, count)
 
     n = len(staff)
-    person = long["person"].to_numpy()
-    is_main = (long["group"] == "main").to_numpy()
+    person = layout.person
+    is_main = rules["is_main"][rule]
     main = np.bincount(person, weights=np.where(is_main, points, 0.0), minlength=n)
     additional = np.bincount(person, weights=np.where(is_main, 0.0, points), minlength=n)
     total = main + additional
-    norm = layout.position_norm[layout.pos_idx]
-    percent = total / norm * 100.0
+    norm_points = layout.position_norm[layout.pos_idx]
+    percent = total / norm_points * 100.0
     deprived = _deprived_percent(staff, deprivations)
     rates = staff["rates_oms"].to_numpy(dtype="float64")
     days_plan = staff["days_plan"].to_numpy(dtype="float64")
@@ -90,7 +102,7 @@ def score(
             "rates_paid": staff["rates_paid"].to_numpy(dtype="float64"),
             "days_plan": days_plan,
             "days_fact": days_fact,
-            "norm_points": norm,
+            "norm_points": norm_points,
             "main_points": round_half_away(main, POINTS_DECIMALS),
             "additional_points": round_half_away(additional, POINTS_DECIMALS),
             "total_points": round_half_away(total, POINTS_DECIMALS),
@@ -99,104 +111,101 @@ def score(
             "coefficient": round_half_away(coefficient, COEFFICIENT_DECIMALS),
         }
     )
-    wide = _wide_points(long, layout, n)
+    rounded = round_half_away(points, POINTS_DECIMALS)
+    grid = np.full((n, len(layout.codes)), np.nan)
+    grid[person, rules["code_idx"][rule]] = rounded
+    wide = pd.DataFrame(grid, columns=[f"pts_{c}" for c in layout.codes])
     table = pd.concat([table, wide], axis=1)
-    long["points"] = round_half_away(points, POINTS_DECIMALS)
-    details = long.drop(columns=["person", "rule"]).reset_index(drop=True)
-    details.insert(0, "staff_id", staff["staff_id"].to_numpy()[person])
+    details = pd.DataFrame(
+        {
+            "staff_id": pd.Categorical.from_codes(person, categories=pd.Index(staff["staff_id"]).unique())
+            if staff["staff_id"].is_unique else staff["staff_id"].to_numpy()[person],
+            "criterion": pd.Categorical.from_codes(rules["code_idx"][rule], categories=layout.codes),
+            "group": pd.Categorical.from_codes(is_main.astype("int8"), categories=["additional", "main"]),
+            "kind": pd.Categorical.from_codes(rules["kind_idx"][rule], categories=layout.kinds),
+            "value": value,
+            "norm": norm,
+            "count": count,
+            "points": rounded,
+        }
+    )
     return Scores(table, details)
 
 
 class _Layout:
-    """Where each employee's block of criterion rows lies in the long table."""
+    """Where each employee's block of criterion rows lies in the long table, and the rules as arrays."""
 
     def __init__(self, catalog: PositionCatalog, staff: pd.DataFrame):
-        self.rules = rules = catalog.rules()
+        rules = catalog.rules()
         positions = pd.Index(pd.unique(rules["position"]))
         self.positions = positions
         rule_pos = positions.get_indexer(rules["position"])
-        self.offsets = np.searchsorted(rule_pos, np.arange(len(positions)))
-        self.sizes = np.bincount(rule_pos, minlength=len(positions))
+        offsets = np.searchsorted(rule_pos, np.arange(len(positions)))
+        sizes = np.bincount(rule_pos, minlength=len(positions))
         first = rules.drop_duplicates("position").set_index("position")
         self.position_names = first.loc[positions, "position_name"].to_numpy()
         self.position_norm = np.array([catalog.by_code(p).norm for p in positions], dtype="float64")
+        self.codes = pd.Index(pd.unique(rules["criterion"]))
+        self.kinds = pd.Index(list(KIND_FIELDS))
+        code_idx = self.codes.get_indexer(rules["criterion"])
+        self.arrays = {
+            "kind_idx": self.kinds.get_indexer(rules["kind"]),
+            "code_idx": code_idx,
+            "is_main": (rules["group"] == "main").to_numpy(),
+            "lower_better": (rules["direction"] == "lower").to_numpy(),
+            **{f: rules[f].to_numpy(dtype="float64") for f in ("max", "step", "penalty", "weight")},
+        }
+        # lookup[position, criterion code] -> the row of that criterion within the position's block
+        self.lookup = np.full((len(positions), len(self.codes)), -1, dtype="int64")
+        self.lookup[rule_pos, code_idx] = np.arange(len(rules)) - offsets[rule_pos]
+
         self.pos_idx = positions.get_indexer(staff["position"])
         if (self.pos_idx < 0).any():
             raise ValueError("staff holds a position code that is not in the catalog")
         self.staff_index = pd.Index(staff["staff_id"])
-        counts = self.sizes[self.pos_idx]
+        counts = sizes[self.pos_idx]
         self.starts = (np.cumsum(counts) - counts).astype("int64")
         self.person = np.repeat(np.arange(len(staff)), counts)
         within = np.arange(len(self.person)) - np.repeat(self.starts, counts)
-        self.rule = np.repeat(self.offsets[self.pos_idx], counts) + within
-        self.criterion_local = {
-            (pos, code): i - self.offsets[positions.get_loc(pos)]
-            for i, (pos, code) in enumerate(zip(rules["position"], rules["criterion"], strict=True))
-        }
-
-    def long_table(self) -> pd.DataFrame:
-        r = self.rules.iloc[self.rule].reset_index(drop=True)
-        long = r[["position", "criterion", "group", "kind", "max", "step", "penalty", "weight",
-                  "low", "high", "direction"]].copy()
-        long.insert(0, "rule", self.rule)
-        long.insert(0, "person", self.person)
-        long["value"] = np.nan
-        long["norm"] = np.nan
-        long["count"] = 0.0
-        return long
+        self.rule = np.repeat(offsets[self.pos_idx], counts) + within
 
     def rows_of(self, staff_ids: pd.Series, criteria: pd.Series) -> np.ndarray:
         """Long-table row of each (employee, criterion) pair; −1 where the pair does not exist."""
         person = self.staff_index.get_indexer(staff_ids)
-        pos = self.positions.to_numpy()[self.pos_idx[person]]
-        local = pd.Series(list(zip(pos, criteria, strict=True))).map(self.criterion_local)
-        ok = (person >= 0) & local.notna().to_numpy()
+        code = self.codes.get_indexer(criteria)
+        ok = (person >= 0) & (code >= 0)
+        local = np.full(len(person), -1, dtype="int64")
+        local[ok] = self.lookup[self.pos_idx[person[ok]], code[ok]]
+        ok &= local >= 0
         rows = np.full(len(person), -1, dtype="int64")
-        rows[ok] = self.starts[person[ok]] + local.to_numpy()[ok].astype("int64")
+        rows[ok] = self.starts[person[ok]] + local[ok]
         return rows
 
 
-def _scatter_values(long: pd.DataFrame, layout: _Layout, values: pd.DataFrame) -> None:
-    if values.empty:
-        return
-    rows = layout.rows_of(values["staff_id"], values["criterion"])
-    ok = rows >= 0
-    long.loc[rows[ok], "value"] = values["value"].to_numpy(dtype="float64")[ok]
-    long.loc[rows[ok], "norm"] = values["norm"].to_numpy(dtype="float64")[ok]
-
-
-def _scatter_events(long: pd.DataFrame, layout: _Layout, events: pd.DataFrame) -> None:
-    if events.empty:
-        return
-    rows = layout.rows_of(events["staff_id"], events["criterion"])
-    ok = rows >= 0
-    sums = np.bincount(rows[ok], weights=events["count"].to_numpy(dtype="float64")[ok], minlength=len(long))
-    long["count"] = long["count"].to_numpy() + sums
-
-
-def _points(long: pd.DataFrame) -> np.ndarray:
+def _points(rules: dict[str, np.ndarray], kinds: pd.Index, value: np.ndarray, norm: np.ndarray,
+            count: np.ndarray) -> np.ndarray:
     """Each row's points by its rule kind (the formulas of SPEC 2.1)."""
-    kind = long["kind"].to_numpy()
-    value = long["value"].to_numpy()
     given = ~np.isnan(value)
     v0 = np.where(given, value, 0.0)
-    mx, step, penalty, weight = (long[c].to_numpy() for c in ("max", "step", "penalty", "weight"))
-    diff = value - long["norm"].to_numpy()
-    lower_better = long["direction"].to_numpy() == "lower"
+    mx, step, penalty, weight = rules["max"], rules["step"], rules["penalty"], rules["weight"]
+    diff = value - norm
+    lower_better = rules["lower_better"]
     better = np.where(lower_better, diff < 0, diff > 0) & given
     worse = np.where(lower_better, diff > 0, diff < 0) & given
     with np.errstate(invalid="ignore"):
         formulas = {
-            "plan": np.maximum(0.0, mx + step * (v0 - 100.0)),
-            "deduction": np.maximum(0.0, mx - penalty * v0),
-            "per_event": weight * long["count"].to_numpy(),
-            "assigned": v0,
-            "versus_norm": np.where(better, weight, 0.0) - np.where(worse, weight, 0.0),
+            "plan": lambda: np.maximum(0.0, mx + step * (v0 - 100.0)),
+            "deduction": lambda: np.maximum(0.0, mx - penalty * v0),
+            "per_event": lambda: weight * count,
+            "assigned": lambda: v0,
+            "versus_norm": lambda: np.where(better, weight, 0.0) - np.where(worse, weight, 0.0),
         }
-    out = np.zeros(len(long))
-    for name, formula in formulas.items():
-        mask = kind == name
-        out[mask] = formula[mask]
+        out = np.zeros(len(value))
+        for i, name in enumerate(kinds):
+            if name in formulas:
+                mask = rules["kind_idx"] == i
+                if mask.any():
+                    out[mask] = formulas[name]()[mask]
     return out
 
 
@@ -209,15 +218,6 @@ def _deprived_percent(staff: pd.DataFrame, deprivations: pd.DataFrame) -> np.nda
     total = np.bincount(person[ok], weights=deprivations["percent"].to_numpy(dtype="float64")[ok],
                         minlength=len(staff))
     return np.minimum(total, 100.0)
-
-
-def _wide_points(long: pd.DataFrame, layout: _Layout, n: int) -> pd.DataFrame:
-    """One column per criterion code (`pts_<code>`), NaN where the criterion is not the person's."""
-    codes = pd.Index(pd.unique(layout.rules["criterion"]))
-    col = codes.get_indexer(long["criterion"])
-    grid = np.full((n, len(codes)), np.nan)
-    grid[long["person"].to_numpy(), col] = round_half_away(long["points"].to_numpy(), POINTS_DECIMALS)
-    return pd.DataFrame(grid, columns=[f"pts_{c}" for c in codes])
 
 
 def score_month(month, catalog: PositionCatalog) -> Scores:
