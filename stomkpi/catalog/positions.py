@@ -220,7 +220,9 @@ def load_positions(directory: Path | str | None = None) -> PositionCatalog:
             raw[group] = [_expand(item, common, path, label) for item in raw.get(group) or []]
         positions.append(validate(Position, raw, path, label))
     _check_unique(positions, path)
-    return PositionCatalog(tuple(positions), str(data.get("version", "")), str(data.get("source", "")), path)
+    catalog = PositionCatalog(tuple(positions), str(data.get("version", "")), str(data.get("source", "")), path)
+    catalog.lint  # the lint runs on load, so a report can always print it  # noqa: B018
+    return catalog
 
 
 def _expand(item: object, common: dict, path: Path, label: str) -> object:
