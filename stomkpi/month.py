@@ -86,7 +86,7 @@ class Month:
 
     period: str | None  # "YYYY-MM" when known
     source: Path
-    staff: pd.DataFrame  # staff_id, name, position, department, rates_oms, rates_paid, days_plan, days_fact
+    staff: pd.DataFrame  # staff_id, name, position (code), title (as written), department, rates, days
     values: pd.DataFrame  # staff_id, criterion, value, norm
     events: pd.DataFrame  # staff_id, criterion, count, date, note
     deprivations: pd.DataFrame  # staff_id, percent, reason
@@ -156,6 +156,7 @@ def _check_staff(wb: Workbook, catalog: PositionCatalog, problems: list[Problem]
                         f"неизвестная должность «{name}»: её нет в каталоге должностей (Приложение 2)")
             )
         codes.append(pos.code if pos else None)
+    df["title"] = df["position"]  # the job title as written, for the protocols
     df["position"] = codes
     if df.empty and STAFF.name in wb.present:
         problems.append(Problem(STAFF.name, 2, None, "нет ни одного сотрудника: заполните лист"))

@@ -25,11 +25,6 @@ POINTS_DECIMALS = 2
 PERCENT_DECIMALS = 1
 COEFFICIENT_DECIMALS = 2
 
-SUMMARY_COLUMNS = [
-    "staff_id", "name", "position", "position_name", "department", "rates_oms", "rates_paid",
-    "days_plan", "days_fact", "norm_points", "main_points", "additional_points", "total_points",
-    "percent", "deprived_percent", "coefficient",
-]
 
 
 def round_half_away(x, decimals: int):
@@ -97,6 +92,7 @@ def score(
             "name": staff["name"].to_numpy(),
             "position": staff["position"].to_numpy(),
             "position_name": layout.position_names[layout.pos_idx],
+            "title": staff["title"].to_numpy() if "title" in staff else layout.position_names[layout.pos_idx],
             "department": staff["department"].to_numpy(),
             "rates_oms": rates,
             "rates_paid": staff["rates_paid"].to_numpy(dtype="float64"),
