@@ -1,0 +1,72 @@
+"""Figures from tables (matplotlib): layout only, no computation beyond what a chart needs to draw."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+plt.rcParams.update({
+    "font.family": "DejaVu Sans",  # has Cyrillic glyphs
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "svg.hashsalt": "stomkpi",
+})
+
+
+def percent_distribution(table: pd.DataFrame, title: str = "Распределение процента выполнения показателей"):
+    """Histogram of the percent of every employee, with the 100 % line."""
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    ax.hist(table["percent"], bins=range(int(min(50, table["percent"].min() // 5 * 5)),
+                                         int(max(150, table["percent"].max() + 5)), 5),
+            color="#4C72B0", edgecolor="white")
+    ax.axvline(100, color="#C44E52", linestyle="--", linewidth=1.5, label="100 %")
+    ax.set_xlabel("Процент выполнения показателей, %")
+    ax.set_ylabel("Сотрудников")
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def department_comparison(table: pd.DataFrame, title: str = "Процент выполнения по отделениям"):
+    """Box plot of the percent per department, departments in alphabetical order."""
+    departments = sorted(table["department"].unique())
+    data = [table.loc[table["department"] == d, "percent"].to_numpy() for d in departments]
+    fig, ax = plt.subplots(figsize=(8, 0.55 * len(departments) + 1.4))
+    ax.boxplot(data, vert=False, tick_labels=departments, patch_artist=True,
+               boxprops={"facecolor": "#DDE6F3"}, medianprops={"color": "#C44E52"})
+    ax.axvline(100, color="grey", linestyle=":", linewidth=1)
+    ax.set_xlabel("Процент выполнения показателей, %")
+    ax.set_title(title)
+    ax.invert_yaxis()
+    fig.tight_layout()
+    return fig
+
+
+def lost_points_chart(by_criterion: pd.DataFrame, top: int = 10, title: str = "Где потеряны баллы"):
+    """Horizontal bars: points lost over the clinic per criterion, the largest first."""
+    data = by_criterion.head(top).iloc[::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.4 * max(len(data), 1) + 1.2))
+    labels = [_wrap(str(i), 45) for i in data.index]
+    ax.barh(labels, data["Потеряно баллов"], color="#DD8452")
+    ax.set_xlabel("Потеряно баллов за месяц (все сотрудники)")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def _wrap(text: str, width: int) -> str:
+    words, lines, line = text.split(), [], ""
+    for w in words:
+        if line and len(line) + len(w) + 1 > width:
+            lines.append(line)
+            line = w
+        else:
+            line = f"{line} {w}".strip()
+    lines.append(line)
+    return "\n".join(lines[:3])

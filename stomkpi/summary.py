@@ -1,0 +1,55 @@
+"""Summaries of a scored month for reports and exploration: by department, and who lost points and why."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .catalog import PositionCatalog
+
+
+def by_department(table: pd.DataFrame) -> pd.DataFrame:
+    """Per department: head count, mean / min / max percent, how many below 100 %, sum of coefficients."""
+    g = table.groupby("department", sort=True)
+    out = pd.DataFrame({
+        "Сотрудников": g.size(),
+        "Средний %": g["percent"].mean().round(1),
+        "Минимум %": g["percent"].min(),
+        "Максимум %": g["percent"].max(),
+        "Ниже 100 %": g["percent"].apply(lambda s: int((s < 100).sum())),
+        "Сумма коэффициентов": g["coefficient"].sum().round(2),
+    })
+    out.index.name = "Отделение"
+    return out
+
+
+def lost_points(details: pd.DataFrame, table: pd.DataFrame, catalog: PositionCatalog) -> pd.DataFrame:
+    """Every criterion row where a person got less than the criterion's full points: main criteria
+    below their maximum, additional criteria below zero. Sorted by points lost, largest first."""
+    names = {(p.code, c.code): c.name for p in catalog.positions for c in p.criteria}
+    full = {(p.code, c.code): c.max_points for p in catalog.positions for c in p.criteria}
+    people = table.set_index("staff_id")
+    d = details.assign(staff_id=details["staff_id"].astype(str), criterion=details["criterion"].astype(str))
+    position = people.loc[d["staff_id"], "position"].to_numpy()
+    keys = list(zip(position, d["criterion"], strict=True))
+    ceiling = np.array([full[k] for k in keys])
+    lost = ceiling - d["points"].to_numpy()
+    mask = lost > 1e-9
+    out = pd.DataFrame({
+        "Таб_номер": d["staff_id"].to_numpy()[mask],
+        "ФИО": people.loc[d["staff_id"].to_numpy()[mask], "name"].to_numpy(),
+        "Отделение": people.loc[d["staff_id"].to_numpy()[mask], "department"].to_numpy(),
+        "Критерий": [names[k] for k, m in zip(keys, mask, strict=True) if m],
+        "Значение": np.where(d["kind"].astype(str).to_numpy() == "per_event", d["count"], d["value"])[mask],
+        "Баллы": d["points"].to_numpy()[mask],
+        "Потеряно баллов": np.round(lost[mask], 2),
+    })
+    return out.sort_values(["Потеряно баллов", "ФИО"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def lost_by_criterion(lost: pd.DataFrame) -> pd.DataFrame:
+    """Points lost over the clinic per criterion wording, with the number of people affected."""
+    g = lost.groupby("Критерий")
+    out = pd.DataFrame({"Потеряно баллов": g["Потеряно баллов"].sum().round(2),
+                        "Сотрудников": g["Таб_номер"].nunique()})
+    return out.sort_values("Потеряно баллов", ascending=False)

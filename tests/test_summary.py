@@ -1,0 +1,29 @@
+"""Summaries: who lost points and why, and the department table."""
+
+from __future__ import annotations
+
+from stomkpi.month import read_month
+from stomkpi.scoring import score_month
+from stomkpi.summary import by_department, lost_by_criterion, lost_points
+
+from .conftest import person, write_month
+
+
+def test_lost_points_and_departments(tmp_path, catalog):
+    staff = [person("1", "Врач-стоматолог", name="Первый Пётр Петрович"),
+             person("2", "Медицинская сестра", name="Вторая Анна Ивановна", department="Детское отделение")]
+    values = [("1", "plan", 95), ("1", "ОКЛ", 2), ("2", "plan", 100)]
+    events = [("1", "Обоснованные жалобы", 1), ("1", "Благодарность", 1)]
+    path = write_month(tmp_path / "2025-03.xlsx", staff, values, events)
+    scores = score_month(read_month(path, catalog), catalog)
+    lost = lost_points(scores.details, scores.table, catalog)
+    # complaint −5 (lost 5), ОКЛ 10 − 2 = 8 (lost 2), plan 10 − 0.05 = 9.95 (lost 0.05); gratitude +1 is no loss
+    assert lost[["Критерий", "Потеряно баллов"]].values.tolist() == [
+        ["Обоснованные жалобы", 5.0], ["Оценка качества лечения (ОКЛ)", 2.0], ["Процент выполнения плана", 0.05]]
+    assert set(lost["ФИО"]) == {"Первый Пётр Петрович"}
+    assert lost_by_criterion(lost)["Сотрудников"].tolist() == [1, 1, 1]
+    deps = by_department(scores.table)
+    # dentist: 9.95 + 8 + 10 − 5 + 1 = 23.95 / 30 = 79.8 %; nurse 40 / 40 = 100 %
+    assert deps.loc["Терапевтическое отделение", "Средний %"] == 79.8
+    assert deps.loc["Детское отделение", "Ниже 100 %"] == 0
+    assert deps.loc["Терапевтическое отделение", "Ниже 100 %"] == 1
