@@ -1,0 +1,104 @@
+"""Everything a report shows, computed in one call, so that the notebooks stay thin.
+
+`build_monthly` reads the month, scores it and derives the protocols, summaries and warnings;
+the monthly notebook only displays what it returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .catalog import PositionCatalog, load_positions
+from .month import Month, read_month
+from .protocols import clinic_protocol, department_protocol, other_staff
+from .scoring import Scores, score_month
+from .summary import by_department, lost_by_criterion, lost_points
+
+
+@dataclass
+class MonthlyReport:
+    """A scored month with everything the monthly report prints."""
+
+    period: str
+    clinic: str
+    catalog: PositionCatalog
+    month: Month
+    scores: Scores
+    departments: list[str]
+    department_protocols: dict[str, dict[str, pd.DataFrame]]
+    clinic_protocol: dict[str, pd.DataFrame]
+    other_staff: pd.DataFrame
+    by_department: pd.DataFrame
+    lost_points: pd.DataFrame
+    lost_by_criterion: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+
+    def rules_table(self) -> pd.DataFrame:
+        """The rules applied, as the appendix prints them (position, criterion, points by the document)."""
+        rules = self.catalog.rules()
+        kinds = {"main": "основной", "additional": "дополнительный"}
+        return pd.DataFrame({
+            "Должность": rules["position_name"],
+            "Группа": rules["group"].map(kinds),
+            "Критерий": rules["criterion_name"],
+            "Баллы по Положению": rules["document"],
+            "Правило": rules["kind"],
+        })
+
+    def lint_table(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            [(f.position, f.criterion or "—", f.message) for f in self.catalog.lint],
+            columns=["Должность", "Критерий", "Замечание"],
+        )
+
+
+def build_monthly(period: str, workbook: Path | str, *, clinic: str, catalog_dir: Path | str | None = None,
+                  norms: dict[str, float] | None = None) -> MonthlyReport:
+    """Read, check and score one month and derive every table of the monthly report."""
+    catalog = load_positions(catalog_dir)
+    month = read_month(workbook, catalog, period=period, norms=norms)
+    scores = score_month(month, catalog)
+    table = scores.table
+    departments = sorted(table["department"].unique())
+    lost = lost_points(scores.details, table, catalog)
+    return MonthlyReport(
+        period=period,
+        clinic=clinic,
+        catalog=catalog,
+        month=month,
+        scores=scores,
+        departments=departments,
+        department_protocols={d: department_protocol(table, month.deprivations, catalog, d) for d in departments},
+        clinic_protocol=clinic_protocol(table, month.deprivations, catalog),
+        other_staff=other_staff(table, catalog),
+        by_department=by_department(table),
+        lost_points=lost,
+        lost_by_criterion=lost_by_criterion(lost),
+        warnings=input_warnings(month, table, catalog),
+    )
+
+
+def input_warnings(month: Month, table: pd.DataFrame, catalog: PositionCatalog) -> list[str]:
+    """Things that are not errors but that the commission should know before signing."""
+    out = []
+    absent = table[table["days_fact"] == 0]
+    for name in absent["name"]:
+        out.append(f"{name}: в месяце нет отработанных дней — коэффициент 0.")
+    over = table[table["days_fact"] > table["days_plan"]]
+    for name, fact, plan in over[["name", "days_fact", "days_plan"]].itertuples(index=False):
+        out.append(f"{name}: отработано дней ({fact:g}) больше, чем по плану ({plan:g}).")
+    if not month.deprivations.empty:
+        total = month.deprivations.groupby("staff_id")["percent"].sum()
+        names = table.set_index("staff_id")["name"]
+        for sid, pct in total[total > 100].items():
+            out.append(f"{names[sid]}: лишения в сумме {pct:g} % — учтено 100 %.")
+    short = {f.position for f in catalog.lint if "сумма максимумов" in f.message}
+    for p in catalog.positions:
+        if p.name in short and (table["position"] == p.code).any():
+            n = int((table["position"] == p.code).sum())
+            out.append(f"Должность «{p.name}» ({n} чел.): сумма основных критериев меньше нормы баллов — "
+                       "процент выполнения ниже 100 % даже без замечаний (см. приложение).")
+    return out
