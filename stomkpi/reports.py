@@ -12,8 +12,10 @@ from pathlib import Path
 import pandas as pd
 
 from .catalog import PositionCatalog, load_positions
+from .display import show  # noqa: F401  (re-exported for the notebooks)
 from .month import Month, read_month
 from .protocols import clinic_protocol, department_protocol, other_staff
+from .protocols_xlsx import month_words
 from .scoring import Scores, score_month
 from .summary import by_department, lost_by_criterion, lost_points
 
@@ -35,6 +37,15 @@ class MonthlyReport:
     lost_points: pd.DataFrame
     lost_by_criterion: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def period_words(self) -> str:
+        return month_words(self.period)
+
+    def warnings_markdown(self) -> str:
+        if not self.warnings:
+            return "Замечаний к входным данным нет."
+        return "\n".join(f"- {w}" for w in self.warnings)
 
     def rules_table(self) -> pd.DataFrame:
         """The rules applied, as the appendix prints them (position, criterion, points by the document)."""

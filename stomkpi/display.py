@@ -1,0 +1,95 @@
+"""Tables for notebooks that print whole in HTML and in the PDF.
+
+`show(frame)` displays a DataFrame as an object with both an HTML and a LaTeX form. The LaTeX form
+is a `longtable` whose column widths are shares of the line width, chosen from the lengths of the
+header and the cells, with wrapping cells and a small font: a wide table breaks across pages but
+is never cut at the page edge.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+import pandas as pd
+
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+}
+
+
+def fmt(value: object) -> str:
+    """A cell as people read it: no trailing .0, decimal comma, empty for missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return "да" if value else "нет"
+    if isinstance(value, float):
+        text = f"{value:.2f}".rstrip("0").rstrip(".") if not value.is_integer() else f"{int(value)}"
+        return text.replace(".", ",")
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%d.%m.%Y")
+    return str(value)
+
+
+def latex_escape(text: str) -> str:
+    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
+
+
+class Table:
+    """A DataFrame with an HTML and a LaTeX representation for notebook output."""
+
+    def __init__(self, frame: pd.DataFrame, caption: str | None = None, index: bool = False):
+        self.frame = frame.reset_index() if index else frame
+        self.caption = caption
+
+    def _cells(self) -> list[list[str]]:
+        return [[fmt(v) for v in row] for row in self.frame.itertuples(index=False)]
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in self.frame.columns)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>" for row in self._cells()
+        )
+        caption = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
+        empty = "" if len(self.frame) else f'<tr><td colspan="{len(self.frame.columns)}">—</td></tr>'
+        return (f'<table class="stomkpi">{caption}<thead><tr>{head}</tr></thead>'
+                f"<tbody>{body}{empty}</tbody></table>")
+
+    def _repr_latex_(self) -> str:
+        cols = [str(c) for c in self.frame.columns]
+        cells = self._cells()
+        widths = _widths(cols, cells)
+        spec = "".join(rf"p{{{w:.3f}\linewidth}}" for w in widths)
+        head = " & ".join(rf"\textbf{{{latex_escape(c)}}}" for c in cols) + r" \\ \hline"
+        lines = [r"{\footnotesize", r"\setlength{\tabcolsep}{3pt}", rf"\begin{{longtable}}{{{spec}}}"]
+        if self.caption:
+            lines.append(rf"\multicolumn{{{len(cols)}}}{{l}}{{\textbf{{{latex_escape(self.caption)}}}}} \\")
+        lines += [r"\hline", head, r"\endhead"]
+        for row in cells or [["—"] + [""] * (len(cols) - 1)]:
+            lines.append(" & ".join(r"\raggedright " + latex_escape(v) for v in row) + r" \\")
+        lines += [r"\hline", r"\end{longtable}}"]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:  # text/plain: stable, no memory address
+        return self.frame.to_string(index=False)
+
+
+def _widths(cols: list[str], cells: list[list[str]]) -> list[float]:
+    """Column widths as shares of the line: by the longest of header word and cell, capped, normalised."""
+    need = []
+    for i, c in enumerate(cols):
+        longest_cell = max((len(r[i]) for r in cells), default=1)
+        longest_word = max((len(w) for w in c.split()), default=1)
+        need.append(min(max(longest_cell, longest_word, 3), 40))
+    total = sum(need)
+    usable = 1.0 - 0.012 * len(cols)  # room for the column separation
+    return [usable * n / total for n in need]
+
+
+def show(frame: pd.DataFrame, caption: str | None = None, index: bool = False) -> None:
+    """Display a table that prints whole in both HTML and PDF."""
+    from IPython.display import display
+
+    display(Table(frame, caption, index))
