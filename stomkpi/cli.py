@@ -77,7 +77,7 @@ def demo(
     ] = None,
     params: Annotated[Path, typer.Option("--params", help="Файл параметров демо.")] = Path("params/demo.yaml"),
 ) -> None:
-    """Записать данные демонстрационной поликлиники: 12 книг месяцев за год."""
+    """Записать данные демонстрационной поликлиники: 12 книг месяцев за год и книгу НМО."""
     from tqdm import tqdm
 
     from .config import load_demo_params
@@ -85,9 +85,9 @@ def demo(
 
     settings = load_demo_params(params)
     target = directory or settings.data_dir
-    with tqdm(total=12, desc="Демо: книги месяцев", unit="мес", disable=None) as bar:
+    with tqdm(total=13, desc="Демо: книги", unit="книга", disable=None) as bar:
         paths = write_demo(target, seed=settings.seed, year=settings.year, progress=lambda _: bar.update())
-    typer.echo(f"Демо записано в {target}: {len(paths)} книг ({paths[0].name} … {paths[-1].name})")
+    typer.echo(f"Демо записано в {target}: {len(paths)} книг ({', '.join(p.name for p in paths[::6])} …)")
 
 
 def _period(month: str | None) -> str | None:
@@ -112,3 +112,31 @@ def _write_csv(frame, out: Path | None) -> None:
     frame.to_csv(tmp, index=False, lineterminator="\n")
     tmp.replace(out)
     typer.echo(f"Записано: {out} ({len(frame)} строк)", err=True)
+
+
+@app.command()
+def nmo(
+    workbook: Annotated[Path, typer.Argument(help="Книга НМО (.xlsx): листы Сотрудники, Сертификаты, Обучение.")],
+    on: Annotated[str, typer.Option("--on", help="Дата отчёта ГГГГ-ММ-ДД.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Куда записать CSV (по умолчанию — на экран).")] = None,
+    years: Annotated[Path | None, typer.Option("--years", help="Куда записать таблицу по годам цикла (CSV).")] = None,
+    catalog: CatalogOpt = None,
+) -> None:
+    """Состояние баллов НМО каждого сотрудника по каждой специальности на дату."""
+    import datetime as dt
+
+    from .catalog import load_nmo_rules
+    from .errors import ParamsError
+    from .nmo import status, yearly
+    from .nmo_inputs import read_nmo
+
+    try:
+        day = dt.date.fromisoformat(on)
+    except ValueError:
+        raise ParamsError(f"дату «{on}» нужно указать как ГГГГ-ММ-ДД, например 2025-12-31") from None
+    rules = load_nmo_rules(catalog)
+    records = read_nmo(workbook, rules, day)
+    table = status(records, rules, day)
+    if years is not None:
+        _write_csv(yearly(records, rules, day), years)
+    _write_csv(table, out)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .catalog import PositionCatalog, load_positions
+from .demo_nmo import write_nmo_workbook
 from .month import DEPRIVATIONS, EVENTS, STAFF, VALUES
 from .sheets import write_workbook
 
@@ -208,7 +209,8 @@ def write_demo(
     catalog: PositionCatalog | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> list[Path]:
-    """Write the demo clinic's twelve monthly workbooks (`YYYY-MM.xlsx`) into `directory`."""
+    """Write the demo clinic's twelve monthly workbooks (`YYYY-MM.xlsx`) and its НМО workbook
+    (`nmo.xlsx`, as of the year's last day) into `directory`."""
     directory = Path(directory)
     catalog = catalog or load_positions()
     rng = np.random.default_rng(seed)
@@ -221,4 +223,8 @@ def write_demo(
         written.append(path)
         if progress:
             progress(path.name)
+    nmo_staff = staff.assign(position=staff["position_code"])[["staff_id", "name", "position", "department"]]
+    written.append(write_nmo_workbook(directory / "nmo.xlsx", nmo_staff, seed=seed + 1, on=dt.date(year, 12, 31)))
+    if progress:
+        progress("nmo.xlsx")
     return written

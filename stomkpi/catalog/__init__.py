@@ -1,6 +1,7 @@
 """The rule catalogs (YAML package data) and their loaders; a clinic may point at its own copy."""
 
 from .base import BUILTIN_DIR, catalog_file
+from .nmo import NmoRules, load_nmo_rules
 from .positions import Criterion, LintFinding, Position, PositionCatalog, load_positions
 
 __all__ = [
@@ -11,4 +12,6 @@ __all__ = [
     "PositionCatalog",
     "catalog_file",
     "load_positions",
+    "NmoRules",
+    "load_nmo_rules",
 ]

@@ -1,0 +1,87 @@
+"""The НМО rules catalog (`nmo.yaml`): cycle, element kinds, caps and the two requirements."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from ..text import match_key
+from .base import Frozen, catalog_file, file_hash, read_yaml, validate
+
+
+class ElementKind(Frozen):
+    code: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    group: Literal["dpp", "other"]
+
+
+class Caps(Frozen):
+    kinds: tuple[str, ...]
+    per_day: float
+    per_event: float
+
+
+class EarlierCertificates(Frozen):
+    before: dt.date
+    required: float
+
+
+class PortalPlan(Frozen):
+    name: str
+    required: float
+    earlier_certificates: EarlierCertificates
+    yearly_guide: float
+    yearly_dpp: float
+    yearly_other: float
+
+
+class Admission(Frozen):
+    name: str
+    required: float
+    min_dpp: float
+    max_other: float
+    note: str | None = None
+
+
+class Plans(Frozen):
+    portal: PortalPlan
+    admission: Admission
+
+
+class NmoRules(Frozen):
+    version: str
+    source: str
+    cycle_years: int
+    filing_window_months: int
+    element_kinds: tuple[ElementKind, ...]
+    certificate_kinds: tuple[str, ...]
+    caps: Caps
+    plans: Plans
+    path: Path | None = None
+
+    @cached_property
+    def _kinds(self) -> dict[str, ElementKind]:
+        return {match_key(n): k for k in self.element_kinds for n in (k.code, k.name, *k.aliases)}
+
+    def element_kind(self, name: str) -> ElementKind | None:
+        """The element kind named by code, name or alias (ДПП, ИОМ, мероприятие …); None if unknown."""
+        return self._kinds.get(match_key(name))
+
+    def certificate_kind(self, name: str) -> str | None:
+        keys = {match_key(k): k for k in self.certificate_kinds}
+        return keys.get(match_key(name))
+
+    @property
+    def hash(self) -> str:
+        return file_hash([self.path]) if self.path else ""
+
+
+def load_nmo_rules(directory: Path | str | None = None) -> NmoRules:
+    """Load and validate `nmo.yaml` from a clinic's catalog folder or the built-in one."""
+    path = catalog_file("nmo.yaml", directory)
+    data = read_yaml(path)
+    rules = validate(NmoRules, data, path, "nmo")
+    return rules.model_copy(update={"path": path})

@@ -1,0 +1,180 @@
+"""НМО plan status (SPEC 7, 10): cycles per person and specialty, capped credits by cycle year, status.
+
+Pure: validated records and a report date in, tables out; no clock is read. A plan is one person ×
+specialty; its cycle is the one of the latest certificate dated on or before the report date
+(a new certificate starts a new cycle and earlier credits no longer count). Credits count by the
+completion date into cycle years 1…5, year k = [start + (k−1) years, start + k years).
+
+Dates: a cycle starting on 29 February ends, and its anniversaries fall, on 28 February of
+non-leap years — the last day of the same month, as for any term counted in years.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from .catalog import NmoRules
+from .nmo_inputs import NmoRecords
+
+STATUS_NAMES = {"done": "выполнено", "on_track": "по графику", "behind": "отстаёт", "overdue": "просрочено"}
+DAYS_PER_YEAR = 365.25
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """The same calendar date `years` later; 29 February becomes 28 February in a non-leap year."""
+    year = day.year + years
+    return day.replace(year=year, day=min(day.day, calendar.monthrange(year, day.month)[1]))
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def credited_hours(elements: pd.DataFrame, rules: NmoRules) -> pd.Series:
+    """Hours that count: an in-person event is capped per day and per event (catalog caps)."""
+    caps = rules.caps
+    capped = elements["kind"].isin(caps.kinds) & elements["in_person"].astype(bool)
+    limit = np.minimum(caps.per_day * elements["days"].fillna(1).to_numpy(), caps.per_event)
+    return pd.Series(np.where(capped, np.minimum(elements["hours"], limit), elements["hours"]), index=elements.index)
+
+
+def current_cycles(certificates: pd.DataFrame, rules: NmoRules, on: dt.date) -> pd.DataFrame:
+    """One row per person × specialty: the cycle of the latest certificate dated on or before `on`."""
+    certs = certificates[certificates["date"] <= pd.Timestamp(on)].sort_values(["staff_id", "specialty_key", "date"])
+    latest = certs.groupby(["staff_id", "specialty_key"], sort=True).tail(1).copy()
+    counts = certs.groupby(["staff_id", "specialty_key"]).size().rename("certificates")
+    latest = latest.merge(counts, on=["staff_id", "specialty_key"])
+    start = latest["date"].dt.date
+    latest["cycle_start"] = start
+    latest["deadline"] = [add_years(d, rules.cycle_years) for d in start]
+    latest["filing_from"] = [add_months(d, -rules.filing_window_months) for d in latest["deadline"]]
+    earlier = rules.plans.portal.earlier_certificates
+    latest["earlier"] = start < earlier.before
+    latest["required"] = np.where(latest["earlier"], earlier.required, rules.plans.portal.required)
+    return latest.drop(columns=["date"]).reset_index(drop=True)
+
+
+def plan_credits(records: NmoRecords, rules: NmoRules, on: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(plans, credits): the current cycles, and every element × specialty that counts in one, with
+    its credited hours, cycle year and a flag for repeats (same title and provider within the cycle)."""
+    plans = current_cycles(records.certificates, rules, on)
+    el = records.elements.copy()
+    el["credited"] = credited_hours(el, rules)
+    el["end"] = el["end_date"].dt.date
+    merged = el.merge(plans[["staff_id", "specialty_key", "cycle_start", "deadline"]], on=["staff_id", "specialty_key"])
+    inside = (merged["end"] >= merged["cycle_start"]) & (merged["end"] < merged["deadline"]) & (merged["end"] <= on)
+    credits = merged[inside].copy()
+    credits["cycle_year"] = [_cycle_year(s, e) for s, e in zip(credits["cycle_start"], credits["end"], strict=True)]
+    key = [credits["staff_id"], credits["specialty_key"], credits["title"].map(_fold), credits["provider"].map(_fold)]
+    credits["repeated"] = credits.groupby(key)["element"].transform("size") > 1
+    return plans, credits.reset_index(drop=True)
+
+
+def _fold(text: object) -> str:
+    return " ".join(str(text).lower().replace("ё", "е").split()) if isinstance(text, str) else ""
+
+
+def _cycle_year(start: dt.date, end: dt.date) -> int:
+    year = 1
+    while end >= add_years(start, year):
+        year += 1
+    return year
+
+
+def status(records: NmoRecords, rules: NmoRules, on: dt.date) -> pd.DataFrame:
+    """The status of every plan at `on`, with the columns of SPEC 10 (plus name, specialty, filing_from)."""
+    plans, credits = plan_credits(records, rules, on)
+    keys = ["staff_id", "specialty_key"]
+    dpp = credits["group"] == "dpp"
+    sums = pd.DataFrame({
+        "earned": credits.groupby(keys)["credited"].sum(),
+        "earned_dpp": credits[dpp].groupby(keys)["credited"].sum(),
+        "earned_other": credits[~dpp].groupby(keys)["credited"].sum(),
+        "repeats": credits[credits["repeated"]].groupby(keys)["element"].nunique(),
+    })
+    out = plans.merge(sums, left_on=keys, right_index=True, how="left")
+    for col in ("earned", "earned_dpp", "earned_other", "repeats"):
+        out[col] = out[col].fillna(0.0)
+
+    on_ts = pd.Timestamp(on)
+    start = pd.to_datetime(out["cycle_start"])
+    deadline = pd.to_datetime(out["deadline"])
+    cycle_days = (deadline - start).dt.days.to_numpy(dtype=float)
+    elapsed = np.clip((on_ts - start).dt.days.to_numpy(dtype=float), 0, cycle_days)
+    expected = out["required"] * elapsed / cycle_days
+    out["expected_now"] = np.round(expected, 1)
+    out["shortfall"] = np.round(np.maximum(0.0, expected - out["earned"]), 1)
+    missing = np.maximum(0.0, out["required"] - out["earned"])
+    remaining_years = np.maximum(0.0, (deadline - on_ts).dt.days.to_numpy(dtype=float)) / DAYS_PER_YEAR
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_year = np.where((missing > 0) & (remaining_years > 0), missing / remaining_years, 0.0)
+    out["per_year_needed"] = np.round(per_year, 1)
+    adm = rules.plans.admission
+    out["admission_ok"] = (out["earned_dpp"] >= adm.min_dpp) & (
+        out["earned_dpp"] + np.minimum(out["earned_other"], adm.max_other) >= adm.required)
+    out["portal_ok"] = out["earned"] >= out["required"]
+    done = out["portal_ok"] & out["admission_ok"]
+    overdue = deadline <= on_ts
+    behind = out["earned"] < expected
+    out["status"] = np.select([done, overdue, behind], ["done", "overdue", "behind"], "on_track")
+    out["flags"] = [_flags(r, on) for r in out.itertuples(index=False)]
+    names = records.names
+    specialty = records.certificates.drop_duplicates(keys, keep="last").set_index(keys)["specialty"]
+    out["name"] = out["staff_id"].map(names).fillna("")
+    out["specialty"] = [specialty[(s, k)] for s, k in zip(out["staff_id"], out["specialty_key"], strict=True)]
+    columns = ["staff_id", "name", "specialty", "cycle_start", "deadline", "filing_from", "required", "earned",
+               "earned_dpp", "earned_other", "expected_now", "shortfall", "per_year_needed", "admission_ok", "status",
+               "flags"]
+    return out[columns].sort_values(["name", "staff_id", "specialty"], kind="stable").reset_index(drop=True)
+
+
+def _flags(r, on: dt.date) -> str:
+    flags = []
+    if r.repeats:
+        flags.append(f"повторные элементы: {int(r.repeats)}")
+    if r.earlier:
+        flags.append("сертификат до 2016 г.: норма меньше")
+    if r.certificates > 1:
+        flags.append("новый сертификат: прежние баллы не учитываются")
+    if r.filing_from <= on < r.deadline:
+        flags.append("можно подавать документы")
+    return "; ".join(flags)
+
+
+def yearly(records: NmoRecords, rules: NmoRules, on: dt.date) -> pd.DataFrame:
+    """Per plan and cycle year 1…5: earned, of which ДПП and other, the guides, the carried shortfall."""
+    plans, credits = plan_credits(records, rules, on)
+    years = np.arange(1, rules.cycle_years + 1)
+    grid = plans[["staff_id", "specialty_key", "cycle_start", "required"]].merge(
+        pd.DataFrame({"cycle_year": years}), how="cross")
+    grid["year_start"] = [add_years(s, int(k) - 1) for s, k in zip(grid["cycle_start"], grid["cycle_year"], strict=True)]
+    grid["year_end"] = [add_years(s, int(k)) - dt.timedelta(days=1)
+                        for s, k in zip(grid["cycle_start"], grid["cycle_year"], strict=True)]
+    keys = ["staff_id", "specialty_key", "cycle_year"]
+    dpp = credits["group"] == "dpp"
+    sums = pd.DataFrame({
+        "earned": credits.groupby(keys)["credited"].sum(),
+        "earned_dpp": credits[dpp].groupby(keys)["credited"].sum(),
+        "earned_other": credits[~dpp].groupby(keys)["credited"].sum(),
+    })
+    out = grid.merge(sums, left_on=keys, right_index=True, how="left").fillna(
+        {"earned": 0.0, "earned_dpp": 0.0, "earned_other": 0.0})
+    portal = rules.plans.portal
+    # the guide scales with the plan: 50 a year for 250 (36 ДПП + 14 other), in proportion for 144
+    share = out["required"] / portal.required
+    out["guide"] = np.round(portal.yearly_guide * share, 1)
+    out["guide_dpp"] = np.round(portal.yearly_dpp * share, 1)
+    out["guide_other"] = np.round(portal.yearly_other * share, 1)
+    cumulative = out.groupby(["staff_id", "specialty_key"])["earned"].cumsum()
+    carried = np.round(np.maximum(0.0, out["guide"] * out["cycle_year"] - cumulative), 1)
+    out["carried_shortfall"] = carried.where(out["year_start"] <= on)  # years not begun yet: empty
+    out["specialty"] = out.merge(records.certificates.drop_duplicates(["staff_id", "specialty_key"], keep="last"),
+                                 on=["staff_id", "specialty_key"], how="left")["specialty"].to_numpy()
+    return out[["staff_id", "specialty", "cycle_year", "year_start", "year_end", "earned", "earned_dpp", "earned_other",
+                "guide", "guide_dpp", "guide_other", "carried_shortfall"]]
