@@ -31,14 +31,14 @@ def demo_dir(tmp_path_factory) -> Path:
     return target
 
 
-def test_demo_writes_twelve_months(demo_dir):
-    assert sorted(p.name for p in demo_dir.glob("*.xlsx")) == [f"2025-{m:02d}.xlsx" for m in range(1, 13)]
+def test_demo_writes_twelve_months_and_nmo(demo_dir):
+    assert sorted(p.name for p in demo_dir.glob("*.xlsx")) == [f"2025-{m:02d}.xlsx" for m in range(1, 13)] + ["nmo.xlsx"]
 
 
 def test_demo_is_deterministic(demo_dir, tmp_path):
     again = tmp_path / "again"
     assert run("demo", str(again)).returncode == 0
-    for name in ("2025-01.xlsx", "2025-12.xlsx"):
+    for name in ("2025-01.xlsx", "2025-12.xlsx", "nmo.xlsx"):
         assert hashlib.sha256((demo_dir / name).read_bytes()).digest() == \
             hashlib.sha256((again / name).read_bytes()).digest()
 
