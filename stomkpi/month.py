@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .catalog import PositionCatalog
+from .catalog import IndicatorCatalog, PositionCatalog, load_indicators
 from .errors import InputError, Problem
 from .sheets import ROW, Column, Sheet, Workbook, read_workbook
 
@@ -74,8 +74,32 @@ DEPRIVATIONS = Sheet(
     aliases=("deprivations",),
     hint="по одной строке на решение о лишении премии",
 )
-MONTH_SHEETS = (STAFF, VALUES, EVENTS, DEPRIVATIONS)
-OPTIONAL_SHEETS = {EVENTS.name, DEPRIVATIONS.name}
+STATS = Sheet(
+    "Статистика",
+    (
+        Column("Таб_номер", "staff_id", aliases=("Табельный номер",)),
+        Column("Поле", "field", hint="счётчик из каталога показателей: код или название («Первичные больные», «УЕТ»…)"),
+        Column("Значение", "value", "float", low=0, hint="число за месяц, не меньше 0"),
+    ),
+    aliases=("stats", "statistics", "counts"),
+    hint="необязательный лист: месячные счётчики врача для показателей МКР и УКВ",
+)
+REVIEWS = Sheet(
+    "Экспертиза",
+    (
+        Column("Случай", "case", hint="номер случая (карты)"),
+        Column("Таб_номер", "staff_id", aliases=("Табельный номер",)),
+        Column("Коэффициент", "coefficient", "float", low=0, high=1, hint="коэффициент качества от 0 до 1"),
+        Column("Причина", "reason", required=False,
+               hint="для случаев с дефектами: медработник / пациент / не связаны / организация"),
+        Column("Влияние", "impact", required=False,
+               hint="для случаев с дефектами: вред и ресурсы / вред / ресурсы / без влияния"),
+    ),
+    aliases=("reviews", "expertise"),
+    hint="необязательный лист: случаи внутреннего контроля качества",
+)
+MONTH_SHEETS = (STAFF, VALUES, EVENTS, DEPRIVATIONS, STATS, REVIEWS)
+OPTIONAL_SHEETS = {EVENTS.name, DEPRIVATIONS.name, STATS.name, REVIEWS.name}
 
 _PERIOD = re.compile(r"(\d{4})-(\d{2})")
 
@@ -90,6 +114,8 @@ class Month:
     values: pd.DataFrame  # staff_id, criterion, value, norm
     events: pd.DataFrame  # staff_id, criterion, count, date, note
     deprivations: pd.DataFrame  # staff_id, percent, reason
+    stats: pd.DataFrame | None = None  # staff_id, field (catalog code), value; None when the sheet is absent
+    reviews: pd.DataFrame | None = None  # case, staff_id, coefficient, reason, impact (codes); None when absent
 
 
 def period_from_name(path: Path | str) -> str | None:
@@ -106,6 +132,7 @@ def read_month(
     *,
     period: str | None = None,
     norms: Mapping[str, float] | None = None,
+    indicators: IndicatorCatalog | None = None,
 ) -> Month:
     """Read and check a monthly workbook; raise `InputError` listing every problem found.
 
@@ -129,9 +156,16 @@ def read_month(
     events = _check_events(wb, catalog, known_ids, positions, period, problems)
     deprivations = _check_deprivations(wb, known_ids, positions, problems)
     _check_plan_present(staff, values, catalog, problems)
+    stats = reviews = None
+    if STATS.name in wb.present or REVIEWS.name in wb.present:
+        indicators = indicators or load_indicators()
+        if STATS.name in wb.present:
+            stats = _check_stats(wb, indicators, known_ids, problems)
+        if REVIEWS.name in wb.present:
+            reviews = _check_reviews(wb, indicators, known_ids, problems)
     if problems:
         raise InputError(str(path), problems, tuple(s.name for s in MONTH_SHEETS))
-    return Month(period, path, staff, values, events, deprivations)
+    return Month(period, path, staff, values, events, deprivations, stats, reviews)
 
 
 def _unknown_staff(sheet: str, frame: pd.DataFrame, known_ids: set, positions: Mapping,
@@ -292,6 +326,41 @@ def _check_plan_present(staff: pd.DataFrame, values: pd.DataFrame, catalog: Posi
                         f"нет процента выполнения плана для сотрудника «{name}» (таб. № {sid}, "
                         f"лист «Сотрудники», строка {row}): без него месяц не посчитать")
             )
+
+
+def _check_stats(wb: Workbook, indicators: IndicatorCatalog, known_ids: set, problems: list[Problem]) -> pd.DataFrame:
+    df = wb.tables[STATS.name].copy()
+    ok = _unknown_staff(STATS.name, df, known_ids, {s: s for s in known_ids}, problems)
+    codes = []
+    for row, name in df[[ROW, "field"]].itertuples(index=False):
+        code = indicators.field(name) if isinstance(name, str) else None
+        if code is None and isinstance(name, str):
+            problems.append(Problem(STATS.name, row, "Поле", f"неизвестное поле «{name}»: "
+                                    "допустимы поля каталога показателей (лист «Поля» шаблона)"))
+        codes.append(code)
+    df["field"] = codes
+    keep = ok & df["field"].notna() & df["value"].notna()
+    return df.loc[keep, ["staff_id", "field", "value"]].reset_index(drop=True)
+
+
+def _check_reviews(wb: Workbook, indicators: IndicatorCatalog, known_ids: set, problems: list[Problem]) -> pd.DataFrame:
+    df = wb.tables[REVIEWS.name].copy()
+    ok = _unknown_staff(REVIEWS.name, df, known_ids, {s: s for s in known_ids}, problems)
+    for column, kind, header in (("reason", "reasons", "Причина"), ("impact", "impacts", "Влияние")):
+        codes = []
+        for row, name in df[[ROW, column]].itertuples(index=False):
+            term = indicators.term(kind, name) if isinstance(name, str) else None
+            if term is None and isinstance(name, str):
+                allowed = "; ".join(t.aliases[0] if t.aliases else t.name for t in getattr(indicators.quality, kind))
+                problems.append(Problem(REVIEWS.name, row, header,
+                                        f"неизвестное значение «{name}»: ожидалось одно из: {allowed}"))
+            codes.append(term.code if term else None)
+        df[column] = codes
+    dup = df["case"].notna() & df.duplicated("case", keep="first")
+    for row, case in df.loc[dup, [ROW, "case"]].itertuples(index=False):
+        problems.append(Problem(REVIEWS.name, row, "Случай", f"случай «{case}» указан второй раз"))
+    keep = ok & df["coefficient"].notna() & ~dup
+    return df.loc[keep, ["case", "staff_id", "coefficient", "reason", "impact"]].reset_index(drop=True)
 
 
 def month_bounds(period: str) -> tuple[dt.date, dt.date]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from .catalog import PositionCatalog
+from .catalog import IndicatorCatalog, PositionCatalog, load_indicators
 from .catalog.positions import KIND_NAMES
 from .month import MONTH_SHEETS, OPTIONAL_SHEETS
 from .sheets import save_deterministic
@@ -22,7 +22,7 @@ _WHAT_TO_ENTER = {
 }
 
 
-def write_template(path: Path | str, catalog: PositionCatalog) -> None:
+def write_template(path: Path | str, catalog: PositionCatalog, indicators: IndicatorCatalog | None = None) -> None:
     """Write an empty monthly workbook: the instruction sheet, the input sheets, the criteria list."""
     book = Workbook()
     info = book.active
@@ -76,4 +76,21 @@ def write_template(path: Path | str, catalog: PositionCatalog) -> None:
     for row in ref.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+    indicators = indicators or load_indicators()
+    fields = book.create_sheet("Поля")
+    fields.append(["Поле (код)", "Название — можно писать и его", "Для показателей"])
+    for cell in fields[1]:
+        cell.font = bold
+    for code, label in indicators.fields.items():
+        used = [i.name for i in indicators.indicators if code in (i.numerator, i.denominator)]
+        fields.append([code, label, "; ".join(used[:3]) + ("…" if len(used) > 3 else "")])
+    fields.append([])
+    fields.append(["Экспертиза: причины несоответствия (столбец «Причина»)"])
+    for t in indicators.quality.reasons:
+        fields.append([t.aliases[0] if t.aliases else t.code, t.name])
+    fields.append(["Экспертиза: влияние дефектов (столбец «Влияние»)"])
+    for t in indicators.quality.impacts:
+        fields.append([t.aliases[0] if t.aliases else t.code, t.name])
+    for letter, width in zip("ABC", (28, 70, 90), strict=True):
+        fields.column_dimensions[letter].width = width
     save_deterministic(book, path)

@@ -1,6 +1,7 @@
 """The rule catalogs (YAML package data) and their loaders; a clinic may point at its own copy."""
 
 from .base import BUILTIN_DIR, catalog_file
+from .indicators import IndicatorCatalog, load_indicators
 from .nmo import NmoRules, load_nmo_rules
 from .positions import Criterion, LintFinding, Position, PositionCatalog, load_positions
 
@@ -13,5 +14,7 @@ __all__ = [
     "catalog_file",
     "load_positions",
     "NmoRules",
+    "IndicatorCatalog",
+    "load_indicators",
     "load_nmo_rules",
 ]

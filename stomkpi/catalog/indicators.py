@@ -1,0 +1,135 @@
+"""The indicator catalog (Приложение 1, раздел 7): count fields, indicator formulas, units, the 0–4 scale
+and the quality-of-care vocabularies. YAML -> validated, frozen objects."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+
+from ..errors import CatalogError
+from ..text import match_key
+from .base import Frozen, catalog_file, file_hash, read_yaml, validate
+
+
+class Indicator(Frozen):
+    code: str
+    name: str
+    unit: str
+    direction: Literal["higher", "lower"]
+    numerator: str
+    denominator: str
+    multiplier: float = 1.0
+    section: str | None = None
+    note: str | None = None
+
+
+class Unit(Frozen):
+    code: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    whole: bool = False
+    indicators: tuple[str, ...]
+    ukv: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _ukv_within(self) -> Unit:
+        extra = [c for c in self.ukv if c not in self.indicators]
+        if extra:
+            raise ValueError(f"показатели УКВ не входят в показатели подразделения: {', '.join(extra)}")
+        return self
+
+
+class Scale(Frozen):
+    target_score: float
+    one_point_margin: float
+    history_years: int
+
+
+class Term(Frozen):
+    code: str
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+class Quality(Frozen):
+    kmp_min: float
+    dmp_min: float
+    reasons: tuple[Term, ...]
+    impacts: tuple[Term, ...]
+
+
+class IndicatorCatalog(Frozen):
+    version: str
+    source: str
+    fields: dict[str, str]
+    indicators: tuple[Indicator, ...]
+    units: tuple[Unit, ...]
+    ukv_note: str | None = None
+    scale: Scale
+    quality: Quality
+    path: Path | None = None
+
+    @model_validator(mode="after")
+    def _references(self) -> IndicatorCatalog:
+        codes = {i.code for i in self.indicators}
+        for i in self.indicators:
+            for f in (i.numerator, i.denominator):
+                if f not in self.fields:
+                    raise ValueError(f"показатель {i.code}: неизвестное поле «{f}»")
+        for u in self.units:
+            missing = [c for c in u.indicators if c not in codes]
+            if missing:
+                raise ValueError(f"подразделение {u.code}: неизвестные показатели {', '.join(missing)}")
+        return self
+
+    @cached_property
+    def by_code(self) -> dict[str, Indicator]:
+        return {i.code: i for i in self.indicators}
+
+    @cached_property
+    def _field_keys(self) -> dict[str, str]:
+        return {match_key(n): code for code, label in self.fields.items() for n in (code, label)}
+
+    def field(self, name: str) -> str | None:
+        """The count field named by code or Russian label; None if unknown."""
+        return self._field_keys.get(match_key(name))
+
+    def unit_of(self, department: str) -> Unit | None:
+        """The Приложение 1 unit a department belongs to (by name or alias), or None."""
+        key = match_key(department)
+        for u in self.units:
+            if key in {match_key(n) for n in (u.code, u.name, *u.aliases)}:
+                return u
+        return None
+
+    @property
+    def clinic(self) -> Unit:
+        return next(u for u in self.units if u.whole)
+
+    def term(self, kind: Literal["reasons", "impacts"], name: str) -> Term | None:
+        key = match_key(name)
+        return next((t for t in getattr(self.quality, kind) if key in {match_key(n) for n in (t.code, t.name, *t.aliases)}),
+                    None)
+
+    @property
+    def hash(self) -> str:
+        return file_hash([self.path]) if self.path else ""
+
+    def notes(self) -> list[tuple[str, str]]:
+        """(indicator, note) for every interpretation the catalog makes, for the report's appendix."""
+        out = [(i.name, i.note) for i in self.indicators if i.note]
+        if self.ukv_note:
+            out.append(("УКВ", self.ukv_note))
+        return out
+
+
+def load_indicators(directory: Path | str | None = None) -> IndicatorCatalog:
+    """Load and validate `indicators.yaml` from a clinic's catalog folder or the built-in one."""
+    path = catalog_file("indicators.yaml", directory)
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise CatalogError(f"Каталог правил {path}: ожидался словарь")
+    return validate(IndicatorCatalog, data, path, "indicators").model_copy(update={"path": path})

@@ -1,0 +1,121 @@
+"""Indicators from additive counts, the doctor's УКВ (section 4) and quality of care (section 7).
+
+Pure. Counts are summed over whatever groups a caller asks for (people, departments, months)
+first; every ratio is taken after, so a department's indicator is never a mean of its doctors'
+ratios. A zero denominator gives NaN (no data), not an error.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .catalog import IndicatorCatalog
+
+UKV_POINTS = 10.0  # section 4.1: each indicator is scored on a 10-point scale
+
+
+def indicator_values(counts: pd.DataFrame, catalog: IndicatorCatalog, by: list[str],
+                     codes: list[str] | None = None) -> pd.DataFrame:
+    """Long table `by… , indicator, numerator, denominator, value` from long counts `by…, field, value`."""
+    codes = codes or [i.code for i in catalog.indicators]
+    wide = counts.groupby([*by, "field"], sort=True)["value"].sum().unstack("field") if len(counts) else None
+    if wide is None or wide.empty:
+        return pd.DataFrame(columns=[*by, "indicator", "numerator", "denominator", "value"])
+    parts = []
+    for code in codes:
+        ind = catalog.by_code[code]
+        num = wide[ind.numerator] if ind.numerator in wide else pd.Series(np.nan, index=wide.index)
+        den = wide[ind.denominator] if ind.denominator in wide else pd.Series(np.nan, index=wide.index)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = np.where(den > 0, num.fillna(0) / den * ind.multiplier, np.nan)
+        parts.append(pd.DataFrame({"indicator": code, "numerator": num.fillna(0).to_numpy(),
+                                   "denominator": den.fillna(0).to_numpy(), "value": value}, index=wide.index))
+    return pd.concat(parts).reset_index()
+
+
+def meets(value: np.ndarray, norm: np.ndarray, lower_better: np.ndarray) -> np.ndarray:
+    """True where the value reaches its norm in the indicator's direction."""
+    return np.where(lower_better, value <= norm, value >= norm)
+
+
+def ukv(counts: pd.DataFrame, staff: pd.DataFrame, norms: pd.DataFrame, catalog: IndicatorCatalog) -> pd.DataFrame:
+    """The УКВ of every doctor with counts, per indicator (`detail`) and in all.
+
+    counts: staff_id, field, value (the doctor's own counts); staff: staff_id, department;
+    norms: unit, indicator, norm (the department's МКР norm for the year).
+    Returns one row per staff_id × УКВ indicator with value, norm, met, points; the doctor's
+    УКВ = Σ points / (10 × indicators with data) and the count of missed indicators come from
+    `ukv_summary`.
+    """
+    units = staff.assign(unit=staff["department"].map(lambda d: (u := catalog.unit_of(d)) and u.code))
+    units = units[units["unit"].notna()]
+    wanted = pd.DataFrame([(u.code, code) for u in catalog.units for code in u.ukv], columns=["unit", "indicator"])
+    values = indicator_values(counts[counts["staff_id"].isin(units["staff_id"])], catalog, by=["staff_id"])
+    detail = (values.merge(units[["staff_id", "unit"]], on="staff_id")
+              .merge(wanted, on=["unit", "indicator"])
+              .merge(norms[["unit", "indicator", "norm"]], on=["unit", "indicator"], how="left"))
+    detail = detail[detail["value"].notna() & detail["norm"].notna()].copy()
+    lower = detail["indicator"].map(lambda c: catalog.by_code[c].direction == "lower").to_numpy(dtype=bool)
+    value, norm = detail["value"].to_numpy(float), detail["norm"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        achievement = np.where(lower, np.where(value > 0, norm / value, 1.0), np.where(norm > 0, value / norm, 1.0))
+    met = meets(value, norm, lower)
+    detail["met"] = met
+    detail["points"] = np.where(met, UKV_POINTS, UKV_POINTS * np.clip(achievement, 0.0, 1.0))
+    return detail.sort_values(["staff_id", "indicator"]).reset_index(drop=True)
+
+
+def ukv_summary(detail: pd.DataFrame) -> pd.DataFrame:
+    """Per doctor: indicators scored, missed, Σ points and УКВ = Σ points / (10 × indicators)."""
+    g = detail.groupby("staff_id")
+    out = pd.DataFrame({"indicators": g.size(), "missed": g["met"].apply(lambda m: int((~m).sum())),
+                        "points": g["points"].sum()})
+    out["ukv"] = out["points"] / (UKV_POINTS * out["indicators"])
+    return out.reset_index()
+
+
+def quality_category(coefficient: pd.Series, catalog: IndicatorCatalog) -> pd.Series:
+    """КМП (k ≥ 0.8), ДМП (0.6 ≤ k < 0.8) or НМП (k < 0.6), thresholds from the catalog."""
+    q = catalog.quality
+    return pd.Series(np.select([coefficient >= q.kmp_min, coefficient >= q.dmp_min], ["КМП", "ДМП"], "НМП"),
+                     index=coefficient.index)
+
+
+def defect_counts(reviews: pd.DataFrame, catalog: IndicatorCatalog) -> pd.Series:
+    """ОКЛ: per staff_id, reviewed cases with a coefficient below the КМП threshold (ДМП or НМП)."""
+    below = reviews[reviews["coefficient"] < catalog.quality.kmp_min]
+    return below.groupby("staff_id").size()
+
+
+def quality_tables(reviews: pd.DataFrame, finished_cases: float, catalog: IndicatorCatalog) -> dict[str, pd.DataFrame]:
+    """The section 7 tables for a set of reviewed cases and the number of finished cases."""
+    q = catalog.quality
+    category = quality_category(reviews["coefficient"], catalog)
+    nonconforming = reviews[category == "НМП"]
+    single = reviews[category == "ДМП"]
+    defective = reviews[category != "КМП"]
+    n_def = len(defective)
+    coverage = 100.0 * len(reviews) / finished_cases if finished_cases else np.nan
+    results = pd.DataFrame({"Показатель": [
+        "Количество законченных случаев медицинской помощи",
+        "Количество случаев, проверенных при проведении внутреннего контроля качества",
+        "Количество случаев качественно оказанной медицинской помощи (КМП)",
+        "Количество выявленных случаев, не соответствующих требованиям (стандартам) (НМП)",
+        "Количество случаев, сопровождавшихся единичными дефектами (ДМП)",
+        "Охват контролем качества, %",
+    ], "Значение": [finished_cases, len(reviews), int((category == "КМП").sum()), len(nonconforming), len(single),
+                    round(coverage, 1)]})
+
+    def shares(column: str, terms) -> pd.DataFrame:
+        counts = defective[column].value_counts() if n_def else pd.Series(dtype=float)
+        return pd.DataFrame({
+            "Категория": [t.name for t in terms],
+            "Случаев": [int(counts.get(t.code, 0)) for t in terms],
+            "% от случаев с дефектами": [round(100.0 * counts.get(t.code, 0) / n_def, 1) if n_def else np.nan
+                                         for t in terms],
+        })
+
+    return {"Результаты контроля качества": results,
+            "Причины несоответствия": shares("reason", q.reasons),
+            "Влияние дефектов": shares("impact", q.impacts)}

@@ -1,0 +1,72 @@
+"""The year's norm parameters (`params/norms-YYYY.yaml`): per unit and indicator the target, the
+region's best, the weight and the expert value, plus the history the expert value comes from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .catalog import IndicatorCatalog
+from .errors import ParamsError
+
+
+class IndicatorNorm(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    target: float
+    region_best: float
+    weight: float = 1.0
+    expert: float | None = None
+
+
+class NormsFile(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    year: int
+    units: dict[str, dict[str, IndicatorNorm]]
+    history: dict[str, dict[str, dict[int, float]]] = {}
+
+
+def load_norms(path: Path | str, catalog: IndicatorCatalog) -> pd.DataFrame:
+    """Read a norms file and return one row per unit × indicator: target, region_best, weight,
+    expert and where the expert value came from (the parameters, or the mean of the previous years)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ParamsError(f"нет файла норм {path}")
+    try:
+        raw = NormsFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"файл норм {path} не читается как YAML: {exc}") from None
+    except ValidationError as exc:
+        fields = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ParamsError(f"файл норм {path}: {fields}") from None
+    units = {u.code: u for u in catalog.units}
+    years = [raw.year - k for k in range(catalog.scale.history_years, 0, -1)]
+    rows, problems = [], []
+    for unit, indicators in raw.units.items():
+        if unit not in units:
+            problems.append(f"units.{unit}: неизвестное подразделение (известны: {', '.join(units)})")
+            continue
+        for code, norm in indicators.items():
+            if code not in units[unit].indicators:
+                problems.append(f"units.{unit}.{code}: у подразделения нет такого показателя")
+                continue
+            expert, source = norm.expert, "параметры"
+            if expert is None:
+                history = raw.history.get(unit, {}).get(code, {})
+                missing = [y for y in years if y not in history]
+                if missing:
+                    problems.append(f"units.{unit}.{code}: нет ни expert, ни истории за {', '.join(map(str, missing))} "
+                                    f"(history.{unit}.{code})")
+                    continue
+                expert, source = sum(history[y] for y in years) / len(years), f"среднее {years[0]}–{years[-1]}"
+            rows.append({"unit": unit, "indicator": code, "target": norm.target, "region_best": norm.region_best,
+                         "weight": norm.weight, "expert": expert, "expert_source": source})
+    if problems:
+        raise ParamsError(f"файл норм {path}:\n  " + "\n  ".join(problems))
+    table = pd.DataFrame(rows, columns=["unit", "indicator", "target", "region_best", "weight", "expert", "expert_source"])
+    table.attrs["year"] = raw.year
+    return table
