@@ -46,15 +46,14 @@ def score(
     catalog: CatalogOpt = None,
     out: Annotated[Path | None, typer.Option("--out", help="Куда записать CSV (по умолчанию — на экран).")] = None,
     month: Annotated[str | None, typer.Option("--month", help="Месяц ГГГГ-ММ, если его нет в имени файла.")] = None,
+    norms: Annotated[Path | None, typer.Option(
+        "--norms", help="Нормы года (YAML) для УКВ; по умолчанию norms-ГГГГ.yaml рядом с книгой, если есть.")] = None,
 ) -> None:
     """Посчитать баллы, процент выполнения и коэффициент выплат за месяц."""
-    from .catalog import load_positions
-    from .month import read_month
-    from .scoring import score_month
+    from .reports import score_workbook
 
-    rules = load_positions(catalog)
-    scores = score_month(read_month(workbook, rules, period=_period(month)), rules)
-    _write_csv(scores.table, out)
+    scored = score_workbook(workbook, period=_period(month), catalog_dir=catalog, norms_file=norms)
+    _write_csv(scored.scores.table, out)
 
 
 @app.command()
@@ -140,3 +139,31 @@ def nmo(
     if years is not None:
         _write_csv(yearly(records, rules, day), years)
     _write_csv(table, out)
+
+
+@app.command()
+def rating(
+    year: Annotated[int, typer.Option("--year", help="Год рейтинга.")],
+    data: Annotated[Path | None, typer.Option("--data", help="Папка с книгами ГГГГ-ММ.xlsx (иначе из параметров).")] = None,
+    norms: Annotated[Path | None, typer.Option("--norms", help="Нормы года (иначе norms-ГГГГ.yaml в папке данных).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Итоги по подразделениям (CSV; по умолчанию — на экран).")] = None,
+    detail: Annotated[Path | None, typer.Option("--detail", help="Баллы по каждому показателю (CSV).")] = None,
+    params: Annotated[Path, typer.Option("--params", help="Файл параметров.")] = Path("params/demo.yaml"),
+    catalog: CatalogOpt = None,
+) -> None:
+    """Рейтинг поликлиники и отделений по шкале 0–4 за кварталы и год."""
+    from tqdm import tqdm
+
+    from .config import load_demo_params
+    from .errors import ParamsError
+    from .rating import rating_for_year
+
+    folder = data or load_demo_params(params).data_dir
+    books = sorted(folder.glob(f"{year}-[01][0-9].xlsx"))
+    if not books:
+        raise ParamsError(f"в папке {folder} нет книг месяцев {year}-ММ.xlsx")
+    with tqdm(total=len(books), desc="Рейтинг: книги месяцев", unit="мес", disable=None) as bar:
+        result = rating_for_year(books, norms or folder / f"norms-{year}.yaml", catalog, progress=lambda _: bar.update())
+    if detail is not None:
+        _write_csv(result.detail, detail)
+    _write_csv(result.summary, out)

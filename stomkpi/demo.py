@@ -16,9 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .catalog import PositionCatalog, load_positions
+from .catalog import IndicatorCatalog, PositionCatalog, load_indicators, load_positions
+from .demo_indicators import doctor_counts, reviews_for, write_norms
 from .demo_nmo import write_nmo_workbook
-from .month import DEPRIVATIONS, EVENTS, STAFF, VALUES
+from .month import DEPRIVATIONS, EVENTS, REVIEWS, STAFF, STATS, VALUES
 from .sheets import write_workbook
 
 CLINIC = "Демонстрационная стоматологическая поликлиника"
@@ -131,8 +132,10 @@ def make_staff(rng: np.random.Generator) -> pd.DataFrame:
 
 
 def make_month(staff: pd.DataFrame, catalog: PositionCatalog, year: int, month: int,
-               rng: np.random.Generator) -> dict[str, pd.DataFrame]:
-    """One month's four sheets for the demo staff."""
+               rng: np.random.Generator, indicators: IndicatorCatalog | None = None) -> dict[str, pd.DataFrame]:
+    """One month's six sheets for the demo staff."""
+    indicators = indicators or load_indicators()
+    stats, reviews = [], []
     days_plan = WORKING_DAYS_2025[month - 1] if year == 2025 else _weekdays(year, month)
     last = calendar.monthrange(year, month)[1]
     staff_rows, values, events, deprivations = [], [], [], []
@@ -144,7 +147,17 @@ def make_month(staff: pd.DataFrame, catalog: PositionCatalog, year: int, month: 
             "days_plan": days_plan, "days_fact": max(0, days_plan - absent),
         })
         position = catalog.by_code(person.position_code)
+        unit = indicators.unit_of(person.department)
+        if unit is not None and any(c.derived_from for c in position.criteria):
+            days = max(0, days_plan - absent)
+            for field, value in doctor_counts(indicators, unit.code, person.skill, days, rng).items():
+                stats.append({"staff_id": person.staff_id, "field": indicators.fields[field], "value": value})
+            if days:
+                reviews += reviews_for(person.staff_id, person.skill, f"{year}-{month:02d}", rng, indicators,
+                                       start=len(reviews) + 1)
         for crit in position.criteria:
+            if crit.derived_from:
+                continue  # УКВ and ОКЛ come from Статистика and Экспертиза
             row = _criterion_value(crit, person.skill, rng)
             if row is not None:
                 values.append({"staff_id": person.staff_id, "criterion": crit.name, **row})
@@ -162,6 +175,8 @@ def make_month(staff: pd.DataFrame, catalog: PositionCatalog, year: int, month: 
         VALUES.name: pd.DataFrame(values),
         EVENTS.name: pd.DataFrame(events, columns=[c.key for c in EVENTS.columns]),
         DEPRIVATIONS.name: pd.DataFrame(deprivations, columns=[c.key for c in DEPRIVATIONS.columns]),
+        STATS.name: pd.DataFrame(stats, columns=[c.key for c in STATS.columns]),
+        REVIEWS.name: pd.DataFrame(reviews, columns=[c.key for c in REVIEWS.columns]),
     }
 
 
@@ -209,17 +224,19 @@ def write_demo(
     catalog: PositionCatalog | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> list[Path]:
-    """Write the demo clinic's twelve monthly workbooks (`YYYY-MM.xlsx`) and its НМО workbook
-    (`nmo.xlsx`, as of the year's last day) into `directory`."""
+    """Write the demo clinic's twelve monthly workbooks (`YYYY-MM.xlsx`), its НМО workbook (`nmo.xlsx`,
+    as of the year's last day) and the year's norms with three years of history (`norms-YYYY.yaml`)."""
     directory = Path(directory)
     catalog = catalog or load_positions()
+    indicators = load_indicators()
     rng = np.random.default_rng(seed)
     staff = make_staff(rng)
-    written = []
+    directory.mkdir(parents=True, exist_ok=True)
+    written = [write_norms(directory / f"norms-{year}.yaml", indicators, year, np.random.default_rng(seed + 2))]
     for month in range(1, 13):
-        sheets = make_month(staff, catalog, year, month, rng)
+        sheets = make_month(staff, catalog, year, month, rng, indicators)
         path = directory / f"{year}-{month:02d}.xlsx"
-        write_workbook(path, [(spec, sheets[spec.name]) for spec in (STAFF, VALUES, EVENTS, DEPRIVATIONS)])
+        write_workbook(path, [(spec, sheets[spec.name]) for spec in (STAFF, VALUES, EVENTS, DEPRIVATIONS, STATS, REVIEWS)])
         written.append(path)
         if progress:
             progress(path.name)

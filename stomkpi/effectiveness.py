@@ -42,7 +42,9 @@ def rate(values: pd.DataFrame, norms: pd.DataFrame, catalog: IndicatorCatalog) -
     d["weight_norm"] = d["weight"] / d.groupby(["unit", "period"])["weight"].transform("sum")
     d["pr"] = d["kef"] * d["weight_norm"]
     summary = d.groupby(["unit", "period"], as_index=False).agg(result=("pr", "sum"), indicators=("indicator", "size"))
+    summary["result"] = summary["result"].round(4)
     summary["rank"] = summary.groupby("period")["result"].rank(ascending=False, method="min").astype(int)
+    summary.insert(1, "unit_name", summary["unit"].map({u.code: u.name for u in catalog.units}))
     order = {u.code: i for i, u in enumerate(catalog.units)}
     summary = summary.sort_values(["period", "rank", "unit"], key=lambda s: s.map(order) if s.name == "unit" else s)
     return d.reset_index(drop=True), summary.reset_index(drop=True)

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from .catalog import PositionCatalog, load_positions
+from .catalog import IndicatorCatalog, PositionCatalog, load_indicators, load_positions
+from .derive import Derived, derive
 from .display import show  # noqa: F401  (re-exported for the notebooks)
-from .month import Month, read_month
+from .month import Month, period_from_name, read_month
+from .norms import load_norms
 from .protocols import clinic_protocol, department_protocol, other_staff
 from .protocols_xlsx import month_words
 from .scoring import Scores, score_month
@@ -66,12 +68,49 @@ class MonthlyReport:
         )
 
 
-def build_monthly(period: str, workbook: Path | str, *, clinic: str, catalog_dir: Path | str | None = None,
-                  norms: dict[str, float] | None = None) -> MonthlyReport:
-    """Read, check and score one month and derive every table of the monthly report."""
+@dataclass(frozen=True)
+class ScoredMonth:
+    """A month read, completed from its data (УКВ, ОКЛ) and scored."""
+
+    catalog: PositionCatalog
+    indicators: IndicatorCatalog
+    norms: pd.DataFrame | None
+    norms_file: Path | None
+    derived: Derived
+    scores: Scores
+
+    @property
+    def month(self) -> Month:
+        return self.derived.month
+
+
+def default_norms_file(workbook: Path | str, period: str | None) -> Path | None:
+    """`norms-YYYY.yaml` beside the workbook, when the month is known and the file exists."""
+    if not period:
+        return None
+    candidate = Path(workbook).parent / f"norms-{period[:4]}.yaml"
+    return candidate if candidate.is_file() else None
+
+
+def score_workbook(workbook: Path | str, *, period: str | None = None, catalog_dir: Path | str | None = None,
+                   norms_file: Path | str | None = None) -> ScoredMonth:
+    """Read and check a monthly workbook, take УКВ and ОКЛ from its data where not entered, and score it."""
     catalog = load_positions(catalog_dir)
-    month = read_month(workbook, catalog, period=period, norms=norms)
-    scores = score_month(month, catalog)
+    indicators = load_indicators(catalog_dir) if catalog_dir and (Path(catalog_dir) / "indicators.yaml").exists() \
+        else load_indicators()
+    period = period or period_from_name(workbook)
+    norms_path = Path(norms_file) if norms_file else default_norms_file(workbook, period)
+    norms = load_norms(norms_path, indicators) if norms_path else None
+    month = read_month(workbook, catalog, period=period, indicators=indicators)
+    derived = derive(month, catalog, indicators, norms)
+    return ScoredMonth(catalog, indicators, norms, norms_path, derived, score_month(derived.month, catalog))
+
+
+def build_monthly(period: str, workbook: Path | str, *, clinic: str, catalog_dir: Path | str | None = None,
+                  norms_file: Path | str | None = None) -> MonthlyReport:
+    """Read, check and score one month and derive every table of the monthly report."""
+    scored = score_workbook(workbook, period=period, catalog_dir=catalog_dir, norms_file=norms_file)
+    catalog, month, scores = scored.catalog, scored.month, scored.scores
     table = scores.table
     departments = sorted(table["department"].unique())
     lost = lost_points(scores.details, table, catalog)

@@ -54,6 +54,9 @@ class Criterion(Frozen):
     unit: str | None = None
     aliases: tuple[str, ...] = ()
     note: str | None = None
+    # Where the count may come from when Показатели has no row: the doctor's missed УКВ indicators
+    # (sheet Статистика) or the reviewed cases below the КМП threshold (sheet Экспертиза).
+    derived_from: Literal["ukv_missed", "quality_defects"] | None = None
 
     @model_validator(mode="after")
     def _fields_match_kind(self) -> Criterion:
@@ -84,6 +87,7 @@ class Position(Frozen):
     name: str
     aliases: tuple[str, ...] = ()
     education: Literal["higher", "secondary", "none"]
+    scope: Literal["person", "department"] = "person"  # «Отделение» is scored on its department's counts
     norm: float
     note: str | None = None
     main: tuple[Criterion, ...]
