@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from stomkpi.catalog import load_positions
-from stomkpi.month import DEPRIVATIONS, EVENTS, STAFF, VALUES
+from stomkpi.month import DEPRIVATIONS, EVENTS, REVIEWS, STAFF, STATS, VALUES
 from stomkpi.sheets import write_workbook
 
 
@@ -25,9 +25,10 @@ def person(staff_id: str, position: str, *, name: str = "Тестова Анна
 
 
 def write_month(path: Path, staff: list[dict], values: list[tuple] = (), events: list[tuple] = (),
-                deprivations: list[tuple] = ()) -> Path:
+                deprivations: list[tuple] = (), stats: list[tuple] | None = None, reviews: list[tuple] | None = None) -> Path:
     """values: (staff_id, criterion, value[, norm]); events: (staff_id, criterion, count[, date]);
-    deprivations: (staff_id, percent, reason)."""
+    deprivations: (staff_id, percent, reason); stats: (staff_id, field, value);
+    reviews: (case, staff_id, coefficient[, reason, impact]). Sheets given as None are left out."""
     vals = pd.DataFrame(
         [dict(zip(("staff_id", "criterion", "value", "norm"), v, strict=False)) for v in values],
         columns=["staff_id", "criterion", "value", "norm"],
@@ -37,5 +38,11 @@ def write_month(path: Path, staff: list[dict], values: list[tuple] = (), events:
         columns=["staff_id", "criterion", "count", "date", "note"],
     )
     deps = pd.DataFrame(list(deprivations), columns=["staff_id", "percent", "reason"])
-    write_workbook(path, [(STAFF, pd.DataFrame(staff)), (VALUES, vals), (EVENTS, evs), (DEPRIVATIONS, deps)])
+    sheets = [(STAFF, pd.DataFrame(staff)), (VALUES, vals), (EVENTS, evs), (DEPRIVATIONS, deps)]
+    if stats is not None:
+        sheets.append((STATS, pd.DataFrame(list(stats), columns=["staff_id", "field", "value"])))
+    if reviews is not None:
+        rows = [dict(zip(("case", "staff_id", "coefficient", "reason", "impact"), r, strict=False)) for r in reviews]
+        sheets.append((REVIEWS, pd.DataFrame(rows, columns=["case", "staff_id", "coefficient", "reason", "impact"])))
+    write_workbook(path, sheets)
     return path

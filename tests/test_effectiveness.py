@@ -1,0 +1,103 @@
+"""The 0–4 scale of section 6, Кэф, Пр, a unit's result and the ranking, worked by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from stomkpi.catalog import load_indicators
+from stomkpi.effectiveness import periods, rate, scale_score
+from stomkpi.errors import ParamsError
+from stomkpi.norms import load_norms
+
+IND = load_indicators()
+MARGIN = IND.scale.one_point_margin  # 0.15
+
+
+# higher is better: target 80, region best 70, expert 60; 1 point down to 0.85 × 60 = 51
+@pytest.mark.parametrize(("value", "score"), [
+    (95, 4), (80, 4),        # at or above the target
+    (79.99, 3), (70, 3),     # below the target, at or above the region's best
+    (69.99, 2), (60, 2),     # at or above the expert value
+    (59.99, 1), (51.01, 1),  # 1–15 % below the expert value
+    (50.99, 0), (10, 0),     # 16 % and more below
+])
+def test_higher_scale(value, score):
+    assert scale_score([value], [80], [70], [60], [False], MARGIN)[0] == score
+
+
+# lower is better (mirrored): target 1.0, region best 1.5, expert 2.0; 1 point up to 1.15 × 2.0 = 2.3
+@pytest.mark.parametrize(("value", "score"), [
+    (0.5, 4), (1.0, 4),
+    (1.01, 3), (1.5, 3),
+    (1.51, 2), (2.0, 2),
+    (2.01, 1), (2.29, 1),
+    (2.31, 0), (5.0, 0),
+])
+def test_lower_scale(value, score):
+    assert scale_score([value], [1.0], [1.5], [2.0], [True], MARGIN)[0] == score
+
+
+def test_missing_value_has_no_score():
+    assert np.isnan(scale_score([np.nan], [1], [1], [1], [False], MARGIN)[0])
+
+
+def test_kef_pr_result_and_rank():
+    values = pd.DataFrame([
+        ("therapy", "2025", "sanitation_rate", 80.0),     # higher: ≥ target 80 → P 4, Кэф 1
+        ("therapy", "2025", "complicated_ratio", 0.30),   # lower: ≤ expert 0.30 but > region best 0.25 → P 2, Кэф 0.5
+        ("children", "2025", "sanitation_rate", 61.0),    # ≥ expert 60 → P 2, Кэф 0.5
+        ("children", "2025", "complicated_ratio", 0.40),  # > 1.15 × 0.30 = 0.345 → P 0
+    ], columns=["unit", "period", "indicator", "value"])
+    norms = pd.DataFrame([
+        (u, "sanitation_rate", 80.0, 70.0, 60.0, 2.0) for u in ("therapy", "children")
+    ] + [(u, "complicated_ratio", 0.20, 0.25, 0.30, 1.0) for u in ("therapy", "children")],
+        columns=["unit", "indicator", "target", "region_best", "expert", "weight"])
+    detail, summary = rate(values, norms, IND)
+    d = detail.set_index(["unit", "indicator"])
+    assert d.loc[("therapy", "sanitation_rate"), "score"] == 4
+    assert d.loc[("therapy", "complicated_ratio"), "kef"] == 0.5
+    # weights 2 and 1 normalised to 2/3 and 1/3: therapy = 1 × 2/3 + 0.5 × 1/3 = 0.8333
+    # children = 0.5 × 2/3 + 0 × 1/3 = 0.3333
+    s = summary.set_index("unit")
+    assert s.loc["therapy", "result"] == pytest.approx(0.8333, abs=1e-4)
+    assert s.loc["children", "result"] == pytest.approx(0.3333, abs=1e-4)
+    assert s.loc["therapy", "rank"] == 1 and s.loc["children", "rank"] == 2
+    assert ((summary["result"] >= 0) & (summary["result"] <= 1)).all()
+
+
+def test_periods():
+    p = periods(pd.Series(["2025-01", "2025-03", "2025-04", "2025-12"]))
+    assert p["quarter"].tolist() == ["2025-Q1", "2025-Q1", "2025-Q2", "2025-Q4"]
+    assert p["year"].tolist() == ["2025"] * 4
+
+
+def _norms(tmp_path, data):
+    path = tmp_path / "norms.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_expert_is_the_mean_of_three_previous_years(tmp_path):
+    path = _norms(tmp_path, {"year": 2025,
+                             "units": {"therapy": {"sanitation_rate": {"target": 80, "region_best": 70, "weight": 2},
+                                                   "complicated_ratio": {"target": 0.2, "region_best": 0.25, "expert": 0.3}}},
+                             "history": {"therapy": {"sanitation_rate": {2022: 60, 2023: 62, 2024: 67}}}})
+    table = load_norms(path, IND).set_index("indicator")
+    assert table.loc["sanitation_rate", "expert"] == pytest.approx((60 + 62 + 67) / 3)  # 63.0
+    assert table.loc["sanitation_rate", "expert_source"] == "среднее 2022–2024"
+    assert table.loc["complicated_ratio", "expert"] == 0.3
+
+
+def test_norms_errors_name_the_key(tmp_path):
+    path = _norms(tmp_path, {"year": 2025, "units": {
+        "therapy": {"sanitation_rate": {"target": 80, "region_best": 70}, "ortho_fixed_share": {"target": 1, "region_best": 1}},
+        "dentistry_on_mars": {}}})
+    with pytest.raises(ParamsError) as info:
+        load_norms(path, IND)
+    message = str(info.value)
+    assert "units.therapy.sanitation_rate: нет ни expert, ни истории за 2022, 2023, 2024" in message
+    assert "units.therapy.ortho_fixed_share: у подразделения нет такого показателя" in message
+    assert "units.dentistry_on_mars: неизвестное подразделение" in message
