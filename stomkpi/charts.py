@@ -70,3 +70,50 @@ def _wrap(text: str, width: int) -> str:
             line = f"{line} {w}".strip()
     lines.append(line)
     return "\n".join(lines[:3])
+
+
+MONTH_SHORT = ("янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек")
+
+
+def monthly_dynamics(by_month: pd.DataFrame, title: str = "Средний процент выполнения по месяцам"):
+    """One line per department over the months of the year."""
+    fig, ax = plt.subplots(figsize=(8, 4))
+    labels = [MONTH_SHORT[int(m[5:]) - 1] for m in by_month.columns]
+    for department, row in by_month.iterrows():
+        ax.plot(labels, row.to_numpy(), marker="o", linewidth=1.5, label=department)
+    ax.axhline(100, color="grey", linestyle=":", linewidth=1)
+    ax.set_ylabel("%")
+    ax.set_title(title)
+    ax.legend(fontsize=8, loc="lower left", ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+def rating_chart(summary: pd.DataFrame, title: str = "Результат подразделений (0–1) по кварталам и за год"):
+    """Grouped bars: each unit's result per quarter and for the year."""
+    wide = summary.pivot_table(index="unit_name", columns="period", values="result", aggfunc="first")
+    fig, ax = plt.subplots(figsize=(8, 4))
+    n = len(wide.columns)
+    width = 0.8 / max(n, 1)
+    x = range(len(wide.index))
+    for i, period in enumerate(wide.columns):
+        ax.bar([v + i * width for v in x], wide[period].to_numpy(), width=width, label=str(period))
+    ax.set_xticks([v + width * (n - 1) / 2 for v in x])
+    ax.set_xticklabels([_wrap(str(u), 16) for u in wide.index], fontsize=8)
+    ax.set_ylim(0, 1)
+    ax.set_title(title)
+    ax.legend(fontsize=8, ncol=n)
+    fig.tight_layout()
+    return fig
+
+
+def nmo_status_chart(plans: pd.DataFrame | None, title: str = "НМО: состояние планов на конец года"):
+    """Bars: how many plans are in each status."""
+    fig, ax = plt.subplots(figsize=(8, 2.8))
+    if plans is not None and len(plans):
+        counts = plans["status"].value_counts()
+        ax.barh(counts.index[::-1], counts.to_numpy()[::-1], color="#55A868")
+    ax.set_xlabel("Планов (сотрудник × специальность)")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig

@@ -29,6 +29,9 @@ BASE: dict[str, tuple[float, float]] = {
 UNIT_PERFORMANCE = {"therapy": 1.09, "children": 1.03, "orthodontics": 1.06, "anesthesiology": 1.01,
                     "orthopedics": 1.05, "clinic": 1.05}
 YEARS = (2022, 2023, 2024)
+# Section 7 indicators computed from the same counts as others: their typical values, for the norms only.
+QUALITY_SAME_COUNTS = {"q7_2": 62.0, "q7_3": 3.6, "q7_7": 0.5, "q7_7_1": 0.2, "q7_7_2": 1.5, "q7_7_3": 0.6,
+                       "q_anesthesia_complications": 0.6}
 
 
 def _directed(value: float, factor: float, lower: bool) -> float:
@@ -93,9 +96,16 @@ def write_norms(path: Path | str, catalog: IndicatorCatalog, year: int, rng: np.
                 "region_best": round(_directed(expert, 1.05, lower), 3),
                 "weight": 2 if code in unit.ukv[:2] else 1,
             }
+    quality = {}
+    for ind in catalog.indicators:
+        typical = BASE[ind.code][0] if ind.code in BASE else QUALITY_SAME_COUNTS.get(ind.code)
+        if ind.section and typical is not None:
+            quality[ind.code] = round(_directed(typical, 1.03, ind.direction == "lower"), 3)
     text = "# Нормы МКР на год: целевой ориентир, лучший показатель по региону, вес (Ув);\n" \
            "# экспертное значение — среднее за три предыдущих года из раздела history.\n"
-    text += yaml.safe_dump({"year": year, "units": units, "history": history}, allow_unicode=True, sort_keys=False)
+    text += "# quality — целевые значения показателей качества раздела 7.\n"
+    text += yaml.safe_dump({"year": year, "units": units, "history": history, "quality": quality}, allow_unicode=True,
+                           sort_keys=False)
     Path(path).write_text(text, encoding="utf-8")
     return Path(path)
 

@@ -37,6 +37,18 @@ def latex_escape(text: str) -> str:
     return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
 
 
+def _breakable(text: str, every: int = 12) -> str:
+    """Escape a cell for LaTeX, letting long unbroken tokens (checksums, paths) wrap."""
+    words = []
+    for word in text.split(" "):
+        if len(word) > 2 * every:
+            word = r"\allowbreak{}".join(latex_escape(word[i:i + every]) for i in range(0, len(word), every))
+        else:
+            word = latex_escape(word)
+        words.append(word)
+    return " ".join(words)
+
+
 class Table:
     """A DataFrame with an HTML and a LaTeX representation for notebook output."""
 
@@ -68,7 +80,7 @@ class Table:
             lines.append(rf"\multicolumn{{{len(cols)}}}{{l}}{{\textbf{{{latex_escape(self.caption)}}}}} \\")
         lines += [r"\hline", head, r"\endhead"]
         for row in cells or [["—"] + [""] * (len(cols) - 1)]:
-            lines.append(" & ".join(r"\raggedright " + latex_escape(v) for v in row) + r" \\")
+            lines.append(" & ".join(r"\raggedright " + _breakable(v) for v in row) + r" \\")
         lines += [r"\hline", r"\end{longtable}}"]
         return "\n".join(lines)
 

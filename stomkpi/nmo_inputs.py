@@ -67,8 +67,12 @@ class NmoRecords:
     elements: pd.DataFrame
 
 
-def read_nmo(path: Path | str, rules: NmoRules, on: dt.date) -> NmoRecords:
-    """Read and check an НМО workbook for the report date `on`; raise `InputError` with every problem."""
+def read_nmo(path: Path | str, rules: NmoRules, on: dt.date, *, strict: bool = True) -> NmoRecords:
+    """Read and check an НМО workbook for the report date `on`; raise `InputError` with every problem.
+
+    With `strict=False` (a report for an earlier month from today's workbook), records dated after
+    `on` are left out instead of being reported as errors.
+    """
     path = Path(path)
     wb = read_workbook(path, NMO_SHEETS)
     problems = wb.problems
@@ -83,7 +87,7 @@ def read_nmo(path: Path | str, rules: NmoRules, on: dt.date) -> NmoRecords:
         if isinstance(kind, str) and rules.certificate_kind(kind) is None:
             problems.append(Problem(CERTIFICATES.name, row, "Вид",
                                     f"неизвестный вид документа «{kind}»: ожидалось {' или '.join(rules.certificate_kinds)}"))
-    _not_after(certs, "date", "Дата", CERTIFICATES.name, on, problems)
+    certs = _not_after(certs, "date", "Дата", CERTIFICATES.name, on, problems, strict)
     certs["specialty_key"] = certs["specialty"].map(lambda s: match_key(s) if isinstance(s, str) else None)
     dup = certs["staff_id"].notna() & certs.duplicated(["staff_id", "specialty_key", "date"])
     for row in certs.loc[dup, ROW]:
@@ -105,7 +109,7 @@ def read_nmo(path: Path | str, rules: NmoRules, on: dt.date) -> NmoRecords:
         kinds.append(found.code if found else None)
         groups.append(found.group if found else None)
     edu["kind"], edu["group"] = kinds, groups
-    _not_after(edu, "end_date", "Дата_окончания", EDUCATION.name, on, problems)
+    edu = _not_after(edu, "end_date", "Дата_окончания", EDUCATION.name, on, problems, strict)
     capped = edu["kind"].isin(rules.caps.kinds) & edu["in_person"].astype(bool)
     for row in edu.loc[capped & edu["days"].isna(), ROW]:
         problems.append(Problem(EDUCATION.name, row, "Дни", "для очного мероприятия укажите число дней"))
@@ -130,7 +134,11 @@ def read_nmo(path: Path | str, rules: NmoRules, on: dt.date) -> NmoRecords:
                       elements.reset_index(drop=True))
 
 
-def _not_after(frame: pd.DataFrame, key: str, column: str, sheet: str, on: dt.date, problems: list[Problem]) -> None:
+def _not_after(frame: pd.DataFrame, key: str, column: str, sheet: str, on: dt.date, problems: list[Problem],
+               strict: bool) -> pd.DataFrame:
     late = frame[key].notna() & (frame[key] > pd.Timestamp(on))
+    if not strict:
+        return frame[~late]
     for row, d in frame.loc[late, [ROW, key]].itertuples(index=False):
         problems.append(Problem(sheet, row, column, f"дата {d:%d.%m.%Y} позже даты отчёта {on:%d.%m.%Y}"))
+    return frame

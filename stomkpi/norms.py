@@ -28,6 +28,16 @@ class NormsFile(BaseModel):
     year: int
     units: dict[str, dict[str, IndicatorNorm]]
     history: dict[str, dict[str, dict[int, float]]] = {}
+    quality: dict[str, float] = {}  # section 7 indicator -> the year's target
+
+
+def load_quality_targets(path: Path | str, catalog: IndicatorCatalog) -> dict[str, float]:
+    """The year's targets for the section 7 quality indicators (`quality:` of the norms file)."""
+    raw = NormsFile.model_validate(yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {})
+    unknown = [c for c in raw.quality if c not in catalog.by_code]
+    if unknown:
+        raise ParamsError(f"файл норм {path}: quality: неизвестные показатели {', '.join(unknown)}")
+    return dict(raw.quality)
 
 
 def load_norms(path: Path | str, catalog: IndicatorCatalog) -> pd.DataFrame:

@@ -6,15 +6,21 @@ the monthly notebook only displays what it returns.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from .catalog import IndicatorCatalog, PositionCatalog, load_indicators, load_positions
+from .catalog import IndicatorCatalog, NmoRules, PositionCatalog, load_indicators, load_nmo_rules, load_positions
 from .derive import Derived, derive
 from .display import show  # noqa: F401  (re-exported for the notebooks)
-from .month import Month, period_from_name, read_month
+from .indicators import quality_tables
+from .month import Month, month_bounds, period_from_name, read_month
+from .nmo import STATUS_NAMES, add_months
+from .nmo import status as nmo_status
+from .nmo_inputs import read_nmo
 from .norms import load_norms
 from .protocols import clinic_protocol, department_protocol, other_staff
 from .protocols_xlsx import month_words
@@ -39,6 +45,57 @@ class MonthlyReport:
     lost_points: pd.DataFrame
     lost_by_criterion: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
+    scored: ScoredMonth | None = None
+    quality: dict[str, pd.DataFrame] = field(default_factory=dict)
+    nmo_risks: pd.DataFrame | None = None
+    nmo_on: dt.date | None = None
+
+    def ukv_table(self) -> pd.DataFrame:
+        """The УКВ of each doctor (section 4.3) and where the УКВ and ОКЛ counts came from."""
+        if self.scored is None:
+            return pd.DataFrame()
+        names = self.scores.table.set_index("staff_id")["name"]
+        src = self.scored.derived.sources.pivot_table(index="staff_id", columns="criterion", values="source",
+                                                      aggfunc="first")
+        names_by_code = {c.code: c.name for p in self.catalog.positions for c in p.criteria}
+        src.columns = [f"Источник: {_short(names_by_code.get(c, c))}" for c in src.columns]
+        u = self.scored.derived.ukv.set_index("staff_id")[["indicators", "missed", "ukv"]]
+        u.columns = ["Показателей", "Не достигнуто", "УКВ"]
+        out = pd.DataFrame({"ФИО": names}).join(u, how="inner").join(src, how="left")
+        out["УКВ"] = out["УКВ"].astype(float).round(3)
+        return out.sort_values("ФИО").reset_index(drop=True)
+
+    def lint_all(self) -> pd.DataFrame:
+        """Every interpretation and contradiction of the rules that this report relies on."""
+        rows = [(f.position, f.criterion or "—", f.message) for f in self.catalog.lint]
+        if self.scored is not None:
+            rows += [("Показатели", name, note) for name, note in self.scored.indicators.notes()]
+        return pd.DataFrame(rows, columns=["Где", "Что", "Замечание"])
+
+    SCORE_HEADERS = {"name": "ФИО", "title": "Должность", "department": "Отделение", "days_fact": "Факт. дни",
+                     "rates_oms": "Ставки ОМС", "norm_points": "Норма баллов", "total_points": "Баллы",
+                     "percent": "Процент", "coefficient": "Коэффициент"}
+    NMO_HEADERS = {"name": "ФИО", "specialty": "Специальность", "cycle_start": "Начало цикла", "deadline": "Срок",
+                   "filing_from": "Подача с", "required": "Нужно ЗЕТ", "earned": "Набрано", "earned_dpp": "ДПП",
+                   "earned_other": "Прочее", "expected_now": "Ожидалось", "per_year_needed": "Нужно в год",
+                   "admission_ok": "Допуск 144 ч", "status": "Состояние"}
+
+    def heading(self) -> str:
+        t = self.scores.table
+        return (f"# Оценка результативности за {self.period_words}\n\n**{self.clinic}**. Сотрудников: {len(t)}; "
+                f"средний процент выполнения показателей {t['percent'].mean():.1f} %; "
+                f"лишены премии полностью или частично: {int((t['deprived_percent'] > 0).sum())}.")
+
+    def nmo_heading(self) -> str:
+        if self.nmo_risks is None:
+            return "Книга НМО не указана в параметрах."
+        return (f"На {self.nmo_on:%d.%m.%Y}: планов, требующих внимания, — {len(self.nmo_risks)} "
+                "(отстают от графика, просрочены или срок аккредитации в ближайшие 12 месяцев).")
+
+    def nmo_table(self) -> pd.DataFrame:
+        if self.nmo_risks is None:
+            return pd.DataFrame()
+        return nmo_display(self.nmo_risks)
 
     @property
     def period_words(self) -> str:
@@ -107,11 +164,22 @@ def score_workbook(workbook: Path | str, *, period: str | None = None, catalog_d
 
 
 def build_monthly(period: str, workbook: Path | str, *, clinic: str, catalog_dir: Path | str | None = None,
-                  norms_file: Path | str | None = None) -> MonthlyReport:
+                  norms_file: Path | str | None = None, nmo_workbook: Path | str | None = None) -> MonthlyReport:
     """Read, check and score one month and derive every table of the monthly report."""
     scored = score_workbook(workbook, period=period, catalog_dir=catalog_dir, norms_file=norms_file)
     catalog, month, scores = scored.catalog, scored.month, scored.scores
     table = scores.table
+    quality = {}
+    if month.reviews is not None:
+        finished = month.stats.loc[month.stats["field"] == "finished_cases", "value"].sum() if month.stats is not None else 0
+        quality = quality_tables(month.reviews, float(finished), scored.indicators)
+    nmo_risks, nmo_on = None, None
+    if nmo_workbook:
+        nmo_on = month_bounds(period)[1]
+        rules = load_nmo_rules(catalog_dir) if catalog_dir and (Path(catalog_dir) / "nmo.yaml").exists() \
+            else load_nmo_rules()
+        plans = nmo_status(read_nmo(nmo_workbook, rules, nmo_on, strict=False), rules, nmo_on)
+        nmo_risks = at_risk(plans, nmo_on, rules)
     departments = sorted(table["department"].unique())
     lost = lost_points(scores.details, table, catalog)
     return MonthlyReport(
@@ -128,7 +196,31 @@ def build_monthly(period: str, workbook: Path | str, *, clinic: str, catalog_dir
         lost_points=lost,
         lost_by_criterion=lost_by_criterion(lost),
         warnings=input_warnings(month, table, catalog),
+        scored=scored,
+        quality=quality,
+        nmo_risks=nmo_risks,
+        nmo_on=nmo_on,
     )
+
+
+def nmo_display(plans: pd.DataFrame) -> pd.DataFrame:
+    """НМО plans with Russian headers, for the reports."""
+    table = plans.assign(admission_ok=plans["admission_ok"].map({True: "да", False: "нет"}))
+    return table[list(MonthlyReport.NMO_HEADERS)].rename(columns=MonthlyReport.NMO_HEADERS)
+
+
+def _short(name: str) -> str:
+    """«Оценка качества лечения (ОКЛ)» -> «ОКЛ»: the abbreviation when the wording ends with one."""
+    m = re.search(r"\(([^()]+)\)$", name)
+    return m.group(1) if m else name
+
+
+def at_risk(plans: pd.DataFrame, on: dt.date, rules: NmoRules) -> pd.DataFrame:
+    """НМО plans that are behind or overdue, or whose deadline falls within the filing window."""
+    window = add_months(on, rules.filing_window_months)
+    due = plans["deadline"].map(lambda d: d <= window)
+    risky = plans[plans["status"].isin(["behind", "overdue"]) | (due & (plans["status"] != "done"))]
+    return risky.assign(status=risky["status"].map(STATUS_NAMES))
 
 
 def input_warnings(month: Month, table: pd.DataFrame, catalog: PositionCatalog) -> list[str]:
