@@ -167,3 +167,59 @@ def rating(
     if detail is not None:
         _write_csv(result.detail, detail)
     _write_csv(result.summary, out)
+
+
+ParamsOpt = Annotated[Path, typer.Option("--params", help="Файл параметров поликлиники (YAML).")]
+
+
+@app.command()
+def monthly(
+    month: Annotated[str, typer.Option("--month", help="Месяц отчёта ГГГГ-ММ.")],
+    params: ParamsOpt = Path("params/demo.yaml"),
+    quiet: Annotated[bool, typer.Option("--quiet", help="Не показывать ход выполнения.")] = False,
+) -> None:
+    """Ежемесячный отчёт: блокнот, HTML, PDF, протоколы (.xlsx), баллы (CSV) и манифест в outputs/ГГГГ-ММ/."""
+    from .report_commands import monthly_report
+
+    result = monthly_report(_period(month), load_params(params), progress=not quiet)
+    typer.echo(f"Отчёт готов: {result.folder}")
+    for path in result.files:
+        typer.echo(f"  {path.name}")
+
+
+@app.command()
+def annual(
+    year: Annotated[int, typer.Option("--year", help="Год отчёта.")],
+    params: ParamsOpt = Path("params/demo.yaml"),
+    quiet: Annotated[bool, typer.Option("--quiet", help="Не показывать ход выполнения.")] = False,
+) -> None:
+    """Годовой отчёт: динамика, рейтинг 0–4, качество, НМО — в outputs/ГГГГ/."""
+    from .report_commands import annual_report
+
+    result = annual_report(year, load_params(params), progress=not quiet)
+    typer.echo(f"Отчёт готов: {result.folder}")
+    for path in result.files:
+        typer.echo(f"  {path.name}")
+
+
+@app.command(name="verify")
+def verify_command(
+    notebook: Annotated[Path, typer.Argument(help="Выполненный блокнот отчёта (.ipynb) из outputs/.")],
+) -> None:
+    """Проверить, что отчёт воспроизводится: те же входные файлы и те же результаты каждой ячейки."""
+    from .run import verify
+
+    result = verify(notebook)
+    for line in result.messages:
+        typer.echo(f"  {line}")
+    if result.ok:
+        typer.echo("Совпадает: отчёт воспроизводится.")
+    else:
+        typer.echo("Не совпадает.", err=True)
+        raise SystemExit(1)
+
+
+def load_params(path: Path):
+    from .config import load_demo_params
+
+    return load_demo_params(path)

@@ -11,7 +11,7 @@ from .errors import ParamsError
 
 
 class DemoParams(BaseModel):
-    """Where the demo clinic's files go and how they are drawn."""
+    """A clinic's run parameters: its name, the year, where its files are; for the demo also the seed."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -21,9 +21,15 @@ class DemoParams(BaseModel):
     data_dir: Path
     workbook: str  # path pattern with {month} = YYYY-MM
     outputs: Path = Path("outputs")
+    norms: str | None = None  # path pattern with {year}
+    nmo_workbook: Path | None = None
+    catalog_dir: Path | None = None
 
     def month_workbook(self, period: str) -> Path:
         return Path(self.workbook.format(month=period))
+
+    def norms_file(self, year: int | str) -> Path | None:
+        return Path(self.norms.format(year=year)) if self.norms else None
 
 
 def load_demo_params(path: Path | str) -> DemoParams:
@@ -46,5 +52,8 @@ def load_demo_params(path: Path | str) -> DemoParams:
             "data_dir": root / params.data_dir,
             "workbook": str(root / params.workbook),
             "outputs": root / params.outputs,
+            "norms": str(root / params.norms) if params.norms else None,
+            "nmo_workbook": root / params.nmo_workbook if params.nmo_workbook else None,
+            "catalog_dir": root / params.catalog_dir if params.catalog_dir else None,
         }
     )

@@ -73,14 +73,14 @@ class Table:
         cols = [str(c) for c in self.frame.columns]
         cells = self._cells()
         widths = _widths(cols, cells)
-        spec = "".join(rf"p{{{w:.3f}\linewidth}}" for w in widths)
+        spec = "".join(rf">{{\raggedright\arraybackslash}}p{{{w:.3f}\linewidth}}" for w in widths)
         head = " & ".join(rf"\textbf{{{latex_escape(c)}}}" for c in cols) + r" \\ \hline"
         lines = [r"{\footnotesize", r"\setlength{\tabcolsep}{3pt}", rf"\begin{{longtable}}{{{spec}}}"]
         if self.caption:
             lines.append(rf"\multicolumn{{{len(cols)}}}{{l}}{{\textbf{{{latex_escape(self.caption)}}}}} \\")
         lines += [r"\hline", head, r"\endhead"]
         for row in cells or [["—"] + [""] * (len(cols) - 1)]:
-            lines.append(" & ".join(r"\raggedright " + _breakable(v) for v in row) + r" \\")
+            lines.append(" & ".join(_breakable(v) for v in row) + r" \\")
         lines += [r"\hline", r"\end{longtable}}"]
         return "\n".join(lines)
 
@@ -88,16 +88,29 @@ class Table:
         return self.frame.to_string(index=False)
 
 
+LINE_CHARS = 100  # characters of the small table font across the text width of an A4 page
+
+
 def _widths(cols: list[str], cells: list[list[str]]) -> list[float]:
-    """Column widths as shares of the line: by the longest of header word and cell, capped, normalised."""
-    need = []
+    """Column widths as shares of the line. Each column gets at least its longest header word (so
+    headers never overlap), then the room left goes to the columns whose cells are longer."""
+    minimum, desired = [], []
     for i, c in enumerate(cols):
+        header_word = max((len(w) for w in c.split()), default=1)
+        cell_word = max((len(w) for r in cells for w in r[i].split()), default=1)
         longest_cell = max((len(r[i]) for r in cells), default=1)
-        longest_word = max((len(w) for w in c.split()), default=1)
-        need.append(min(max(longest_cell, longest_word, 3), 40))
-    total = sum(need)
-    usable = 1.0 - 0.012 * len(cols)  # room for the column separation
-    return [usable * n / total for n in need]
+        low = max(header_word, min(cell_word, 20), 3) + 1
+        minimum.append(low)
+        desired.append(max(low, min(longest_cell, 40) + 1))
+    if sum(desired) <= LINE_CHARS:
+        chars = [d * LINE_CHARS / sum(desired) for d in desired]
+    elif sum(minimum) < LINE_CHARS:
+        spare, wish = LINE_CHARS - sum(minimum), sum(d - m for d, m in zip(desired, minimum, strict=True))
+        chars = [m + spare * (d - m) / wish for d, m in zip(desired, minimum, strict=True)]
+    else:
+        chars = [m * LINE_CHARS / sum(minimum) for m in minimum]
+    usable = 1.0 - 0.012 * len(cols)  # room for the space between columns
+    return [usable * c / LINE_CHARS for c in chars]
 
 
 def show(frame: pd.DataFrame, caption: str | None = None, index: bool = False) -> None:

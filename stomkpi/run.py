@@ -70,11 +70,12 @@ def run_report(
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     failed = out_dir.parent / f"{out_dir.name}.failed.ipynb"
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    tmp.chmod(0o755)
     stem = out_dir.name
     steps = ["Выполнение блокнота", "HTML", "PDF", "Таблицы и протоколы", "Манифест"]
     try:
         with tqdm(total=len(steps), desc=f"Отчёт {stem}", unit="шаг", disable=not progress,
-                  bar_format="{desc}: {n_fmt}/{total_fmt} {postfix}") as bar:
+                  bar_format="{desc}: шаг {n_fmt} из {total_fmt}{postfix}") as bar:
             bar.set_postfix_str(steps[0])
             nb = execute(source, parameters, tmp / f"{stem}.ipynb", failed)
             provenance = {
@@ -217,3 +218,55 @@ def _shown(path: Path | None) -> str:
 def _first_line(text: str) -> str:
     lines = [line for line in str(text).splitlines() if line.strip()]
     return " / ".join(lines[:6]) if lines else ""
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    messages: list[str]
+
+
+def verify(executed: Path, progress: bool = True) -> VerifyResult:
+    """Re-run an executed report notebook from its recorded parameters and compare the outputs.
+
+    First the recorded inputs must still have their checksums; then every code cell's outputs
+    (text, HTML, LaTeX, images) must equal those of a fresh run.
+    """
+    nb = nbformat.read(executed, as_version=4)
+    meta = nb.metadata.get("stomkpi")
+    if not meta:
+        raise ReportError(f"в блокноте {executed} нет сведений о запуске (metadata.stomkpi): это не отчёт stomkpi")
+    messages = []
+    for label, rec in meta["inputs"].items():
+        path = ROOT / rec["path"] if not Path(rec["path"]).is_absolute() else Path(rec["path"])
+        if not path.exists():
+            messages.append(f"входной файл «{label}» ({rec['path']}) не найден")
+        elif sha256_file(path) != rec["sha256"]:
+            messages.append(f"входной файл «{label}» ({rec['path']}) изменён: контрольная сумма не совпадает с записанной")
+    if messages:
+        return VerifyResult(False, messages)
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = execute(ROOT / meta["notebook"], meta["parameters"], Path(tmp) / "verify.ipynb")
+    old_cells = [c for c in nb.cells if c.cell_type == "code"]
+    new_cells = [c for c in fresh.cells if c.cell_type == "code"]
+    if len(old_cells) != len(new_cells):
+        return VerifyResult(False, [f"число ячеек различается: {len(old_cells)} и {len(new_cells)}"])
+    for i, (a, b) in enumerate(zip(old_cells, new_cells, strict=True), start=1):
+        if _outputs(a) != _outputs(b):
+            messages.append(f"ячейка {i} ({a.get('id', '')}): результаты различаются")
+    return VerifyResult(not messages, messages or [f"все {len(old_cells)} ячеек совпадают"])
+
+
+_COMPARED = ("text/plain", "text/html", "text/latex", "text/markdown", "image/png")
+
+
+def _outputs(cell) -> list:
+    out = []
+    for o in cell.get("outputs", []):
+        if o.output_type == "stream":
+            out.append(("stream", o.name, o.text))
+        elif o.output_type in ("display_data", "execute_result"):
+            out.append(("data", tuple((k, str(o.data[k])) for k in _COMPARED if k in o.data)))
+        elif o.output_type == "error":
+            out.append(("error", o.ename, o.evalue))
+    return out
