@@ -23,7 +23,7 @@ demo-report: setup system-deps demo
 	@echo "Готово: outputs/2025-12-scores.csv"
 
 lint: setup
-	$(PY) -m ruff check stomkpi tests benchmarks
+	$(PY) -m ruff check stomkpi tests benchmarks scripts
 
 test: setup system-deps lint
 	$(PY) -m pytest -q

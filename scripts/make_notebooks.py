@@ -42,7 +42,8 @@ report = build_monthly(period, workbook, clinic=clinic, catalog_dir=catalog_dir,
                        nmo_workbook=nmo_workbook)
 display(Markdown(report.heading()))
 '''),
-    md("## Происхождение данных\nПараметры запуска, контрольные суммы (SHA-256) входных файлов и каталогов правил, версии программ."),
+    md("## Происхождение данных\n"
+       "Параметры запуска, контрольные суммы (SHA-256) входных файлов и каталогов правил, версии программ."),
     code('''
 show(provenance_table({"period": period, "clinic": clinic, "catalog_dir": catalog_dir},
                       {"Книга месяца": workbook, "Нормы года": report.scored.norms_file, "Книга НМО": nmo_workbook},
@@ -52,20 +53,21 @@ show(provenance_table({"period": period, "clinic": clinic, "catalog_dir": catalo
     code("display(Markdown(report.warnings_markdown()))"),
     md("## Итоги по отделениям\nПроцент выполнения показателей — сумма баллов к нормативному количеству баллов должности."),
     code("show(report.by_department, index=True)"),
-    code("charts.department_comparison(report.scores.table);"),
-    code("charts.percent_distribution(report.scores.table);"),
+    code("charts.department_comparison(report.scores.table)"),
+    code("charts.percent_distribution(report.scores.table)"),
     md("## Кто и за что потерял баллы"),
-    code("charts.lost_points_chart(report.lost_by_criterion);"),
+    code("charts.lost_points_chart(report.lost_by_criterion)"),
     code('show(report.lost_points.head(40), caption="Наибольшие потери баллов (до 40 строк; полностью — в CSV)")'),
     md("## Протоколы совета трудового коллектива отделений (Приложение № 3)"),
     code('''
 for department, tables in report.department_protocols.items():
-    display(Markdown(f"### {department}"))
+    display(Markdown(report.department_protocol_heading(department)))
     for title, table in tables.items():
         show(table, caption=title)
 '''),
     md("## Протокол комиссии поликлиники (Приложение № 4)"),
     code('''
+display(Markdown(report.clinic_protocol_heading()))
 for title, table in report.clinic_protocol.items():
     show(table, caption=title)
 '''),
@@ -113,7 +115,7 @@ display(Markdown(report.heading()))
     md("## Происхождение данных"),
     code("show(provenance_table(report.parameters(), report.inputs(), catalog_dir))"),
     md("## Динамика за год по отделениям"),
-    code("charts.monthly_dynamics(report.by_month);"),
+    code("charts.monthly_dynamics(report.by_month)"),
     code("show(report.by_month_table(), index=True)"),
     md("## Динамика за год по сотрудникам\nПроцент выполнения показателей по месяцам."),
     code("show(report.by_person_table())"),
@@ -122,7 +124,7 @@ display(Markdown(report.heading()))
        "1 — на 1–15 % хуже экспертного, 0 — хуже. Кэф = P / 4, Пр = Кэф × Ув, результат — сумма Пр (от 0 до 1). "
        "Для показателей «меньше — лучше» шкала зеркальна (раздел 6.4 нумерует её наоборот; "
        "здесь 4 всегда означает достижение цели)."),
-    code("charts.rating_chart(report.rating.summary);"),
+    code("charts.rating_chart(report.rating.summary)"),
     code('show(report.rating_table(), caption="Результат и место по кварталам и за год")'),
     code('''
 for unit, table in report.rating_detail_tables().items():
@@ -135,7 +137,7 @@ for title, table in report.quality.items():
     show(table, caption=title)
 '''),
     md("## НМО: состояние планов всех сотрудников на конец года"),
-    code("charts.nmo_status_chart(report.nmo);"),
+    code("charts.nmo_status_chart(report.nmo)"),
     code("show(report.nmo_table())"),
     md("## Приложение: замечания к каталогу правил"),
     code("show(report.lint_all())"),

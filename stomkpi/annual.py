@@ -17,6 +17,7 @@ from .nmo import STATUS_NAMES
 from .nmo import status as nmo_status
 from .nmo_inputs import read_nmo
 from .norms import load_quality_targets
+from .paths import resolve
 from .protocols_xlsx import MONTHS_GENITIVE
 from .rating import Rating, unit_values
 from .reports import ScoredMonth, nmo_display, score_workbook
@@ -106,8 +107,8 @@ class AnnualReport:
 
 def build_annual(year: int, data_dir: Path | str, *, clinic: str, catalog_dir: Path | str | None = None,
                  norms_file: Path | str | None = None, nmo_workbook: Path | str | None = None) -> AnnualReport:
-    data_dir = Path(data_dir)
-    norms_file = Path(norms_file) if norms_file else data_dir / f"norms-{year}.yaml"
+    data_dir, catalog_dir, norms_file, nmo_workbook = map(resolve, (data_dir, catalog_dir, norms_file, nmo_workbook))
+    norms_file = norms_file or data_dir / f"norms-{year}.yaml"
     books = sorted(data_dir.glob(f"{year}-[01][0-9].xlsx"))
     if not books:
         raise ParamsError(f"в папке {data_dir} нет книг месяцев {year}-ММ.xlsx")

@@ -1,11 +1,18 @@
-"""Figures from tables (matplotlib): layout only, no computation beyond what a chart needs to draw."""
+"""Figures from tables (matplotlib): layout only, no computation beyond what a chart needs to draw.
+
+Each function returns a `Chart`: a figure drawn with matplotlib's object API (no pyplot state, so
+nothing is shown twice or depends on the notebook's backend) that a notebook displays as PNG.
+"""
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
-import pandas as pd
+import io
 
-plt.rcParams.update({
+import matplotlib
+import pandas as pd
+from matplotlib.figure import Figure
+
+matplotlib.rcParams.update({
     "font.family": "DejaVu Sans",  # has Cyrillic glyphs
     "figure.dpi": 100,
     "savefig.dpi": 100,
@@ -15,9 +22,35 @@ plt.rcParams.update({
 })
 
 
+class Chart:
+    """A finished figure: PNG for notebooks, HTML and PDF; a short, stable text form."""
+
+    def __init__(self, figure: Figure):
+        self.figure = figure
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", metadata={"Software": None})
+        return buffer.getvalue()
+
+    def __repr__(self) -> str:
+        axes = self.figure.axes
+        title = axes[0].get_title() if axes else ""
+        return f"График: {title}"
+
+    def savefig(self, *args, **kwargs) -> None:
+        self.figure.savefig(*args, **kwargs)
+
+
+def _subplots(figsize: tuple[float, float]):
+    fig = Figure(figsize=figsize)
+    return fig, fig.add_subplot()
+
+
+
 def percent_distribution(table: pd.DataFrame, title: str = "Распределение процента выполнения показателей"):
     """Histogram of the percent of every employee, with the 100 % line."""
-    fig, ax = plt.subplots(figsize=(8, 3.6))
+    fig, ax = _subplots((8, 3.6))
     ax.hist(table["percent"], bins=range(int(min(50, table["percent"].min() // 5 * 5)),
                                          int(max(150, table["percent"].max() + 5)), 5),
             color="#4C72B0", edgecolor="white")
@@ -27,14 +60,14 @@ def percent_distribution(table: pd.DataFrame, title: str = "Распределе
     ax.set_title(title)
     ax.legend()
     fig.tight_layout()
-    return fig
+    return Chart(fig)
 
 
 def department_comparison(table: pd.DataFrame, title: str = "Процент выполнения по отделениям"):
     """Box plot of the percent per department, departments in alphabetical order."""
     departments = sorted(table["department"].unique())
     data = [table.loc[table["department"] == d, "percent"].to_numpy() for d in departments]
-    fig, ax = plt.subplots(figsize=(8, 0.55 * len(departments) + 1.4))
+    fig, ax = _subplots((8, 0.55 * len(departments) + 1.4))
     ax.boxplot(data, vert=False, tick_labels=departments, patch_artist=True,
                boxprops={"facecolor": "#DDE6F3"}, medianprops={"color": "#C44E52"})
     ax.axvline(100, color="grey", linestyle=":", linewidth=1)
@@ -42,19 +75,19 @@ def department_comparison(table: pd.DataFrame, title: str = "Процент вы
     ax.set_title(title)
     ax.invert_yaxis()
     fig.tight_layout()
-    return fig
+    return Chart(fig)
 
 
 def lost_points_chart(by_criterion: pd.DataFrame, top: int = 10, title: str = "Где потеряны баллы"):
     """Horizontal bars: points lost over the clinic per criterion, the largest first."""
     data = by_criterion.head(top).iloc[::-1]
-    fig, ax = plt.subplots(figsize=(8, 0.4 * max(len(data), 1) + 1.2))
+    fig, ax = _subplots((8, 0.4 * max(len(data), 1) + 1.2))
     labels = [_wrap(str(i), 45) for i in data.index]
     ax.barh(labels, data["Потеряно баллов"], color="#DD8452")
     ax.set_xlabel("Потеряно баллов за месяц (все сотрудники)")
     ax.set_title(title)
     fig.tight_layout()
-    return fig
+    return Chart(fig)
 
 
 def _wrap(text: str, width: int) -> str:
@@ -74,7 +107,7 @@ MONTH_SHORT = ("янв", "фев", "мар", "апр", "май", "июн", "ию
 
 def monthly_dynamics(by_month: pd.DataFrame, title: str = "Средний процент выполнения по месяцам"):
     """One line per department over the months of the year."""
-    fig, ax = plt.subplots(figsize=(8, 4))
+    fig, ax = _subplots((8, 4))
     labels = [MONTH_SHORT[int(m[5:]) - 1] for m in by_month.columns]
     for department, row in by_month.iterrows():
         ax.plot(labels, row.to_numpy(), marker="o", linewidth=1.5, label=department)
@@ -83,13 +116,13 @@ def monthly_dynamics(by_month: pd.DataFrame, title: str = "Средний про
     ax.set_title(title)
     ax.legend(fontsize=8, loc="lower left", ncol=2)
     fig.tight_layout()
-    return fig
+    return Chart(fig)
 
 
 def rating_chart(summary: pd.DataFrame, title: str = "Результат подразделений (0–1) по кварталам и за год"):
     """Grouped bars: each unit's result per quarter and for the year."""
     wide = summary.pivot_table(index="unit_name", columns="period", values="result", aggfunc="first")
-    fig, ax = plt.subplots(figsize=(8, 4))
+    fig, ax = _subplots((8, 4))
     n = len(wide.columns)
     width = 0.8 / max(n, 1)
     x = range(len(wide.index))
@@ -101,16 +134,16 @@ def rating_chart(summary: pd.DataFrame, title: str = "Результат под�
     ax.set_title(title)
     ax.legend(fontsize=8, ncol=n)
     fig.tight_layout()
-    return fig
+    return Chart(fig)
 
 
 def nmo_status_chart(plans: pd.DataFrame | None, title: str = "НМО: состояние планов на конец года"):
     """Bars: how many plans are in each status."""
-    fig, ax = plt.subplots(figsize=(8, 2.8))
+    fig, ax = _subplots((8, 2.8))
     if plans is not None and len(plans):
         counts = plans["status"].value_counts()
         ax.barh(counts.index[::-1], counts.to_numpy()[::-1], color="#55A868")
     ax.set_xlabel("Планов (сотрудник × специальность)")
     ax.set_title(title)
     fig.tight_layout()
-    return fig
+    return Chart(fig)

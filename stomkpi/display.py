@@ -8,6 +8,7 @@ is never cut at the page edge.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import math
 
@@ -28,7 +29,7 @@ def fmt(value: object) -> str:
     if isinstance(value, float):
         text = f"{value:.2f}".rstrip("0").rstrip(".") if not value.is_integer() else f"{int(value)}"
         return text.replace(".", ",")
-    if isinstance(value, pd.Timestamp):
+    if isinstance(value, (pd.Timestamp, dt.date)):
         return value.strftime("%d.%m.%Y")
     return str(value)
 
@@ -72,7 +73,8 @@ class Table:
     def _repr_latex_(self) -> str:
         cols = [str(c) for c in self.frame.columns]
         cells = self._cells()
-        widths = _widths(cols, cells)
+        landscape = len(cols) > LANDSCAPE_COLUMNS
+        widths = _widths(cols, cells, LINE_CHARS_LANDSCAPE if landscape else LINE_CHARS)
         spec = "".join(rf">{{\raggedright\arraybackslash}}p{{{w:.3f}\linewidth}}" for w in widths)
         head = " & ".join(rf"\textbf{{{latex_escape(c)}}}" for c in cols) + r" \\ \hline"
         lines = [r"{\footnotesize", r"\setlength{\tabcolsep}{3pt}", rf"\begin{{longtable}}{{{spec}}}"]
@@ -82,6 +84,8 @@ class Table:
         for row in cells or [["—"] + [""] * (len(cols) - 1)]:
             lines.append(" & ".join(_breakable(v) for v in row) + r" \\")
         lines += [r"\hline", r"\end{longtable}}"]
+        if landscape:  # a wide table gets landscape pages of its own rather than cramped columns
+            lines = [r"\begin{landscape}", *lines, r"\end{landscape}"]
         return "\n".join(lines)
 
     def __repr__(self) -> str:  # text/plain: stable, no memory address
@@ -89,9 +93,11 @@ class Table:
 
 
 LINE_CHARS = 100  # characters of the small table font across the text width of an A4 page
+LINE_CHARS_LANDSCAPE = 150  # … and of a landscape A4 page
+LANDSCAPE_COLUMNS = 9  # tables with more columns are set on landscape pages
 
 
-def _widths(cols: list[str], cells: list[list[str]]) -> list[float]:
+def _widths(cols: list[str], cells: list[list[str]], line_chars: int = LINE_CHARS) -> list[float]:
     """Column widths as shares of the line. Each column gets at least its longest header word (so
     headers never overlap), then the room left goes to the columns whose cells are longer."""
     minimum, desired = [], []
@@ -102,15 +108,15 @@ def _widths(cols: list[str], cells: list[list[str]]) -> list[float]:
         low = max(header_word, min(cell_word, 20), 3) + 1
         minimum.append(low)
         desired.append(max(low, min(longest_cell, 40) + 1))
-    if sum(desired) <= LINE_CHARS:
-        chars = [d * LINE_CHARS / sum(desired) for d in desired]
-    elif sum(minimum) < LINE_CHARS:
-        spare, wish = LINE_CHARS - sum(minimum), sum(d - m for d, m in zip(desired, minimum, strict=True))
+    if sum(desired) <= line_chars:
+        chars = [d * line_chars / sum(desired) for d in desired]
+    elif sum(minimum) < line_chars:
+        spare, wish = line_chars - sum(minimum), sum(d - m for d, m in zip(desired, minimum, strict=True))
         chars = [m + spare * (d - m) / wish for d, m in zip(desired, minimum, strict=True)]
     else:
-        chars = [m * LINE_CHARS / sum(minimum) for m in minimum]
+        chars = [m * line_chars / sum(minimum) for m in minimum]
     usable = 1.0 - 0.012 * len(cols)  # room for the space between columns
-    return [usable * c / LINE_CHARS for c in chars]
+    return [usable * c / line_chars for c in chars]
 
 
 def show(frame: pd.DataFrame, caption: str | None = None, index: bool = False) -> None:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .paths import resolve, shown
+
 LIBRARIES = ("stomkpi", "pandas", "numpy", "matplotlib", "openpyxl", "pydantic", "papermill", "nbconvert", "nbformat",
              "ipykernel")
 
@@ -41,28 +43,20 @@ def catalog_hashes(catalog_dir: Path | str | None = None) -> dict[str, str]:
 
     out = {}
     for name in ("positions.yaml", "indicators.yaml", "nmo.yaml"):
-        own = Path(catalog_dir) / name if catalog_dir else None
+        own = resolve(catalog_dir) / name if catalog_dir else None
         path = own if own is not None and own.is_file() else BUILTIN_DIR / name
         out[name] = sha256_file(path)
     return out
 
 
-def provenance_table(parameters: dict, inputs: dict[str, Path | str | None], catalog_dir: Path | str | None = None,
-                     root: Path | None = None) -> pd.DataFrame:
+def provenance_table(parameters: dict, inputs: dict[str, Path | str | None],
+                     catalog_dir: Path | str | None = None) -> pd.DataFrame:
     """The report's provenance block: parameters, input checksums, catalog hashes, versions."""
     rows = [("Параметр", k, str(v)) for k, v in parameters.items()]
     for label, path in inputs.items():
         if path is None:
             continue
-        shown = _relative(Path(path), root)
-        rows.append(("Входной файл", f"{label}: {shown}", sha256_file(path)))
+        rows.append(("Входной файл", f"{label}: {shown(resolve(path))}", sha256_file(resolve(path))))
     rows += [("Каталог правил", name, digest) for name, digest in catalog_hashes(catalog_dir).items()]
     rows += [("Версия", name, v) for name, v in versions().items()]
     return pd.DataFrame(rows, columns=["Что", "Имя", "Значение (SHA-256 / версия)"])
-
-
-def _relative(path: Path, root: Path | None) -> str:
-    try:
-        return str(path.resolve().relative_to((root or Path.cwd()).resolve()))
-    except ValueError:
-        return str(path)

@@ -5,18 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from .config import DemoParams
+from .paths import shown
 from .protocols_xlsx import month_words, write_protocols
-from .run import ROOT, RunResult, run_report
-
-
-def _rel(path: Path | None) -> str | None:
-    """Paths recorded in a report are relative to the project root, so that it re-runs elsewhere."""
-    if path is None:
-        return None
-    try:
-        return str(Path(path).resolve().relative_to(ROOT))
-    except ValueError:
-        return str(Path(path).resolve())
+from .run import RunResult, run_report
 
 
 def monthly_report(period: str, params: DemoParams, progress: bool = True) -> RunResult:
@@ -28,9 +19,9 @@ def monthly_report(period: str, params: DemoParams, progress: bool = True) -> Ru
     # Everything is checked here, before the notebook runs: bad input fails fast, with the full list.
     report = build_monthly(period, workbook, clinic=params.clinic, catalog_dir=params.catalog_dir, norms_file=norms,
                            nmo_workbook=params.nmo_workbook)
-    parameters = {"period": period, "workbook": _rel(workbook), "clinic": params.clinic,
-                  "catalog_dir": _rel(params.catalog_dir), "norms_file": _rel(norms),
-                  "nmo_workbook": _rel(params.nmo_workbook)}
+    parameters = {"period": period, "workbook": shown(workbook), "clinic": params.clinic,
+                  "catalog_dir": shown(params.catalog_dir), "norms_file": shown(norms),
+                  "nmo_workbook": shown(params.nmo_workbook)}
 
     def extra(folder: Path) -> list[Path]:
         protocols = folder / f"protocols-{period}.xlsx"
@@ -52,9 +43,9 @@ def annual_report(year: int, params: DemoParams, progress: bool = True) -> RunRe
     norms = params.norms_file(year)
     report = build_annual(year, params.data_dir, clinic=params.clinic, catalog_dir=params.catalog_dir,
                           norms_file=norms, nmo_workbook=params.nmo_workbook)
-    parameters = {"year": year, "data_dir": _rel(params.data_dir), "clinic": params.clinic,
-                  "catalog_dir": _rel(params.catalog_dir), "norms_file": _rel(report.norms_file),
-                  "nmo_workbook": _rel(params.nmo_workbook)}
+    parameters = {"year": year, "data_dir": shown(params.data_dir), "clinic": params.clinic,
+                  "catalog_dir": shown(params.catalog_dir), "norms_file": shown(report.norms_file),
+                  "nmo_workbook": shown(params.nmo_workbook)}
 
     def extra(folder: Path) -> list[Path]:
         files = []

@@ -22,6 +22,7 @@ from .nmo import STATUS_NAMES, add_months
 from .nmo import status as nmo_status
 from .nmo_inputs import read_nmo
 from .norms import load_norms
+from .paths import resolve
 from .protocols import clinic_protocol, department_protocol, other_staff
 from .protocols_xlsx import month_words
 from .scoring import Scores, score_month
@@ -85,6 +86,15 @@ class MonthlyReport:
         return (f"# Оценка результативности за {self.period_words}\n\n**{self.clinic}**. Сотрудников: {len(t)}; "
                 f"средний процент выполнения показателей {t['percent'].mean():.1f} %; "
                 f"лишены премии полностью или частично: {int((t['deprived_percent'] > 0).sum())}.")
+
+    def department_protocol_heading(self, department: str) -> str:
+        return (f"### {department}\n\nПротокол заседания совета трудового коллектива ({department}) "
+                f"о премировании за {self.period_words}. Показатели для выплаты премии:")
+
+    def clinic_protocol_heading(self) -> str:
+        return (f"Протокол заседания комиссии по контролю за реализацией мероприятий по повышению доступности "
+                f"амбулаторной медицинской помощи за {self.period_words}: коэффициент денежных выплат "
+                "стимулирующего характера.")
 
     def nmo_heading(self) -> str:
         if self.nmo_risks is None:
@@ -166,6 +176,7 @@ def score_workbook(workbook: Path | str, *, period: str | None = None, catalog_d
 def build_monthly(period: str, workbook: Path | str, *, clinic: str, catalog_dir: Path | str | None = None,
                   norms_file: Path | str | None = None, nmo_workbook: Path | str | None = None) -> MonthlyReport:
     """Read, check and score one month and derive every table of the monthly report."""
+    workbook, catalog_dir, norms_file, nmo_workbook = map(resolve, (workbook, catalog_dir, norms_file, nmo_workbook))
     scored = score_workbook(workbook, period=period, catalog_dir=catalog_dir, norms_file=norms_file)
     catalog, month, scores = scored.catalog, scored.month, scored.scores
     table = scores.table

@@ -23,9 +23,9 @@ from pathlib import Path
 import nbformat
 
 from .errors import StomkpiError
+from .paths import ROOT, shown
 from .provenance import catalog_hashes, sha256_file, versions
 
-ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 TEMPLATES = Path(__file__).parent / "templates"
 KERNEL = "python3"
@@ -45,7 +45,7 @@ class RunResult:
 
 
 def run_report(
-    notebook: str,
+    notebook: str | Path,
     parameters: dict,
     out_dir: Path,
     *,
@@ -56,14 +56,14 @@ def run_report(
     extra: Callable[[Path], list[Path]] | None = None,
     progress: bool = True,
 ) -> RunResult:
-    """Execute `notebooks/<notebook>.ipynb` with `parameters` and render it into `out_dir`.
+    """Execute `notebooks/<notebook>.ipynb` (or a notebook path) with `parameters`, render it into `out_dir`.
 
     `inputs` are the files whose checksums go into the manifest and the notebook metadata (for
     `verify`); `extra(folder)` writes the caller's other outputs into the temporary folder.
     """
     from tqdm import tqdm
 
-    source = NOTEBOOKS / f"{notebook}.ipynb"
+    source = Path(notebook) if isinstance(notebook, Path) else NOTEBOOKS / f"{notebook}.ipynb"
     if not source.is_file():
         raise ReportError(f"нет блокнота {source}")
     out_dir = Path(out_dir)
@@ -79,9 +79,9 @@ def run_report(
             bar.set_postfix_str(steps[0])
             nb = execute(source, parameters, tmp / f"{stem}.ipynb", failed)
             provenance = {
-                "notebook": f"notebooks/{notebook}.ipynb",
+                "notebook": shown(source),
                 "parameters": parameters,
-                "inputs": {k: {"path": _shown(p), "sha256": sha256_file(p)} for k, p in inputs.items() if p},
+                "inputs": {k: {"path": shown(p), "sha256": sha256_file(p)} for k, p in inputs.items() if p},
                 "catalogs": catalog_hashes(catalog_dir),
                 "versions": versions(),
             }
@@ -149,7 +149,7 @@ def execute(source: Path, parameters: dict, target: Path, failed: Path | None = 
             if failed is not None and target.exists():
                 nb = normalise(nbformat.read(target, as_version=4))
                 nbformat.write(nb, failed)
-            where = f", блокнот с ошибкой сохранён: {_shown(failed)}" if failed is not None else ""
+            where = f", блокнот с ошибкой сохранён: {shown(failed)}" if failed is not None else ""
             raise ReportError(f"отчёт не построен: ошибка в ячейке {exc.exec_count} — {exc.ename}: "
                               f"{_first_line(exc.evalue)}{where}") from None
     return normalise(nbformat.read(target, as_version=4))
@@ -204,15 +204,6 @@ def _swap(tmp: Path, out_dir: Path) -> None:
         out_dir.rename(old)
     tmp.rename(out_dir)
     shutil.rmtree(old, ignore_errors=True)
-
-
-def _shown(path: Path | None) -> str:
-    if path is None:
-        return ""
-    try:
-        return str(Path(path).resolve().relative_to(ROOT))
-    except ValueError:
-        return str(path)
 
 
 def _first_line(text: str) -> str:
