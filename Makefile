@@ -19,8 +19,9 @@ demo: setup
 	$(PY) -m stomkpi demo
 
 demo-report: setup system-deps demo
-	$(PY) -m stomkpi score demo/2025-12.xlsx --out outputs/2025-12-scores.csv
-	@echo "Готово: outputs/2025-12-scores.csv"
+	$(PY) -m stomkpi monthly --month 2025-12 --params params/demo.yaml
+	$(PY) -m stomkpi annual --year 2025 --params params/demo.yaml
+	@echo "Готово: outputs/2025-12/ и outputs/2025/"
 
 lint: setup
 	$(PY) -m ruff check stomkpi tests benchmarks scripts
@@ -28,8 +29,9 @@ lint: setup
 test: setup system-deps lint
 	$(PY) -m pytest -q
 
-bench: setup
+bench: setup system-deps
 	$(PY) benchmarks/bench_scoring.py
+	$(PY) benchmarks/bench_reports.py
 
 clean:
 	rm -rf .venv outputs/* demo build *.egg-info

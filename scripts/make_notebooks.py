@@ -147,11 +147,14 @@ EXPLORE = [
     md("# Исследование данных stomkpi\nОтправная точка для работы в JupyterLab: загрузите месяц, посмотрите баллы, "
        "сгруппируйте как нужно."),
     code('''
+workbook = "demo/2025-12.xlsx"  # книга месяца; `stomkpi demo` пишет демонстрационные
+''', "parameters"),
+    code('''
 import pandas as pd
 
 from stomkpi.reports import score_workbook
 
-scored = score_workbook("demo/2025-12.xlsx")
+scored = score_workbook(workbook)
 scores = scored.scores.table
 scores.head()
 '''),

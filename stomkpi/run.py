@@ -16,6 +16,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,7 +73,7 @@ def run_report(
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     tmp.chmod(0o755)
     stem = out_dir.name
-    steps = ["Выполнение блокнота", "HTML", "PDF", "Таблицы и протоколы", "Манифест"]
+    steps = [", выполнение блокнота", ", HTML", ", PDF", ", таблицы и протоколы", ", манифест"]
     try:
         with tqdm(total=len(steps), desc=f"Отчёт {stem}", unit="шаг", disable=not progress,
                   bar_format="{desc}: шаг {n_fmt} из {total_fmt}{postfix}") as bar:
@@ -91,16 +92,18 @@ def run_report(
             nb.metadata["authors"] = [{"name": "stomkpi"}]
             nbformat.write(nb, tmp / f"{stem}.ipynb")
             bar.update()
-            bar.set_postfix_str(steps[1])
-            (tmp / f"{stem}.html").write_text(render_html(nb), encoding="utf-8")
-            bar.update()
-            bar.set_postfix_str(steps[2])
-            (tmp / f"{stem}.pdf").write_bytes(render_pdf(nb))
-            bar.update()
-            bar.set_postfix_str(steps[3])
-            if extra:
-                extra(tmp)
-            bar.update()
+            # xelatex runs in a subprocess: render the PDF while the HTML and the tables are written
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                pdf = pool.submit(render_pdf, nb)
+                bar.set_postfix_str(steps[1])
+                (tmp / f"{stem}.html").write_text(render_html(nb), encoding="utf-8")
+                bar.update()
+                bar.set_postfix_str(steps[3])
+                if extra:
+                    extra(tmp)
+                bar.set_postfix_str(steps[2])
+                (tmp / f"{stem}.pdf").write_bytes(pdf.result())
+                bar.update(2)
             bar.set_postfix_str(steps[4])
             files = sorted(p for p in tmp.iterdir() if p.is_file())
             manifest = {**provenance, "outputs": {p.name: sha256_file(p) for p in files}}
@@ -186,7 +189,7 @@ def render_pdf(nb: nbformat.NotebookNode) -> bytes:
     from nbconvert import PDFExporter
 
     exporter = PDFExporter(template_name="stomkpi_latex", extra_template_basedirs=[str(TEMPLATES)],
-                           exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, latex_count=2)
+                           exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, latex_count=1)
     with _kernel_environment():
         try:
             body, _ = exporter.from_notebook_node(nb)

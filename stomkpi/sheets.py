@@ -116,13 +116,11 @@ def _dtype(kind: str) -> str:
 
 
 def _read_xlsx(path: Path) -> dict[str, list[tuple]]:
-    from openpyxl import load_workbook
+    # calamine (Rust) reads cell values some 30× faster than openpyxl; writing stays with openpyxl.
+    from python_calamine import CalamineWorkbook
 
-    book = load_workbook(path, read_only=True, data_only=True)
-    try:
-        return {ws.title: list(ws.iter_rows(values_only=True)) for ws in book.worksheets}
-    finally:
-        book.close()
+    book = CalamineWorkbook.from_path(str(path))
+    return {name: [tuple(row) for row in book.get_sheet_by_name(name).to_python()] for name in book.sheet_names}
 
 
 def _read_csv_folder(path: Path) -> dict[str, list[tuple]]:

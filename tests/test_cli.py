@@ -53,7 +53,7 @@ def test_score_december_prints_everyone(demo_dir):
     result = run("score", str(demo_dir / "2025-12.xlsx"))
     assert result.returncode == 0, result.stderr
     table = pd.read_csv(io.StringIO(result.stdout), dtype={"staff_id": str})
-    staff = pd.read_excel(demo_dir / "2025-12.xlsx", sheet_name="Сотрудники", dtype={"Таб_номер": str})
+    staff = pd.read_excel(demo_dir / "2025-12.xlsx", sheet_name="Сотрудники", dtype={"Таб_номер": str}, engine="calamine")
     assert sorted(table["staff_id"]) == sorted(staff["Таб_номер"])
     for column in ("staff_id", "name", "position", "department", "norm_points", "main_points",
                    "additional_points", "total_points", "percent", "coefficient", "pts_plan"):

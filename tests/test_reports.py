@@ -195,3 +195,14 @@ def test_nbval_over_the_executed_notebooks(which, monthly, annual):
         env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))})
     assert result.returncode == 0, result.stdout[-3000:]
     assert re.search(r"\d+ passed", result.stdout)
+
+
+def test_explore_notebook_runs(project, tmp_path):
+    from stomkpi.run import NOTEBOOKS, execute
+
+    nb = execute(NOTEBOOKS / "explore.ipynb", {"workbook": str(project / "demo" / f"{PERIOD}.xlsx")},
+                 tmp_path / "explore.ipynb")
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert errors == []
+    pivot = next(o for c in nb.cells if "pivot_table" in c.source for o in c.outputs)
+    assert "Терапевтическое отделение" in pivot["data"]["text/plain"]
