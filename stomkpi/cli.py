@@ -181,10 +181,7 @@ def monthly(
     """Ежемесячный отчёт: блокнот, HTML, PDF, протоколы (.xlsx), баллы (CSV) и манифест в outputs/ГГГГ-ММ/."""
     from .report_commands import monthly_report
 
-    result = monthly_report(_period(month), load_params(params), progress=not quiet)
-    typer.echo(f"Отчёт готов: {result.folder}")
-    for path in result.files:
-        typer.echo(f"  {path.name}")
+    _print_result(monthly_report(_period(month), load_params(params), progress=not quiet))
 
 
 @app.command()
@@ -196,10 +193,7 @@ def annual(
     """Годовой отчёт: динамика, рейтинг 0–4, качество, НМО — в outputs/ГГГГ/."""
     from .report_commands import annual_report
 
-    result = annual_report(year, load_params(params), progress=not quiet)
-    typer.echo(f"Отчёт готов: {result.folder}")
-    for path in result.files:
-        typer.echo(f"  {path.name}")
+    _print_result(annual_report(year, load_params(params), progress=not quiet))
 
 
 @app.command(name="verify")
@@ -217,6 +211,12 @@ def verify_command(
     else:
         typer.echo("Не совпадает.", err=True)
         raise SystemExit(1)
+
+
+def _print_result(result) -> None:
+    typer.echo(f"Отчёт готов: {result.folder}")
+    for path in result.files:
+        typer.echo(f"  {path.name}")
 
 
 def load_params(path: Path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -32,20 +33,27 @@ class DemoParams(BaseModel):
         return Path(self.norms.format(year=year)) if self.norms else None
 
 
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_yaml_model(path: Path, model: type[M], what: str) -> M:
+    """A YAML file validated by a pydantic model; a Russian `ParamsError` names the file and the keys."""
+    if not path.is_file():
+        raise ParamsError(f"нет файла {path} ({what})")
+    try:
+        return model.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"{what} {path} не читается как YAML: {exc}") from None
+    except ValidationError as exc:
+        fields = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ParamsError(f"{what} {path}: {fields}") from None
+
+
 def load_demo_params(path: Path | str) -> DemoParams:
     """Read a demo parameters file; relative paths are taken from the project root (the folder
     holding `params/`), so commands work from any current directory."""
     path = Path(path)
-    if not path.is_file():
-        raise ParamsError(f"нет файла параметров {path}")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        params = DemoParams.model_validate(data)
-    except yaml.YAMLError as exc:
-        raise ParamsError(f"файл параметров {path} не читается как YAML: {exc}") from None
-    except ValidationError as exc:
-        fields = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise ParamsError(f"файл параметров {path}: {fields}") from None
+    params = load_yaml_model(path, DemoParams, "файл параметров")
     root = path.resolve().parent.parent if path.resolve().parent.name == "params" else path.resolve().parent
     return params.model_copy(
         update={

@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from .catalog import IndicatorCatalog
+from .config import load_yaml_model
 from .errors import ParamsError
 
 
@@ -33,7 +33,7 @@ class NormsFile(BaseModel):
 
 def load_quality_targets(path: Path | str, catalog: IndicatorCatalog) -> dict[str, float]:
     """The year's targets for the section 7 quality indicators (`quality:` of the norms file)."""
-    raw = NormsFile.model_validate(yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {})
+    raw = load_yaml_model(Path(path), NormsFile, "файл норм")
     unknown = [c for c in raw.quality if c not in catalog.by_code]
     if unknown:
         raise ParamsError(f"файл норм {path}: quality: неизвестные показатели {', '.join(unknown)}")
@@ -44,15 +44,7 @@ def load_norms(path: Path | str, catalog: IndicatorCatalog) -> pd.DataFrame:
     """Read a norms file and return one row per unit × indicator: target, region_best, weight,
     expert and where the expert value came from (the parameters, or the mean of the previous years)."""
     path = Path(path)
-    if not path.is_file():
-        raise ParamsError(f"нет файла норм {path}")
-    try:
-        raw = NormsFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-    except yaml.YAMLError as exc:
-        raise ParamsError(f"файл норм {path} не читается как YAML: {exc}") from None
-    except ValidationError as exc:
-        fields = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise ParamsError(f"файл норм {path}: {fields}") from None
+    raw = load_yaml_model(path, NormsFile, "файл норм")
     units = {u.code: u for u in catalog.units}
     years = [raw.year - k for k in range(catalog.scale.history_years, 0, -1)]
     rows, problems = [], []
