@@ -98,14 +98,15 @@ LANDSCAPE_COLUMNS = 9  # tables with more columns are set on landscape pages
 
 
 def _widths(cols: list[str], cells: list[list[str]], line_chars: int = LINE_CHARS) -> list[float]:
-    """Column widths as shares of the line. Each column gets at least its longest header word (so
-    headers never overlap), then the room left goes to the columns whose cells are longer."""
+    """Column widths as shares of the line. Each column gets at least room for its longest word (long
+    header words are hyphenated by the Russian rules), then the room left goes to the columns whose
+    cells are longer."""
     minimum, desired = [], []
     for i, c in enumerate(cols):
         header_word = max((len(w) for w in c.split()), default=1)
         cell_word = max((len(w) for r in cells for w in r[i].split()), default=1)
         longest_cell = max((len(r[i]) for r in cells), default=1)
-        low = max(header_word, min(cell_word, 20), 3) + 1
+        low = max(min(header_word, 9), min(cell_word, 20), 3) + 1  # long header words hyphenate
         minimum.append(low)
         desired.append(max(low, min(longest_cell, 40) + 1))
     if sum(desired) <= line_chars:
