@@ -122,7 +122,7 @@ def build_annual(year: int, data_dir: Path | str, *, clinic: str, catalog_dir: P
     norms = months[books[0].stem].norms
     detail, summary = rate(unit_values(counts, indicators), norms, indicators)
     reviews = [m.month.reviews for m in months.values() if m.month.reviews is not None]
-    finished = counts.loc[counts["field"] == "finished_cases", "value"].sum()
+    finished = counts.loc[counts["field"] == indicators.quality.finished_cases_field, "value"].sum()
     quality = quality_tables(pd.concat(reviews, ignore_index=True), float(finished), indicators) if reviews else {}
     quality_values = _quality_vs_targets(counts, indicators, load_quality_targets(norms_file, indicators), year)
     nmo = None

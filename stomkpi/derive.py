@@ -46,7 +46,7 @@ def derive(month: Month, catalog: PositionCatalog, indicators: IndicatorCatalog,
         counts = _pooled(month.stats, scoped)
         unit_norms = norms.rename(columns={"expert": "norm"})
         detail = ukv(counts, staff[["staff_id", "department"]], unit_norms, indicators)
-        summary = ukv_summary(detail)
+        summary = ukv_summary(detail, indicators)
     missed = dict(zip(summary["staff_id"], summary["missed"], strict=True))
     defects = pd.Series(dtype=float)
     if month.reviews is not None:

@@ -12,8 +12,6 @@ import pandas as pd
 
 from .catalog import IndicatorCatalog
 
-UKV_POINTS = 10.0  # section 4.1: each indicator is scored on a 10-point scale
-
 
 def indicator_values(counts: pd.DataFrame, catalog: IndicatorCatalog, by: list[str],
                      codes: list[str] | None = None) -> pd.DataFrame:
@@ -62,16 +60,17 @@ def ukv(counts: pd.DataFrame, staff: pd.DataFrame, norms: pd.DataFrame, catalog:
         achievement = np.where(lower, np.where(value > 0, norm / value, 1.0), np.where(norm > 0, value / norm, 1.0))
     met = meets(value, norm, lower)
     detail["met"] = met
-    detail["points"] = np.where(met, UKV_POINTS, UKV_POINTS * np.clip(achievement, 0.0, 1.0))
+    full = catalog.ukv_points
+    detail["points"] = np.where(met, full, full * np.clip(achievement, 0.0, 1.0))
     return detail.sort_values(["staff_id", "indicator"]).reset_index(drop=True)
 
 
-def ukv_summary(detail: pd.DataFrame) -> pd.DataFrame:
+def ukv_summary(detail: pd.DataFrame, catalog: IndicatorCatalog) -> pd.DataFrame:
     """Per doctor: indicators scored, missed, Σ points and УКВ = Σ points / (10 × indicators)."""
     g = detail.groupby("staff_id")
     out = pd.DataFrame({"indicators": g.size(), "missed": g["met"].apply(lambda m: int((~m).sum())),
                         "points": g["points"].sum()})
-    out["ukv"] = out["points"] / (UKV_POINTS * out["indicators"])
+    out["ukv"] = out["points"] / (catalog.ukv_points * out["indicators"])
     return out.reset_index()
 
 

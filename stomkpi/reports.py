@@ -182,7 +182,8 @@ def build_monthly(period: str, workbook: Path | str, *, clinic: str, catalog_dir
     table = scores.table
     quality = {}
     if month.reviews is not None:
-        finished = month.stats.loc[month.stats["field"] == "finished_cases", "value"].sum() if month.stats is not None else 0
+        field = scored.indicators.quality.finished_cases_field
+        finished = month.stats.loc[month.stats["field"] == field, "value"].sum() if month.stats is not None else 0
         quality = quality_tables(month.reviews, float(finished), scored.indicators)
     nmo_risks, nmo_on = None, None
     if nmo_workbook:

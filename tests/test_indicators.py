@@ -59,7 +59,7 @@ def test_ukv_by_hand():
     points = detail.set_index("indicator")["points"]
     assert points["sanitation_rate"] == 10 and points["uet_per_visit"] == 10
     assert points["complicated_ratio"] == pytest.approx(8.0)
-    s = ukv_summary(detail).iloc[0]
+    s = ukv_summary(detail, IND).iloc[0]
     # УКВ = (10 + 8 + 10) / (10 × 3) = 0.9333; one indicator missed
     assert s["ukv"] == pytest.approx(28 / 30) and s["missed"] == 1
 

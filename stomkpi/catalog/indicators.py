@@ -57,6 +57,7 @@ class Term(Frozen):
 class Quality(Frozen):
     kmp_min: float
     dmp_min: float
+    finished_cases_field: str
     reasons: tuple[Term, ...]
     impacts: tuple[Term, ...]
 
@@ -68,6 +69,7 @@ class IndicatorCatalog(Frozen):
     indicators: tuple[Indicator, ...]
     units: tuple[Unit, ...]
     ukv_note: str | None = None
+    ukv_points: float
     scale: Scale
     quality: Quality
     path: Path | None = None
