@@ -21,6 +21,7 @@ import pandas as pd
 from .catalog import IndicatorCatalog, PositionCatalog, load_indicators
 from .errors import InputError, Problem
 from .sheets import ROW, Column, Sheet, Workbook, read_workbook
+from .text import match_key
 
 STAFF = Sheet(
     "Сотрудники",
@@ -137,8 +138,9 @@ def read_month(
     """Read and check a monthly workbook; raise `InputError` listing every problem found.
 
     `period` ("YYYY-MM") bounds the event dates; by default it is taken from the file name.
-    `norms` maps an indicator code to the year's norm, used for `versus_norm` criteria whose
-    row has no Норма.
+    `norms` gives the year's norm for `versus_norm` criteria whose row has no Норма: keyed by
+    (department match key, indicator code) for a department's own norm, or by the indicator
+    code alone for the clinic's.
     """
     path = Path(path)
     period = period or period_from_name(path)
@@ -152,7 +154,8 @@ def read_month(
     positions = {sid: pos for sid, pos in zip(staff["staff_id"], staff["position"], strict=True)
                  if isinstance(pos, str)}
     known_ids = set(staff["staff_id"].dropna())
-    values = _check_values(wb, catalog, known_ids, positions, norms or {}, problems)
+    departments = dict(zip(staff["staff_id"], staff["department"].map(match_key), strict=True))
+    values = _check_values(wb, catalog, known_ids, positions, departments, norms or {}, problems)
     events = _check_events(wb, catalog, known_ids, positions, period, problems)
     deprivations = _check_deprivations(wb, known_ids, positions, problems)
     _check_plan_present(staff, values, catalog, problems)
@@ -228,10 +231,14 @@ def _criterion_codes(
 
 
 def _check_values(
-    wb: Workbook, catalog: PositionCatalog, known_ids: set, positions: Mapping, norms: Mapping[str, float],
-    problems: list[Problem],
+    wb: Workbook, catalog: PositionCatalog, known_ids: set, positions: Mapping, departments: Mapping,
+    norms: Mapping, problems: list[Problem],
 ) -> pd.DataFrame:
     df = wb.tables[VALUES.name].copy()
+
+    def year_norm(sid: str, indicator: str | None) -> float | None:
+        return norms.get((departments.get(sid), indicator), norms.get(indicator))
+
     ok = _unknown_staff(VALUES.name, df, known_ids, positions, problems)
     df["criterion"] = _criterion_codes(VALUES.name, df, catalog, positions, ok, problems)
     for row, sid, code, value, norm in df[[ROW, "staff_id", "criterion", "value", "norm"]].itertuples(index=False):
@@ -241,7 +248,7 @@ def _check_values(
         message = _value_message(crit, value)
         if message:
             problems.append(Problem(VALUES.name, row, "Значение", message))
-        if crit.kind == "versus_norm" and pd.isna(norm) and crit.indicator not in norms:
+        if crit.kind == "versus_norm" and pd.isna(norm) and year_norm(sid, crit.indicator) is None:
             problems.append(
                 Problem(VALUES.name, row, "Норма",
                         f"для критерия «{crit.name}» нужна норма: заполните столбец «Норма» "
@@ -254,9 +261,10 @@ def _check_values(
                     f"критерий «{code}» для сотрудника «{sid}» указан второй раз")
         )
     if norms:
-        missing = df["norm"].isna()
         indicator = df["criterion"].map(_indicator_lookup(catalog))
-        df.loc[missing, "norm"] = indicator[missing].map(norms)
+        fill = [year_norm(sid, ind) if pd.isna(n) else n
+                for sid, ind, n in zip(df["staff_id"], indicator, df["norm"], strict=True)]
+        df["norm"] = pd.to_numeric(pd.Series(fill, index=df.index, dtype="object"), errors="coerce")
     return df.loc[df["criterion"].notna() & ~dup, ["staff_id", "criterion", "value", "norm"]].reset_index(drop=True)
 
 

@@ -27,6 +27,7 @@ from .protocols import clinic_protocol, department_protocol, other_staff
 from .protocols_xlsx import month_words
 from .scoring import Scores, score_month
 from .summary import by_department, lost_by_criterion, lost_points
+from .text import match_key
 
 
 @dataclass
@@ -159,6 +160,22 @@ def default_norms_file(workbook: Path | str, period: str | None) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
+def year_norms(norms: pd.DataFrame | None, indicators: IndicatorCatalog) -> dict:
+    """The year's norm of each indicator for `versus_norm` criteria: a department's expert value by
+    (department name, indicator) for every name of its unit, and the clinic's by indicator alone."""
+    if norms is None:
+        return {}
+    units = {u.code: u for u in indicators.units}
+    out: dict = {}
+    for unit, indicator, expert in norms[["unit", "indicator", "expert"]].itertuples(index=False):
+        u = units[unit]
+        if u.whole:
+            out[indicator] = expert
+        for name in (u.code, u.name, *u.aliases):
+            out[(match_key(name), indicator)] = expert
+    return out
+
+
 def score_workbook(workbook: Path | str, *, period: str | None = None, catalog_dir: Path | str | None = None,
                    norms_file: Path | str | None = None) -> ScoredMonth:
     """Read and check a monthly workbook, take УКВ and ОКЛ from its data where not entered, and score it."""
@@ -168,7 +185,7 @@ def score_workbook(workbook: Path | str, *, period: str | None = None, catalog_d
     period = period or period_from_name(workbook)
     norms_path = Path(norms_file) if norms_file else default_norms_file(workbook, period)
     norms = load_norms(norms_path, indicators) if norms_path else None
-    month = read_month(workbook, catalog, period=period, indicators=indicators)
+    month = read_month(workbook, catalog, period=period, indicators=indicators, norms=year_norms(norms, indicators))
     derived = derive(month, catalog, indicators, norms)
     return ScoredMonth(catalog, indicators, norms, norms_path, derived, score_month(derived.month, catalog))
 

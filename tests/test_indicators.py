@@ -197,3 +197,19 @@ def test_rating_command_on_the_demo(tmp_path):
     assert set(summary["period"].astype(str)) == {"2025", "2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"}
     detail = pd.read_csv(tmp_path / "detail.csv")
     assert detail["score"].between(0, 4).all()
+
+
+def test_year_norm_for_versus_norm_criteria_comes_from_the_departments_norms(tmp_path):
+    # therapy's КПА norm (expert) is 0.30, the clinic's 0.40: a therapy dentist with 0.35 and no Норма
+    # is above his department's norm → +1, not below the clinic's → −1
+    units = {"therapy": {"prevention_activity": {"target": 0.4, "region_best": 0.35, "expert": 0.30}},
+             "clinic": {"prevention_activity": {"target": 0.5, "region_best": 0.45, "expert": 0.40}}}
+    (tmp_path / "norms-2025.yaml").write_text(yaml.safe_dump({"year": 2025, "units": units}, allow_unicode=True),
+                                              encoding="utf-8")
+    staff = [person("1", "Врач-стоматолог"), person("2", "Зубной врач", department="Поликлиника", name="Б Б Б")]
+    path = write_month(tmp_path / "2025-03.xlsx", staff,
+                       [("1", "plan", 100), ("1", "Коэффициент профилактической активности", 0.35),
+                        ("2", "plan", 100), ("2", "Коэффициент профилактической активности", 0.35)])
+    t = score_workbook(path).scores.table.set_index("staff_id")
+    assert t.loc["1", "pts_kpa"] == 1.0
+    assert t.loc["2", "pts_kpa"] == -1.0  # «Поликлиника» is the clinic unit: 0.35 < 0.40
