@@ -28,8 +28,10 @@ def sha256_file(path: Path | str) -> str:
 
 
 def versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for name in LIBRARIES:
+    from . import __version__
+
+    out = {"python": platform.python_version(), "stomkpi": __version__}
+    for name in LIBRARIES[1:]:
         try:
             out[name] = version(name)
         except PackageNotFoundError:
