@@ -24,7 +24,7 @@ demo-report: setup system-deps demo
 	@echo "Готово: outputs/2025-12/ и outputs/2025/"
 
 lint: setup
-	$(PY) -m ruff check stomkpi tests benchmarks scripts
+	$(PY) -m ruff check stomkpi tests benchmarks notebooks
 
 test: setup system-deps lint
 	$(PY) -m pytest -q

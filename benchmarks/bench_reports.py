@@ -17,10 +17,10 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from stomkpi.config import load_demo_params  # noqa: E402
+from stomkpi.config import load_params  # noqa: E402
 from stomkpi.demo import write_demo  # noqa: E402
-from stomkpi.report_commands import monthly_report  # noqa: E402
-from stomkpi.run import execute, render_html, render_pdf  # noqa: E402
+from stomkpi.report.commands import monthly_report  # noqa: E402
+from stomkpi.report.run import execute, render_html, render_pdf  # noqa: E402
 
 RUNS = 3
 FLOOR_CELLS = [
@@ -36,7 +36,7 @@ def floor(folder: Path) -> dict[str, float]:
     source = folder / "floor.ipynb"
     nbformat.write(nb, source)
     t0 = time.perf_counter()
-    executed = execute(source, {}, folder / "floor-out.ipynb")
+    executed = execute(source, {}, folder / "floor-out.ipynb", folder)
     t1 = time.perf_counter()
     render_html(executed)
     t2 = time.perf_counter()
@@ -51,13 +51,14 @@ def main() -> None:
         (root / "params").mkdir()
         (root / "params" / "demo.yaml").write_text(
             (Path(__file__).resolve().parents[1] / "params" / "demo.yaml").read_text(encoding="utf-8"), encoding="utf-8")
-        params = load_demo_params(root / "params" / "demo.yaml")
+        params_file = root / "params" / "demo.yaml"
+        params = load_params(params_file)
         write_demo(params.data_dir, seed=params.seed, year=params.year)
         floors = [floor(root) for _ in range(RUNS)]
         reports = []
         for _ in range(RUNS):
             t = time.perf_counter()
-            monthly_report("2025-12", params, progress=False)
+            monthly_report("2025-12", params_file, progress=False)
             reports.append(time.perf_counter() - t)
     f = {k: statistics.median(r[k] for r in floors) for k in floors[0]}
     report = statistics.median(reports)

@@ -50,7 +50,7 @@ def score(
         "--norms", help="Нормы года (YAML) для УКВ; по умолчанию norms-ГГГГ.yaml рядом с книгой, если есть.")] = None,
 ) -> None:
     """Посчитать баллы, процент выполнения и коэффициент выплат за месяц."""
-    from .reports import score_workbook
+    from .pipeline import score_workbook
 
     scored = score_workbook(workbook, period=_period(month), catalog_dir=catalog, norms_file=norms)
     _write_csv(scored.scores.table, out)
@@ -77,12 +77,18 @@ def demo(
     params: Annotated[Path, typer.Option("--params", help="Файл параметров демо.")] = Path("params/demo.yaml"),
 ) -> None:
     """Записать данные демонстрационной поликлиники: 12 книг месяцев за год и книгу НМО."""
+    import shutil
+
     from tqdm import tqdm
 
-    from .config import load_demo_params
-    from .demo import write_demo
+    from .config import load_params
+    from .demo import DEMO_PARAMS, write_demo
 
-    settings = load_demo_params(params)
+    if not params.is_file():  # a fresh folder: start from the packaged demo parameters
+        params.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(DEMO_PARAMS, params)
+        typer.echo(f"Записан файл параметров: {params}")
+    settings = load_params(params)
     target = directory or settings.data_dir
     with tqdm(total=13, desc="Демо: книги", unit="книга", disable=None) as bar:
         paths = write_demo(target, seed=settings.seed, year=settings.year, progress=lambda _: bar.update())
@@ -154,11 +160,11 @@ def rating(
     """Рейтинг поликлиники и отделений по шкале 0–4 за кварталы и год."""
     from tqdm import tqdm
 
-    from .config import load_demo_params
+    from .config import load_params
     from .errors import ParamsError
-    from .rating import rating_for_year
+    from .pipeline import rating_for_year
 
-    folder = data or load_demo_params(params).data_dir
+    folder = data or load_params(params).data_dir
     books = sorted(folder.glob(f"{year}-[01][0-9].xlsx"))
     if not books:
         raise ParamsError(f"в папке {folder} нет книг месяцев {year}-ММ.xlsx")
@@ -179,9 +185,9 @@ def monthly(
     quiet: Annotated[bool, typer.Option("--quiet", help="Не показывать ход выполнения.")] = False,
 ) -> None:
     """Ежемесячный отчёт: блокнот, HTML, PDF, протоколы (.xlsx), баллы (CSV) и манифест в outputs/ГГГГ-ММ/."""
-    from .report_commands import monthly_report
+    from .report.commands import monthly_report
 
-    _print_result(monthly_report(_period(month), load_params(params), progress=not quiet))
+    _print_result(monthly_report(_period(month), params, progress=not quiet))
 
 
 @app.command()
@@ -191,9 +197,9 @@ def annual(
     quiet: Annotated[bool, typer.Option("--quiet", help="Не показывать ход выполнения.")] = False,
 ) -> None:
     """Годовой отчёт: динамика, рейтинг 0–4, качество, НМО — в outputs/ГГГГ/."""
-    from .report_commands import annual_report
+    from .report.commands import annual_report
 
-    _print_result(annual_report(year, load_params(params), progress=not quiet))
+    _print_result(annual_report(year, params, progress=not quiet))
 
 
 @app.command(name="verify")
@@ -201,7 +207,7 @@ def verify_command(
     notebook: Annotated[Path, typer.Argument(help="Выполненный блокнот отчёта (.ipynb) из outputs/.")],
 ) -> None:
     """Проверить, что отчёт воспроизводится: те же входные файлы и те же результаты каждой ячейки."""
-    from .run import verify
+    from .report.run import verify
 
     result = verify(notebook)
     for line in result.messages:
@@ -217,9 +223,3 @@ def _print_result(result) -> None:
     typer.echo(f"Отчёт готов: {result.folder}")
     for path in result.files:
         typer.echo(f"  {path.name}")
-
-
-def load_params(path: Path):
-    from .config import load_demo_params
-
-    return load_demo_params(path)

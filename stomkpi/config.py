@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TypeVar
 
@@ -11,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from .errors import ParamsError
 
 
-class DemoParams(BaseModel):
+class ClinicParams(BaseModel):
     """A clinic's run parameters: its name, the year, where its files are; for the demo also the seed."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -49,12 +50,18 @@ def load_yaml_model(path: Path, model: type[M], what: str) -> M:
         raise ParamsError(f"{what} {path}: {fields}") from None
 
 
-def load_demo_params(path: Path | str) -> DemoParams:
-    """Read a demo parameters file; relative paths are taken from the project root (the folder
+def clinic_root(params_file: Path | str) -> Path:
+    """The clinic's folder: the one holding `params/`, or the params file's own folder."""
+    folder = Path(os.path.abspath(params_file)).parent  # not resolved: params/demo.yaml may be a symlink
+    return folder.parent if folder.name == "params" else folder
+
+
+def load_params(path: Path | str) -> ClinicParams:
+    """Read a clinic's parameters file; relative paths are taken from the clinic's folder (the one
     holding `params/`), so commands work from any current directory."""
     path = Path(path)
-    params = load_yaml_model(path, DemoParams, "файл параметров")
-    root = path.resolve().parent.parent if path.resolve().parent.name == "params" else path.resolve().parent
+    params = load_yaml_model(path, ClinicParams, "файл параметров")
+    root = clinic_root(path)
     return params.model_copy(
         update={
             "data_dir": root / params.data_dir,

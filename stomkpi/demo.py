@@ -22,7 +22,7 @@ from .demo_nmo import write_nmo_workbook
 from .month import DEPRIVATIONS, EVENTS, REVIEWS, STAFF, STATS, VALUES
 from .sheets import write_workbook
 
-CLINIC = "Демонстрационная стоматологическая поликлиника"
+DEMO_PARAMS = Path(__file__).parent / "demo_params.yaml"  # the demo clinic's parameters, package data
 YEAR = 2025
 
 # (department, job title as in the staff list, position code, head count)

@@ -5,6 +5,7 @@ has no row for it: `ukv_missed` — the number of the doctor's УКВ indicators
 department's norm (section 4); `quality_defects` — the doctor's reviewed cases below the КМП
 threshold (ОКЛ, section 7). A position with `scope: department` («Отделение») uses the counts
 and cases of its whole department. An explicit value always wins; `sources` says which was used.
+`year_norms` gives the norms that `versus_norm` criteria without a Норма of their own compare with.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import pandas as pd
 from .catalog import IndicatorCatalog, PositionCatalog
 from .errors import ParamsError
 from .indicators import defect_counts, ukv, ukv_summary
-from .month import Month
+from .records import Month
+from .text import match_key
 
 SOURCE_EXPLICIT = "лист «Показатели»"
 SOURCE_STATS = "лист «Статистика» (УКВ)"
@@ -27,7 +29,6 @@ SOURCE_REVIEWS = "лист «Экспертиза» (ОКЛ)"
 class Derived:
     month: Month  # the month with derived counts added to `values`
     sources: pd.DataFrame  # staff_id, criterion, count, source
-    ukv_detail: pd.DataFrame  # per doctor × УКВ indicator: value, norm, met, points
     ukv: pd.DataFrame  # per doctor: indicators, missed, points, ukv
 
 
@@ -67,7 +68,23 @@ def derive(month: Month, catalog: PositionCatalog, indicators: IndicatorCatalog,
     new_values = pd.DataFrame({"staff_id": added["staff_id"], "criterion": added["criterion"],
                                "value": added["count"].astype(float), "norm": float("nan")})
     values = pd.concat([month.values, new_values], ignore_index=True) if len(new_values) else month.values
-    return Derived(dataclasses.replace(month, values=values), sources, detail, summary)
+    return Derived(dataclasses.replace(month, values=values), sources, summary)
+
+
+def year_norms(norms: pd.DataFrame | None, indicators: IndicatorCatalog) -> dict:
+    """The year's norm of each indicator for `versus_norm` criteria: a department's expert value by
+    (department name, indicator) for every name of its unit, and the clinic's by indicator alone."""
+    if norms is None:
+        return {}
+    units = {u.code: u for u in indicators.units}
+    out: dict = {}
+    for unit, indicator, expert in norms[["unit", "indicator", "expert"]].itertuples(index=False):
+        u = units[unit]
+        if u.whole:
+            out[indicator] = expert
+        for name in (u.code, u.name, *u.aliases):
+            out[(match_key(name), indicator)] = expert
+    return out
 
 
 def _scoped_staff(staff: pd.DataFrame, catalog: PositionCatalog) -> dict[str, list[str]]:

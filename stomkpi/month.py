@@ -13,13 +13,13 @@ import calendar
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from .catalog import IndicatorCatalog, PositionCatalog, load_indicators
 from .errors import InputError, Problem
+from .records import Month
 from .sheets import ROW, Column, Sheet, Workbook, read_workbook
 from .text import match_key
 
@@ -103,20 +103,6 @@ MONTH_SHEETS = (STAFF, VALUES, EVENTS, DEPRIVATIONS, STATS, REVIEWS)
 OPTIONAL_SHEETS = {EVENTS.name, DEPRIVATIONS.name, STATS.name, REVIEWS.name}
 
 _PERIOD = re.compile(r"(\d{4})-(\d{2})")
-
-
-@dataclass(frozen=True)
-class Month:
-    """One month's validated inputs, with catalog codes for positions and criteria."""
-
-    period: str | None  # "YYYY-MM" when known
-    source: Path
-    staff: pd.DataFrame  # staff_id, name, position (code), title (as written), department, rates, days
-    values: pd.DataFrame  # staff_id, criterion, value, norm
-    events: pd.DataFrame  # staff_id, criterion, count, date, note
-    deprivations: pd.DataFrame  # staff_id, percent, reason
-    stats: pd.DataFrame | None = None  # staff_id, field (catalog code), value; None when the sheet is absent
-    reviews: pd.DataFrame | None = None  # case, staff_id, coefficient, reason, impact (codes); None when absent
 
 
 def period_from_name(path: Path | str) -> str | None:

@@ -11,29 +11,16 @@ non-leap years — the last day of the same month, as for any term counted in ye
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 
 import numpy as np
 import pandas as pd
+from dateutil.relativedelta import relativedelta
 
 from .catalog import NmoRules
-from .nmo_inputs import NmoRecords
+from .records import NmoRecords
 
-STATUS_NAMES = {"done": "выполнено", "on_track": "по графику", "behind": "отстаёт", "overdue": "просрочено"}
 DAYS_PER_YEAR = 365.25
-
-
-def add_years(day: dt.date, years: int) -> dt.date:
-    """The same calendar date `years` later; 29 February becomes 28 February in a non-leap year."""
-    year = day.year + years
-    return day.replace(year=year, day=min(day.day, calendar.monthrange(year, day.month)[1]))
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def credited_hours(elements: pd.DataFrame, rules: NmoRules) -> pd.Series:
@@ -52,8 +39,8 @@ def current_cycles(certificates: pd.DataFrame, rules: NmoRules, on: dt.date) -> 
     latest = latest.merge(counts, on=["staff_id", "specialty_key"])
     start = latest["date"].dt.date
     latest["cycle_start"] = start
-    latest["deadline"] = [add_years(d, rules.cycle_years) for d in start]
-    latest["filing_from"] = [add_months(d, -rules.filing_window_months) for d in latest["deadline"]]
+    latest["deadline"] = [d + relativedelta(years=rules.cycle_years) for d in start]
+    latest["filing_from"] = [d - relativedelta(months=rules.filing_window_months) for d in latest["deadline"]]
     earlier = rules.plans.portal.earlier_certificates
     latest["earlier"] = start < earlier.before
     latest["required"] = np.where(latest["earlier"], earlier.required, rules.plans.portal.required)
@@ -82,7 +69,7 @@ def _fold(text: object) -> str:
 
 def _cycle_year(start: dt.date, end: dt.date) -> int:
     year = 1
-    while end >= add_years(start, year):
+    while end >= start + relativedelta(years=year):
         year += 1
     return year
 
@@ -123,7 +110,7 @@ def status(records: NmoRecords, rules: NmoRules, on: dt.date) -> pd.DataFrame:
     overdue = deadline <= on_ts
     behind = out["earned"] < expected
     out["status"] = np.select([done, overdue, behind], ["done", "overdue", "behind"], "on_track")
-    out["flags"] = [_flags(r, on) for r in out.itertuples(index=False)]
+    out["flags"] = [_flags(r, on, rules) for r in out.itertuples(index=False)]
     names = records.names
     specialty = records.certificates.drop_duplicates(keys, keep="last").set_index(keys)["specialty"]
     out["name"] = out["staff_id"].map(names).fillna("")
@@ -134,17 +121,29 @@ def status(records: NmoRecords, rules: NmoRules, on: dt.date) -> pd.DataFrame:
     return out[columns].sort_values(["name", "staff_id", "specialty"], kind="stable").reset_index(drop=True)
 
 
-def _flags(r, on: dt.date) -> str:
+def _flags(r, on: dt.date, rules: NmoRules) -> str:
     flags = []
     if r.repeats:
         flags.append(f"повторные элементы: {int(r.repeats)}")
     if r.earlier:
-        flags.append("сертификат до 2016 г.: норма меньше")
+        flags.append(f"сертификат до {_before(rules.plans.portal.earlier_certificates.before)}: норма меньше")
     if r.certificates > 1:
         flags.append("новый сертификат: прежние баллы не учитываются")
     if r.filing_from <= on < r.deadline:
         flags.append("можно подавать документы")
     return "; ".join(flags)
+
+
+def _before(day: dt.date) -> str:
+    """«2016 г.» for 1 January 2016, else the date itself."""
+    return f"{day.year} г." if (day.month, day.day) == (1, 1) else f"{day:%d.%m.%Y}"
+
+
+def at_risk(plans: pd.DataFrame, on: dt.date, rules: NmoRules) -> pd.DataFrame:
+    """НМО plans that are behind or overdue, or not done with the deadline inside the filing window."""
+    window = on + relativedelta(months=rules.filing_window_months)
+    due = plans["deadline"].map(lambda d: d <= window)
+    return plans[plans["status"].isin(["behind", "overdue"]) | (due & (plans["status"] != "done"))]
 
 
 def yearly(records: NmoRecords, rules: NmoRules, on: dt.date) -> pd.DataFrame:
@@ -153,8 +152,9 @@ def yearly(records: NmoRecords, rules: NmoRules, on: dt.date) -> pd.DataFrame:
     years = np.arange(1, rules.cycle_years + 1)
     grid = plans[["staff_id", "specialty_key", "cycle_start", "required"]].merge(
         pd.DataFrame({"cycle_year": years}), how="cross")
-    grid["year_start"] = [add_years(s, int(k) - 1) for s, k in zip(grid["cycle_start"], grid["cycle_year"], strict=True)]
-    grid["year_end"] = [add_years(s, int(k)) - dt.timedelta(days=1)
+    grid["year_start"] = [s + relativedelta(years=int(k) - 1)
+                          for s, k in zip(grid["cycle_start"], grid["cycle_year"], strict=True)]
+    grid["year_end"] = [s + relativedelta(years=int(k), days=-1)
                         for s, k in zip(grid["cycle_start"], grid["cycle_year"], strict=True)]
     keys = ["staff_id", "specialty_key", "cycle_year"]
     dpp = credits["group"] == "dpp"

@@ -7,13 +7,13 @@ the person's certificates, and nothing dated after the report date is left.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from .catalog import NmoRules
 from .errors import InputError, Problem
+from .records import NmoRecords
 from .sheets import ROW, Column, Sheet, read_workbook
 from .text import match_key
 
@@ -53,18 +53,6 @@ EDUCATION = Sheet(
     hint="по строке на завершённый образовательный элемент",
 )
 NMO_SHEETS = (NMO_STAFF, CERTIFICATES, EDUCATION)
-
-
-@dataclass(frozen=True)
-class NmoRecords:
-    """Validated НМО records. `elements` has one row per element and specialty it is entered for."""
-
-    source: Path
-    names: dict[str, str]
-    certificates: pd.DataFrame  # staff_id, specialty, specialty_key, date, kind
-    # one row per element × specialty: element, staff_id, specialty_key, kind, group, title, provider,
-    # hours, in_person, days, end_date, row (the spreadsheet row)
-    elements: pd.DataFrame
 
 
 def read_nmo(path: Path | str, rules: NmoRules, on: dt.date, *, strict: bool = True) -> NmoRecords:

@@ -1,11 +1,13 @@
-"""Summaries of a scored month for reports and exploration: by department, and who lost points and why."""
+"""Summaries of a scored month for reports and exploration: by department, who lost points and why, and
+what the commission should know before signing."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from .catalog import PositionCatalog
+from .catalog import MAIN_BELOW_NORM, PositionCatalog
+from .records import Month
 
 
 def by_department(table: pd.DataFrame) -> pd.DataFrame:
@@ -53,3 +55,26 @@ def lost_by_criterion(lost: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({"Потеряно баллов": g["Потеряно баллов"].sum().round(2),
                         "Сотрудников": g["Таб_номер"].nunique()})
     return out.sort_values("Потеряно баллов", ascending=False)
+
+
+def input_warnings(month: Month, table: pd.DataFrame, catalog: PositionCatalog) -> list[str]:
+    """Things that are not errors but that the commission should know before signing."""
+    out = []
+    absent = table[table["days_fact"] == 0]
+    for name in absent["name"]:
+        out.append(f"{name}: в месяце нет отработанных дней — коэффициент 0.")
+    over = table[table["days_fact"] > table["days_plan"]]
+    for name, fact, plan in over[["name", "days_fact", "days_plan"]].itertuples(index=False):
+        out.append(f"{name}: отработано дней ({fact:g}) больше, чем по плану ({plan:g}).")
+    if not month.deprivations.empty:
+        total = month.deprivations.groupby("staff_id")["percent"].sum()
+        names = table.set_index("staff_id")["name"]
+        for sid, pct in total[total > 100].items():
+            out.append(f"{names[sid]}: лишения в сумме {pct:g} % — учтено 100 %.")
+    short = {f.position for f in catalog.lint if f.code == MAIN_BELOW_NORM}
+    for p in catalog.positions:
+        if p.name in short and (table["position"] == p.code).any():
+            n = int((table["position"] == p.code).sum())
+            out.append(f"Должность «{p.name}» ({n} чел.): сумма основных критериев меньше нормы баллов — "
+                       "процент выполнения ниже 100 % даже без замечаний (см. приложение).")
+    return out

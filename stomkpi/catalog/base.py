@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -12,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from ..errors import CatalogError
 
 BUILTIN_DIR = Path(__file__).parent
+REQUIRED = "positions.yaml"  # a clinic's catalog folder without it is not a catalog
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -22,12 +22,18 @@ class Frozen(BaseModel):
 
 
 def catalog_file(name: str, directory: Path | str | None = None) -> Path:
-    """The path of catalog file `name` in a clinic's own catalog folder, or the built-in one."""
-    base = Path(directory) if directory is not None else BUILTIN_DIR
-    path = base / name
-    if not path.is_file():
-        raise CatalogError(f"Каталог правил: нет файла {path}")
-    return path
+    """The clinic's copy of catalog file `name` when its folder has one, else the built-in file.
+
+    A clinic's folder must hold at least `positions.yaml` (the scoring rules); the indicator and
+    НМО catalogs may be left out, and then the built-in ones apply.
+    """
+    if directory is not None:
+        own = Path(directory) / name
+        if own.is_file():
+            return own
+        if name == REQUIRED or not Path(directory).is_dir():
+            raise CatalogError(f"Каталог правил: нет файла {own}")
+    return BUILTIN_DIR / name
 
 
 def read_yaml(path: Path) -> Any:
@@ -70,13 +76,3 @@ def _russian(err: dict) -> str:
     if err["type"] == "literal_error":
         return f"{base} «{err.get('input')}»; {err['msg']}"
     return base
-
-
-def file_hash(paths: list[Path]) -> str:
-    """SHA-256 over the given catalog files (name and content), for provenance."""
-    h = hashlib.sha256()
-    for p in sorted(paths, key=lambda p: p.name):
-        h.update(p.name.encode())
-        h.update(b"\0")
-        h.update(p.read_bytes())
-    return h.hexdigest()

@@ -11,7 +11,7 @@ from pydantic import model_validator
 
 from ..errors import CatalogError
 from ..text import match_key
-from .base import Frozen, catalog_file, file_hash, read_yaml, validate
+from .base import Frozen, catalog_file, read_yaml, validate
 
 
 class Indicator(Frozen):
@@ -107,18 +107,10 @@ class IndicatorCatalog(Frozen):
                 return u
         return None
 
-    @property
-    def clinic(self) -> Unit:
-        return next(u for u in self.units if u.whole)
-
     def term(self, kind: Literal["reasons", "impacts"], name: str) -> Term | None:
         key = match_key(name)
         return next((t for t in getattr(self.quality, kind) if key in {match_key(n) for n in (t.code, t.name, *t.aliases)}),
                     None)
-
-    @property
-    def hash(self) -> str:
-        return file_hash([self.path]) if self.path else ""
 
     def notes(self) -> list[tuple[str, str]]:
         """(indicator, note) for every interpretation the catalog makes, for the report's appendix."""

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 from ..text import match_key
-from .base import Frozen, catalog_file, file_hash, read_yaml, validate
+from .base import Frozen, catalog_file, read_yaml, validate
 
 
 class ElementKind(Frozen):
@@ -73,10 +73,6 @@ class NmoRules(Frozen):
     def certificate_kind(self, name: str) -> str | None:
         keys = {match_key(k): k for k in self.certificate_kinds}
         return keys.get(match_key(name))
-
-    @property
-    def hash(self) -> str:
-        return file_hash([self.path]) if self.path else ""
 
 
 def load_nmo_rules(directory: Path | str | None = None) -> NmoRules:

@@ -12,7 +12,7 @@ from pydantic import model_validator
 
 from ..errors import CatalogError
 from ..text import match_key
-from .base import Frozen, catalog_file, file_hash, read_yaml, validate
+from .base import Frozen, catalog_file, read_yaml, validate
 
 Kind = Literal["plan", "deduction", "per_event", "assigned", "versus_norm", "info"]
 
@@ -100,6 +100,8 @@ class Position(Frozen):
     def group_of(self, criterion: Criterion) -> str:
         return "main" if criterion in self.main else "additional"
 
+MAIN_BELOW_NORM = "main_below_norm"  # the main criteria's maxima sum to less than the norm
+
 
 @dataclass(frozen=True)
 class LintFinding:
@@ -108,6 +110,7 @@ class LintFinding:
     position: str
     criterion: str | None
     message: str
+    code: str = ""  # what kind of finding, for code that acts on it: MAIN_BELOW_NORM, …
 
 
 @dataclass(frozen=True)
@@ -148,10 +151,6 @@ class PositionCatalog:
 
     def by_code(self, code: str) -> Position:
         return next(p for p in self.positions if p.code == code)
-
-    @cached_property
-    def hash(self) -> str:
-        return file_hash([self.path])
 
     @cached_property
     def lint(self) -> tuple[LintFinding, ...]:
@@ -195,6 +194,7 @@ def lint_positions(positions: tuple[Position, ...]) -> list[LintFinding]:
                     f"нормативное количество баллов {p.norm:g}, а сумма максимумов основных "
                     f"критериев {total:g}: при всех выполненных основных критериях процент "
                     f"выполнения будет {100 * total / p.norm:.1f} %",
+                    MAIN_BELOW_NORM if total < p.norm else "",
                 )
             )
         if p.note:

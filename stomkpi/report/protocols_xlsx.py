@@ -10,18 +10,11 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 
-from .sheets import save_deterministic
+from ..sheets import save_deterministic
+from .words import month_words
 
-MONTHS_GENITIVE = ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь",
-                   "октябрь", "ноябрь", "декабрь")
 _THIN = Side(style="thin")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-
-
-def month_words(period: str) -> str:
-    """'2025-12' -> 'декабрь 2025 года'."""
-    year, month = period.split("-")
-    return f"{MONTHS_GENITIVE[int(month) - 1]} {year} года"
 
 
 def write_protocols(path: Path | str, period: str, clinic: str,

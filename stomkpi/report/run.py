@@ -1,11 +1,13 @@
 """Running a report notebook: the only module that executes notebooks and renders them.
 
-The story of `run_report`: execute the notebook with papermill → normalise what varies between
-runs → write the notebook, HTML and PDF → write the caller's extra files (protocols, CSV) →
-write manifest.json → move the finished folder into place. Everything is written into a
-temporary sibling folder first; the period's earlier outputs are replaced only when every step
+The story of `run_report`: execute the packaged notebook with papermill in a temporary folder (the
+notebook computes the report once and writes its data files — CSV, xlsx — into its working folder)
+→ normalise what varies between runs → write the notebook, HTML and PDF rendered from it → write
+manifest.json (the provenance the notebook was given, plus a checksum of every file) → move the
+finished folder into place. The period's earlier outputs are replaced only when every step
 succeeded. A failed run keeps the failed executed notebook beside them (`<period>.failed.ipynb`)
-and raises a Russian `ReportError`.
+and raises a Russian `ReportError`. `verify` re-runs the packaged notebook from what an executed one
+recorded and names every output that differs.
 """
 
 from __future__ import annotations
@@ -15,20 +17,21 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import nbformat
 
-from .errors import StomkpiError
-from .paths import ROOT, shown
-from .provenance import catalog_hashes, sha256_file, versions
+from ..config import clinic_root
+from ..errors import StomkpiError
+from ..provenance import sha256_file
 
-NOTEBOOKS = ROOT / "notebooks"
-TEMPLATES = Path(__file__).parent / "templates"
+PACKAGE = Path(str(resources.files("stomkpi.report")))
+NOTEBOOKS = PACKAGE / "notebooks"
+TEMPLATES = PACKAGE / "templates"
 KERNEL = "python3"
 # The fixed moment written into PDFs, so that a re-run gives the same file.
 SOURCE_DATE_EPOCH = "1735689600"  # 2025-01-01T00:00:00Z
@@ -45,70 +48,34 @@ class RunResult:
     files: list[Path]
 
 
-def run_report(
-    notebook: str | Path,
-    parameters: dict,
-    out_dir: Path,
-    *,
-    title: str,
-    date: str,
-    inputs: dict[str, Path | None],
-    catalog_dir: Path | None = None,
-    extra: Callable[[Path], list[Path]] | None = None,
-    progress: bool = True,
-) -> RunResult:
-    """Execute `notebooks/<notebook>.ipynb` (or a notebook path) with `parameters`, render it into `out_dir`.
-
-    `inputs` are the files whose checksums go into the manifest and the notebook metadata (for
-    `verify`); `extra(folder)` writes the caller's other outputs into the temporary folder.
-    """
-    from tqdm import tqdm
-
+def notebook_source(notebook: str | Path) -> Path:
+    """A packaged report notebook by name («monthly»), or a notebook file given by its path."""
     source = Path(notebook) if isinstance(notebook, Path) else NOTEBOOKS / f"{notebook}.ipynb"
     if not source.is_file():
         raise ReportError(f"нет блокнота {source}")
+    return source
+
+
+def run_report(notebook: str | Path, parameters: dict, out_dir: Path, *, provenance: dict, title: str, date: str,
+               progress: bool = True) -> RunResult:
+    """Execute the notebook with `parameters` and `provenance` in a fresh folder and render it into `out_dir`."""
+    from tqdm import tqdm
+
+    source = notebook_source(notebook)
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     failed = out_dir.parent / f"{out_dir.name}.failed.ipynb"
+    # a sibling of out_dir, so that paths relative to the report's folder hold in it too
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     tmp.chmod(0o755)
-    stem = out_dir.name
-    steps = [", выполнение блокнота", ", HTML", ", PDF", ", таблицы и протоколы", ", манифест"]
     try:
-        with tqdm(total=len(steps), desc=f"Отчёт {stem}", unit="шаг", disable=not progress,
+        with tqdm(total=2, desc=f"Отчёт {out_dir.name}", unit="шаг", disable=not progress,
                   bar_format="{desc}: шаг {n_fmt} из {total_fmt}{postfix}") as bar:
-            bar.set_postfix_str(steps[0])
-            nb = execute(source, parameters, tmp / f"{stem}.ipynb", failed)
-            provenance = {
-                "notebook": shown(source),
-                "parameters": parameters,
-                "inputs": {k: {"path": shown(p), "sha256": sha256_file(p)} for k, p in inputs.items() if p},
-                "catalogs": catalog_hashes(catalog_dir),
-                "versions": versions(),
-            }
-            nb.metadata["stomkpi"] = provenance
-            nb.metadata["title"] = title
-            nb.metadata["date"] = date
-            nb.metadata["authors"] = [{"name": "stomkpi"}]
-            nbformat.write(nb, tmp / f"{stem}.ipynb")
+            bar.set_postfix_str(", выполнение блокнота")
+            nb = execute(source, {**parameters, "provenance": provenance}, tmp / f"{out_dir.name}.ipynb", tmp, failed)
             bar.update()
-            # xelatex runs in a subprocess: render the PDF while the HTML and the tables are written
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                pdf = pool.submit(render_pdf, nb)
-                bar.set_postfix_str(steps[1])
-                (tmp / f"{stem}.html").write_text(render_html(nb), encoding="utf-8")
-                bar.update()
-                bar.set_postfix_str(steps[3])
-                if extra:
-                    extra(tmp)
-                bar.set_postfix_str(steps[2])
-                (tmp / f"{stem}.pdf").write_bytes(pdf.result())
-                bar.update(2)
-            bar.set_postfix_str(steps[4])
-            files = sorted(p for p in tmp.iterdir() if p.is_file())
-            manifest = {**provenance, "outputs": {p.name: sha256_file(p) for p in files}}
-            (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
-                                               encoding="utf-8")
+            bar.set_postfix_str(", HTML, PDF, манифест")
+            finish(nb, tmp, out_dir.name, provenance, title=title, date=date)
             bar.update()
         _swap(tmp, out_dir)
         failed.unlink(missing_ok=True)
@@ -118,12 +85,30 @@ def run_report(
     return RunResult(out_dir, sorted(out_dir.iterdir()))
 
 
+def finish(nb: nbformat.NotebookNode, folder: Path, stem: str, provenance: dict, *, title: str, date: str) -> None:
+    """Write the executed notebook, its HTML and PDF, and manifest.json beside the files it wrote."""
+    nb.metadata["stomkpi"] = provenance
+    nb.metadata["title"] = title
+    nb.metadata["date"] = date
+    nb.metadata["authors"] = [{"name": "stomkpi"}]
+    nbformat.write(nb, folder / f"{stem}.ipynb")
+    # xelatex runs in a subprocess: render the PDF while the HTML is written
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pdf = pool.submit(render_pdf, nb)
+        (folder / f"{stem}.html").write_text(render_html(nb), encoding="utf-8")
+        (folder / f"{stem}.pdf").write_bytes(pdf.result())
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.name != "manifest.json")
+    manifest = {**provenance, "outputs": {p.name: sha256_file(p) for p in files}}
+    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
+                                          encoding="utf-8")
+
+
 @contextmanager
 def _kernel_environment():
     """The kernel runs this interpreter (the kernelspec says just `python`) and imports this stomkpi."""
     saved = {k: os.environ.get(k) for k in ("PATH", "PYTHONPATH", "SOURCE_DATE_EPOCH", "FORCE_SOURCE_DATE", "MPLBACKEND")}
     os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), saved["PATH"] or ""])
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), saved["PYTHONPATH"]) if p)
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGE.parents[1]), saved["PYTHONPATH"]) if p)
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     os.environ["SOURCE_DATE_EPOCH"] = SOURCE_DATE_EPOCH
     os.environ["FORCE_SOURCE_DATE"] = "1"
@@ -137,8 +122,8 @@ def _kernel_environment():
                 os.environ[k] = v
 
 
-def execute(source: Path, parameters: dict, target: Path, failed: Path | None = None) -> nbformat.NotebookNode:
-    """Run the notebook with papermill and return it normalised; on failure keep it at `failed`."""
+def execute(source: Path, parameters: dict, target: Path, cwd: Path, failed: Path | None = None) -> nbformat.NotebookNode:
+    """Run the notebook with papermill in `cwd` and return it normalised; on failure keep it at `failed`."""
     import logging
 
     import papermill as pm
@@ -146,13 +131,13 @@ def execute(source: Path, parameters: dict, target: Path, failed: Path | None = 
     logging.getLogger("papermill").setLevel(logging.WARNING)
     with _kernel_environment():
         try:
-            pm.execute_notebook(str(source), str(target), parameters=parameters, kernel_name=KERNEL, cwd=str(ROOT),
+            pm.execute_notebook(str(source), str(target), parameters=parameters, kernel_name=KERNEL, cwd=str(cwd),
                                 progress_bar=False, log_output=False, record_timing=False)
         except pm.PapermillExecutionError as exc:
             if failed is not None and target.exists():
                 nb = normalise(nbformat.read(target, as_version=4))
                 nbformat.write(nb, failed)
-            where = f", блокнот с ошибкой сохранён: {shown(failed)}" if failed is not None else ""
+            where = f", блокнот с ошибкой сохранён: {failed}" if failed is not None else ""
             raise ReportError(f"отчёт не построен: ошибка в ячейке {exc.exec_count} — {exc.ename}: "
                               f"{_first_line(exc.evalue)}{where}") from None
     return normalise(nbformat.read(target, as_version=4))
@@ -220,27 +205,32 @@ class VerifyResult:
     messages: list[str]
 
 
-def verify(executed: Path, progress: bool = True) -> VerifyResult:
-    """Re-run an executed report notebook from its recorded parameters and compare the outputs.
+def verify(executed: Path) -> VerifyResult:
+    """Re-run the packaged notebook from the parameters an executed report recorded and compare.
 
     First the recorded inputs must still have their checksums; then every code cell's outputs
-    (text, HTML, LaTeX, images) must equal those of a fresh run.
+    (text, HTML, LaTeX, images) and every data file the notebook writes must equal a fresh run's.
     """
+    executed = Path(executed).absolute()
     nb = nbformat.read(executed, as_version=4)
     meta = nb.metadata.get("stomkpi")
-    if not meta:
+    parameters = nb.metadata.get("papermill", {}).get("parameters")
+    if not meta or not parameters:
         raise ReportError(f"в блокноте {executed} нет сведений о запуске (metadata.stomkpi): это не отчёт stomkpi")
+    root = clinic_root(executed.parent / parameters["params"])
     messages = []
     for label, rec in meta["inputs"].items():
-        path = ROOT / rec["path"] if not Path(rec["path"]).is_absolute() else Path(rec["path"])
+        path = root / rec["path"]
         if not path.exists():
             messages.append(f"входной файл «{label}» ({rec['path']}) не найден")
         elif sha256_file(path) != rec["sha256"]:
             messages.append(f"входной файл «{label}» ({rec['path']}) изменён: контрольная сумма не совпадает с записанной")
     if messages:
         return VerifyResult(False, messages)
-    with tempfile.TemporaryDirectory() as tmp:
-        fresh = execute(ROOT / meta["notebook"], meta["parameters"], Path(tmp) / "verify.ipynb")
+    # a sibling of the report's folder, so that the recorded relative paths hold
+    with tempfile.TemporaryDirectory(prefix=".verify.", dir=executed.parent.parent) as tmp:
+        fresh = execute(notebook_source(Path(meta["notebook"]).stem), parameters, Path(tmp) / executed.name, Path(tmp))
+        written = {p.name: p.read_bytes() for p in Path(tmp).iterdir() if p.is_file() and p.name != executed.name}
     old_cells = [c for c in nb.cells if c.cell_type == "code"]
     new_cells = [c for c in fresh.cells if c.cell_type == "code"]
     if len(old_cells) != len(new_cells):
@@ -248,7 +238,11 @@ def verify(executed: Path, progress: bool = True) -> VerifyResult:
     for i, (a, b) in enumerate(zip(old_cells, new_cells, strict=True), start=1):
         if _outputs(a) != _outputs(b):
             messages.append(f"ячейка {i} ({a.get('id', '')}): результаты различаются")
-    return VerifyResult(not messages, messages or [f"все {len(old_cells)} ячеек совпадают"])
+    for name, content in sorted(written.items()):
+        kept = executed.parent / name
+        if not kept.is_file() or kept.read_bytes() != content:
+            messages.append(f"файл {name}: не совпадает с записанным в папке отчёта")
+    return VerifyResult(not messages, messages or [f"все {len(old_cells)} ячеек и {len(written)} файлов совпадают"])
 
 
 _COMPARED = ("text/plain", "text/html", "text/latex", "text/markdown", "image/png")

@@ -12,6 +12,8 @@ import matplotlib
 import pandas as pd
 from matplotlib.figure import Figure
 
+from .words import month_short
+
 matplotlib.rcParams.update({
     "font.family": "DejaVu Sans",  # has Cyrillic glyphs
     "figure.dpi": 100,
@@ -38,14 +40,10 @@ class Chart:
         title = axes[0].get_title() if axes else ""
         return f"График: {title}"
 
-    def savefig(self, *args, **kwargs) -> None:
-        self.figure.savefig(*args, **kwargs)
-
 
 def _subplots(figsize: tuple[float, float]):
     fig = Figure(figsize=figsize)
     return fig, fig.add_subplot()
-
 
 
 def percent_distribution(table: pd.DataFrame, title: str = "Распределение процента выполнения показателей"):
@@ -102,13 +100,10 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(lines[:3])
 
 
-MONTH_SHORT = ("янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек")
-
-
 def monthly_dynamics(by_month: pd.DataFrame, title: str = "Средний процент выполнения по месяцам"):
     """One line per department over the months of the year."""
     fig, ax = _subplots((8, 4))
-    labels = [MONTH_SHORT[int(m[5:]) - 1] for m in by_month.columns]
+    labels = [month_short(m) for m in by_month.columns]
     for department, row in by_month.iterrows():
         ax.plot(labels, row.to_numpy(), marker="o", linewidth=1.5, label=department)
     ax.axhline(100, color="grey", linestyle=":", linewidth=1)

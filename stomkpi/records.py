@@ -1,0 +1,38 @@
+"""Record types: what the readers return and the engines take — validated inputs, nothing left to check.
+
+The readers (`month.read_month`, `nmo_inputs.read_nmo`) build these; the pure engines (`scoring`,
+`derive`, `nmo`) take them, so an engine never imports a reader.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Month:
+    """One month's validated inputs, with catalog codes for positions and criteria."""
+
+    period: str | None  # "YYYY-MM" when known
+    source: Path
+    staff: pd.DataFrame  # staff_id, name, position (code), title (as written), department, rates, days
+    values: pd.DataFrame  # staff_id, criterion, value, norm
+    events: pd.DataFrame  # staff_id, criterion, count, date, note
+    deprivations: pd.DataFrame  # staff_id, percent, reason
+    stats: pd.DataFrame | None = None  # staff_id, field (catalog code), value; None when the sheet is absent
+    reviews: pd.DataFrame | None = None  # case, staff_id, coefficient, reason, impact (codes); None when absent
+
+
+@dataclass(frozen=True)
+class NmoRecords:
+    """Validated НМО records. `elements` has one row per element and specialty it is entered for."""
+
+    source: Path
+    names: dict[str, str]
+    certificates: pd.DataFrame  # staff_id, specialty, specialty_key, date, kind
+    # one row per element × specialty: element, staff_id, specialty_key, kind, group, title, provider,
+    # hours, in_person, days, end_date, row (the spreadsheet row)
+    elements: pd.DataFrame

@@ -1,0 +1,177 @@
+"""The annual report: the year's dynamics, the 0–4 rating, section 7 quality, НМО — computed in one call
+(`build_annual`) that the annual notebook displays and writes the report's data files from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..catalog import Catalogs, load_catalogs
+from ..config import ClinicParams, clinic_root, load_params
+from ..errors import ParamsError
+from ..indicators import indicator_values, quality_tables
+from ..nmo import status as nmo_status
+from ..nmo_inputs import read_nmo
+from ..norms import load_quality_targets
+from ..pipeline import MonthInputs, Rating, month_counts, rate_counts, read_inputs, score_inputs
+from ..provenance import collect, recorded
+from ..records import NmoRecords
+from . import words
+
+
+@dataclass
+class AnnualReport:
+    year: int
+    params: ClinicParams
+    provenance: dict
+    catalogs: Catalogs
+    months: dict[str, MonthInputs]
+    scores: pd.DataFrame  # every month's scores with a `month` column
+    by_month: pd.DataFrame  # department × month: mean percent
+    rating: Rating
+    quality: dict[str, pd.DataFrame]
+    quality_values: pd.DataFrame
+    nmo: pd.DataFrame | None
+
+    def write_files(self, out_dir: Path | str | None = None) -> list[Path]:
+        """Write the rating, its detail, the year's scores and the НМО plans as CSV into `out_dir`
+        (default: the year's outputs folder)."""
+        folder = Path(out_dir) if out_dir is not None else self.params.outputs / str(self.year)
+        folder.mkdir(parents=True, exist_ok=True)
+        tables = {"rating": self.rating.summary, "rating-detail": self.rating.detail, "scores": self.scores,
+                  "nmo": self.nmo}
+        files = []
+        for name, frame in tables.items():
+            if frame is not None:
+                files.append(folder / f"{name}-{self.year}.csv")
+                frame.to_csv(files[-1], index=False, lineterminator="\n")
+        return files
+
+    def heading(self) -> str:
+        return (f"# Итоги {self.year} года\n\n**{self.params.clinic}**. Месяцев в отчёте: {len(self.months)}; "
+                f"сотрудников: {self.scores['staff_id'].nunique()}.")
+
+    def provenance_table(self) -> pd.DataFrame:
+        return words.provenance_table(self.provenance)
+
+    def scale_explained(self) -> str:
+        return words.scale_explained(self.catalogs.indicators.scale)
+
+    def by_month_table(self) -> pd.DataFrame:
+        table = self.by_month.copy()
+        table.columns = [words.month_short(m) for m in table.columns]
+        table.index.name = "Отделение"
+        return table.round(1)
+
+    def by_person_table(self) -> pd.DataFrame:
+        wide = self.scores.pivot_table(index=["department", "name"], columns="month", values="percent", aggfunc="first")
+        wide.columns = [words.month_short(m) for m in wide.columns]
+        wide["Год"] = wide.mean(axis=1).round(1)
+        wide = wide.reset_index().rename(columns={"department": "Отделение", "name": "ФИО"})
+        return wide
+
+    def rating_table(self) -> pd.DataFrame:
+        s = self.rating.summary
+        out = s.pivot_table(index="unit_name", columns="period", values="result", aggfunc="first").round(3)
+        ranks = s.pivot_table(index="unit_name", columns="period", values="rank", aggfunc="first")
+        table = pd.DataFrame(index=out.index)
+        for period in out.columns:
+            label = f"{period[-2:]}" if "Q" in period else "Год"
+            table[f"{label}: результат"] = out[period]
+            table[f"{label}: место"] = ranks[period]
+        return table.reset_index().rename(columns={"unit_name": "Подразделение"})
+
+    def rating_detail_tables(self) -> dict[str, pd.DataFrame]:
+        """For the year, per unit: each indicator's value, thresholds, P, Кэф, Ув and Пр."""
+        d = self.rating.detail
+        d = d[d["period"] == str(self.year)]
+        units = {u.code: u.name for u in self.catalogs.indicators.units}
+        names = {i.code: i.name for i in self.catalogs.indicators.indicators}
+        out = {}
+        for unit, part in d.groupby("unit", sort=False):
+            table = pd.DataFrame({
+                "Показатель": part["indicator"].map(names), "Значение": part["value"].round(3),
+                "Цель": part["target"], "Лучший в регионе": part["region_best"], "Экспертное": part["expert"].round(3),
+                "P": part["score"].astype(int), "Кэф": part["kef"].round(2), "Ув": part["weight_norm"].round(3),
+                "Пр": part["pr"].round(3)})
+            out[f"{units[unit]}: показатели за {self.year} год"] = table.reset_index(drop=True)
+        return out
+
+    def quality_indicators(self) -> pd.DataFrame:
+        return self.quality_values
+
+    def nmo_table(self) -> pd.DataFrame:
+        return pd.DataFrame() if self.nmo is None else words.nmo_display(self.nmo, self.catalogs.nmo)
+
+    def lint_all(self) -> pd.DataFrame:
+        rows = [(f.position, f.criterion or "—", f.message) for f in self.catalogs.positions.lint]
+        rows += [("Показатели", n, note) for n, note in self.catalogs.indicators.notes()]
+        return pd.DataFrame(rows, columns=["Где", "Что", "Замечание"])
+
+
+def annual_inputs(year: int, params: ClinicParams) -> dict[str, Path | None]:
+    """The files a year's report reads: every monthly workbook of the year, the year's norms, the НМО workbook."""
+    books = sorted(params.data_dir.glob(f"{year}-[01][0-9].xlsx"))
+    if not books:
+        raise ParamsError(f"в папке {params.data_dir} нет книг месяцев {year}-ММ.xlsx")
+    norms = params.norms_file(year) or params.data_dir / f"norms-{year}.yaml"
+    return {**{f"workbook {b.stem}": b for b in books}, "norms": norms, "nmo": params.nmo_workbook}
+
+
+def read_annual(year: int, params: ClinicParams, catalogs: Catalogs) -> tuple[dict[str, MonthInputs], NmoRecords | None]:
+    """Read and check every input of a year's report: all input errors of a workbook at once, nothing computed."""
+    files = annual_inputs(year, params)
+    months = {path.stem: read_inputs(path, catalogs, norms_file=files["norms"])
+              for label, path in files.items() if label.startswith("workbook")}
+    nmo = read_nmo(files["nmo"], catalogs.nmo, dt.date(year, 12, 31), strict=False) if files["nmo"] else None
+    return months, nmo
+
+
+def annual_provenance(year: int, params_file: Path | str, params: ClinicParams, catalogs: Catalogs) -> dict:
+    """What produced a year's report: parameters, input checksums, catalog hashes, versions."""
+    root = clinic_root(params_file)
+    parameters = {"year": year, "params": recorded(params_file, root), "clinic": params.clinic,
+                  "catalog_dir": recorded(params.catalog_dir, root)}
+    return collect("annual.ipynb", parameters, annual_inputs(year, params), catalogs, root)
+
+
+def build_annual(year: int, params: Path | str, provenance: dict | None = None) -> AnnualReport:
+    """Read, check and score every month of the year, rate the units and derive every table of the annual report."""
+    settings = load_params(params)
+    catalogs = load_catalogs(settings.catalog_dir)
+    inputs, records = read_annual(year, settings, catalogs)
+    provenance = provenance or annual_provenance(year, params, settings, catalogs)
+    indicators = catalogs.indicators
+    months = {k: score_inputs(m, catalogs) for k, m in inputs.items()}
+    scores = pd.concat([m.scores.table.assign(month=k) for k, m in months.items()], ignore_index=True)
+    by_month = scores.pivot_table(index="department", columns="month", values="percent", aggfunc="mean")
+    counts = month_counts([m.month for m in months.values()], indicators)
+    norms_file = next(iter(inputs.values())).norms_file
+    rating = rate_counts(counts, next(iter(inputs.values())).norms, indicators)
+    reviews = [m.month.reviews for m in months.values() if m.month.reviews is not None]
+    finished = counts.loc[counts["field"] == indicators.quality.finished_cases_field, "value"].sum()
+    quality = quality_tables(pd.concat(reviews, ignore_index=True), float(finished), indicators) if reviews else {}
+    quality_values = _quality_vs_targets(counts, indicators, load_quality_targets(norms_file, indicators), year)
+    nmo = None
+    if records is not None:
+        nmo = words.status_names(nmo_status(records, catalogs.nmo, dt.date(year, 12, 31)))
+    return AnnualReport(year, settings, provenance, catalogs, inputs, scores, by_month, rating, quality,
+                        quality_values, nmo)
+
+
+def _quality_vs_targets(counts: pd.DataFrame, indicators, targets: dict[str, float], year: int) -> pd.DataFrame:
+    codes = [i.code for i in indicators.indicators if i.section]
+    values = indicator_values(counts.assign(period=str(year)), indicators, by=["period"], codes=codes)
+    rows = []
+    for r in values.itertuples(index=False):
+        ind = indicators.by_code[r.indicator]
+        target = targets.get(r.indicator, np.nan)
+        met = "" if np.isnan(target) or np.isnan(r.value) else (
+            "да" if (r.value <= target if ind.direction == "lower" else r.value >= target) else "нет")
+        rows.append((ind.section, ind.name, ind.unit, round(r.value, 2) if not np.isnan(r.value) else np.nan, target,
+                     "меньше" if ind.direction == "lower" else "больше", met))
+    return pd.DataFrame(rows, columns=["Раздел", "Показатель", "Единица", "Значение", "Норма", "Лучше", "Норма достигнута"])

@@ -1,0 +1,193 @@
+"""The monthly report: one call reads, checks and scores the month and derives every table the report
+shows; the monthly notebook displays what it returns and writes the report's data files from it.
+
+`read_monthly` only reads and checks (the command line runs it before the notebook, so bad input
+fails fast with the full list); `build_monthly` is the one computation of a report run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..catalog import Catalogs, load_catalogs
+from ..config import ClinicParams, clinic_root, load_params
+from ..indicators import quality_tables
+from ..month import month_bounds
+from ..nmo import at_risk
+from ..nmo import status as nmo_status
+from ..nmo_inputs import read_nmo
+from ..pipeline import MonthInputs, ScoredMonth, read_inputs, score_inputs
+from ..protocols import clinic_protocol, department_protocol, other_staff
+from ..provenance import collect, recorded
+from ..records import NmoRecords
+from ..summary import by_department, input_warnings, lost_by_criterion, lost_points
+from . import words
+from .protocols_xlsx import write_protocols
+
+
+@dataclass
+class MonthlyReport:
+    """A scored month with everything the monthly report prints and writes."""
+
+    period: str
+    params: ClinicParams
+    provenance: dict
+    scored: ScoredMonth
+    departments: list[str]
+    department_protocols: dict[str, dict[str, pd.DataFrame]]
+    clinic_protocol: dict[str, pd.DataFrame]
+    other_staff: pd.DataFrame
+    by_department: pd.DataFrame
+    lost_points: pd.DataFrame
+    lost_by_criterion: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+    quality: dict[str, pd.DataFrame] = field(default_factory=dict)
+    nmo_risks: pd.DataFrame | None = None
+    nmo_on: dt.date | None = None
+
+    @property
+    def catalogs(self) -> Catalogs:
+        return self.scored.catalogs
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per employee: the scores CSV."""
+        return self.scored.scores.table
+
+    def write_files(self, out_dir: Path | str | None = None) -> list[Path]:
+        """Write the protocols (.xlsx) and the scores (CSV) into `out_dir` (default: the period's outputs folder)."""
+        folder = Path(out_dir) if out_dir is not None else self.params.outputs / self.period
+        folder.mkdir(parents=True, exist_ok=True)
+        protocols, scores = folder / f"protocols-{self.period}.xlsx", folder / f"scores-{self.period}.csv"
+        write_protocols(protocols, self.period, self.params.clinic, self.department_protocols, self.clinic_protocol)
+        self.table.to_csv(scores, index=False, lineterminator="\n")
+        return [protocols, scores]
+
+    def heading(self) -> str:
+        t = self.table
+        return (f"# Оценка результативности за {words.month_words(self.period)}\n\n**{self.params.clinic}**. "
+                f"Сотрудников: {len(t)}; средний процент выполнения показателей {t['percent'].mean():.1f} %; "
+                f"лишены премии полностью или частично: {int((t['deprived_percent'] > 0).sum())}.")
+
+    def provenance_table(self) -> pd.DataFrame:
+        return words.provenance_table(self.provenance)
+
+    def department_protocol_heading(self, department: str) -> str:
+        return (f"### {department}\n\nПротокол заседания совета трудового коллектива ({department}) "
+                f"о премировании за {words.month_words(self.period)}. Показатели для выплаты премии:")
+
+    def clinic_protocol_heading(self) -> str:
+        return (f"Протокол заседания комиссии по контролю за реализацией мероприятий по повышению доступности "
+                f"амбулаторной медицинской помощи за {words.month_words(self.period)}: коэффициент денежных выплат "
+                "стимулирующего характера.")
+
+    def warnings_markdown(self) -> str:
+        if not self.warnings:
+            return "Замечаний к входным данным нет."
+        return "\n".join(f"- {w}" for w in self.warnings)
+
+    def other_staff_table(self) -> pd.DataFrame:
+        return self.other_staff.rename(columns=words.SCORE_HEADERS)
+
+    def ukv_table(self) -> pd.DataFrame:
+        """The УКВ of each doctor (section 4.3) and where the УКВ and ОКЛ counts came from."""
+        names = self.table.set_index("staff_id")["name"]
+        derived = self.scored.derived
+        src = derived.sources.pivot_table(index="staff_id", columns="criterion", values="source", aggfunc="first")
+        names_by_code = {c.code: c.name for p in self.catalogs.positions.positions for c in p.criteria}
+        src.columns = [f"Источник: {words.short(names_by_code.get(c, c))}" for c in src.columns]
+        u = derived.ukv.set_index("staff_id")[["indicators", "missed", "ukv"]]
+        u.columns = ["Показателей", "Не достигнуто", "УКВ"]
+        out = pd.DataFrame({"ФИО": names}).join(u, how="inner").join(src, how="left")
+        out["УКВ"] = out["УКВ"].astype(float).round(3)
+        return out.sort_values("ФИО").reset_index(drop=True)
+
+    def nmo_heading(self) -> str:
+        count = 0 if self.nmo_risks is None else len(self.nmo_risks)
+        return words.nmo_at_risk_heading(self.nmo_on, count, self.catalogs.nmo)
+
+    def nmo_table(self) -> pd.DataFrame:
+        return pd.DataFrame() if self.nmo_risks is None else words.nmo_display(self.nmo_risks, self.catalogs.nmo)
+
+    def lint_all(self) -> pd.DataFrame:
+        """Every interpretation and contradiction of the rules that this report relies on."""
+        rows = [(f.position, f.criterion or "—", f.message) for f in self.catalogs.positions.lint]
+        rows += [("Показатели", name, note) for name, note in self.catalogs.indicators.notes()]
+        return pd.DataFrame(rows, columns=["Где", "Что", "Замечание"])
+
+    def rules_table(self) -> pd.DataFrame:
+        """The rules applied, as the appendix prints them (position, criterion, points by the document)."""
+        rules = self.catalogs.positions.rules()
+        kinds = {"main": "основной", "additional": "дополнительный"}
+        return pd.DataFrame({
+            "Должность": rules["position_name"],
+            "Группа": rules["group"].map(kinds),
+            "Критерий": rules["criterion_name"],
+            "Баллы по Положению": rules["document"],
+            "Правило": rules["kind"],
+        })
+
+
+def monthly_inputs(period: str, params: ClinicParams) -> dict[str, Path | None]:
+    """The files a month's report reads: the month's workbook, the year's norms and the НМО workbook."""
+    norms = params.norms_file(period[:4])
+    return {"workbook": params.month_workbook(period), "norms": norms if norms and norms.is_file() else None,
+            "nmo": params.nmo_workbook}
+
+
+def read_monthly(period: str, params: ClinicParams, catalogs: Catalogs) -> tuple[MonthInputs, NmoRecords | None]:
+    """Read and check every input of a month's report: all input errors at once, nothing computed."""
+    files = monthly_inputs(period, params)
+    month = read_inputs(files["workbook"], catalogs, period=period, norms_file=files["norms"])
+    nmo = read_nmo(files["nmo"], catalogs.nmo, month_bounds(period)[1], strict=False) if files["nmo"] else None
+    return month, nmo
+
+
+def monthly_provenance(period: str, params_file: Path | str, params: ClinicParams, catalogs: Catalogs) -> dict:
+    """What produced a month's report: parameters, input checksums, catalog hashes, versions."""
+    root = clinic_root(params_file)
+    parameters = {"period": period, "params": recorded(params_file, root), "clinic": params.clinic,
+                  "catalog_dir": recorded(params.catalog_dir, root)}
+    return collect("monthly.ipynb", parameters, monthly_inputs(period, params), catalogs, root)
+
+
+def build_monthly(period: str, params: Path | str, provenance: dict | None = None) -> MonthlyReport:
+    """Read, check and score one month and derive every table of the monthly report."""
+    settings = load_params(params)
+    catalogs = load_catalogs(settings.catalog_dir)
+    inputs, records = read_monthly(period, settings, catalogs)
+    provenance = provenance or monthly_provenance(period, params, settings, catalogs)
+    scored = score_inputs(inputs, catalogs)
+    month, table, positions = scored.month, scored.scores.table, catalogs.positions
+    quality = {}
+    if month.reviews is not None:
+        finished_field = catalogs.indicators.quality.finished_cases_field
+        finished = month.stats.loc[month.stats["field"] == finished_field, "value"].sum() if month.stats is not None else 0
+        quality = quality_tables(month.reviews, float(finished), catalogs.indicators)
+    nmo_risks, nmo_on = None, None
+    if records is not None:
+        nmo_on = month_bounds(period)[1]
+        nmo_risks = words.status_names(at_risk(nmo_status(records, catalogs.nmo, nmo_on), nmo_on, catalogs.nmo))
+    departments = sorted(table["department"].unique())
+    lost = lost_points(scored.scores.details, table, positions)
+    return MonthlyReport(
+        period=period,
+        params=settings,
+        provenance=provenance,
+        scored=scored,
+        departments=departments,
+        department_protocols={d: department_protocol(table, month.deprivations, positions, d) for d in departments},
+        clinic_protocol=clinic_protocol(table, month.deprivations, positions),
+        other_staff=other_staff(table, positions),
+        by_department=by_department(table),
+        lost_points=lost,
+        lost_by_criterion=lost_by_criterion(lost),
+        warnings=input_warnings(month, table, positions),
+        quality=quality,
+        nmo_risks=nmo_risks,
+        nmo_on=nmo_on,
+    )
