@@ -14,7 +14,7 @@ from stomkpi.catalog import BUILTIN_DIR, load_indicators, load_positions
 from stomkpi.errors import CatalogError, InputError, ParamsError
 from stomkpi.indicators import indicator_values, quality_category, quality_tables, ukv, ukv_summary
 from stomkpi.month import read_month
-from stomkpi.reports import score_workbook
+from stomkpi.pipeline import score_workbook
 
 from .conftest import person, write_month
 from .test_catalog import SEED, _words

@@ -15,7 +15,8 @@ from stomkpi.protocols import (
     department_protocol,
     other_staff,
 )
-from stomkpi.protocols_xlsx import month_words, write_protocols
+from stomkpi.report.protocols_xlsx import write_protocols
+from stomkpi.report.words import month_words
 from stomkpi.scoring import score_month
 
 from .conftest import person, write_month

@@ -1,5 +1,6 @@
 """The reports end to end: monthly and annual notebooks, HTML, PDF, protocols, manifest, failures,
-reproducibility, `verify` and nbval over the executed notebooks."""
+reproducibility (two runs, a re-run of the executed notebook, papermill run directly), numbers that
+agree across the CSV, the protocols and the PDF, `verify` and nbval over the executed notebooks."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +20,9 @@ from nbformat.v4 import new_code_cell, new_notebook
 from openpyxl import load_workbook
 
 from stomkpi.catalog import load_positions
-from stomkpi.run import ReportError, run_report
+from stomkpi.report.display import fmt
+from stomkpi.report.run import NOTEBOOKS, ReportError, _outputs, execute, finish, run_report
+from stomkpi.report.words import provenance_table
 
 from .test_cli import ROOT, run
 
@@ -68,12 +72,24 @@ def test_monthly_outputs_and_manifest(monthly):
     assert names == {f"{PERIOD}.ipynb", f"{PERIOD}.html", f"{PERIOD}.pdf", f"protocols-{PERIOD}.xlsx",
                      f"scores-{PERIOD}.csv", "manifest.json"}
     manifest = json.loads((monthly / "manifest.json").read_text(encoding="utf-8"))
-    workbook = Path(manifest["inputs"]["workbook"]["path"])
+    workbook = monthly.parents[1] / manifest["inputs"]["workbook"]["path"]  # relative to the clinic's folder
     assert manifest["inputs"]["workbook"]["sha256"] == sha(workbook)
     assert manifest["outputs"][f"{PERIOD}.pdf"] == sha(monthly / f"{PERIOD}.pdf")
     assert manifest["parameters"]["period"] == PERIOD
     assert set(manifest["catalogs"]) == {"positions.yaml", "indicators.yaml", "nmo.yaml"}
     assert "pandas" in manifest["versions"] and "nbconvert" in manifest["versions"]
+    assert set(manifest["outputs"]) == names - {"manifest.json"}
+
+
+def test_notebook_shows_the_provenance_as_the_manifest_records_it(monthly):
+    manifest = json.loads((monthly / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["outputs"]
+    nb = nbformat.read(monthly / f"{PERIOD}.ipynb", as_version=4)
+    assert nb.metadata["stomkpi"] == manifest
+    shown = next(o for c in nb.cells if "provenance_table" in c.source for o in c.outputs)
+    assert shown["data"]["text/plain"] == provenance_table(manifest).to_string(index=False)
+    for label in ("workbook", "norms", "nmo"):
+        assert manifest["inputs"][label]["sha256"] in shown["data"]["text/html"]
 
 
 def test_pdf_has_russian_text_protocols_and_names(monthly):
@@ -114,12 +130,113 @@ def test_protocols_xlsx(monthly):
     assert not (set(others) & cells)
 
 
-def test_two_runs_give_identical_notebook_html_and_pdf(project, monthly, tmp_path):
-    first = {name: (monthly / name).read_bytes() for name in (f"{PERIOD}.ipynb", f"{PERIOD}.html", f"{PERIOD}.pdf")}
+def test_two_runs_give_identical_files(project, monthly, tmp_path):
+    first = {p.name: p.read_bytes() for p in monthly.iterdir()}
     result = run("monthly", "--month", PERIOD, "--params", params(project), "--quiet")
     assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in monthly.iterdir()) == sorted(first)
     for name, content in first.items():
         assert (monthly / name).read_bytes() == content, name
+
+
+def test_rerunning_the_executed_notebook_reproduces_every_file(monthly):
+    executed = monthly / f"{PERIOD}.ipynb"
+    nb = nbformat.read(executed, as_version=4)
+    again = monthly.parent / f"rerun-{PERIOD}"  # a sibling: the recorded relative paths hold there too
+    again.mkdir()
+    try:
+        fresh = execute(executed, {}, again / executed.name, again)  # no parameters: the recorded ones run
+        finish(fresh, again, PERIOD, nb.metadata["stomkpi"], title=nb.metadata["title"], date=nb.metadata["date"])
+        assert snapshot(again) == snapshot(monthly)
+    finally:
+        shutil.rmtree(again)
+
+
+def test_papermill_run_directly_gives_the_same_notebook_and_files(project, monthly, tmp_path):
+    out = tmp_path / "direct"
+    out.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "papermill", str(NOTEBOOKS / "monthly.ipynb"), str(out / f"{PERIOD}.ipynb"), "-k", "python3",
+         "-p", "period", PERIOD, "-p", "params", str(project / "params" / "demo.yaml"), "-p", "out_dir", str(out)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    for name in (f"protocols-{PERIOD}.xlsx", f"scores-{PERIOD}.csv"):
+        assert sha(out / name) == sha(monthly / name), name
+    direct = nbformat.read(out / f"{PERIOD}.ipynb", as_version=4).cells
+    reported = nbformat.read(monthly / f"{PERIOD}.ipynb", as_version=4).cells
+    injected = [c for c in reported if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and "provenance = {" in injected[0].source
+    reported = [c for c in reported if c not in injected]
+    direct = [c for c in direct if "injected-parameters" not in c.metadata.get("tags", [])]
+    assert [c.source for c in direct] == [c.source for c in reported]
+    assert [_outputs(c) for c in direct] == [_outputs(c) for c in reported]
+
+
+_NUMBER = re.compile(r"(?<![\w,])-?\d+(?:,\d+)?(?![\w,])")
+# protocol column -> the scores CSV column it shows
+_SCORE_COLUMNS = {"Факт. дни": "days_fact", "К-во ставок": "rates_oms", "Количество ставок по ОМС": "rates_oms",
+                  "Количество ставок платно": "rates_paid", "Количество ставок по платно": "rates_paid",
+                  "Оценка показателей в % от ставки": "percent", "Оценка показателей в %": "percent",
+                  "Оценка деятельности в баллах: норма": "norm_points",
+                  "Оценка деятельности в баллах: факт": "total_points", "Процент выполнения показателей": "percent",
+                  "Коэффициент денежных выплат": "coefficient"}
+
+
+def _protocol_rows(path: Path) -> list[tuple[dict, list]]:
+    """Every data row of every protocol table, in order: (header -> value, the row's cells)."""
+    rows, header = [], None
+    for ws in load_workbook(path, read_only=True):
+        for row in ws.iter_rows(values_only=True):
+            cells = [c for c in row if c is not None]
+            if cells and str(cells[0]).startswith("№"):
+                header = [str(c) for c in cells]
+            elif header and cells and isinstance(cells[0], int):
+                rows.append((dict(zip(header, cells, strict=True)), cells))
+            elif not cells:
+                header = None
+    return rows
+
+
+def _pdf_lines(pdf: Path) -> list[str]:
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _find_in_order(lines: list[str], start: int, first: str, words: str, numbers: list[str]) -> int:
+    """The index of the first line from `start` that begins with `first`, holds `words` and shows `numbers` in order."""
+    for i in range(start, len(lines)):
+        head, _, rest = lines[i].partition(" ")
+        if head == first and words in rest:
+            found = iter(_NUMBER.findall(rest))
+            if all(n in found for n in numbers):
+                return i
+    raise AssertionError(f"нет в PDF строки {first} {words} {numbers} после строки {start}")
+
+
+def test_every_number_agrees_across_scores_csv_protocols_and_pdf(monthly):
+    scores = pd.read_csv(monthly / f"scores-{PERIOD}.csv", dtype={"staff_id": str})
+    by_name = scores.set_index("name")
+    assert by_name.index.is_unique
+    rows = _protocol_rows(monthly / f"protocols-{PERIOD}.xlsx")
+    checked = set()
+    for named, _ in rows:
+        person = by_name.loc[next(v for k, v in named.items() if "Ф" in k)]
+        for header, column in _SCORE_COLUMNS.items():
+            if header in named:
+                assert named[header] == pytest.approx(person[column], abs=1e-9), (person.name, header)
+                checked.add(person.name)
+    education = {p.code: p.education for p in load_positions().positions}
+    assert checked == set(scores.loc[scores["position"].map(education) != "none", "name"])
+    # the PDF shows the same rows with the same numbers, in the same order: the protocols, then the other staff
+    lines, at = _pdf_lines(monthly / f"{PERIOD}.pdf"), 0
+    for _, cells in rows:
+        numbers = [fmt(float(c)) for c in cells[2:] if isinstance(c, int | float)]
+        at = _find_in_order(lines, at, str(cells[0]), str(cells[1]).split()[0], numbers) + 1
+    others = scores[scores["position"].map(education) == "none"].sort_values(["name", "staff_id"])
+    for r in others.itertuples(index=False):
+        numbers = [fmt(float(getattr(r, c))) for c in ("days_fact", "rates_oms", "norm_points", "total_points",
+                                                       "percent", "coefficient")]
+        _find_in_order([f"* {line}" for line in lines], at, "*", r.name.split()[0], numbers)
 
 
 def test_corrupt_input_fails_and_leaves_outputs(project, monthly):
@@ -149,7 +266,7 @@ def test_failure_inside_the_notebook_keeps_it_for_diagnosis(tmp_path):
     (out / "old.txt").write_text("прежний отчёт", encoding="utf-8")
     # cell 3 of the executed notebook: parameters, the injected parameters, then the failing cell
     with pytest.raises(ReportError, match="ошибка в ячейке 3 — ValueError: сломалось"):
-        run_report(bad, {"x": 2}, out, title="t", date="d", inputs={}, progress=False)
+        run_report(bad, {"x": 2}, out, provenance={}, title="t", date="d", progress=False)
     assert [p.name for p in out.iterdir()] == ["old.txt"]
     assert (out / "old.txt").read_text(encoding="utf-8") == "прежний отчёт"
     kept = nbformat.read(tmp_path / "outputs" / "2025-12.failed.ipynb", as_version=4)
@@ -198,10 +315,8 @@ def test_nbval_over_the_executed_notebooks(which, monthly, annual):
 
 
 def test_explore_notebook_runs(project, tmp_path):
-    from stomkpi.run import NOTEBOOKS, execute
-
     nb = execute(NOTEBOOKS / "explore.ipynb", {"workbook": str(project / "demo" / f"{PERIOD}.xlsx")},
-                 tmp_path / "explore.ipynb")
+                 tmp_path / "explore.ipynb", tmp_path)
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert errors == []
     pivot = next(o for c in nb.cells if "pivot_table" in c.source for o in c.outputs)

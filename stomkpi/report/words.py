@@ -92,10 +92,11 @@ def scale_explained(scale: Scale) -> str:
 
 
 def provenance_table(provenance: dict) -> pd.DataFrame:
-    """The provenance block exactly as manifest.json records it: parameters, inputs, catalogs, versions."""
+    """The provenance block exactly as manifest.json records it (names sorted, as there): parameters,
+    inputs, catalogs, versions."""
     rows = [("Блокнот", provenance["notebook"], "")]
-    rows += [("Параметр", k, "—" if v is None else str(v)) for k, v in provenance["parameters"].items()]
-    rows += [("Входной файл", f"{k}: {v['path']}", v["sha256"]) for k, v in provenance["inputs"].items()]
-    rows += [("Каталог правил", k, v) for k, v in provenance["catalogs"].items()]
-    rows += [("Версия", k, v) for k, v in provenance["versions"].items()]
+    rows += [("Параметр", k, "—" if v is None else str(v)) for k, v in sorted(provenance["parameters"].items())]
+    rows += [("Входной файл", f"{k}: {v['path']}", v["sha256"]) for k, v in sorted(provenance["inputs"].items())]
+    rows += [("Каталог правил", k, v) for k, v in sorted(provenance["catalogs"].items())]
+    rows += [("Версия", k, v) for k, v in sorted(provenance["versions"].items())]
     return pd.DataFrame(rows, columns=["Что", "Имя", "Значение (SHA-256 / версия)"])
