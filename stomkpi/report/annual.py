@@ -52,13 +52,16 @@ class AnnualReport:
         return files
 
     def heading(self) -> str:
+        """The report's heading: clinic, months, head count."""
         return (f"# Итоги {self.year} года\n\n**{self.params.clinic}**. Месяцев в отчёте: {len(self.months)}; "
                 f"сотрудников: {self.scores['staff_id'].nunique()}.")
 
     def provenance_table(self) -> pd.DataFrame:
+        """The provenance as manifest.json records it."""
         return words.provenance_table(self.provenance)
 
     def scale_explained(self) -> str:
+        """The 0–4 scale in prose, with the catalog's numbers."""
         return words.scale_explained(self.catalogs.indicators.scale)
 
     def by_month_table(self) -> pd.DataFrame:

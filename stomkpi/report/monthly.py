@@ -68,29 +68,35 @@ class MonthlyReport:
         return [protocols, scores]
 
     def heading(self) -> str:
+        """The report's heading: clinic, head count, mean percent, deprivations."""
         t = self.table
         return (f"# Оценка результативности за {words.month_words(self.period)}\n\n**{self.params.clinic}**. "
                 f"Сотрудников: {len(t)}; средний процент выполнения показателей {t['percent'].mean():.1f} %; "
                 f"лишены премии полностью или частично: {int((t['deprived_percent'] > 0).sum())}.")
 
     def provenance_table(self) -> pd.DataFrame:
+        """The provenance as manifest.json records it."""
         return words.provenance_table(self.provenance)
 
     def department_protocol_heading(self, department: str) -> str:
+        """The heading of a department's Приложение 3."""
         return (f"### {department}\n\nПротокол заседания совета трудового коллектива ({department}) "
                 f"о премировании за {words.month_words(self.period)}. Показатели для выплаты премии:")
 
     def clinic_protocol_heading(self) -> str:
+        """The heading of the clinic's Приложение 4."""
         return (f"Протокол заседания комиссии по контролю за реализацией мероприятий по повышению доступности "
                 f"амбулаторной медицинской помощи за {words.month_words(self.period)}: коэффициент денежных выплат "
                 "стимулирующего характера.")
 
     def warnings_markdown(self) -> str:
+        """The input warnings as a Markdown list."""
         if not self.warnings:
             return "Замечаний к входным данным нет."
         return "\n".join(f"- {w}" for w in self.warnings)
 
     def other_staff_table(self) -> pd.DataFrame:
+        """Staff outside the protocols' forms, with Russian headers."""
         return self.other_staff.rename(columns=words.SCORE_HEADERS)
 
     def ukv_table(self) -> pd.DataFrame:
@@ -107,10 +113,12 @@ class MonthlyReport:
         return out.sort_values("ФИО").reset_index(drop=True)
 
     def nmo_heading(self) -> str:
+        """How many НМО plans need attention at the month's end."""
         count = 0 if self.nmo_risks is None else len(self.nmo_risks)
         return words.nmo_at_risk_heading(self.nmo_on, count, self.catalogs.nmo)
 
     def nmo_table(self) -> pd.DataFrame:
+        """The НМО plans that need attention, with Russian headers."""
         return pd.DataFrame() if self.nmo_risks is None else words.nmo_display(self.nmo_risks, self.catalogs.nmo)
 
     def lint_all(self) -> pd.DataFrame:

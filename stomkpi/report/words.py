@@ -41,10 +41,12 @@ def month_short(period: str) -> str:
 
 
 def monthly_title(period: str) -> str:
+    """The monthly report's title (the PDF's title block)."""
     return f"Оценка результативности сотрудников за {month_words(period)}"
 
 
 def annual_title(year: int) -> str:
+    """The annual report's title (the PDF's title block)."""
     return f"Итоги {year} года: результативность, рейтинг, качество, НМО"
 
 
@@ -75,6 +77,7 @@ def nmo_display(plans: pd.DataFrame, rules: NmoRules) -> pd.DataFrame:
 
 
 def nmo_at_risk_heading(on: dt.date | None, count: int, rules: NmoRules) -> str:
+    """How many НМО plans need attention on `on`, and why; the filing window is the catalog's."""
     if on is None:
         return "Книга НМО не указана в параметрах."
     return (f"На {on:%d.%m.%Y}: планов, требующих внимания, — {count} (отстают от графика, просрочены или срок "
