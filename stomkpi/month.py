@@ -19,9 +19,11 @@ from pathlib import Path
 import pandas as pd
 
 from .catalog import IndicatorCatalog, PositionCatalog, load_indicators
+from .compare import at_least, at_most
 from .errors import InputError, Problem
+from .indicators import quality_category
 from .sheets import ROW, Column, Sheet, Workbook, read_workbook
-from .text import match_key
+from .text import decimal, match_key
 
 STAFF = Sheet(
     "Сотрудники",
@@ -278,7 +280,7 @@ def _value_message(crit, value: float) -> str | None:
         return f"процент выполнения плана не может быть отрицательным ({value:g})"
     if crit.kind == "deduction" and (value < 0 or not float(value).is_integer()):
         return f"для критерия «{crit.name}» нужно целое число замечаний не меньше 0, а записано {value:g}"
-    if crit.kind == "assigned" and not crit.low <= value <= crit.high:
+    if crit.kind == "assigned" and not (at_least(value, crit.low) and at_most(value, crit.high)):
         return (f"назначенное значение {value:g} вне пределов критерия «{crit.name}»: "
                 f"от {crit.low:g} до {crit.high:g}")
     if crit.kind == "per_event":
@@ -364,6 +366,13 @@ def _check_reviews(wb: Workbook, indicators: IndicatorCatalog, known_ids: set, p
                                         f"неизвестное значение «{name}»: ожидалось одно из: {allowed}"))
             codes.append(term.code if term else None)
         df[column] = codes
+    harms = {t.code for t in indicators.quality.impacts if t.harms}
+    category = quality_category(pd.to_numeric(df["coefficient"], errors="coerce"), indicators)
+    contradicts = (category == "ДМП") & df["impact"].isin(harms)
+    for row, k in df.loc[contradicts, [ROW, "coefficient"]].itertuples(index=False):
+        problems.append(Problem(REVIEWS.name, row, "Влияние", (
+            f"коэффициент {decimal(k)} — это ДМП (единичные дефекты, которые не привели и не могли привести к ухудшению "
+            "здоровья), а указано влияние с ухудшением здоровья: исправьте коэффициент (ниже 0,6 — НМП) или влияние")))
     dup = df["case"].notna() & df.duplicated("case", keep="first")
     for row, case in df.loc[dup, [ROW, "case"]].itertuples(index=False):
         problems.append(Problem(REVIEWS.name, row, "Случай", f"случай «{case}» указан второй раз"))

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from .catalog import IndicatorCatalog, NmoRules, PositionCatalog, load_indicators, load_nmo_rules, load_positions
+from .compare import STATEMENT as COMPARISON_RULE
 from .derive import Derived, derive
 from .display import show  # noqa: F401  (re-exported for the notebooks)
 from .indicators import quality_tables
@@ -61,8 +62,8 @@ class MonthlyReport:
                                                       aggfunc="first")
         names_by_code = {c.code: c.name for p in self.catalog.positions for c in p.criteria}
         src.columns = [f"Источник: {_short(names_by_code.get(c, c))}" for c in src.columns]
-        u = self.scored.derived.ukv.set_index("staff_id")[["indicators", "missed", "ukv"]]
-        u.columns = ["Показателей", "Не достигнуто", "УКВ"]
+        u = self.scored.derived.ukv.set_index("staff_id")[["indicators", "missed", "no_data", "ukv"]]
+        u.columns = ["Показателей", "Не достигнуто", "Из них без данных", "УКВ"]
         out = pd.DataFrame({"ФИО": names}).join(u, how="inner").join(src, how="left")
         out["УКВ"] = out["УКВ"].astype(float).round(3)
         return out.sort_values("ФИО").reset_index(drop=True)
@@ -70,6 +71,7 @@ class MonthlyReport:
     def lint_all(self) -> pd.DataFrame:
         """Every interpretation and contradiction of the rules that this report relies on."""
         rows = [(f.position, f.criterion or "—", f.message) for f in self.catalog.lint]
+        rows.append(("Сравнения", "Пороги", COMPARISON_RULE))
         if self.scored is not None:
             rows += [("Показатели", name, note) for name, note in self.scored.indicators.notes()]
         return pd.DataFrame(rows, columns=["Где", "Что", "Замечание"])

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import Problem
-from .text import match_key
+from .text import decimal, match_key
 
 ROW = "_row"
 _KIND_WORDS = {
@@ -190,14 +190,10 @@ def _cell(sheet: str, row: int, col: Column, raw: object, problems: list[Problem
 def _range_message(col: Column, value: float) -> str | None:
     if col.low is not None and (value <= col.low if col.low_open else value < col.low):
         rel = "больше" if col.low_open else "не меньше"
-        return f"значение {_fmt(value)} вне допустимого: нужно {rel} {_fmt(col.low)}"
+        return f"значение {decimal(value)} вне допустимого: нужно {rel} {decimal(col.low)}"
     if col.high is not None and value > col.high:
-        return f"значение {_fmt(value)} вне допустимого: нужно не больше {_fmt(col.high)}"
+        return f"значение {decimal(value)} вне допустимого: нужно не больше {decimal(col.high)}"
     return None
-
-
-def _fmt(x: float) -> str:
-    return f"{x:g}".replace(".", ",")
 
 
 def _convert(kind: str, raw: object):

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .catalog import PositionCatalog
+from .compare import above, below
 
 
 def by_department(table: pd.DataFrame) -> pd.DataFrame:
@@ -16,7 +17,7 @@ def by_department(table: pd.DataFrame) -> pd.DataFrame:
         "Средний %": g["percent"].mean().round(1),
         "Минимум %": g["percent"].min(),
         "Максимум %": g["percent"].max(),
-        "Ниже 100 %": g["percent"].apply(lambda s: int((s < 100).sum())),
+        "Ниже 100 %": g["percent"].apply(lambda s: int(below(s, 100).sum())),
         "Сумма коэффициентов": g["coefficient"].sum().round(2),
     })
     out.index.name = "Отделение"
@@ -34,7 +35,7 @@ def lost_points(details: pd.DataFrame, table: pd.DataFrame, catalog: PositionCat
     keys = list(zip(position, d["criterion"], strict=True))
     ceiling = np.array([full[k] for k in keys])
     lost = ceiling - d["points"].to_numpy()
-    mask = lost > 1e-9
+    mask = above(lost, 0)
     out = pd.DataFrame({
         "Таб_номер": d["staff_id"].to_numpy()[mask],
         "ФИО": people.loc[d["staff_id"].to_numpy()[mask], "name"].to_numpy(),

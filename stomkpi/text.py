@@ -1,4 +1,4 @@
-"""Matching keys for names typed by people: positions, criteria, departments, specialties."""
+"""Text for people: matching keys for typed names (positions, criteria, departments, specialties), numbers in Russian."""
 
 from __future__ import annotations
 
@@ -16,3 +16,8 @@ def match_key(text: object) -> str:
     s = _DASHES.sub("-", s)
     s = _SPACES.sub(" ", s)
     return _TRAILING.sub("", s)
+
+
+def decimal(x: float) -> str:
+    """A number as Russian text writes it in a message: 6 significant digits, decimal comma (0,3; 13,8)."""
+    return f"{x:.6g}".replace(".", ",")
