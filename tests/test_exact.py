@@ -223,3 +223,11 @@ def test_nmo_dpp_requirement_at_exactly_its_threshold(tmp_path, parts):
     st_, _ = plans(tmp_path, [("1", SPEC, D(2022, 1, 10))], elements, on=D(2024, 1, 1))
     assert oracle.exact(sum(hours)) == Fraction(str(need))  # the oracle: exactly on the threshold
     assert bool(st_.loc[0, "admission_ok"])
+
+
+def test_nmo_portal_plan_at_exactly_250_is_done(tmp_path):
+    # ДПП 100.1 + 79.9 = 180 and ИОМ 35.3 + 34.7 = 70: 250 of 250 → «done»; admission 180 ≥ 74, 180 + 70 ≥ 144
+    elements = [dpp(100.1, D(2022, 3, 1)), dpp(79.9, D(2023, 3, 1)),
+                {"kind": "ИОМ", "hours": 35.3, "end_date": D(2023, 4, 1)}, {"kind": "ИОМ", "hours": 34.7, "end_date": D(2023, 4, 2)}]
+    st_, _ = plans(tmp_path, [("1", SPEC, D(2021, 1, 10))], elements, on=D(2025, 6, 1))
+    assert st_.loc[0, "earned"] == pytest.approx(250) and st_.loc[0, "status"] == "done"
