@@ -59,6 +59,9 @@ def doctor_counts(catalog: IndicatorCatalog, unit: str, skill: float, days: int,
     return out
 
 
+IMPACT_WEIGHTS = {"harm_waste": 0.05, "harm": 0.1, "waste": 0.35, "none": 0.5}
+
+
 def reviews_for(staff_id: str, skill: float, period: str, rng: np.random.Generator, catalog: IndicatorCatalog,
                 start: int) -> list[dict]:
     """A doctor's reviewed cases in a month: mostly КМП, a few ДМП and rarely НМП."""
@@ -67,11 +70,14 @@ def reviews_for(staff_id: str, skill: float, period: str, rng: np.random.Generat
         r = rng.random() + 0.03 * skill
         coefficient = float(rng.choice([1.0, 0.9, 0.8])) if r > 0.05 else float(rng.choice([0.7, 0.6])) if r > 0.015 else 0.5
         defect = coefficient < catalog.quality.kmp_min
+        # a ДМП case by definition did not harm the patient: only the harmless impacts are drawn for it
+        impacts = [t for t in catalog.quality.impacts if coefficient < catalog.quality.dmp_min or not t.harms]
+        weights = np.array([IMPACT_WEIGHTS[t.code] for t in impacts])
         rows.append({
             "case": f"{period}-{start + k:05d}", "staff_id": staff_id, "coefficient": coefficient,
             "reason": str(rng.choice([t.aliases[0] for t in catalog.quality.reasons], p=[0.55, 0.2, 0.1, 0.15]))
             if defect else None,
-            "impact": str(rng.choice([t.aliases[0] for t in catalog.quality.impacts], p=[0.05, 0.1, 0.35, 0.5]))
+            "impact": str(rng.choice([t.aliases[0] for t in impacts], p=weights / weights.sum()))
             if defect else None,
         })
     return rows

@@ -39,7 +39,8 @@ def derive(month: Month, catalog: PositionCatalog, indicators: IndicatorCatalog,
     scoped = _scoped_staff(staff, catalog)  # staff_id -> the staff ids whose data count for them
     targets = [(p.code, c) for p in catalog.positions for c in p.criteria if c.derived_from]
     explicit = set(zip(month.values["staff_id"], month.values["criterion"], strict=True))
-    rows, detail, summary = [], _empty_detail(), pd.DataFrame(columns=["staff_id", "indicators", "missed", "points", "ukv"])
+    rows, detail = [], _empty_detail()
+    summary = pd.DataFrame(columns=["staff_id", "indicators", "missed", "no_data", "points", "ukv"])
 
     if month.stats is not None and len(month.stats):
         if norms is None:
@@ -103,4 +104,5 @@ def _pooled(frame: pd.DataFrame, scoped: dict[str, list[str]]) -> pd.DataFrame:
 
 
 def _empty_detail() -> pd.DataFrame:
-    return pd.DataFrame(columns=["staff_id", "indicator", "numerator", "denominator", "value", "unit", "norm", "met", "points"])
+    return pd.DataFrame(columns=["staff_id", "indicator", "numerator", "denominator", "value", "unit", "norm", "met", "points",
+                                 "status"])

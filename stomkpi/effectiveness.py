@@ -12,16 +12,19 @@ import numpy as np
 import pandas as pd
 
 from .catalog import IndicatorCatalog
+from .compare import below, reaches, snap
 
 
 def scale_score(value, target, region_best, expert, lower_better, margin: float) -> np.ndarray:
-    """P in 0…4 for arrays of values and thresholds; NaN where the value is missing."""
+    """P in 0…4 for arrays of values and thresholds; NaN where the value is missing.
+
+    Every step is an exact comparison (`compare.reaches`): a value equal to a margin as a person
+    writes it — 13.8 for 1.15 × 12 — gets that margin's points.
+    """
     value, target, region_best, expert = (np.asarray(x, dtype=float) for x in (value, target, region_best, expert))
     lower = np.asarray(lower_better, dtype=bool)
-    sign = np.where(lower, -1.0, 1.0)  # compare −value with −threshold for «lower is better»
-    v = sign * value
     floor = np.where(lower, (1.0 + margin) * expert, (1.0 - margin) * expert)
-    steps = [v >= sign * target, v >= sign * region_best, v >= sign * expert, v >= sign * floor]
+    steps = [reaches(value, t, lower) for t in (target, region_best, expert, floor)]
     score = np.select(steps, [4.0, 3.0, 2.0, 1.0], 0.0)
     return np.where(np.isnan(value), np.nan, score)
 
@@ -30,20 +33,34 @@ def rate(values: pd.DataFrame, norms: pd.DataFrame, catalog: IndicatorCatalog) -
     """values: unit, period, indicator, value; norms: unit, indicator, target, region_best, expert, weight.
 
     Returns (detail, summary): per indicator P, Кэф = P/O, normalised weight Ув and Пр = Кэф × Ув;
-    per unit and period the result Σ Пр in [0, 1] and the rank (1 = best) among units of that period.
-    Indicators without a value for the period are left out and the weights renormalised.
+    per unit and period the result Σ Пр and the place among the units of that period.
+
+    Section 6 semantics: every indicator with a norm is rated for every period in which the unit
+    reported anything; one it did not report (no value) scores P = 0 and is marked `reported`
+    False («не представлено») — its weight stays, so leaving out a bad indicator never helps.
+    A unit with no value at all in a period is not rated for it. The result is not clipped to the
+    0.1–1 range of item 6.8: a lower result is shown as computed and flagged `below_range`.
+    Places come from the unrounded results compared exactly; equal results share a place («1–2»).
     """
-    d = values.merge(norms, on=["unit", "indicator"], how="inner")
-    d = d[d["value"].notna()].copy()
+    reported = values[values["value"].notna()]
+    active = reported[["unit", "period"]].drop_duplicates()
+    d = active.merge(norms, on="unit").merge(values, on=["unit", "period", "indicator"], how="left")
+    d["reported"] = d["value"].notna()
     lower = d["indicator"].map(lambda c: catalog.by_code[c].direction == "lower").to_numpy(dtype=bool)
     scale = catalog.scale
-    d["score"] = scale_score(d["value"], d["target"], d["region_best"], d["expert"], lower, scale.one_point_margin)
+    score = scale_score(d["value"], d["target"], d["region_best"], d["expert"], lower, scale.one_point_margin)
+    d["score"] = np.where(d["reported"], score, 0.0)
     d["kef"] = d["score"] / scale.target_score
     d["weight_norm"] = d["weight"] / d.groupby(["unit", "period"])["weight"].transform("sum")
     d["pr"] = d["kef"] * d["weight_norm"]
-    summary = d.groupby(["unit", "period"], as_index=False).agg(result=("pr", "sum"), indicators=("indicator", "size"))
-    summary["result"] = summary["result"].round(4)
-    summary["rank"] = summary.groupby("period")["result"].rank(ascending=False, method="min").astype(int)
+    summary = d.groupby(["unit", "period"], as_index=False).agg(
+        result=("pr", "sum"), indicators=("indicator", "size"), missing=("reported", lambda r: int((~r).sum())))
+    summary["below_range"] = below(summary["result"], scale.result_min)
+    exact = summary.assign(key=snap(summary["result"]))
+    low = exact.groupby("period")["key"].rank(ascending=False, method="min").astype(int)
+    high = exact.groupby("period")["key"].rank(ascending=False, method="max").astype(int)
+    summary["rank"] = low
+    summary["place"] = [str(a) if a == b else f"{a}–{b}" for a, b in zip(low, high, strict=True)]
     summary.insert(1, "unit_name", summary["unit"].map({u.code: u.name for u in catalog.units}))
     order = {u.code: i for i, u in enumerate(catalog.units)}
     summary = summary.sort_values(["period", "rank", "unit"], key=lambda s: s.map(order) if s.name == "unit" else s)

@@ -21,12 +21,14 @@ class ParamsError(StomkpiError):
 class Problem:
     """One problem in an input: where it is (sheet, spreadsheet row, column) and what was expected."""
 
-    sheet: str
+    sheet: str | None  # None: the file as a whole (missing, unreadable)
     row: int | None
     column: str | None
     message: str
 
     def __str__(self) -> str:
+        if self.sheet is None:
+            return self.message
         where = [f"лист «{self.sheet}»"]
         if self.row is not None:
             where.append(f"строка {self.row}")
@@ -46,9 +48,11 @@ class InputError(StomkpiError):
 
     def render(self) -> str:
         n = len(self.problems)
+        if n == 1 and self.problems[0].sheet is None:
+            return f"{self.problems[0]}. Ничего не посчитано и не записано."
         head = f"В файле {self.source} найдено ошибок: {n}. Ничего не посчитано и не записано."
         return "\n".join([head, *(f"  {i}. {p}" for i, p in enumerate(self.problems, 1))])
 
 
 def _problem_order(p: Problem) -> tuple:
-    return (p.sheet, p.row if p.row is not None else -1, p.column or "", p.message)
+    return (p.sheet or "", p.row if p.row is not None else -1, p.column or "", p.message)

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .catalog import IndicatorCatalog
+from .compare import at_least, below, ratio, reaches
 
 
 def indicator_values(counts: pd.DataFrame, catalog: IndicatorCatalog, by: list[str],
@@ -25,50 +26,54 @@ def indicator_values(counts: pd.DataFrame, catalog: IndicatorCatalog, by: list[s
         ind = catalog.by_code[code]
         num = wide[ind.numerator] if ind.numerator in wide else pd.Series(np.nan, index=wide.index)
         den = wide[ind.denominator] if ind.denominator in wide else pd.Series(np.nan, index=wide.index)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            value = np.where(den > 0, num.fillna(0) / den * ind.multiplier, np.nan)
+        value = ratio(num.fillna(0), den, ind.multiplier)
         parts.append(pd.DataFrame({"indicator": code, "numerator": num.fillna(0).to_numpy(),
                                    "denominator": den.fillna(0).to_numpy(), "value": value}, index=wide.index))
     return pd.concat(parts).reset_index()
 
 
-def meets(value: np.ndarray, norm: np.ndarray, lower_better: np.ndarray) -> np.ndarray:
-    """True where the value reaches its norm in the indicator's direction."""
-    return np.where(lower_better, value <= norm, value >= norm)
+UKV_MET, UKV_MISSED, UKV_NO_DATA, UKV_NO_NORM = "достигнут", "не достигнут", "нет данных", "нет нормы"
 
 
 def ukv(counts: pd.DataFrame, staff: pd.DataFrame, norms: pd.DataFrame, catalog: IndicatorCatalog) -> pd.DataFrame:
-    """The УКВ of every doctor with counts, per indicator (`detail`) and in all.
+    """The УКВ of every doctor with counts: one row per doctor × every УКВ indicator of their unit.
 
     counts: staff_id, field, value (the doctor's own counts); staff: staff_id, department;
     norms: unit, indicator, norm (the department's МКР norm for the year).
-    Returns one row per staff_id × УКВ indicator with value, norm, met, points; the doctor's
-    УКВ = Σ points / (10 × indicators with data) and the count of missed indicators come from
-    `ukv_summary`.
+    Each row has value, norm, met, points and a status: an indicator that meets its norm scores
+    10, one that misses scores 10 × achievement; one without data scores 0 and counts as missed
+    (item 4.3: the sum is taken over the specialty's normative sum, nothing is left out); one
+    without a norm in the norms file cannot be judged and is left out of the УКВ, marked «нет нормы».
     """
     units = staff.assign(unit=staff["department"].map(lambda d: (u := catalog.unit_of(d)) and u.code))
-    units = units[units["unit"].notna()]
+    units = units[units["unit"].notna() & units["staff_id"].isin(counts["staff_id"])]
     wanted = pd.DataFrame([(u.code, code) for u in catalog.units for code in u.ukv], columns=["unit", "indicator"])
     values = indicator_values(counts[counts["staff_id"].isin(units["staff_id"])], catalog, by=["staff_id"])
-    detail = (values.merge(units[["staff_id", "unit"]], on="staff_id")
-              .merge(wanted, on=["unit", "indicator"])
+    detail = (units[["staff_id", "unit"]].merge(wanted, on="unit")
+              .merge(values, on=["staff_id", "indicator"], how="left")
               .merge(norms[["unit", "indicator", "norm"]], on=["unit", "indicator"], how="left"))
-    detail = detail[detail["value"].notna() & detail["norm"].notna()].copy()
     lower = detail["indicator"].map(lambda c: catalog.by_code[c].direction == "lower").to_numpy(dtype=bool)
     value, norm = detail["value"].to_numpy(float), detail["norm"].to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         achievement = np.where(lower, np.where(value > 0, norm / value, 1.0), np.where(norm > 0, value / norm, 1.0))
-    met = meets(value, norm, lower)
-    detail["met"] = met
+    has_norm, has_data = ~np.isnan(norm), ~np.isnan(value)
+    met = reaches(value, norm, lower) & has_data & has_norm
     full = catalog.ukv_points
-    detail["points"] = np.where(met, full, full * np.clip(achievement, 0.0, 1.0))
+    detail["met"] = met
+    detail["points"] = np.where(~has_norm, np.nan, np.where(met, full, np.where(
+        has_data, full * np.clip(np.nan_to_num(achievement), 0.0, 1.0), 0.0)))
+    detail["status"] = np.select([~has_norm, ~has_data, met], [UKV_NO_NORM, UKV_NO_DATA, UKV_MET], UKV_MISSED)
     return detail.sort_values(["staff_id", "indicator"]).reset_index(drop=True)
 
 
 def ukv_summary(detail: pd.DataFrame, catalog: IndicatorCatalog) -> pd.DataFrame:
-    """Per doctor: indicators scored, missed, Σ points and УКВ = Σ points / (10 × indicators)."""
-    g = detail.groupby("staff_id")
-    out = pd.DataFrame({"indicators": g.size(), "missed": g["met"].apply(lambda m: int((~m).sum())),
+    """Per doctor: indicators judged, missed (no data included), without data, Σ points and
+    УКВ = Σ points / (10 × indicators judged) — the normative sum of item 4.3."""
+    judged = detail[detail["status"] != UKV_NO_NORM]
+    g = judged.groupby("staff_id")
+    out = pd.DataFrame({"indicators": g.size(),
+                        "missed": g["status"].apply(lambda s: int((s != UKV_MET).sum())),
+                        "no_data": g["status"].apply(lambda s: int((s == UKV_NO_DATA).sum())),
                         "points": g["points"].sum()})
     out["ukv"] = out["points"] / (catalog.ukv_points * out["indicators"])
     return out.reset_index()
@@ -77,14 +82,13 @@ def ukv_summary(detail: pd.DataFrame, catalog: IndicatorCatalog) -> pd.DataFrame
 def quality_category(coefficient: pd.Series, catalog: IndicatorCatalog) -> pd.Series:
     """КМП (k ≥ 0.8), ДМП (0.6 ≤ k < 0.8) or НМП (k < 0.6), thresholds from the catalog."""
     q = catalog.quality
-    return pd.Series(np.select([coefficient >= q.kmp_min, coefficient >= q.dmp_min], ["КМП", "ДМП"], "НМП"),
+    return pd.Series(np.select([at_least(coefficient, q.kmp_min), at_least(coefficient, q.dmp_min)], ["КМП", "ДМП"], "НМП"),
                      index=coefficient.index)
 
 
 def defect_counts(reviews: pd.DataFrame, catalog: IndicatorCatalog) -> pd.Series:
     """ОКЛ: per staff_id, reviewed cases with a coefficient below the КМП threshold (ДМП or НМП)."""
-    below = reviews[reviews["coefficient"] < catalog.quality.kmp_min]
-    return below.groupby("staff_id").size()
+    return reviews[below(reviews["coefficient"], catalog.quality.kmp_min)].groupby("staff_id").size()
 
 
 def quality_tables(reviews: pd.DataFrame, finished_cases: float, catalog: IndicatorCatalog) -> dict[str, pd.DataFrame]:

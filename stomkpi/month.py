@@ -18,23 +18,34 @@ from pathlib import Path
 import pandas as pd
 
 from .catalog import IndicatorCatalog, PositionCatalog, load_indicators
-from .errors import InputError, Problem
+from .compare import at_least, at_most
+from .errors import InputError, ParamsError, Problem
+from .indicators import quality_category
 from .records import Month
 from .sheets import ROW, Column, Sheet, Workbook, read_workbook
-from .text import match_key
+from .text import decimal, match_key
+
+# Sanity bounds of what a month's cell can hold (not rules of the regulation): beyond them a value is a
+# slip of the keyboard, and left unchecked it would carry «inf» points into a protocol.
+MAX_RATES = 10
+MAX_VALUE = 1_000_000
+MAX_PLAN_PERCENT = 1000
+MAX_EVENTS = 1000
+MAX_COUNT = 1_000_000_000
 
 STAFF = Sheet(
     "Сотрудники",
     (
-        Column("Таб_номер", "staff_id", aliases=("Табельный номер", "Таб. номер"), hint="табельный номер, уникальный"),
+        Column("Таб_номер", "staff_id", "id", aliases=("Табельный номер", "Таб. номер"), hint="табельный номер, уникальный"),
         Column("ФИО", "name", aliases=("Ф.И.О.", "full_name"), hint="фамилия, имя, отчество"),
         Column("Должность", "position", hint="должность: как в Приложении 2 или по штатному расписанию"),
         Column("Отделение", "department", hint="отделение или подразделение"),
-        Column("Ставки_ОМС", "rates_oms", "float", low=0, aliases=("rates",), hint="количество ставок по ОМС"),
-        Column("Ставки_платно", "rates_paid", "float", required=False, default=0.0, low=0,
+        Column("Ставки_ОМС", "rates_oms", "float", low=0, high=MAX_RATES, aliases=("rates",),
+               hint="количество ставок по ОМС"),
+        Column("Ставки_платно", "rates_paid", "float", required=False, default=0.0, low=0, high=MAX_RATES,
                hint="количество ставок по платным услугам (можно не заполнять)"),
-        Column("Дни_план", "days_plan", "int", low=0, low_open=True, hint="рабочих дней в месяце по графику"),
-        Column("Дни_факт", "days_fact", "int", low=0, hint="фактически отработано дней"),
+        Column("Дни_план", "days_plan", "int", low=0, low_open=True, high=31, hint="рабочих дней в месяце по графику"),
+        Column("Дни_факт", "days_fact", "int", low=0, high=31, hint="фактически отработано дней"),
     ),
     aliases=("staff", "employees"),
     hint="по одной строке на сотрудника",
@@ -42,11 +53,11 @@ STAFF = Sheet(
 VALUES = Sheet(
     "Показатели",
     (
-        Column("Таб_номер", "staff_id", aliases=("Табельный номер",)),
+        Column("Таб_номер", "staff_id", "id", aliases=("Табельный номер",)),
         Column("Критерий", "criterion", hint="код или формулировка критерия из Приложения 2"),
-        Column("Значение", "value", "float",
+        Column("Значение", "value", "float", low=-MAX_VALUE, high=MAX_VALUE,
                hint="процент плана; число замечаний (вычеты); назначенное значение; значение показателя"),
-        Column("Норма", "norm", "float", required=False,
+        Column("Норма", "norm", "float", required=False, low=-MAX_VALUE, high=MAX_VALUE,
                hint="норма показателя для сравнения (если не задана — норма года из params/)"),
     ),
     aliases=("values", "indicators"),
@@ -55,9 +66,9 @@ VALUES = Sheet(
 EVENTS = Sheet(
     "События",
     (
-        Column("Таб_номер", "staff_id", aliases=("Табельный номер",)),
+        Column("Таб_номер", "staff_id", "id", aliases=("Табельный номер",)),
         Column("Критерий", "criterion", hint="дополнительный критерий «за каждый случай»"),
-        Column("Количество", "count", "int", required=False, default=1.0, low=0, low_open=True,
+        Column("Количество", "count", "int", required=False, default=1.0, low=0, low_open=True, high=MAX_EVENTS,
                hint="сколько случаев (по умолчанию 1)"),
         Column("Дата", "date", "date", required=False, hint="дата события, в пределах месяца"),
         Column("Примечание", "note", required=False, default="", hint="пояснение"),
@@ -68,7 +79,7 @@ EVENTS = Sheet(
 DEPRIVATIONS = Sheet(
     "Лишение",
     (
-        Column("Таб_номер", "staff_id", aliases=("Табельный номер",)),
+        Column("Таб_номер", "staff_id", "id", aliases=("Табельный номер",)),
         Column("Процент", "percent", "float", low=0, high=100, hint="доля лишения премии, 0–100"),
         Column("Причина", "reason", hint="причина лишения"),
     ),
@@ -78,9 +89,9 @@ DEPRIVATIONS = Sheet(
 STATS = Sheet(
     "Статистика",
     (
-        Column("Таб_номер", "staff_id", aliases=("Табельный номер",)),
+        Column("Таб_номер", "staff_id", "id", aliases=("Табельный номер",)),
         Column("Поле", "field", hint="счётчик из каталога показателей: код или название («Первичные больные», «УЕТ»…)"),
-        Column("Значение", "value", "float", low=0, hint="число за месяц, не меньше 0"),
+        Column("Значение", "value", "float", low=0, high=MAX_COUNT, hint="число за месяц, не меньше 0"),
     ),
     aliases=("stats", "statistics", "counts"),
     hint="необязательный лист: месячные счётчики врача для показателей МКР и УКВ",
@@ -89,7 +100,7 @@ REVIEWS = Sheet(
     "Экспертиза",
     (
         Column("Случай", "case", hint="номер случая (карты)"),
-        Column("Таб_номер", "staff_id", aliases=("Табельный номер",)),
+        Column("Таб_номер", "staff_id", "id", aliases=("Табельный номер",)),
         Column("Коэффициент", "coefficient", "float", low=0, high=1, hint="коэффициент качества от 0 до 1"),
         Column("Причина", "reason", required=False,
                hint="для случаев с дефектами: медработник / пациент / не связаны / организация"),
@@ -130,12 +141,22 @@ def read_month(
     """
     path = Path(path)
     period = period or period_from_name(path)
+    if not path.exists():
+        raise InputError(str(path), [Problem(None, None, None, f"файл или папка {path} не найдены")])
+    if period is None:
+        raise ParamsError(f"не удалось определить месяц книги {path.name}: назовите файл ГГГГ-ММ.xlsx "
+                          "(например 2025-12.xlsx) или укажите месяц: --month ГГГГ-ММ")
     sheets = tuple(
         Sheet(s.name, s.columns, s.name not in OPTIONAL_SHEETS, s.aliases, s.hint) for s in MONTH_SHEETS
     )
     wb = read_workbook(path, sheets)
     problems = wb.problems
+    order = tuple(s.name for s in MONTH_SHEETS)
+    if wb.unreadable or STAFF.name not in wb.present or (STAFF.name, "staff_id") in wb.missing_columns:
+        # without the staff list every other row would be reported again as an unknown employee
+        raise InputError(str(path), problems, order)
     staff = _check_staff(wb, catalog, problems)
+    staff, warnings = _one_spelling_per_department(staff)
     # Employees whose position is unknown are already reported; their rows are not checked further.
     positions = {sid: pos for sid, pos in zip(staff["staff_id"], staff["position"], strict=True)
                  if isinstance(pos, str)}
@@ -144,7 +165,8 @@ def read_month(
     values = _check_values(wb, catalog, known_ids, positions, departments, norms or {}, problems)
     events = _check_events(wb, catalog, known_ids, positions, period, problems)
     deprivations = _check_deprivations(wb, known_ids, positions, problems)
-    _check_plan_present(staff, values, catalog, problems)
+    if VALUES.name in wb.present and not {(VALUES.name, "criterion"), (VALUES.name, "value")} & wb.missing_columns:
+        _check_plan_present(staff, values, catalog, problems)  # otherwise the missing sheet is the one message
     stats = reviews = None
     if STATS.name in wb.present or REVIEWS.name in wb.present:
         indicators = indicators or load_indicators()
@@ -153,8 +175,8 @@ def read_month(
         if REVIEWS.name in wb.present:
             reviews = _check_reviews(wb, indicators, known_ids, problems)
     if problems:
-        raise InputError(str(path), problems, tuple(s.name for s in MONTH_SHEETS))
-    return Month(period, path, staff, values, events, deprivations, stats, reviews)
+        raise InputError(str(path), problems, order)
+    return Month(period, path, staff, values, events, deprivations, stats, reviews, warnings)
 
 
 def _unknown_staff(sheet: str, frame: pd.DataFrame, known_ids: set, positions: Mapping,
@@ -189,10 +211,23 @@ def _check_staff(wb: Workbook, catalog: PositionCatalog, problems: list[Problem]
         problems.append(
             Problem(STAFF.name, row, "Таб_номер", f"табельный номер «{sid}» повторяется (уже в строке {first})")
         )
-    over = df["days_fact"] > 31
-    for row, v in df.loc[over, [ROW, "days_fact"]].itertuples(index=False):
-        problems.append(Problem(STAFF.name, row, "Дни_факт", f"{v:g} дней больше, чем дней в месяце"))
     return df.loc[~dup].reset_index(drop=True)
+
+
+def _one_spelling_per_department(staff: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Department names matched like positions (case, ё, spaces, dashes, Latin look-alikes): the
+    spellings of one department become its most frequent one, and each merge is a warning."""
+    key = staff["department"].map(match_key)
+    canonical, warnings = {}, []
+    for k, names in staff.groupby(key, sort=True)["department"]:
+        counts = names.value_counts(sort=False)
+        best = counts.sort_values(ascending=False, kind="stable").index[0]
+        canonical[k] = best
+        others = [n for n in counts.index if n != best]
+        if others:
+            variants = ", ".join(f"«{n}» ({counts[n]})" for n in others)
+            warnings.append(f"отделение «{best}» записано и иначе: {variants}; все учтены как «{best}»")
+    return staff.assign(department=key.map(canonical)), tuple(warnings)
 
 
 def _criterion_codes(
@@ -262,9 +297,11 @@ def _value_message(crit, value: float) -> str | None:
     """What is wrong with a Показатели value for this criterion's rule kind, or None."""
     if crit.kind == "plan" and value < 0:
         return f"процент выполнения плана не может быть отрицательным ({value:g})"
+    if crit.kind == "plan" and value > MAX_PLAN_PERCENT:
+        return f"процент выполнения плана {value:g} больше {MAX_PLAN_PERCENT} %: проверьте значение"
     if crit.kind == "deduction" and (value < 0 or not float(value).is_integer()):
         return f"для критерия «{crit.name}» нужно целое число замечаний не меньше 0, а записано {value:g}"
-    if crit.kind == "assigned" and not crit.low <= value <= crit.high:
+    if crit.kind == "assigned" and not (at_least(value, crit.low) and at_most(value, crit.high)):
         return (f"назначенное значение {value:g} вне пределов критерия «{crit.name}»: "
                 f"от {crit.low:g} до {crit.high:g}")
     if crit.kind == "per_event":
@@ -350,6 +387,13 @@ def _check_reviews(wb: Workbook, indicators: IndicatorCatalog, known_ids: set, p
                                         f"неизвестное значение «{name}»: ожидалось одно из: {allowed}"))
             codes.append(term.code if term else None)
         df[column] = codes
+    harms = {t.code for t in indicators.quality.impacts if t.harms}
+    category = quality_category(pd.to_numeric(df["coefficient"], errors="coerce"), indicators)
+    contradicts = (category == "ДМП") & df["impact"].isin(harms)
+    for row, k in df.loc[contradicts, [ROW, "coefficient"]].itertuples(index=False):
+        problems.append(Problem(REVIEWS.name, row, "Влияние", (
+            f"коэффициент {decimal(k)} — это ДМП (единичные дефекты, которые не привели и не могли привести к ухудшению "
+            "здоровья), а указано влияние с ухудшением здоровья: исправьте коэффициент (ниже 0,6 — НМП) или влияние")))
     dup = df["case"].notna() & df.duplicated("case", keep="first")
     for row, case in df.loc[dup, [ROW, "case"]].itertuples(index=False):
         problems.append(Problem(REVIEWS.name, row, "Случай", f"случай «{case}» указан второй раз"))

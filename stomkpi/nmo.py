@@ -18,17 +18,22 @@ import pandas as pd
 from dateutil.relativedelta import relativedelta
 
 from .catalog import NmoRules
+from .compare import at_least, below
 from .records import NmoRecords
 
 DAYS_PER_YEAR = 365.25
 
 
 def credited_hours(elements: pd.DataFrame, rules: NmoRules) -> pd.Series:
-    """Hours that count: an in-person event is capped per day and per event (catalog caps)."""
+    """Hours that count: every event, in person or remote, at most `per_event` (the seed: «максимальный
+    показатель — 12 баллов за одно мероприятие»); an in-person one also at most `per_day` a day."""
     caps = rules.caps
-    capped = elements["kind"].isin(caps.kinds) & elements["in_person"].astype(bool)
-    limit = np.minimum(caps.per_day * elements["days"].fillna(1).to_numpy(), caps.per_event)
-    return pd.Series(np.where(capped, np.minimum(elements["hours"], limit), elements["hours"]), index=elements.index)
+    capped = elements["kind"].isin(caps.kinds).to_numpy()
+    in_person = elements["in_person"].astype(bool).to_numpy()
+    per_day = caps.per_day * elements["days"].fillna(1).to_numpy(dtype=float)
+    limit = np.where(in_person, np.minimum(per_day, caps.per_event), caps.per_event)
+    hours = elements["hours"].to_numpy(dtype=float)
+    return pd.Series(np.where(capped, np.minimum(hours, limit), hours), index=elements.index)
 
 
 def current_cycles(certificates: pd.DataFrame, rules: NmoRules, on: dt.date) -> pd.DataFrame:
@@ -103,12 +108,12 @@ def status(records: NmoRecords, rules: NmoRules, on: dt.date) -> pd.DataFrame:
         per_year = np.where((missing > 0) & (remaining_years > 0), missing / remaining_years, 0.0)
     out["per_year_needed"] = np.round(per_year, 1)
     adm = rules.plans.admission
-    out["admission_ok"] = (out["earned_dpp"] >= adm.min_dpp) & (
-        out["earned_dpp"] + np.minimum(out["earned_other"], adm.max_other) >= adm.required)
-    out["portal_ok"] = out["earned"] >= out["required"]
+    out["admission_ok"] = at_least(out["earned_dpp"], adm.min_dpp) & at_least(
+        out["earned_dpp"] + np.minimum(out["earned_other"], adm.max_other), adm.required)
+    out["portal_ok"] = at_least(out["earned"], out["required"])
     done = out["portal_ok"] & out["admission_ok"]
     overdue = deadline <= on_ts
-    behind = out["earned"] < expected
+    behind = below(out["earned"], expected)
     out["status"] = np.select([done, overdue, behind], ["done", "overdue", "behind"], "on_track")
     out["flags"] = [_flags(r, on, rules) for r in out.itertuples(index=False)]
     names = records.names

@@ -19,7 +19,7 @@ from .text import match_key
 
 NMO_STAFF = Sheet(
     "Сотрудники",
-    (Column("Таб_номер", "staff_id", aliases=("Табельный номер",)), Column("ФИО", "name", aliases=("Ф.И.О.",))),
+    (Column("Таб_номер", "staff_id", "id", aliases=("Табельный номер",)), Column("ФИО", "name", aliases=("Ф.И.О.",))),
     required=False,
     aliases=("staff",),
     hint="необязательный лист: имена сотрудников для отчёта",
@@ -27,7 +27,7 @@ NMO_STAFF = Sheet(
 CERTIFICATES = Sheet(
     "Сертификаты",
     (
-        Column("Таб_номер", "staff_id", aliases=("Табельный номер",)),
+        Column("Таб_номер", "staff_id", "id", aliases=("Табельный номер",)),
         Column("Специальность", "specialty", hint="специальность сертификата или аккредитации"),
         Column("Дата", "date", "date", hint="дата выдачи сертификата или прохождения аккредитации"),
         Column("Вид", "kind", hint="сертификат или аккредитация"),
@@ -38,7 +38,7 @@ CERTIFICATES = Sheet(
 EDUCATION = Sheet(
     "Обучение",
     (
-        Column("Таб_номер", "staff_id", aliases=("Табельный номер",)),
+        Column("Таб_номер", "staff_id", "id", aliases=("Табельный номер",)),
         Column("Специальности", "specialties", aliases=("Специальность",),
                hint="одна или несколько специальностей через «;»"),
         Column("Вид", "kind", hint="ДПП, ИОМ или мероприятие"),

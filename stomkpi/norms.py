@@ -9,8 +9,10 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from .catalog import IndicatorCatalog
+from .compare import at_least, at_most
 from .config import load_yaml_model
 from .errors import ParamsError
+from .text import decimal
 
 
 class IndicatorNorm(BaseModel):
@@ -65,6 +67,10 @@ def load_norms(path: Path | str, catalog: IndicatorCatalog) -> pd.DataFrame:
                                     f"(history.{unit}.{code})")
                     continue
                 expert, source = sum(history[y] for y in years) / len(years), f"среднее {years[0]}–{years[-1]}"
+            order = _disorder(catalog.by_code[code].direction, norm.target, norm.region_best, expert)
+            if order:
+                problems.append(f"units.{unit}.{code}: {order}")
+                continue
             rows.append({"unit": unit, "indicator": code, "target": norm.target, "region_best": norm.region_best,
                          "weight": norm.weight, "expert": expert, "expert_source": source})
     if problems:
@@ -72,3 +78,13 @@ def load_norms(path: Path | str, catalog: IndicatorCatalog) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=["unit", "indicator", "target", "region_best", "weight", "expert", "expert_source"])
     table.attrs["year"] = raw.year
     return table
+
+
+def _disorder(direction: str, target: float, region_best: float, expert: float) -> str:
+    """Why the three thresholds are out of the order the indicator's direction requires, or ''."""
+    ok = at_most if direction == "lower" else at_least
+    if ok(target, region_best) and ok(region_best, expert):
+        return ""
+    sign, words = ("≤", "меньше — лучше") if direction == "lower" else ("≥", "больше — лучше")
+    return (f"для показателя «{words}» нужно цель {sign} лучший в регионе {sign} экспертное, а указано "
+            f"{decimal(target)}, {decimal(region_best)}, {decimal(expert)}")

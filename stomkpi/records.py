@@ -24,6 +24,7 @@ class Month:
     deprivations: pd.DataFrame  # staff_id, percent, reason
     stats: pd.DataFrame | None = None  # staff_id, field (catalog code), value; None when the sheet is absent
     reviews: pd.DataFrame | None = None  # case, staff_id, coefficient, reason, impact (codes); None when absent
+    warnings: tuple[str, ...] = ()  # what was read in a way the analyst should know of (merged spellings)
 
 
 @dataclass(frozen=True)

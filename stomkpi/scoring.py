@@ -20,6 +20,7 @@ import pandas as pd
 
 from .catalog import PositionCatalog
 from .catalog.positions import KIND_FIELDS
+from .compare import versus
 
 POINTS_DECIMALS = 2
 PERCENT_DECIMALS = 1
@@ -184,17 +185,14 @@ def _points(rules: dict[str, np.ndarray], kinds: pd.Index, value: np.ndarray, no
     given = ~np.isnan(value)
     v0 = np.where(given, value, 0.0)
     mx, step, penalty, weight = rules["max"], rules["step"], rules["penalty"], rules["weight"]
-    diff = value - norm
-    lower_better = rules["lower_better"]
-    better = np.where(lower_better, diff < 0, diff > 0) & given
-    worse = np.where(lower_better, diff > 0, diff < 0) & given
+    side = versus(value, norm, rules["lower_better"])  # exact: a value equal to its norm is neither
     with np.errstate(invalid="ignore"):
         formulas = {
             "plan": lambda: np.maximum(0.0, mx + step * (v0 - 100.0)),
             "deduction": lambda: np.maximum(0.0, mx - penalty * v0),
             "per_event": lambda: weight * count,
             "assigned": lambda: v0,
-            "versus_norm": lambda: np.where(better, weight, 0.0) - np.where(worse, weight, 0.0),
+            "versus_norm": lambda: weight * side,
         }
         out = np.zeros(len(value))
         for i, name in enumerate(kinds):

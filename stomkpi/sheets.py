@@ -20,11 +20,12 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import Problem
-from .text import match_key
+from .text import decimal, match_key
 
 ROW = "_row"
 _KIND_WORDS = {
     "str": "текст",
+    "id": "табельный номер",
     "int": "целое число",
     "float": "число",
     "date": "дата (ГГГГ-ММ-ДД или ДД.ММ.ГГГГ)",
@@ -75,33 +76,52 @@ class Workbook:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     present: set[str] = field(default_factory=set)
+    # (sheet as named in the file) -> (row, column index) -> why the cell holds no value (error, formula)
+    cell_notes: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
+    missing_columns: set[tuple[str, str]] = field(default_factory=set)  # (sheet, column key) absent from the header
+    unreadable: bool = False  # the file itself could not be read: nothing else is worth checking
 
 
 def read_workbook(path: Path | str, sheets: Sequence[Sheet]) -> Workbook:
-    """Read and type every sheet of `sheets` from an .xlsx file or a folder of CSV files."""
+    """Read and type every sheet of `sheets` from an .xlsx file or a folder of CSV files.
+
+    Only the sheets asked for are read, and only after their used range is known to be within
+    `MAX_ROWS` × `MAX_COLUMNS`: a stray value in XFD1048576 is reported, not allocated. A file that
+    is missing or is not a workbook is one problem without a sheet.
+    """
     path = Path(path)
     wb = Workbook(source=str(path))
     raw: dict[str, list[tuple]] = {}
+    wanted = [match_key(n) for spec in sheets for n in spec.names()]
     if not path.exists():
-        wb.problems.append(Problem("—", None, None, f"файл или папка {path} не найдены"))
+        wb.problems.append(Problem(None, None, None, f"файл или папка {path} не найдены"))
+    elif path.is_dir():
+        raw = _read_csv_folder(path, wanted, wb.problems)
+    elif path.suffix.lower() not in (".xlsx", ".xlsm"):
+        wb.problems.append(Problem(None, None, None, (
+            f"файл {path.name} — не книга Excel: нужен файл .xlsx (или папка с CSV-файлами листов)")))
     else:
         try:
-            raw = _read_csv_folder(path) if path.is_dir() else _read_xlsx(path)
-        except Exception as exc:  # a corrupt file: say so in Russian, never a traceback
-            wb.problems.append(Problem("—", None, None, f"не удалось прочитать файл: {exc}"))
+            raw, wb.cell_notes = _read_xlsx(path, wanted, wb.problems)
+        except Exception:  # a corrupt file: say so in Russian, never a traceback
+            wb.problems.append(Problem(None, None, None, (
+                f"файл {path.name} не удалось прочитать как книгу Excel .xlsx: он повреждён или сохранён в другом "
+                "формате; откройте его в Excel и сохраните как «Книга Excel (.xlsx)»")))
     if wb.problems:
         wb.tables = {spec.name: _empty(spec) for spec in sheets}
+        wb.unreadable = True
         return wb
-    by_key = {match_key(name): rows for name, rows in raw.items()}
+    by_key = {match_key(name): (name, rows) for name, rows in raw.items()}
     for spec in sheets:
-        rows = next((by_key[k] for k in map(match_key, spec.names()) if k in by_key), None)
-        if rows is None:
+        found = next((by_key[k] for k in map(match_key, spec.names()) if k in by_key), None)
+        if found is None:
             if spec.required:
                 wb.problems.append(Problem(spec.name, None, None, "нет такого листа в книге"))
             wb.tables[spec.name] = _empty(spec)
             continue
+        name, rows = found
         wb.present.add(spec.name)
-        wb.tables[spec.name] = _type_sheet(spec, rows, wb.problems)
+        wb.tables[spec.name] = _type_sheet(spec, rows, wb.problems, wb.cell_notes.get(name, {}), wb.missing_columns)
     return wb
 
 
@@ -115,22 +135,58 @@ def _dtype(kind: str) -> str:
     )
 
 
-def _read_xlsx(path: Path) -> dict[str, list[tuple]]:
+MAX_ROWS = 500_000
+MAX_COLUMNS = 100
+
+
+def _read_xlsx(path: Path, wanted: list[str], problems: list[Problem]):
+    """The rows of the wanted sheets, and the cells that hold an error or an uncached formula."""
     # calamine (Rust) reads cell values some 30× faster than openpyxl; writing stays with openpyxl.
+    # It allocates the whole used range at once, so the range is measured first (`xlsx_scan`).
     from python_calamine import CalamineWorkbook
 
+    from .xlsx_scan import scan_sheets
+
+    scans = scan_sheets(path, wanted)
     book = CalamineWorkbook.from_path(str(path))
-    return {name: [tuple(row) for row in book.get_sheet_by_name(name).to_python()] for name in book.sheet_names}
+    out, notes = {}, {}
+    for name in book.sheet_names:
+        if match_key(name) not in wanted:
+            continue
+        scan = scans.get(name)
+        if scan is None:
+            continue
+        if scan.rows > MAX_ROWS or scan.columns > MAX_COLUMNS:
+            problems.append(Problem(name, None, None, (
+                f"заполненная область доходит до ячейки {scan.last_cell} ({scan.rows} строк × {scan.columns} столбцов), "
+                f"а допускается не больше {MAX_ROWS} строк и {MAX_COLUMNS} столбцов: удалите лишние ячейки ниже и "
+                "правее таблицы")))
+            continue
+        out[name] = [tuple(row) for row in book.get_sheet_by_name(name).to_python()]
+        notes[name] = scan.notes
+    return out, notes
 
 
-def _read_csv_folder(path: Path) -> dict[str, list[tuple]]:
+def _read_csv_folder(path: Path, wanted: list[str], problems: list[Problem]) -> dict[str, list[tuple]]:
     out = {}
     for f in sorted(path.glob("*.csv")):
-        with f.open(encoding="utf-8-sig", newline="") as fh:
-            sample = fh.read(4096)
-            fh.seek(0)
-            delim = ";" if sample.count(";") > sample.count(",") else ","
-            out[f.stem] = [tuple(r) for r in csv.reader(fh, delimiter=delim)]
+        if match_key(f.stem) not in wanted:
+            continue
+        try:
+            with f.open(encoding="utf-8-sig", newline="") as fh:
+                sample = fh.read(4096)
+                fh.seek(0)
+                delim = ";" if sample.count(";") > sample.count(",") else ","
+                rows = []
+                for r in csv.reader(fh, delimiter=delim):
+                    rows.append(tuple(r))
+                    if len(rows) > MAX_ROWS or len(r) > MAX_COLUMNS:
+                        problems.append(Problem(f.stem, len(rows), None, (
+                            f"допускается не больше {MAX_ROWS} строк и {MAX_COLUMNS} столбцов")))
+                        break
+                out[f.stem] = rows
+        except UnicodeDecodeError:
+            problems.append(Problem(f.stem, None, None, f"файл {f.name} не в кодировке UTF-8: сохраните его как «CSV UTF-8»"))
     return out
 
 
@@ -138,7 +194,8 @@ def _blank(v: object) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip())
 
 
-def _type_sheet(spec: Sheet, rows: list[tuple], problems: list[Problem]) -> pd.DataFrame:
+def _type_sheet(spec: Sheet, rows: list[tuple], problems: list[Problem], notes: dict[tuple[int, int], str],
+                missing: set[tuple[str, str]]) -> pd.DataFrame:
     if not rows:
         rows = [()]
     header = [match_key(h) if not _blank(h) else "" for h in rows[0]]
@@ -146,6 +203,7 @@ def _type_sheet(spec: Sheet, rows: list[tuple], problems: list[Problem]) -> pd.D
     for col in spec.columns:
         idx = next((header.index(k) for k in map(match_key, col.headers()) if k in header), None)
         if idx is None:
+            missing.add((spec.name, col.key))
             if col.required:
                 problems.append(Problem(spec.name, 1, col.name, "нет такого столбца в заголовке"))
         else:
@@ -159,6 +217,11 @@ def _type_sheet(spec: Sheet, rows: list[tuple], problems: list[Problem]) -> pd.D
         for col in spec.columns:
             idx = where.get(col.key)
             raw = row[idx] if idx is not None and idx < len(row) else None
+            note = notes.get((n, idx)) if idx is not None else None
+            if note:
+                problems.append(Problem(spec.name, n, col.name, note))
+                data[col.key].append(col.default)
+                continue
             data[col.key].append(_cell(spec.name, n, col, raw, problems, idx is not None))
     frame = pd.DataFrame(data)
     for col in spec.columns:
@@ -190,17 +253,15 @@ def _cell(sheet: str, row: int, col: Column, raw: object, problems: list[Problem
 def _range_message(col: Column, value: float) -> str | None:
     if col.low is not None and (value <= col.low if col.low_open else value < col.low):
         rel = "больше" if col.low_open else "не меньше"
-        return f"значение {_fmt(value)} вне допустимого: нужно {rel} {_fmt(col.low)}"
+        return f"значение {decimal(value)} вне допустимого: нужно {rel} {decimal(col.low)}"
     if col.high is not None and value > col.high:
-        return f"значение {_fmt(value)} вне допустимого: нужно не больше {_fmt(col.high)}"
+        return f"значение {decimal(value)} вне допустимого: нужно не больше {decimal(col.high)}"
     return None
 
 
-def _fmt(x: float) -> str:
-    return f"{x:g}".replace(".", ",")
-
-
 def _convert(kind: str, raw: object):
+    if kind == "id":
+        return staff_number(raw)
     if kind == "str":
         if isinstance(raw, float) and raw.is_integer():
             return str(int(raw))
@@ -226,6 +287,23 @@ def _convert(kind: str, raw: object):
         key = match_key(raw)
         return True if key in _TRUE else False if key in _FALSE else None
     raise ValueError(f"unknown column kind {kind!r}")
+
+
+_NUMBER_TEXT = re.compile(r"^(\d+)\.0+$")
+
+
+def staff_number(raw: object) -> str | None:
+    """A staff number as text, the same however it was typed: 101, 101.0 (a number cell) and «101.0»
+    (text) are «101»; leading zeros of a text cell are kept («01002»); spaces are dropped."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, float):
+        return str(int(raw)) if raw.is_integer() else None
+    if isinstance(raw, int):
+        return str(raw)
+    text = "".join(str(raw).split())
+    m = _NUMBER_TEXT.match(text)
+    return (m.group(1) if m else text) or None
 
 
 def _to_date(raw: object) -> dt.date | None:

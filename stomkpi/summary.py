@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from .catalog import MAIN_BELOW_NORM, PositionCatalog
+from .compare import above, below
 from .records import Month
 
 
@@ -18,7 +19,7 @@ def by_department(table: pd.DataFrame) -> pd.DataFrame:
         "Средний %": g["percent"].mean().round(1),
         "Минимум %": g["percent"].min(),
         "Максимум %": g["percent"].max(),
-        "Ниже 100 %": g["percent"].apply(lambda s: int((s < 100).sum())),
+        "Ниже 100 %": g["percent"].apply(lambda s: int(below(s, 100).sum())),
         "Сумма коэффициентов": g["coefficient"].sum().round(2),
     })
     out.index.name = "Отделение"
@@ -36,7 +37,7 @@ def lost_points(details: pd.DataFrame, table: pd.DataFrame, catalog: PositionCat
     keys = list(zip(position, d["criterion"], strict=True))
     ceiling = np.array([full[k] for k in keys])
     lost = ceiling - d["points"].to_numpy()
-    mask = lost > 1e-9
+    mask = above(lost, 0)
     out = pd.DataFrame({
         "Таб_номер": d["staff_id"].to_numpy()[mask],
         "ФИО": people.loc[d["staff_id"].to_numpy()[mask], "name"].to_numpy(),

@@ -1,4 +1,4 @@
-"""Matching keys for names typed by people: positions, criteria, departments, specialties."""
+"""Text for people: matching keys for typed names (positions, criteria, departments, specialties), numbers in Russian."""
 
 from __future__ import annotations
 
@@ -7,12 +7,22 @@ import re
 _DASHES = re.compile(r"\s*[-\u2010\u2011\u2012\u2013\u2014\u2015\u2212]\s*")
 _SPACES = re.compile(r"\s+")
 _TRAILING = re.compile(r"[\s.,;:!?]+$")
+_CYRILLIC = re.compile(r"[а-яё]")
+# Latin letters that look like Cyrillic ones (after lower-casing): «Терапевтическое» typed with a Latin «а»
+_LOOKALIKES = str.maketrans("aeopcxykmhtb", "аеорсхукмнтв")
 
 
 def match_key(text: object) -> str:
-    """Fold a name so that case, ё/е, runs of spaces, dash kinds and spacing, and trailing
-    punctuation do not matter: «Санитарно – эпидемиологического.» == «санитарно-эпидемиологического»."""
+    """Fold a name so that case, ё/е, runs of spaces, dash kinds and spacing, trailing punctuation and
+    Latin look-alike letters inside Russian words do not matter:
+    «Санитарно – эпидемиологического.» == «санитарно-эпидемиологического»."""
     s = str(text).strip().lower().replace("ё", "е")
     s = _DASHES.sub("-", s)
     s = _SPACES.sub(" ", s)
+    s = " ".join(w.translate(_LOOKALIKES) if _CYRILLIC.search(w) else w for w in s.split(" "))
     return _TRAILING.sub("", s)
+
+
+def decimal(x: float) -> str:
+    """A number as Russian text writes it in a message: 6 significant digits, decimal comma (0,3; 13,8)."""
+    return f"{x:.6g}".replace(".", ",")

@@ -67,3 +67,30 @@ def score_person(position, person: dict, values: dict, events: dict, deprivation
         "coefficient": round_half_away(coefficient, 2),
         "points": points,
     }
+
+
+def mean(values) -> Fraction:
+    """The exact mean of decimals (the expert value of three previous years)."""
+    values = [exact(v) for v in values]
+    return sum(values, Fraction(0)) / len(values)
+
+
+def scale_points(value, target, region_best, expert, margin, lower: bool) -> int:
+    """P on the 0–4 scale of section 6, literally, in exact fractions (mirrored for «lower is better»)."""
+    v, t, r, e = (x if isinstance(x, Fraction) else exact(x) for x in (value, target, region_best, expert))
+    m = exact(margin)
+    if lower:
+        steps = [(v <= t, 4), (v <= r, 3), (v <= e, 2), (v <= (1 + m) * e, 1)]
+    else:
+        steps = [(v >= t, 4), (v >= r, 3), (v >= e, 2), (v >= (1 - m) * e, 1)]
+    return next((points for reached, points in steps if reached), 0)
+
+
+def indicator(numerator: int, denominator: int, multiplier) -> Fraction:
+    """An indicator from counts: numerator × multiplier / denominator, exactly."""
+    return Fraction(numerator) * exact(multiplier) / denominator
+
+
+def meets(value: Fraction, norm, lower: bool) -> bool:
+    n = norm if isinstance(norm, Fraction) else exact(norm)
+    return value <= n if lower else value >= n

@@ -117,8 +117,11 @@ def test_template_lists_sheets_and_criteria(tmp_path):
         assert header in instructions
     criteria = list(book["Критерии"].iter_rows(min_row=2, values_only=True))
     assert len(criteria) == sum(len(p.criteria) for p in load_positions().positions)
-    # the blank workbook is reported as empty, not as a crash
+    # a file name without a month: the command asks for --month instead of skipping the date checks
     result = run("score", str(path))
+    assert result.returncode == 2 and "укажите месяц: --month ГГГГ-ММ" in result.stderr
+    # the blank workbook is reported as empty, not as a crash
+    result = run("score", str(path), "--month", "2025-12")
     assert result.returncode == 2 and "нет ни одного сотрудника" in result.stderr
 
 

@@ -101,3 +101,93 @@ def test_norms_errors_name_the_key(tmp_path):
     assert "units.therapy.sanitation_rate: нет ни expert, ни истории за 2022, 2023, 2024" in message
     assert "units.therapy.ortho_fixed_share: у подразделения нет такого показателя" in message
     assert "units.dentistry_on_mars: неизвестное подразделение" in message
+
+
+# --- section 6 semantics -------------------------------------------------------------------------
+
+def _two_indicator_norms(units=("therapy", "children")):
+    # sanitation_rate (higher) weight 1, complicated_ratio (lower) weight 1: each Ув = 1/2
+    return pd.DataFrame([(u, "sanitation_rate", 80.0, 70.0, 60.0, 1.0) for u in units]
+                        + [(u, "complicated_ratio", 0.20, 0.25, 0.30, 1.0) for u in units],
+                        columns=["unit", "indicator", "target", "region_best", "expert", "weight"])
+
+
+def test_an_unreported_indicator_scores_0_and_keeps_its_weight():
+    values = pd.DataFrame([
+        ("therapy", "2025", "sanitation_rate", 80.0),     # P 4 → Кэф 1
+        ("therapy", "2025", "complicated_ratio", 0.50),   # > 1.15 × 0.30 = 0.345 → P 0
+        ("children", "2025", "sanitation_rate", 80.0),    # P 4; complicated_ratio not reported
+    ], columns=["unit", "period", "indicator", "value"])
+    detail, summary = rate(values, _two_indicator_norms(), IND)
+    d = detail.set_index(["unit", "indicator"])
+    assert d.loc[("children", "complicated_ratio"), "score"] == 0
+    assert not d.loc[("children", "complicated_ratio"), "reported"]
+    s = summary.set_index("unit")
+    # children: 1 × 1/2 + 0 × 1/2 = 0.5 — not 1.0, which dropping the indicator would give
+    assert s.loc["children", "result"] == 0.5 and s.loc["children", "missing"] == 1
+    # therapy reported a bad value: also 0.5; leaving it out did not help children to gain
+    assert s.loc["therapy", "result"] == 0.5
+
+
+def test_equal_results_share_a_place_and_ranking_uses_unrounded_results():
+    norms = _two_indicator_norms(("clinic", "therapy", "children"))
+    values = pd.DataFrame([
+        ("clinic", "2025", "sanitation_rate", 80.0), ("clinic", "2025", "complicated_ratio", 0.30),     # 4, 2 → 0.75
+        ("therapy", "2025", "sanitation_rate", 70.0), ("therapy", "2025", "complicated_ratio", 0.20),   # 3, 4 → 0.875
+        ("children", "2025", "sanitation_rate", 80.0), ("children", "2025", "complicated_ratio", 0.25),  # 4, 3 → 0.875
+    ], columns=["unit", "period", "indicator", "value"])
+    _, summary = rate(values, norms, IND)
+    place = summary.set_index("unit")["place"]
+    assert place["therapy"] == "1–2" and place["children"] == "1–2" and place["clinic"] == "3"
+
+
+def test_ranking_does_not_round_away_a_real_difference():
+    # weights 1 and 29999 make the two results differ only in the 6th decimal; both round to 0.5000,
+    # so ranking on results rounded to 4 places would call them equal
+    norms = pd.DataFrame([(u, "sanitation_rate", 80.0, 70.0, 60.0, w1) for u, w1 in (("therapy", 1.0), ("children", 1.0))]
+                         + [(u, "complicated_ratio", 0.20, 0.25, 0.30, 29999.0) for u in ("therapy", "children")],
+                         columns=["unit", "indicator", "target", "region_best", "expert", "weight"])
+    values = pd.DataFrame([
+        ("therapy", "2025", "sanitation_rate", 80.0), ("therapy", "2025", "complicated_ratio", 0.30),    # P 4 and 2
+        ("children", "2025", "sanitation_rate", 70.0), ("children", "2025", "complicated_ratio", 0.30),  # P 3 and 2
+    ], columns=["unit", "period", "indicator", "value"])
+    _, summary = rate(values, norms, IND)
+    s = summary.set_index("unit")
+    # therapy: (1 × 1 + 0.5 × 29999) / 30000 = 0.500016667; children: (0.75 × 1 + 0.5 × 29999) / 30000 = 0.500008333
+    assert s.loc["therapy", "result"] == pytest.approx(15000.5 / 30000)
+    assert s.loc["children", "result"] == pytest.approx(15000.25 / 30000)
+    assert s.loc["therapy", "place"] == "1" and s.loc["children", "place"] == "2"
+
+
+def test_a_result_below_the_range_of_item_6_8_is_shown_as_computed_and_flagged():
+    values = pd.DataFrame([("therapy", "2025", "sanitation_rate", 10.0), ("therapy", "2025", "complicated_ratio", 0.9)],
+                          columns=["unit", "period", "indicator", "value"])  # both far below: P 0 and 0
+    _, summary = rate(values, _two_indicator_norms(("therapy",)), IND)
+    row = summary.iloc[0]
+    assert row["result"] == 0 and bool(row["below_range"]) and row["place"] == "1"
+
+
+def test_a_unit_that_reported_nothing_is_not_rated():
+    values = pd.DataFrame([("therapy", "2025", "sanitation_rate", 80.0)], columns=["unit", "period", "indicator", "value"])
+    _, summary = rate(values, _two_indicator_norms(), IND)
+    assert summary["unit"].tolist() == ["therapy"]
+
+
+@pytest.mark.parametrize(("unit", "code", "norm", "words"), [
+    ("therapy", "sanitation_rate", {"target": 80, "region_best": 85, "expert": 60},
+     "для показателя «больше — лучше» нужно цель ≥ лучший в регионе ≥ экспертное, а указано 80, 85, 60"),
+    ("therapy", "complicated_ratio", {"target": 0.2, "region_best": 0.25, "expert": 0.22},
+     "для показателя «меньше — лучше» нужно цель ≤ лучший в регионе ≤ экспертное, а указано 0,2, 0,25, 0,22"),
+])
+def test_a_disordered_norms_file_is_refused(tmp_path, unit, code, norm, words):
+    path = _norms(tmp_path, {"year": 2025, "units": {unit: {code: norm}}})
+    with pytest.raises(ParamsError) as info:
+        load_norms(path, IND)
+    assert f"units.{unit}.{code}: {words}" in str(info.value) and str(path) in str(info.value)
+
+
+def test_norms_equal_at_a_boundary_are_in_order(tmp_path):
+    # target = region best = expert is allowed (≥ and ≤ are not strict); the mean 0.3 equals the region best
+    path = _norms(tmp_path, {"year": 2025, "units": {"therapy": {"prevention_activity": {"target": 0.3, "region_best": 0.3}}},
+                             "history": {"therapy": {"prevention_activity": {2022: 0.28, 2023: 0.30, 2024: 0.32}}}})
+    assert len(load_norms(path, IND)) == 1

@@ -213,3 +213,45 @@ def test_year_norm_for_versus_norm_criteria_comes_from_the_departments_norms(tmp
     t = score_workbook(path).scores.table.set_index("staff_id")
     assert t.loc["1", "pts_kpa"] == 1.0
     assert t.loc["2", "pts_kpa"] == -1.0  # «Поликлиника» is the clinic unit: 0.35 < 0.40
+
+
+def test_ukv_divides_by_the_normative_sum_of_the_specialty(tmp_path):
+    # item 4.3: an orthodontist's УКВ indicators are ortho_fixed_share and uet_per_visit (norms 50 % and 3.0)
+    norms = pd.DataFrame([("orthodontics", "ortho_fixed_share", 50.0), ("orthodontics", "uet_per_visit", 3.0)],
+                         columns=["unit", "indicator", "norm"])
+    # 40 fixed of 100 appliances = 40 % vs 50 % (higher): achievement 0.8 → 8 points; no УЕТ data at all → 0 points
+    counts = pd.DataFrame([("1", "ortho_fixed", 40), ("1", "ortho_all", 100)], columns=["staff_id", "field", "value"])
+    detail = ukv(counts, pd.DataFrame({"staff_id": ["1"], "department": ["Ортодонтия"]}), norms, IND)
+    status = detail.set_index("indicator")["status"]
+    assert status["uet_per_visit"] == "нет данных" and status["ortho_fixed_share"] == "не достигнут"
+    s = ukv_summary(detail, IND).iloc[0]
+    # УКВ = (8 + 0) / (10 × 2) = 0.4 — not 8 / 10 = 0.8 with the missing indicator left out
+    assert s["ukv"] == pytest.approx(0.4)
+    # both count as missed for the main criterion «УКВ»: 10 − 2 = 8
+    assert s["missed"] == 2 and s["no_data"] == 1
+
+
+def test_an_indicator_without_a_norm_is_left_out_and_marked():
+    counts = pd.DataFrame([("1", "ortho_fixed", 40), ("1", "ortho_all", 100)], columns=["staff_id", "field", "value"])
+    norms = pd.DataFrame([("orthodontics", "uet_per_visit", 3.0)], columns=["unit", "indicator", "norm"])
+    detail = ukv(counts, pd.DataFrame({"staff_id": ["1"], "department": ["Ортодонтия"]}), norms, IND)
+    assert detail.set_index("indicator").loc["ortho_fixed_share", "status"] == "нет нормы"
+    s = ukv_summary(detail, IND).iloc[0]
+    # only uet_per_visit is judged, and it has no data: 0 / (10 × 1) = 0, one missed
+    assert s["indicators"] == 1 and s["ukv"] == 0 and s["missed"] == 1
+
+
+@pytest.mark.parametrize(("coefficient", "impact", "refused"), [
+    (0.7, "вред", True), (0.6, "вред и ресурсы", True),    # ДМП cannot have harmed the patient
+    (0.59, "вред", False), (0.7, "ресурсы", False),         # НМП may; ДМП without harm is fine
+])
+def test_dmp_case_that_harmed_the_patient_is_an_input_error(tmp_path, coefficient, impact, refused):
+    path = write_month(tmp_path / "2025-03.xlsx", [person("1", "Врач-стоматолог")], [("1", "plan", 100)],
+                       reviews=[("c1", "1", coefficient, "медработник", impact)])
+    if not refused:
+        read_month(path, load_positions())
+        return
+    with pytest.raises(InputError) as info:
+        read_month(path, load_positions())
+    assert "лист «Экспертиза», строка 2, столбец «Влияние»: коэффициент" in str(info.value)
+    assert "это ДМП" in str(info.value)

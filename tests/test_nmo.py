@@ -49,16 +49,19 @@ def test_credits_land_in_the_right_cycle_year_at_the_anniversary(tmp_path):
     assert st.loc[0, "earned"] == 126
 
 
-def test_in_person_caps_per_day_and_per_event(tmp_path):
+def test_event_caps_per_day_in_person_and_per_event_always(tmp_path):
+    # the seed: «максимальный показатель — 12 баллов за одно мероприятие», in person or remote alike
     elements = [
         {"kind": "мероприятие", "hours": 20, "in_person": "да", "days": 3, "end_date": D(2023, 5, 1)},  # min(20, 3×6, 12) = 12
         {"kind": "мероприятие", "hours": 8, "in_person": "да", "days": 1, "end_date": D(2023, 6, 1)},   # min(8, 1×6, 12) = 6
-        {"kind": "мероприятие", "hours": 8, "in_person": "нет", "end_date": D(2023, 7, 1)},             # remote: 8
-        {"kind": "ИОМ", "hours": 2, "end_date": D(2023, 8, 1)},                                         # 2
+        {"kind": "мероприятие", "hours": 8, "in_person": "нет", "end_date": D(2023, 7, 1)},             # remote: min(8, 12) = 8
+        {"kind": "мероприятие", "hours": 20, "in_person": "нет", "end_date": D(2023, 7, 2)},            # remote: min(20, 12) = 12
+        {"kind": "мероприятие", "hours": 12, "in_person": "нет", "end_date": D(2023, 7, 3)},            # exactly 12: all 12 count
+        {"kind": "ИОМ", "hours": 2, "end_date": D(2023, 8, 1)},                                         # not an event: 2
     ]
     st, _ = plans(tmp_path, [("1", SPEC, D(2023, 1, 10))], elements, on=D(2024, 1, 1))
-    assert st.loc[0, "earned"] == 12 + 6 + 8 + 2
-    assert st.loc[0, "earned_other"] == 28 and st.loc[0, "earned_dpp"] == 0
+    assert st.loc[0, "earned"] == 12 + 6 + 8 + 12 + 12 + 2
+    assert st.loc[0, "earned_other"] == 52 and st.loc[0, "earned_dpp"] == 0
 
 
 def test_pre_2016_certificate_needs_144(tmp_path):

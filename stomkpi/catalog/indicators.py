@@ -46,12 +46,14 @@ class Scale(Frozen):
     target_score: float
     one_point_margin: float
     history_years: int
+    result_min: float  # item 6.8: the result lies in [result_min, 1]
 
 
 class Term(Frozen):
     code: str
     name: str
     aliases: tuple[str, ...] = ()
+    harms: bool = False  # an impact that worsened the patient's health: impossible for a ДМП case
 
 
 class Quality(Frozen):
@@ -69,6 +71,7 @@ class IndicatorCatalog(Frozen):
     indicators: tuple[Indicator, ...]
     units: tuple[Unit, ...]
     ukv_note: str | None = None
+    scale_note: str | None = None
     ukv_points: float
     scale: Scale
     quality: Quality
@@ -117,6 +120,8 @@ class IndicatorCatalog(Frozen):
         out = [(i.name, i.note) for i in self.indicators if i.note]
         if self.ukv_note:
             out.append(("УКВ", self.ukv_note))
+        if self.scale_note:
+            out.append(("Шкала 0–4", self.scale_note))
         return out
 
 

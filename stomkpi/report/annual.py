@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 
 from ..catalog import Catalogs, load_catalogs
+from ..compare import STATEMENT as COMPARISON_RULE
+from ..compare import reaches
 from ..config import ClinicParams, clinic_root, load_params
 from ..errors import ParamsError
 from ..indicators import indicator_values, quality_tables
@@ -80,7 +82,7 @@ class AnnualReport:
     def rating_table(self) -> pd.DataFrame:
         s = self.rating.summary
         out = s.pivot_table(index="unit_name", columns="period", values="result", aggfunc="first").round(3)
-        ranks = s.pivot_table(index="unit_name", columns="period", values="rank", aggfunc="first")
+        ranks = s.pivot_table(index="unit_name", columns="period", values="place", aggfunc="first")
         table = pd.DataFrame(index=out.index)
         for period in out.columns:
             label = f"{period[-2:]}" if "Q" in period else "Год"
@@ -99,7 +101,8 @@ class AnnualReport:
             table = pd.DataFrame({
                 "Показатель": part["indicator"].map(names), "Значение": part["value"].round(3),
                 "Цель": part["target"], "Лучший в регионе": part["region_best"], "Экспертное": part["expert"].round(3),
-                "P": part["score"].astype(int), "Кэф": part["kef"].round(2), "Ув": part["weight_norm"].round(3),
+                "P": [int(p) if r else "0 (не представлено)" for p, r in zip(part["score"], part["reported"], strict=True)],
+                "Кэф": part["kef"].round(2), "Ув": part["weight_norm"].round(3),
                 "Пр": part["pr"].round(3)})
             out[f"{units[unit]}: показатели за {self.year} год"] = table.reset_index(drop=True)
         return out
@@ -113,6 +116,7 @@ class AnnualReport:
     def lint_all(self) -> pd.DataFrame:
         rows = [(f.position, f.criterion or "—", f.message) for f in self.catalogs.positions.lint]
         rows += [("Показатели", n, note) for n, note in self.catalogs.indicators.notes()]
+        rows.append(("Сравнения", "Пороги", COMPARISON_RULE))
         return pd.DataFrame(rows, columns=["Где", "Что", "Замечание"])
 
 
@@ -174,7 +178,7 @@ def _quality_vs_targets(counts: pd.DataFrame, indicators, targets: dict[str, flo
         ind = indicators.by_code[r.indicator]
         target = targets.get(r.indicator, np.nan)
         met = "" if np.isnan(target) or np.isnan(r.value) else (
-            "да" if (r.value <= target if ind.direction == "lower" else r.value >= target) else "нет")
+            "да" if reaches(r.value, target, ind.direction == "lower") else "нет")
         rows.append((ind.section, ind.name, ind.unit, round(r.value, 2) if not np.isnan(r.value) else np.nan, target,
                      "меньше" if ind.direction == "lower" else "больше", met))
     return pd.DataFrame(rows, columns=["Раздел", "Показатель", "Единица", "Значение", "Норма", "Лучше", "Норма достигнута"])

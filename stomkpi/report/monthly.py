@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..catalog import Catalogs, load_catalogs
+from ..compare import STATEMENT as COMPARISON_RULE
 from ..config import ClinicParams, clinic_root, load_params
 from ..indicators import quality_tables
 from ..month import month_bounds
@@ -106,8 +107,8 @@ class MonthlyReport:
         src = derived.sources.pivot_table(index="staff_id", columns="criterion", values="source", aggfunc="first")
         names_by_code = {c.code: c.name for p in self.catalogs.positions.positions for c in p.criteria}
         src.columns = [f"Источник: {words.short(names_by_code.get(c, c))}" for c in src.columns]
-        u = derived.ukv.set_index("staff_id")[["indicators", "missed", "ukv"]]
-        u.columns = ["Показателей", "Не достигнуто", "УКВ"]
+        u = derived.ukv.set_index("staff_id")[["indicators", "missed", "no_data", "ukv"]]
+        u.columns = ["Показателей", "Не достигнуто", "Из них без данных", "УКВ"]
         out = pd.DataFrame({"ФИО": names}).join(u, how="inner").join(src, how="left")
         out["УКВ"] = out["УКВ"].astype(float).round(3)
         return out.sort_values("ФИО").reset_index(drop=True)
@@ -124,6 +125,7 @@ class MonthlyReport:
     def lint_all(self) -> pd.DataFrame:
         """Every interpretation and contradiction of the rules that this report relies on."""
         rows = [(f.position, f.criterion or "—", f.message) for f in self.catalogs.positions.lint]
+        rows.append(("Сравнения", "Пороги", COMPARISON_RULE))
         rows += [("Показатели", name, note) for name, note in self.catalogs.indicators.notes()]
         return pd.DataFrame(rows, columns=["Где", "Что", "Замечание"])
 
