@@ -31,6 +31,7 @@ test: setup system-deps lint
 
 bench: setup system-deps
 	$(PY) benchmarks/bench_scoring.py
+	$(PY) benchmarks/bench_protocols.py
 	$(PY) benchmarks/bench_reports.py
 
 clean:

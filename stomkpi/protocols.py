@@ -48,14 +48,24 @@ def _deprived(table: pd.DataFrame, deprivations: pd.DataFrame) -> pd.DataFrame:
     return merged.sort_values(["name", "staff_id"], kind="stable")
 
 
+def _covered(table: pd.DataFrame, catalog: PositionCatalog) -> pd.DataFrame:
+    """The staff the forms cover: doctors and staff with secondary medical education."""
+    return table[_education(table, catalog).isin(["higher", "secondary"])]
+
+
+def protocol_departments(table: pd.DataFrame, catalog: PositionCatalog) -> list[str]:
+    """The departments that have someone a form of Приложение 3 covers, in alphabetical order."""
+    return sorted(_covered(table, catalog)["department"].unique())
+
+
 def department_protocol(table: pd.DataFrame, deprivations: pd.DataFrame, catalog: PositionCatalog,
                         department: str) -> dict[str, pd.DataFrame]:
-    """Приложение 3 for one department: doctors, nurses and deprivations."""
+    """Приложение 3 for one department: doctors, nurses and the deprivations of those two (the form covers no one else)."""
     own = _ordered(table[table["department"] == department])
     education = _education(own, catalog)
     doctors = own[education == "higher"]
     nurses = own[education == "secondary"]
-    deprived = _deprived(own, deprivations)
+    deprived = _deprived(_covered(own, catalog), deprivations)
     return {
         "Врачей": _numbered(doctors[["name", "title", "rates_oms", "rates_paid", "percent"]], DEPT_DOCTORS),
         "Медсестёр": _numbered(nurses[["name", "title", "rates_oms", "rates_paid", "percent"]], DEPT_NURSES),
@@ -65,12 +75,12 @@ def department_protocol(table: pd.DataFrame, deprivations: pd.DataFrame, catalog
 
 def clinic_protocol(table: pd.DataFrame, deprivations: pd.DataFrame,
                     catalog: PositionCatalog) -> dict[str, pd.DataFrame]:
-    """Приложение 4 for the clinic: doctors, secondary medical staff and deprivations."""
+    """Приложение 4 for the clinic: doctors, secondary medical staff and the deprivations of those two."""
     ordered = _ordered(table)
     education = _education(ordered, catalog)
     doctors = ordered[education == "higher"]
     nurses = ordered[education == "secondary"]
-    deprived = _deprived(ordered, deprivations)
+    deprived = _deprived(_covered(ordered, catalog), deprivations)
     cols = ["days_fact", "rates_oms", "norm_points", "total_points", "percent", "coefficient"]
     return {
         "Врачи": _numbered(doctors[["name", "title", *cols]], CLINIC_DOCTORS),

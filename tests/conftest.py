@@ -1,4 +1,5 @@
-"""Shared test helpers: build a monthly workbook from rows written the way an analyst writes them."""
+"""Shared test helpers: build a monthly workbook from rows written the way an analyst writes them; the demo
+clinic and its reports, rendered once per session (the report, layout and printing tests share them)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,47 @@ import pytest
 from stomkpi.catalog import load_positions
 from stomkpi.month import DEPRIVATIONS, EVENTS, REVIEWS, STAFF, STATS, VALUES
 from stomkpi.sheets import write_workbook
+
+PERIOD = "2025-12"
+
+
+def _clinic(root: Path, params_text: str, *demo_args: str) -> Path:
+    from .test_cli import run
+
+    (root / "params").mkdir()
+    (root / "params" / "demo.yaml").write_text(params_text, encoding="utf-8")
+    result = run("demo", "--params", str(root / "params" / "demo.yaml"), *demo_args)
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+def _report(root: Path, *args: str) -> None:
+    from .test_cli import run
+
+    result = run(*args, "--params", str(root / "params" / "demo.yaml"), "--quiet")
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.fixture(scope="session")
+def project(tmp_path_factory) -> Path:
+    """A clinic folder of its own: params/demo.yaml, the demo data and outputs/."""
+    from .test_cli import ROOT
+
+    return _clinic(tmp_path_factory.mktemp("clinic"), (ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def monthly(project) -> Path:
+    """The demo's monthly report folder, rendered once per session."""
+    _report(project, "monthly", "--month", PERIOD)
+    return project / "outputs" / PERIOD
+
+
+@pytest.fixture(scope="session")
+def annual(project) -> Path:
+    """The demo's annual report folder, rendered once per session."""
+    _report(project, "annual", "--year", "2025")
+    return project / "outputs" / "2025"
 
 
 @pytest.fixture(scope="session")
@@ -46,3 +88,41 @@ def write_month(path: Path, staff: list[dict], values: list[tuple] = (), events:
         sheets.append((REVIEWS, pd.DataFrame(rows, columns=["case", "staff_id", "coefficient", "reason", "impact"])))
     write_workbook(path, sheets)
     return path
+
+
+def keep_department(folder: Path, department: str) -> None:
+    """Cut every workbook of a demo clinic down to one department's staff (the one-department clinic)."""
+    from openpyxl import load_workbook
+
+    staff_ids: set[str] = set()
+    for path in sorted(folder.glob("*.xlsx")):
+        book = load_workbook(path)
+        if "Отделение" in [c.value for c in book.worksheets[0][1]]:
+            head = [c.value for c in book.worksheets[0][1]]
+            dept, sid = head.index("Отделение"), head.index("Таб_номер")
+            staff_ids |= {str(r[sid]) for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)
+                          if r[dept] == department}
+        for ws in book.worksheets:
+            head = [c.value for c in ws[1]]
+            if "Таб_номер" not in head:
+                continue
+            sid = head.index("Таб_номер")
+            kept = [r for r in ws.iter_rows(min_row=2, values_only=True) if str(r[sid]) in staff_ids]
+            ws.delete_rows(2, ws.max_row)
+            for r in kept:
+                ws.append(list(r))
+        book.save(path)
+
+
+@pytest.fixture(scope="session")
+def small_clinic(tmp_path_factory) -> Path:
+    """A clinic of one department (the demo's orthodontics), its monthly and annual reports rendered once."""
+    from .test_cli import ROOT
+
+    text = (ROOT / "params" / "demo.yaml").read_text(encoding="utf-8").replace(
+        "Демонстрационная стоматологическая поликлиника", "Стоматологический кабинет «Улыбка»")
+    root = _clinic(tmp_path_factory.mktemp("small"), text)
+    keep_department(root / "demo", "Отделение ортодонтии")
+    _report(root, "monthly", "--month", PERIOD)
+    _report(root, "annual", "--year", "2025")
+    return root / "outputs"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from openpyxl import load_workbook
 
 from stomkpi.month import read_month
@@ -14,12 +16,15 @@ from stomkpi.protocols import (
     clinic_protocol,
     department_protocol,
     other_staff,
+    protocol_departments,
 )
+from stomkpi.report.monthly import build_monthly
 from stomkpi.report.protocols_xlsx import write_protocols
 from stomkpi.report.words import month_words
 from stomkpi.scoring import score_month
 
-from .conftest import person, write_month
+from .conftest import PERIOD, person, write_month
+from .printed import crossed, outside, overlaps, read_pages, to_pdf
 
 THERAPY = "Терапевтическое отделение"
 CHILDREN = "Детское отделение"
@@ -91,3 +96,76 @@ def test_protocols_xlsx(tmp_path, catalog):
 def test_month_words():
     assert month_words("2025-01") == "январь 2025 года"
     assert month_words("2025-12") == "декабрь 2025 года"
+
+
+def test_forms_cover_only_their_staff_and_departments(tmp_path, catalog):
+    """A deprived orderly is in no form's «Лишить премии»; a department with only orderlies gets no protocol."""
+    staff = [person("1", "Врач-стоматолог-терапевт", name="Яковлев Олег Петрович"),
+             person("3", "Санитарка", name="Борисова Галина Юрьевна"),
+             person("6", "Санитарка", name="Серова Нина Ивановна", department="Хозяйственная служба")]
+    path = write_month(tmp_path / "2025-12.xlsx", staff, [("1", "plan", 100)],
+                       deprivations=[("3", 100, "Прогул"), ("6", 50, "Опоздания")])
+    month = read_month(path, catalog)
+    table = score_month(month, catalog).table
+    assert protocol_departments(table, catalog) == [THERAPY]
+    therapy = department_protocol(table, month.deprivations, catalog, THERAPY)
+    assert therapy["Лишить премии"].empty
+    assert clinic_protocol(table, month.deprivations, catalog)["Лишить денежных выплат"].empty
+
+
+def test_hostile_text_stays_text(tmp_path, catalog):
+    month, table = scored_month(tmp_path, catalog)
+    table = table.copy()
+    table.loc[table["staff_id"] == "1", "name"] = "=HYPERLINK(\"http://x\")\x1bЯковлев"
+    table.loc[table["staff_id"] == "2", "name"] = "@SUM(A1)\x00Антонова"
+    path = tmp_path / "protocols.xlsx"
+    write_protocols(path, "2025-12", "+Поликлиника\x07", {THERAPY: department_protocol(table, month.deprivations, catalog, THERAPY)},
+                    clinic_protocol(table, month.deprivations, catalog))
+    book = load_workbook(path)
+    cells = [c for ws in book for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not [c for c in cells if c.data_type == "f"]
+    texts = {c.value for c in cells}
+    assert "'=HYPERLINK(\"http://x\")Яковлев" in texts and "'@SUM(A1)Антонова" in texts and "'+Поликлиника" in texts
+
+
+def _printed_tokens(pages) -> Counter:
+    return Counter(w["text"] for p in pages for w in p.words)
+
+
+def _cell_tokens(path) -> Counter:
+    out = Counter()
+    for ws in load_workbook(path, read_only=True):
+        for row in ws.iter_rows(values_only=True):
+            for v in row:
+                if v is not None:
+                    out.update(str(v).split())
+    return out
+
+
+def test_demo_protocols_print_whole_through_libreoffice(project, monthly, tmp_path):
+    """The notebook's protocols, printed by LibreOffice: the pages the layout cut, every header on every
+    page, every cell's text whole (no word cut by a row's border, none missing, no «###»), inside the margins."""
+    report = build_monthly(PERIOD, project / "params" / "demo.yaml")
+    again = tmp_path / "protocols.xlsx"
+    pages = write_protocols(again, report.period, report.params.clinic, report.department_protocols,
+                            report.clinic_protocol)
+    xlsx = monthly / f"protocols-{PERIOD}.xlsx"
+    assert again.read_bytes() == xlsx.read_bytes()
+    printed = read_pages(to_pdf(xlsx, tmp_path))
+    assert len(printed) == sum(pages.values())
+    for page in printed:
+        assert overlaps(page) == [], page.number
+        assert outside(page, 0.3 * 72, 0.3 * 72, 0.4 * 72, 0.2 * 72) == [], page.number
+        assert crossed(page) == [], page.number
+        assert "###" not in page.text
+        body = [w for w in page.words if not w["text"].startswith("Страница")]
+        if any(r for r in page.rules) and body:  # a page of a table starts with its header
+            first_rule = min(r["top"] for r in page.rules)
+            assert any(w["text"] in ("№", "Ф.И.О.", "ФИО") or w["text"].startswith("№") for w in page.words
+                       if abs(w["top"] - first_rule) < 30), page.number
+    assert "Страница 1 из" in " ".join(w["text"] for w in printed[0].words)
+    missing = _cell_tokens(xlsx) - _printed_tokens(printed)
+    assert not missing, list(missing)[:20]
+    # no protocol of Приложение 3 for a department whose staff the form does not cover
+    book = load_workbook(xlsx, read_only=True)
+    assert book.sheetnames == [f"П3 {d}"[:31] for d in report.department_protocols] + ["П4 Комиссия"]

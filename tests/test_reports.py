@@ -29,34 +29,8 @@ from .test_cli import ROOT, run
 PERIOD = "2025-12"
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    """A clinic folder of its own: params/demo.yaml, the demo data and outputs/."""
-    root = tmp_path_factory.mktemp("clinic")
-    (root / "params").mkdir()
-    text = (ROOT / "params" / "demo.yaml").read_text(encoding="utf-8")
-    (root / "params" / "demo.yaml").write_text(text, encoding="utf-8")
-    result = run("demo", "--params", str(root / "params" / "demo.yaml"))
-    assert result.returncode == 0, result.stderr
-    return root
-
-
 def params(project: Path) -> str:
     return str(project / "params" / "demo.yaml")
-
-
-@pytest.fixture(scope="module")
-def monthly(project) -> Path:
-    result = run("monthly", "--month", PERIOD, "--params", params(project), "--quiet")
-    assert result.returncode == 0, result.stderr
-    return project / "outputs" / PERIOD
-
-
-@pytest.fixture(scope="module")
-def annual(project) -> Path:
-    result = run("annual", "--year", "2025", "--params", params(project), "--quiet")
-    assert result.returncode == 0, result.stderr
-    return project / "outputs" / "2025"
 
 
 def sha(path: Path) -> str:

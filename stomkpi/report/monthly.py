@@ -22,7 +22,7 @@ from ..nmo import at_risk
 from ..nmo import status as nmo_status
 from ..nmo_inputs import read_nmo
 from ..pipeline import MonthInputs, ScoredMonth, read_inputs, score_inputs
-from ..protocols import clinic_protocol, department_protocol, other_staff
+from ..protocols import clinic_protocol, department_protocol, other_staff, protocol_departments
 from ..provenance import collect, recorded
 from ..records import NmoRecords
 from ..summary import by_department, input_warnings, lost_by_criterion, lost_points
@@ -190,7 +190,8 @@ def build_monthly(period: str, params: Path | str, provenance: dict | None = Non
         provenance=provenance,
         scored=scored,
         departments=departments,
-        department_protocols={d: department_protocol(table, month.deprivations, positions, d) for d in departments},
+        department_protocols={d: department_protocol(table, month.deprivations, positions, d)
+                              for d in protocol_departments(table, positions)},
         clinic_protocol=clinic_protocol(table, month.deprivations, positions),
         other_staff=other_staff(table, positions),
         by_department=by_department(table),

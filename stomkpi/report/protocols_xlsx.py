@@ -1,105 +1,108 @@
-"""The protocols as a printable .xlsx: one sheet per protocol, with the forms' headings and signature lines."""
+"""The protocols as a printable workbook: a sheet per protocol (Приложение 3 for every department that
+has someone the form covers, Приложение 4 for the clinic), with the forms' headings, tables and
+signature lines, laid out for A4 landscape by `printable.PrintedSheet`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.page import PageMargins
 
 from ..sheets import save_deterministic
+from .printable import POINTS_PER_UNIT, PrintedSheet, new_book, sheet_title, text_width
 from .words import month_words
 
-_THIN = Side(style="thin")
-_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+SHEET_UNITS = 132.0  # column width units across a landscape A4 page (784 pt printable, a little spare)
+TEXT_CAP = 190.0  # pt: a text column wider than this wraps rather than widening further
 
 
 def write_protocols(path: Path | str, period: str, clinic: str,
                     departments: dict[str, dict[str, pd.DataFrame]],
-                    commission: dict[str, pd.DataFrame]) -> None:
-    """Write Приложение 3 for every department and Приложение 4 for the clinic, a sheet each."""
-    book = Workbook()
-    book.remove(book.active)
+                    commission: dict[str, pd.DataFrame]) -> dict[str, int]:
+    """Write Приложение 3 for every department given and Приложение 4 for the clinic, a sheet each.
+    Returns the number of printed pages of each sheet, as the layout cut them."""
+    book = new_book()
+    taken: set[str] = set()
+    pages = {}
     when = month_words(period)
     for department, tables in departments.items():
-        ws = book.create_sheet(_sheet_name(f"П3 {department}"))
-        heading = [
-            "Приложение № 3",
-            "Протокол № ____ от «__» ________ 20__ г.",
-            f"заседания совета трудового коллектива: {department}",
-            clinic,
-            f"о премировании за {when}",
-            "Присутствовали _____ человек.",
-            f"Повестка дня: премирование работников за {when}. С учетом производственной нагрузки на фактически "
-            "отработанные дни, качественных показателей работы и других критериев оценки деятельности "
-            "медицинских работников установить показатели для выплаты премии:",
-        ]
-        _fill(ws, heading, tables, ["Заведующий отделением ____________________ (ФИО)"])
-    ws = book.create_sheet("П4 Комиссия")
-    heading = [
-        "Приложение № 4",
-        "«УТВЕРЖДАЮ» Главный врач ____________________",
-        "ПРОТОКОЛ № ___ от «___» _______ 20___ года",
-        "заседания комиссии по контролю за реализацией мероприятий по повышению доступности "
-        "амбулаторной медицинской помощи",
-        clinic,
-        f"за {when}",
-        "Присутствовали ___ человек.",
-        f"Повестка дня: подведение итогов оценки деятельности врачей-специалистов и средних медицинских "
-        f"работников за {when}. С учётом итоговых баллов оценки деятельности специалистов и базовых ставок "
-        "по ОМС установить коэффициент денежных выплат стимулирующего характера:",
-    ]
-    _fill(ws, heading, commission, ["Члены комиссии:"] + ["____________________________"] * 5)
+        sheet = _sheet(book, sheet_title(f"П3 {department}", taken), tables)
+        sheet.line("Приложение № 3", align="right")
+        sheet.line("Протокол № ____ от «__» ________ 20__ г.", bold=True)
+        sheet.line(f"заседания совета трудового коллектива: {department}")
+        sheet.line(clinic)
+        sheet.line(f"о премировании за {when}")
+        sheet.line("Присутствовали _____ человек.", align="left")
+        sheet.line(f"Повестка дня: премирование работников за {when}. С учетом производственной нагрузки на "
+                   "фактически отработанные дни, качественных показателей работы и других критериев оценки "
+                   "деятельности медицинских работников установить показатели для выплаты премии:", align="left")
+        _tables(sheet, tables)
+        sheet.blank()
+        sheet.block(["Заведующий отделением ____________________ (ФИО)          Подпись ____________"])
+        pages[sheet.ws.title] = sheet.pages
+    sheet = _sheet(book, sheet_title("П4 Комиссия", taken), commission)
+    sheet.line("Приложение № 4", align="right")
+    sheet.line("«УТВЕРЖДАЮ» Главный врач ____________________", align="right")
+    sheet.line("ПРОТОКОЛ № ___ от «___» _______ 20___ года", bold=True)
+    sheet.line("заседания комиссии по контролю за реализацией мероприятий по повышению доступности "
+               "амбулаторной медицинской помощи")
+    sheet.line(clinic)
+    sheet.line(f"за {when}")
+    sheet.line("Присутствовали ___ человек.", align="left")
+    sheet.line(f"Повестка дня: подведение итогов оценки деятельности врачей-специалистов и средних медицинских "
+               f"работников за {when}. С учётом итоговых баллов оценки деятельности специалистов и базовых ставок "
+               "по ОМС установить коэффициент денежных выплат стимулирующего характера:", align="left")
+    _tables(sheet, commission)
+    sheet.blank()
+    sheet.block(["Председатель комиссии ____________________", "Члены комиссии:"]
+                + ["____________________________"] * 5)
+    pages[sheet.ws.title] = sheet.pages
     save_deterministic(book, path)
+    return pages
 
 
-def _sheet_name(text: str) -> str:
-    for ch in "[]:*?/\\":
-        text = text.replace(ch, " ")
-    return text[:31]
+def _sheet(book, title: str, tables: dict[str, pd.DataFrame]) -> PrintedSheet:
+    return PrintedSheet(book, title, column_widths(_widest(tables)))
 
 
-def _fill(ws, heading: list[str], tables: dict[str, pd.DataFrame], signatures: list[str]) -> None:
-    width = max(len(t.columns) for t in tables.values())
-    for line in heading:
-        ws.append([line])
-        ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=width)
-        ws.cell(ws.max_row, 1).alignment = Alignment(wrap_text=True, horizontal="center")
-        ws.row_dimensions[ws.max_row].height = 15 * max(1, len(line) // 90 + 1)
+def _widest(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    return max(tables.values(), key=lambda t: len(t.columns))
+
+
+def _tables(sheet: PrintedSheet, tables: dict[str, pd.DataFrame]) -> None:
     for title, table in tables.items():
-        ws.append([])
-        ws.append([f"{title}:"])
-        ws.cell(ws.max_row, 1).font = Font(bold=True)
-        ws.append(list(table.columns))
-        for cell in ws[ws.max_row]:
-            cell.font = Font(bold=True)
-            cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-            cell.border = _BOX
-        if table.empty:
-            ws.append(["—"])
-        for rec in table.itertuples(index=False):
-            ws.append([_plain(v) for v in rec])
-            for cell in ws[ws.max_row]:
-                cell.border = _BOX
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-    ws.append([])
-    for line in signatures:
-        ws.append([line])
-    widths = {1: 6, 2: 34}
-    for col in range(1, width + 1):
-        ws.column_dimensions[get_column_letter(col)].width = widths.get(col, 16)
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins = PageMargins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+        sheet.blank()
+        rows = table.to_numpy(dtype=object).tolist()
+        sheet.table(f"{title}:", list(table.columns), rows, spans=spans(list(table.columns), len(sheet.widths)),
+                    empty="нет")
 
 
-def _plain(v: object) -> object:
-    if isinstance(v, float) and v.is_integer():
-        return int(v)
-    return v.item() if hasattr(v, "item") else v
+def spans(columns: list[str], width: int) -> list[int]:
+    """How many sheet columns each table column takes: a narrower table widens its text column
+    («Причина», else the name) so that its numbers stay under the sheet's numbers."""
+    out = [1] * len(columns)
+    if len(columns) < width:
+        wide = next((i for i, c in enumerate(columns) if "Причина" in c), 1)
+        out[wide] += width - len(columns)
+    return out
+
+
+def column_widths(table: pd.DataFrame, total: float = SHEET_UNITS) -> list[float]:
+    """Widths in column units: every header word and every number fits whole, text columns get the rest."""
+    need, text = [], []
+    for column in table.columns:
+        values = table[column]
+        is_text = values.dtype == object and values.map(lambda v: isinstance(v, str)).any()
+        head = max((text_width(w, bold=True) for w in str(column).split()), default=10.0)
+        cells = pd.unique(values.astype(str))
+        longest = max((text_width(v) for v in cells), default=10.0)
+        need.append(max(head, min(longest, TEXT_CAP)) + 10.0)
+        text.append(is_text)
+    units = [n / POINTS_PER_UNIT for n in need]
+    spare = total - sum(units)
+    if spare > 0:  # the text columns take what is left, in proportion to their need
+        weights = [u if t else 0.0 for u, t in zip(units, text, strict=True)]
+        if not sum(weights):
+            weights = units
+        units = [u + spare * w / sum(weights) for u, w in zip(units, weights, strict=True)]
+    return [round(u, 2) for u in units]

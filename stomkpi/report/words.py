@@ -29,6 +29,49 @@ def number(x: float) -> str:
     return f"{x:g}".replace(".", ",")
 
 
+def decimal(x: float, places: int = 1) -> str:
+    """A measured number with a fixed number of decimals and a decimal comma: 93,7."""
+    return f"{x:.{places}f}".replace(".", ",")
+
+
+def signed(x: float) -> str:
+    """A rule number with its sign as the rules are read: «+1», «−5» (a true minus sign), «0»."""
+    if x == 0:
+        return "0"
+    return ("+" if x > 0 else "\u2212") + number(abs(x))
+
+
+def rule_words(kind: str, *, max: float | None = None, step: float | None = None, penalty: float | None = None,
+               weight: float | None = None, low: float | None = None, high: float | None = None,
+               direction: str | None = None) -> str:
+    """A criterion's rule as a person reads it, with the catalog's numbers: «10, −1 за каждое замечание»."""
+    if kind == "plan":
+        return f"{number(max)} при 100 %, ±{number(step)} за каждый % выше или ниже плана"
+    if kind == "deduction":
+        return f"{number(max)}, \u2212{number(penalty)} за каждое замечание"
+    if kind == "per_event":
+        return f"{signed(weight)} за каждый случай"
+    if kind == "assigned":
+        return f"назначает руководитель: от {number(low)} до {number(high)}"
+    if kind == "versus_norm":
+        better = "ниже" if direction == "lower" else "выше"
+        worse = "выше" if direction == "lower" else "ниже"
+        return f"±{number(weight)} к норме: +{number(weight)} {better} нормы, \u2212{number(weight)} {worse}"
+    if kind == "info":
+        return "для сведения, без баллов"
+    raise ValueError(f"нет слов для вида правила «{kind}»")
+
+
+def rule_of(row) -> str:
+    """`rule_words` for a row of `PositionCatalog.rules()` (a mapping or a namedtuple)."""
+    get = row.get if hasattr(row, "get") else (lambda k: getattr(row, k))
+    fields = {}
+    for f in ("max", "step", "penalty", "weight", "low", "high", "direction"):
+        v = get(f)
+        fields[f] = None if v is None or (isinstance(v, float) and v != v) else v
+    return rule_words(get("kind"), **fields)
+
+
 def month_words(period: str) -> str:
     """'2025-12' -> 'декабрь 2025 года'."""
     year, month = period.split("-")

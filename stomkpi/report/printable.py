@@ -1,0 +1,311 @@
+"""Worksheets that print: the paging of the protocols and the cards' workbook, done here rather than left
+to the spreadsheet program.
+
+Theory of operation: a `PrintedSheet` writes rows in openpyxl's write-only mode (streamed, so 50 000
+employees write in seconds) and lays them out as a printer would. Every row gets an explicit height
+from its wrapped text — the text measured with the font's own advance widths (DejaVu Sans, which the
+sheet uses and the PDF and LibreOffice have) and wrapped greedily at the column's width — because
+neither Excel nor LibreOffice grows a row when it opens a file. Pages are cut here too: a table that
+does not fit gets a page break and its header row again on the next page, so every page of every
+table carries its header; a heading is never left alone at a page's foot, and the signature lines
+stay together. Page numbers are in the footer, the paper is A4, fitted to the page's width.
+
+Editing rule: every value goes through `stomkpi.safe.spreadsheet_cell` in `_cell`, and nowhere else;
+the page and font numbers below are the only layout constants.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from pathlib import Path
+
+import matplotlib
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.pagebreak import Break
+from openpyxl.xml.functions import Element, SubElement
+
+from ..safe import spreadsheet_cell
+
+FONT_NAME = "DejaVu Sans"
+FONT_SIZE = 9.0  # pt
+LINE_HEIGHT = 1.3 * FONT_SIZE  # pt per line of wrapped text (DejaVu's own line is 1.16 em)
+ROW_PADDING = 4.0  # pt above and below the text of a row
+CELL_PADDING = 6.0  # pt of a column's width that text cannot use
+POINTS_PER_UNIT = 5.75  # a column width unit: a digit of the default font (DejaVu Sans 9 pt), in pt
+A4 = (595.3, 841.9)  # pt
+MARGINS = {"left": 0.4, "right": 0.4, "top": 0.5, "bottom": 0.7, "header": 0.2, "footer": 0.3}  # inches
+PAGE_FILL = 0.9  # share of the printable height the paging fills: room for the printer's own rounding
+WRAP_SAFETY = 0.92  # share of a column's width the wrapping assumes: fonts differ slightly between programs
+
+_THIN = Side(style="thin")
+_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+
+
+@lru_cache(maxsize=1)
+def _advances() -> tuple[dict[str, float], dict[str, float]]:
+    """Advance widths of DejaVu Sans and DejaVu Sans Bold at 1 pt, by character."""
+    from matplotlib.ft2font import FT2Font
+
+    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    out = []
+    for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"):
+        font = FT2Font(str(folder / name))
+        font.set_size(1000, 72)
+        widths = {}
+        for code in sorted(font.get_charmap()):
+            if code < 0x2200:  # Latin, Cyrillic, punctuation, №
+                widths[chr(code)] = font.load_char(code).horiAdvance / 64 / 1000
+        out.append(widths)
+    return out[0], out[1]
+
+
+def text_width(text: str, bold: bool = False, size: float = FONT_SIZE) -> float:
+    """The width of `text` in pt."""
+    widths = _advances()[1 if bold else 0]
+    return size * sum(widths.get(ch, 0.7) for ch in text)
+
+
+@lru_cache(maxsize=200_000)
+def line_count(text: str, width: float, bold: bool = False) -> int:
+    """How many lines `text` takes when wrapped at `width` pt (greedy, at spaces; a longer word is broken)."""
+    usable = max(width * WRAP_SAFETY - CELL_PADDING, 10.0)
+    space = text_width(" ", bold)
+    lines = 0
+    for paragraph in str(text).split("\n"):
+        lines += 1
+        x = 0.0
+        for word in paragraph.split():
+            w = text_width(word, bold)
+            if x and x + space + w <= usable:
+                x += space + w
+            elif x:
+                lines += 1 + int(w // usable)
+                x = w % usable if w > usable else w
+            else:
+                lines += int(w // usable)
+                x = w % usable if w > usable else w
+    return max(lines, 1)
+
+
+class PrintedSheet:
+    """A write-only worksheet whose rows, heights and page breaks are laid out for printing."""
+
+    def __init__(self, book: Workbook, title: str, widths: list[float], *, landscape: bool = True):
+        self.ws = book.create_sheet(title)
+        self.widths = widths
+        self.points = [w * POINTS_PER_UNIT for w in widths]
+        self.row = 0
+        self.pages = 1
+        paper = A4[::-1] if landscape else A4
+        printable = paper[1] - 72 * (MARGINS["top"] + MARGINS["bottom"])
+        self.page_height = PAGE_FILL * printable
+        self.used = 0.0
+        ws = self.ws
+        for i, w in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = w
+        ws.page_setup.orientation = "landscape" if landscape else "portrait"
+        ws.page_setup.paperSize = 9  # A4
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_options.horizontalCentered = True
+        ws.page_margins = PageMargins(**MARGINS)
+        ws.oddFooter.center.text = "Страница &P из &N"
+        ws.oddFooter.center.size = 8
+        self._styles = _Styles(ws)
+        self._letters = [get_column_letter(i) for i in range(1, len(widths) + 1)]
+        # rows go to our writer as they are: (value, style id) per cell, no cell objects (see `_write_row`)
+        ws._values_to_row = lambda values, row_idx: values
+        self._heights = {}
+        ws._get_writer()
+        ws._writer.write_row = self._write_row
+
+    # rows ------------------------------------------------------------------------------------------
+
+    def _height(self, cells: list[tuple[object, int, bool]]) -> float:
+        """Row height for cells given as (value, columns spanned from the cell's column, bold)."""
+        lines, col = 1, 0
+        for value, span, bold in cells:
+            # numbers are never wrapped: their columns are made wide enough for them
+            if value is not None and value != "" and not isinstance(value, int | float):
+                width = sum(self.points[col:col + span])
+                lines = max(lines, line_count(_shown(value), width, bold))
+            col += span
+        return lines * LINE_HEIGHT + ROW_PADDING
+
+    def _emit(self, cells: list[tuple[object, int]], height: float) -> None:
+        self.row += 1
+        self._heights[self.row] = round(height, 2)
+        self.ws.append(cells)
+        self.used += height
+
+    def _write_row(self, xf, cells: list[tuple[object, int]], row_idx: int) -> None:
+        """One row of the sheet's XML, built in one piece: a cell is its value and its style's id. This is
+        what openpyxl writes for a styled cell, without making a cell object per value — the most of the
+        time for 50 000 employees."""
+        row = Element("row", {"r": str(row_idx), "ht": str(self._heights.pop(row_idx)), "customHeight": "1"})
+        for letter, (value, style) in zip(self._letters, cells, strict=False):
+            attrs = {"r": f"{letter}{row_idx}", "s": style}
+            if value is None:
+                SubElement(row, "c", attrs)
+            elif isinstance(value, str):
+                attrs["t"] = "inlineStr"
+                SubElement(SubElement(SubElement(row, "c", attrs), "is"), "t").text = value
+            else:
+                attrs["t"] = "n"
+                SubElement(SubElement(row, "c", attrs), "v").text = repr(value)
+        xf.write(row)
+
+    def _break(self) -> None:
+        self.ws.row_breaks.append(Break(id=self.row))
+        self.pages += 1
+        self.used = 0.0
+
+    def _room(self, height: float) -> None:
+        """Start a new page unless `height` more points fit on this one."""
+        if self.used and self.used + height > self.page_height:
+            self._break()
+
+    def line(self, text: str, *, bold: bool = False, align: str = "center", keep: float = 0.0) -> None:
+        """A line of text across the whole width (a merged cell), wrapped; `keep`: points that must follow on the page."""
+        height = self._height([(text, len(self.widths), bold)])
+        self._room(height + keep)
+        self._emit(self._across(text, "bold" if bold else "text", align), height)
+
+    def blank(self, height: float = LINE_HEIGHT) -> None:
+        if self.used:  # a page never starts with empty rows
+            self._emit([], height)
+
+    def block(self, lines: list[str]) -> None:
+        """Lines that stay together on one page (signatures)."""
+        heights = [self._height([(t, len(self.widths), False)]) for t in lines]
+        self._room(sum(heights))
+        for text, height in zip(lines, heights, strict=True):
+            self._emit(self._across(text, "text", "left"), height)
+
+    def table(self, title: str | None, columns: list[str], rows: list[list], *, spans: list[int] | None = None,
+              empty: str = "—") -> None:
+        """A bordered table whose header row is repeated on every page it runs onto; `spans`: sheet columns
+        taken by each table column (default: one each, the last taking the rest)."""
+        span = spans or self._spans(len(columns))
+        head_height = self._height([(c, s, True) for c, s in zip(columns, span, strict=True)])
+        head = [(_value(c), self._styles.get("head")) for c in columns]
+        body = rows or [[empty] + [""] * (len(columns) - 1)]
+        first = self._height([(v, s, False) for v, s in zip(body[0], span, strict=True)])
+        title_height = self._height([(title, len(self.widths), True)]) if title else 0.0
+        self._room(title_height + head_height + first)
+        if title:
+            self.line(title, bold=True, align="left")
+        self._emit(self._spread(head, span), head_height)
+        number, text = self._styles.get("number"), self._styles.get("body")
+        for values in body:
+            height = self._height([(v, s, False) for v, s in zip(values, span, strict=True)])
+            if self.used + height > self.page_height:
+                self._break()
+                self._emit(self._spread(head, span), head_height)
+            cells = [(v, number if isinstance(v, int | float) else text) for v in map(_value, values)]
+            self._emit(self._spread(cells, span), height)
+
+    # cells -----------------------------------------------------------------------------------------
+
+    def _across(self, text: str, kind: str, align: str) -> list[tuple[object, str]]:
+        """A cell merged across the sheet's width."""
+        if len(self.widths) > 1:
+            self._merge(1, len(self.widths), self.row + 1)
+        return [(_value(text), self._styles.get(kind, align))]
+
+    def _merge(self, first: int, last: int, row: int) -> None:
+        # straight into the set: openpyxl's `add` checks every earlier range, quadratic over a long sheet
+        self.ws.merged_cells.ranges.add(CellRange(min_col=first, min_row=row, max_col=last, max_row=row))
+
+    def _spans(self, n: int) -> list[int]:
+        """A table of fewer columns than the sheet lets its last column take the rest."""
+        return [1] * (n - 1) + [len(self.widths) - n + 1] if n < len(self.widths) else [1] * n
+
+    def _spread(self, cells: list[tuple[object, str]], span: list[int]) -> list[tuple[object, str]]:
+        out = []
+        for cell, s in zip(cells, span, strict=True):
+            out.append(cell)
+            if s > 1:
+                start = len(out)
+                out += [(None, cell[1])] * (s - 1)
+                self._merge(start, start + s - 1, self.row + 1)
+        return out
+
+
+class _Styles:
+    """The id of each kind of cell's style in the workbook, registered once."""
+
+    def __init__(self, ws):
+        self.ws = ws
+        self.cache: dict[tuple[str, str | None], str] = {}
+
+    def get(self, kind: str, align: str | None = None) -> str:
+        key = (kind, align)
+        if key not in self.cache:
+            cell = WriteOnlyCell(self.ws)  # never written: it only registers the style
+            bold = kind in ("head", "bold")
+            cell.font = Font(name=FONT_NAME, size=FONT_SIZE, bold=bold)
+            horizontal = align or {"head": "center", "number": "right"}.get(kind, "left")
+            cell.alignment = Alignment(wrap_text=True, vertical="center" if kind == "head" else "top",
+                                       horizontal=horizontal)
+            if kind in ("head", "body", "number"):
+                cell.border = _BOX
+            self.cache[key] = str(cell.style_id)
+        return self.cache[key]
+
+
+def new_book() -> Workbook:
+    """A write-only workbook whose default font is the one the rows are measured in."""
+    from openpyxl.utils.indexed_list import IndexedList
+
+    book = Workbook(write_only=True)
+    # the Normal style's font (the first): column widths are counted in its digits
+    book._fonts = IndexedList([Font(name=FONT_NAME, size=FONT_SIZE, family=2)])
+    return book
+
+
+def _value(v: object) -> object:
+    """A value as the sheet holds it: numbers as numbers, text through `spreadsheet_cell` (never a formula,
+    no control characters, at most the 32 767 characters a cell holds)."""
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "да" if v else "нет"
+    if isinstance(v, float):
+        if math.isnan(v):
+            return None
+        return int(v) if v.is_integer() else v
+    if hasattr(v, "item"):
+        return _value(v.item())
+    text = spreadsheet_cell(str(v))
+    return text[:32767]
+
+
+def _shown(v: object) -> str:
+    """The text a cell shows, for measuring."""
+    if isinstance(v, float):
+        return f"{v:.10g}"
+    return str(_value(v))
+
+
+def sheet_title(text: str, taken: set[str]) -> str:
+    """A valid, unique sheet title (31 characters, none of []:*?/\\)."""
+    from ..safe import clean
+
+    text = clean(text)
+    for ch in "[]:*?/\\'":
+        text = text.replace(ch, " ")
+    base = " ".join(text.split())[:31] or "Лист"
+    title, n = base, 1
+    while title.lower() in {t.lower() for t in taken}:
+        n += 1
+        title = f"{base[:31 - len(str(n)) - 1]} {n}"
+    taken.add(title)
+    return title
