@@ -38,6 +38,15 @@ def _directed(value: float, factor: float, lower: bool) -> float:
     return value / factor if lower else value * factor
 
 
+def is_share(ind) -> bool:
+    """An indicator that is a part of its whole, in per cent: its value cannot pass 100."""
+    return ind.unit == "%" and ind.multiplier == 100
+
+
+def _capped(value: float, ind) -> float:
+    return min(value, 100.0) if is_share(ind) else value
+
+
 def doctor_counts(catalog: IndicatorCatalog, unit: str, skill: float, days: int,
                   rng: np.random.Generator) -> dict[str, float]:
     """One doctor's monthly counts for the indicators of their unit and section 7."""
@@ -54,8 +63,10 @@ def doctor_counts(catalog: IndicatorCatalog, unit: str, skill: float, days: int,
             continue
         value = _directed(typical, perf * rng.normal(1.0, 0.05), ind.direction == "lower")
         expected = max(0.0, value * out[ind.denominator] / ind.multiplier)
-        out[ind.numerator] = float(round(expected, 1) if ind.numerator in ("uet", "waiting_days", "disability_days")
-                                   else rng.poisson(expected))
+        count = float(round(expected, 1) if ind.numerator in ("uet", "waiting_days", "disability_days")
+                      else rng.poisson(expected))
+        # a share is a part of its whole: never more cases than the denominator counts (≤ 100 %)
+        out[ind.numerator] = min(count, out[ind.denominator]) if is_share(ind) else count
     return out
 
 
@@ -93,20 +104,20 @@ def write_norms(path: Path | str, catalog: IndicatorCatalog, year: int, rng: np.
             lower = ind.direction == "lower"
             typical = BASE[code][0]
             # a slow improvement over the three years, unit by unit
-            past = {y: round(_directed(typical, 1.0 + 0.015 * (i - 1) + rng.normal(0, 0.01), lower), 3)
+            past = {y: round(_capped(_directed(typical, 1.0 + 0.015 * (i - 1) + rng.normal(0, 0.01), lower), ind), 3)
                     for i, y in enumerate(YEARS)}
             expert = sum(past.values()) / len(past)
             history[unit.code][code] = past
             units[unit.code][code] = {
-                "target": round(_directed(expert, 1.12, lower), 3),
-                "region_best": round(_directed(expert, 1.05, lower), 3),
+                "target": round(_capped(_directed(expert, 1.12, lower), ind), 3),
+                "region_best": round(_capped(_directed(expert, 1.05, lower), ind), 3),
                 "weight": 2 if code in unit.ukv[:2] else 1,
             }
     quality = {}
     for ind in catalog.indicators:
         typical = BASE[ind.code][0] if ind.code in BASE else QUALITY_SAME_COUNTS.get(ind.code)
         if ind.section and typical is not None:
-            quality[ind.code] = round(_directed(typical, 1.03, ind.direction == "lower"), 3)
+            quality[ind.code] = round(_capped(_directed(typical, 1.03, ind.direction == "lower"), ind), 3)
     text = "# Нормы МКР на год: целевой ориентир, лучший показатель по региону, вес (Ув);\n" \
            "# экспертное значение — среднее за три предыдущих года из раздела history.\n"
     text += "# quality — целевые значения показателей качества раздела 7.\n"

@@ -107,6 +107,9 @@ def status(records: NmoRecords, rules: NmoRules, on: dt.date) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         per_year = np.where((missing > 0) & (remaining_years > 0), missing / remaining_years, 0.0)
     out["per_year_needed"] = np.round(per_year, 1)
+    # what a person can act on when less than a year is left: the days left and the points still needed
+    out["days_left"] = np.maximum(0, (deadline - on_ts).dt.days.to_numpy()).astype(int)
+    out["missing"] = np.round(missing, 1)
     adm = rules.plans.admission
     out["admission_ok"] = at_least(out["earned_dpp"], adm.min_dpp) & at_least(
         out["earned_dpp"] + np.minimum(out["earned_other"], adm.max_other), adm.required)
@@ -121,8 +124,8 @@ def status(records: NmoRecords, rules: NmoRules, on: dt.date) -> pd.DataFrame:
     out["name"] = out["staff_id"].map(names).fillna("")
     out["specialty"] = [specialty[(s, k)] for s, k in zip(out["staff_id"], out["specialty_key"], strict=True)]
     columns = ["staff_id", "name", "specialty", "cycle_start", "deadline", "filing_from", "required", "earned",
-               "earned_dpp", "earned_other", "expected_now", "shortfall", "per_year_needed", "admission_ok", "status",
-               "flags"]
+               "earned_dpp", "earned_other", "expected_now", "shortfall", "per_year_needed", "days_left", "missing",
+               "admission_ok", "status", "flags"]
     return out[columns].sort_values(["name", "staff_id", "specialty"], kind="stable").reset_index(drop=True)
 
 

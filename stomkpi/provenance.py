@@ -1,4 +1,5 @@
-"""Provenance of a report: its parameters, checksums of its inputs, hashes of the rule catalogs, versions.
+"""Provenance of a report: its parameters, checksums of its inputs, hashes of the rule catalogs, the code
+(version, commit) and the libraries' versions.
 
 Computed once per run (`collect`), recorded in manifest.json and shown by the report's notebook as
 it is. Paths are recorded relative to the clinic's folder (the one holding `params/`), so that the
@@ -36,6 +37,29 @@ def versions() -> dict[str, str]:
     return out
 
 
+def code() -> dict:
+    """Which code makes a report: the package version and, when it runs from a git checkout, the commit
+    and whether the checkout has uncommitted changes («dirty»)."""
+    import subprocess
+
+    from . import __version__
+
+    out: dict = {"version": __version__}
+    here = Path(__file__).resolve().parent
+    if not any((folder / ".git").exists() for folder in here.parents):
+        return out
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10)
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here, capture_output=True,
+                                text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return out
+    if commit.returncode == 0:
+        out["commit"] = commit.stdout.strip()
+        out["dirty"] = bool(status.stdout.strip())
+    return out
+
+
 def recorded(path: Path | str | None, root: Path) -> str | None:
     """A path as the provenance records it: relative to the clinic's folder when inside it, else absolute."""
     if path is None:
@@ -54,5 +78,6 @@ def collect(notebook: str, parameters: dict, inputs: dict[str, Path | None], cat
         "parameters": parameters,
         "inputs": {k: {"path": recorded(p, root), "sha256": sha256_file(p)} for k, p in inputs.items() if p},
         "catalogs": dict(catalogs.hashes),
+        "code": code(),
         "versions": versions(),
     }

@@ -69,10 +69,12 @@ def overlaps(page: Page) -> list[tuple[str, str]]:
 
 
 def outside(page: Page, left: float, right: float, top: float, bottom: float) -> list[str]:
-    """Words whose boxes cross the given margins (in pt from each edge)."""
+    """Words whose boxes cross the given margins (in pt from each edge). At the foot the baseline counts:
+    a last line sits on the text's bottom edge and its descenders hang below it, as in any book, and
+    a long table's last row may pass it by a couple of points (TeX's \\maxdepth)."""
     return [w["text"] for w in page.words
             if w["x0"] < left - 0.5 or w["x1"] > page.width - right + 0.5
-            or w["top"] < top - 0.5 or w["bottom"] > page.height - bottom + 0.5]
+            or w["top"] < top - 0.5 or w["bottom"] - 0.3 * w.get("size", 0) > page.height - bottom + 2.5]
 
 
 def crossed(page: Page) -> list[str]:
@@ -100,3 +102,45 @@ def to_pdf(xlsx: Path, out_dir: Path) -> Path:
                         "--convert-to", "pdf", "--outdir", str(out_dir), str(xlsx)],
                        check=True, capture_output=True, timeout=300)
     return out_dir / (xlsx.stem + ".pdf")
+
+
+# The report PDFs (stomkpi_latex template): A4, 1.5 cm left and right, 1.6 cm top and bottom, the page
+# number in the footer below the text.
+REPORT_MARGINS = {"left": 15 * MM, "right": 15 * MM, "top": 16 * MM, "bottom": 16 * MM}
+# Why a page must be at least half full: the largest block that cannot break across pages is a chart
+# (at most 0.55 of the text height: the tallest, the department comparison, with its title) or a table's
+# caption, header and first row (a few lines). A page ending earlier than half its height was left by
+# something larger than any such block — a forced break, a landscape float, a table held whole — which
+# is the fault to catch. A section's last page, the title page and the document's last page may end anywhere.
+MIN_FILL = 0.5
+SECTION_HEADING = 11.5  # pt: \subsection and larger; the next page opening with one ends a section here
+
+
+def report_layout_problems(pdf: Path) -> list[str]:
+    """Every layout fault of a report PDF, one line each: overlapping words, words outside the margins,
+    pages filled less than `MIN_FILL` that do not end a section."""
+    pages = read_pages(pdf)
+    m = REPORT_MARGINS
+    text_height = pages[0].height - m["top"] - m["bottom"]
+    problems = []
+    for i, page in enumerate(pages):
+        body = Page(page.number, page.width, page.height,
+                    [w for w in page.words if not (w["top"] > page.height - m["bottom"] and w["text"].isdigit())],
+                    page.rules, page.images)
+        for a, b in overlaps(body):
+            problems.append(f"стр. {page.number}: слова наложились: «{a}» и «{b}»")
+        for w in outside(body, m["left"], m["right"], m["top"] - 2, m["bottom"]):
+            problems.append(f"стр. {page.number}: за полем: «{w}»")
+        last = i == len(pages) - 1
+        next_opens_section = not last and _opens_section(pages[i + 1], m["top"])
+        if i == 0 or last or next_opens_section:
+            continue
+        fill = (body.content_bottom() - m["top"]) / text_height
+        if fill < MIN_FILL:
+            problems.append(f"стр. {page.number}: заполнена на {fill:.0%}, а раздел продолжается на следующей")
+    return problems
+
+
+def _opens_section(page: Page, top: float) -> bool:
+    first = [w for w in page.words if w["top"] < top + 40]
+    return any(w.get("size", 0) >= SECTION_HEADING for w in first)

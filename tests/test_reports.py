@@ -4,6 +4,7 @@ agree across the CSV, the protocols and the PDF, `verify` and nbval over the exe
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -19,11 +20,14 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 from openpyxl import load_workbook
 
+import stomkpi
 from stomkpi.catalog import load_positions
+from stomkpi.report.cards import SIGNATURE, file_stem
 from stomkpi.report.display import fmt
 from stomkpi.report.run import NOTEBOOKS, ReportError, _outputs, execute, finish, run_report
 from stomkpi.report.words import provenance_table
 
+from .printed import outside, overlaps, read_pages
 from .test_cli import ROOT, run
 
 PERIOD = "2025-12"
@@ -38,13 +42,22 @@ def sha(path: Path) -> str:
 
 
 def snapshot(folder: Path) -> dict[str, str]:
-    return {p.name: sha(p) for p in sorted(folder.iterdir())}
+    """Every file's checksum; the manifest's without its one varying entry, the time it was written."""
+    out = {p.name: sha(p) for p in sorted(folder.iterdir())}
+    if (folder / "manifest.json").is_file():
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        manifest.pop("generated_at", None)
+        out["manifest.json"] = hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()
+    return out
 
 
 def test_monthly_outputs_and_manifest(monthly):
     names = {p.name for p in monthly.iterdir()}
-    assert names == {f"{PERIOD}.ipynb", f"{PERIOD}.html", f"{PERIOD}.pdf", f"protocols-{PERIOD}.xlsx",
-                     f"scores-{PERIOD}.csv", "manifest.json"}
+    cards = {n for n in names if n.startswith(f"cards-{PERIOD}-")}
+    assert names - cards == {f"{PERIOD}.ipynb", f"{PERIOD}.html", f"{PERIOD}.pdf", f"protocols-{PERIOD}.xlsx",
+                             f"scores-{PERIOD}.csv", "manifest.json"}
+    departments = pd.read_csv(monthly / f"scores-{PERIOD}.csv")["department"].unique()
+    assert cards == {f"cards-{PERIOD}-{file_stem(d)}.{ext}" for d in departments for ext in ("pdf", "xlsx")}
     manifest = json.loads((monthly / "manifest.json").read_text(encoding="utf-8"))
     workbook = monthly.parents[1] / manifest["inputs"]["workbook"]["path"]  # relative to the clinic's folder
     assert manifest["inputs"]["workbook"]["sha256"] == sha(workbook)
@@ -55,9 +68,21 @@ def test_monthly_outputs_and_manifest(monthly):
     assert set(manifest["outputs"]) == names - {"manifest.json"}
 
 
+def test_manifest_records_when_and_from_what(monthly):
+    """The manifest says when the report was made and by which code; the PDF is dated the month's last day."""
+    manifest = json.loads((monthly / "manifest.json").read_text(encoding="utf-8"))
+    made = dt.datetime.fromisoformat(manifest["generated_at"])
+    assert made.tzinfo is not None and abs((dt.datetime.now(dt.UTC) - made).total_seconds()) < 3600
+    assert manifest["code"]["version"] == stomkpi.__version__
+    if (ROOT / ".git").exists():  # run from a checkout: the commit, and whether it had uncommitted changes
+        assert re.fullmatch(r"[0-9a-f]{40}", manifest["code"]["commit"]) and isinstance(manifest["code"]["dirty"], bool)
+    info = subprocess.run(["pdfinfo", "-isodates", str(monthly / f"{PERIOD}.pdf")], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"CreationDate:\s+2025-12-31T00:00:00", info), info
+
+
 def test_notebook_shows_the_provenance_as_the_manifest_records_it(monthly):
     manifest = json.loads((monthly / "manifest.json").read_text(encoding="utf-8"))
-    del manifest["outputs"]
+    del manifest["outputs"], manifest["generated_at"]
     nb = nbformat.read(monthly / f"{PERIOD}.ipynb", as_version=4)
     assert nb.metadata["stomkpi"] == manifest
     shown = next(o for c in nb.cells if "provenance_table" in c.source for o in c.outputs)
@@ -105,12 +130,10 @@ def test_protocols_xlsx(monthly):
 
 
 def test_two_runs_give_identical_files(project, monthly, tmp_path):
-    first = {p.name: p.read_bytes() for p in monthly.iterdir()}
+    first = snapshot(monthly)
     result = run("monthly", "--month", PERIOD, "--params", params(project), "--quiet")
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in monthly.iterdir()) == sorted(first)
-    for name, content in first.items():
-        assert (monthly / name).read_bytes() == content, name
+    assert snapshot(monthly) == first  # every file byte for byte, the manifest but for the time it was written
 
 
 def test_rerunning_the_executed_notebook_reproduces_every_file(monthly):
@@ -253,6 +276,7 @@ def test_verify_matches_then_detects_a_changed_input(project, monthly):
     result = run("verify", str(executed))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Совпадает" in result.stdout
+    assert f"отчёт сделан: stomkpi {stomkpi.__version__}" in result.stdout
     workbook = project / "demo" / f"{PERIOD}.xlsx"
     saved = workbook.read_bytes()
     try:
@@ -295,3 +319,37 @@ def test_explore_notebook_runs(project, tmp_path):
     assert errors == []
     pivot = next(o for c in nb.cells if "pivot_table" in c.source for o in c.outputs)
     assert "Терапевтическое отделение" in pivot["data"]["text/plain"]
+
+
+def test_every_employee_has_a_card_in_pdf_and_xlsx(monthly):
+    """A page per person in the department's PDF and a sheet per person in its workbook, with the person's
+    total, percent and coefficient as the scores CSV has them, and the line to sign."""
+    scores = pd.read_csv(monthly / f"scores-{PERIOD}.csv", dtype={"staff_id": str})
+    for department, people in scores.groupby("department"):
+        stem = monthly / f"cards-{PERIOD}-{file_stem(department)}"
+        pages = read_pages(stem.with_suffix(".pdf"))
+        assert len(pages) == len(people), department
+        people = people.sort_values(["name", "staff_id"])
+        for page, person in zip(pages, people.itertuples(index=False), strict=True):
+            text = page.text
+            assert f"{person.name}, таб. № {person.staff_id}" in text
+            assert f"выполнение {person.percent:.1f} %".replace(".", ",") in text
+            assert f"= {person.coefficient:.2f}.".replace(".", ",", 1) in text
+            assert " ".join(SIGNATURE.split()[:3]) in text
+            assert overlaps(page) == [] and outside(page, 40, 40, 40, 40) == [], (department, page.number)
+        book = load_workbook(stem.with_suffix(".xlsx"), read_only=True)
+        assert len(book.sheetnames) == len(people)
+        first = [c for row in book.worksheets[0].iter_rows(values_only=True) for c in row if c is not None]
+        assert f"{people.iloc[0]['name']}, таб. № {people.iloc[0]['staff_id']}" in first
+
+
+def test_demo_shares_stay_within_their_whole(annual):
+    """The demo respects its own definitions: a share (per cent of its whole) is never above 100 %."""
+    from stomkpi.catalog import load_indicators
+    from stomkpi.demo_indicators import is_share
+
+    shares = {i.code for i in load_indicators().indicators if is_share(i)}
+    detail = pd.read_csv(annual / "rating-detail-2025.csv")
+    values = detail[detail["indicator"].isin(shares)]
+    assert len(values) and (values["value"].dropna() <= 100).all()
+    assert (values[["target", "region_best"]] <= 100).all().all()

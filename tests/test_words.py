@@ -54,5 +54,6 @@ def test_months_and_provenance_table():
                               "inputs": {"workbook": {"path": "demo/2025-12.xlsx", "sha256": "ab"}},
                               "catalogs": {"positions.yaml": "cd"}, "versions": {"stomkpi": "0.1.0"}})
     assert isinstance(table, pd.DataFrame)
-    assert table["Имя"].tolist() == ["monthly.ipynb", "catalog_dir", "period", "workbook: demo/2025-12.xlsx",
-                                     "positions.yaml", "stomkpi"]
+    assert table["Имя"].tolist() == ["monthly.ipynb", "Папка правил", "Месяц отчёта", "Книга месяца: demo/2025-12.xlsx",
+                                     "Критерии должностей (Приложение 2)", "stomkpi"]
+    assert table["Значение (SHA-256 / версия)"].tolist()[1] == "встроенные правила"

@@ -23,6 +23,8 @@ from ..pipeline import MonthInputs, Rating, month_counts, rate_counts, read_inpu
 from ..provenance import collect, recorded
 from ..records import NmoRecords
 from . import words
+from .display import TitlePage
+from .monthly import SIGNATORIES, below_norm
 
 
 @dataclass
@@ -53,10 +55,56 @@ class AnnualReport:
                 frame.to_csv(files[-1], index=False, lineterminator="\n")
         return files
 
-    def heading(self) -> str:
-        """The report's heading: clinic, months, head count."""
-        return (f"# Итоги {self.year} года\n\n**{self.params.clinic}**. Месяцев в отчёте: {len(self.months)}; "
-                f"сотрудников: {self.scores['staff_id'].nunique()}.")
+    def title_page(self) -> TitlePage:
+        """The title page: clinic, title, year, the year's last day and the signatories' lines."""
+        return TitlePage(self.params.clinic, "Итоги года: результативность, рейтинг подразделений, качество, НМО",
+                         f"{self.year} год", words.date_words(dt.date(self.year, 12, 31)), SIGNATORIES,
+                         f"Сделан программой {words.code_words(self.provenance.get('code'))}; происхождение данных — "
+                         "в приложении.")
+
+    def palette(self) -> dict[str, str]:
+        """One colour per department, and the same colour for the rating unit that is that department."""
+        from ..text import match_key
+        from .charts import PALETTE, colours
+
+        out = colours(self.by_month.index)
+        keys = {match_key(d): d for d in self.by_month.index}
+        for unit in self.catalogs.indicators.units:
+            same = next((keys[k] for k in map(match_key, (unit.name, *unit.aliases)) if k in keys), None)
+            out[unit.name] = out[same] if same else PALETTE[-1]
+        return out
+
+    def summary(self) -> str:
+        """The summary's opening: months, staff, the year's mean percent, below 100 %, the coefficient fund, the leader."""
+        s = self.scores
+        year = self.rating.summary[self.rating.summary["period"] == str(self.year)].sort_values("rank")
+        leader = (f" Лучший результат по шкале 0–4 за год — {year.iloc[0]['unit_name']} "
+                  f"({words.decimal(year.iloc[0]['result'], 3)}).") if len(year) else ""
+        return (f"## Сводка за {self.year} год\n\nМесяцев в отчёте: {len(self.months)}; сотрудников: "
+                f"{s['staff_id'].nunique()}; средний процент выполнения показателей за год "
+                f"{words.decimal(s['percent'].mean())} %; оценок ниже 100 % — {int(below_norm(s['percent']).sum())} "
+                f"из {len(s)}; лишений премии — {int((s['deprived_percent'] > 0).sum())}. Фонд коэффициентов за год "
+                f"(сумма коэффициентов всех месяцев): **{words.decimal(s['coefficient'].sum(), 2)}**.{leader}")
+
+    def year_totals(self) -> pd.DataFrame:
+        """Per department for the year: staff, mean percent, person-months below 100 %, deprivations, the fund."""
+        s = self.scores
+        g = s.groupby("department", sort=True)
+        out = pd.DataFrame({
+            "Сотрудников": g["staff_id"].nunique(), "Средний % за год": g["percent"].mean().round(1),
+            "Оценок ниже 100 %": g["percent"].apply(lambda v: int(below_norm(v).sum())),
+            "Лишений премии": g["deprived_percent"].apply(lambda v: int((v > 0).sum())),
+            "Фонд коэффициентов": g["coefficient"].sum().round(2)})
+        out.loc["Всего"] = [s["staff_id"].nunique(), round(s["percent"].mean(), 1), int(below_norm(s["percent"]).sum()),
+                            int((s["deprived_percent"] > 0).sum()), round(s["coefficient"].sum(), 2)]
+        out.index.name = "Отделение"
+        return out.reset_index()
+
+    def rating_year(self) -> pd.DataFrame:
+        """The year's rating: unit, result, place."""
+        y = self.rating.summary[self.rating.summary["period"] == str(self.year)].sort_values(["rank", "unit_name"])
+        return pd.DataFrame({"Подразделение": y["unit_name"], "Результат за год": y["result"].round(3),
+                             "Место": y["place"]}).reset_index(drop=True)
 
     def provenance_table(self) -> pd.DataFrame:
         """The provenance as manifest.json records it."""
@@ -72,23 +120,28 @@ class AnnualReport:
         table.index.name = "Отделение"
         return table.round(1)
 
-    def by_person_table(self) -> pd.DataFrame:
-        wide = self.scores.pivot_table(index=["department", "name"], columns="month", values="percent", aggfunc="first")
-        wide.columns = [words.month_short(m) for m in wide.columns]
-        wide["Год"] = wide.mean(axis=1).round(1)
-        wide = wide.reset_index().rename(columns={"department": "Отделение", "name": "ФИО"})
-        return wide
+    def by_person_tables(self) -> dict[str, pd.DataFrame]:
+        """Per department: each employee's percent by month and for the year (a table per department, so
+        that twelve months fit the page)."""
+        out = {}
+        for department, part in self.scores.groupby("department", sort=True):
+            wide = part.pivot_table(index="name", columns="month", values="percent", aggfunc="first")
+            wide.columns = [words.month_short(m) for m in wide.columns]
+            wide["Год"] = wide.mean(axis=1).round(1)
+            out[department] = wide.reset_index().rename(columns={"name": "ФИО"})
+        return out
 
     def rating_table(self) -> pd.DataFrame:
+        """Each unit's result and, in brackets, its place, per quarter and for the year."""
         s = self.rating.summary
-        out = s.pivot_table(index="unit_name", columns="period", values="result", aggfunc="first").round(3)
-        ranks = s.pivot_table(index="unit_name", columns="period", values="place", aggfunc="first")
-        table = pd.DataFrame(index=out.index)
-        for period in out.columns:
-            label = f"{period[-2:]}" if "Q" in period else "Год"
-            table[f"{label}: результат"] = out[period]
-            table[f"{label}: место"] = ranks[period]
-        return table.reset_index().rename(columns={"unit_name": "Подразделение"})
+        table = pd.DataFrame(index=sorted(s["unit_name"].unique()))
+        for period, part in s.groupby("period", sort=True):
+            label = period[-2:] if "Q" in period else "Год"
+            part = part.set_index("unit_name")
+            table[label] = [f"{words.decimal(part.loc[u, 'result'], 3)} ({part.loc[u, 'place']})" if u in part.index
+                            else "—" for u in table.index]
+        table = table[[c for c in table.columns if c != "Год"] + (["Год"] if "Год" in table.columns else [])]
+        return table.rename_axis("Подразделение").reset_index()
 
     def rating_detail_tables(self) -> dict[str, pd.DataFrame]:
         """For the year, per unit: each indicator's value, thresholds, P, Кэф, Ув and Пр."""

@@ -1,7 +1,10 @@
 """Figures from tables (matplotlib): layout only, no computation beyond what a chart needs to draw.
 
 Each function returns a `Chart`: a figure drawn with matplotlib's object API (no pyplot state, so
-nothing is shown twice or depends on the notebook's backend) that a notebook displays as PNG.
+nothing is shown twice or depends on the notebook's backend) that a notebook displays as PNG, with a
+Russian description for the page's alt text. Legends sit outside the axes, never over the data; axes
+that count (people, plans) tick on whole numbers; a department has one colour in every chart of a
+report (`colours`: the same name, the same colour, by alphabetical order of the report's names).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import io
 import matplotlib
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .words import month_short
 
@@ -25,15 +29,16 @@ matplotlib.rcParams.update({
 
 
 class Chart:
-    """A finished figure: PNG for notebooks, HTML and PDF; a short, stable text form."""
+    """A finished figure: PNG for notebooks, HTML and PDF, with its description; a short, stable text form."""
 
-    def __init__(self, figure: Figure):
+    def __init__(self, figure: Figure, alt: str = ""):
         self.figure = figure
+        self.alt = alt or (figure.axes[0].get_title() if figure.axes else "")
 
-    def _repr_png_(self) -> bytes:
+    def _repr_png_(self) -> tuple[bytes, dict]:
         buffer = io.BytesIO()
         self.figure.savefig(buffer, format="png", metadata={"Software": None})
-        return buffer.getvalue()
+        return buffer.getvalue(), {"alt": self.alt}
 
     def __repr__(self) -> str:
         axes = self.figure.axes
@@ -41,39 +46,54 @@ class Chart:
         return f"График: {title}"
 
 
+PALETTE = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#ccb974", "#64b5cd",
+           "#8c8c8c")
+
+
+def colours(names) -> dict[str, str]:
+    """A colour for each name (department or unit), by alphabetical order: the same in every chart of a report."""
+    return {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(sorted(set(names)))}
+
+
 def _subplots(figsize: tuple[float, float]):
-    fig = Figure(figsize=figsize)
+    fig = Figure(figsize=figsize, layout="constrained")
     return fig, fig.add_subplot()
 
 
 def percent_distribution(table: pd.DataFrame, title: str = "Распределение процента выполнения показателей"):
     """Histogram of the percent of every employee, with the 100 % line."""
-    fig, ax = _subplots((8, 3.6))
+    fig, ax = _subplots((8, 3.4))
     ax.hist(table["percent"], bins=range(int(min(50, table["percent"].min() // 5 * 5)),
                                          int(max(150, table["percent"].max() + 5)), 5),
-            color="#4C72B0", edgecolor="white")
-    ax.axvline(100, color="#C44E52", linestyle="--", linewidth=1.5, label="100 %")
+            color="#7F8FA6", edgecolor="white")
+    ax.axvline(100, color="#C44E52", linestyle="--", linewidth=1.5)
+    ax.annotate("100 %", xy=(100, 1), xycoords=("data", "axes fraction"), xytext=(4, -4),
+                textcoords="offset points", va="top", color="#C44E52")
     ax.set_xlabel("Процент выполнения показателей, %")
     ax.set_ylabel("Сотрудников")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(title)
-    ax.legend()
-    fig.tight_layout()
-    return Chart(fig)
+    below = int((table["percent"] < 100).sum())
+    return Chart(fig, f"{title}: гистограмма по {len(table)} сотрудникам, ниже 100 % — {below}.")
 
 
-def department_comparison(table: pd.DataFrame, title: str = "Процент выполнения по отделениям"):
-    """Box plot of the percent per department, departments in alphabetical order."""
+def department_comparison(table: pd.DataFrame, title: str = "Процент выполнения по отделениям",
+                          palette: dict[str, str] | None = None):
+    """Box plot of the percent per department, departments in alphabetical order, each in its colour."""
     departments = sorted(table["department"].unique())
+    palette = palette or colours(departments)
     data = [table.loc[table["department"] == d, "percent"].to_numpy() for d in departments]
     fig, ax = _subplots((8, 0.55 * len(departments) + 1.4))
-    ax.boxplot(data, vert=False, tick_labels=departments, patch_artist=True,
-               boxprops={"facecolor": "#DDE6F3"}, medianprops={"color": "#C44E52"})
+    boxes = ax.boxplot(data, orientation="horizontal", tick_labels=[_wrap(d, 28) for d in departments], patch_artist=True,
+                       medianprops={"color": "black"})
+    for box, department in zip(boxes["boxes"], departments, strict=True):
+        box.set_facecolor(palette[department])
+        box.set_alpha(0.75)
     ax.axvline(100, color="grey", linestyle=":", linewidth=1)
     ax.set_xlabel("Процент выполнения показателей, %")
     ax.set_title(title)
     ax.invert_yaxis()
-    fig.tight_layout()
-    return Chart(fig)
+    return Chart(fig, f"{title}: диаграмма размаха для отделений {', '.join(departments)}.")
 
 
 def lost_points_chart(by_criterion: pd.DataFrame, top: int = 10, title: str = "Где потеряны баллы"):
@@ -84,8 +104,8 @@ def lost_points_chart(by_criterion: pd.DataFrame, top: int = 10, title: str = "�
     ax.barh(labels, data["Потеряно баллов"], color="#DD8452")
     ax.set_xlabel("Потеряно баллов за месяц (все сотрудники)")
     ax.set_title(title)
-    fig.tight_layout()
-    return Chart(fig)
+    first = f"больше всего — «{data.index[-1]}»" if len(data) else "потерь нет"
+    return Chart(fig, f"{title}: баллы, потерянные по критериям, {first}.")
 
 
 def _wrap(text: str, width: int) -> str:
@@ -100,45 +120,50 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(lines[:3])
 
 
-def monthly_dynamics(by_month: pd.DataFrame, title: str = "Средний процент выполнения по месяцам"):
-    """One line per department over the months of the year."""
-    fig, ax = _subplots((8, 4))
+def monthly_dynamics(by_month: pd.DataFrame, title: str = "Средний процент выполнения по месяцам",
+                     palette: dict[str, str] | None = None):
+    """One line per department over the months of the year; the legend under the axes."""
+    palette = palette or colours(by_month.index)
+    fig, ax = _subplots((8, 4.6))
     labels = [month_short(m) for m in by_month.columns]
     for department, row in by_month.iterrows():
-        ax.plot(labels, row.to_numpy(), marker="o", linewidth=1.5, label=department)
+        ax.plot(labels, row.to_numpy(), marker="o", linewidth=1.5, label=department, color=palette[department])
     ax.axhline(100, color="grey", linestyle=":", linewidth=1)
     ax.set_ylabel("%")
     ax.set_title(title)
-    ax.legend(fontsize=8, loc="lower left", ncol=2)
-    fig.tight_layout()
-    return Chart(fig)
+    fig.legend(loc="outside lower center", ncol=3, fontsize=8, frameon=False)
+    return Chart(fig, f"{title}: линии по отделениям {', '.join(by_month.index)}.")
 
 
-def rating_chart(summary: pd.DataFrame, title: str = "Результат подразделений (0–1) по кварталам и за год"):
-    """Grouped bars: each unit's result per quarter and for the year."""
-    wide = summary.pivot_table(index="unit_name", columns="period", values="result", aggfunc="first")
-    fig, ax = _subplots((8, 4))
+def rating_chart(summary: pd.DataFrame, title: str = "Результат подразделений (0–1) по кварталам и за год",
+                 palette: dict[str, str] | None = None):
+    """Grouped bars: for each quarter and the year, each unit's result in the unit's colour."""
+    wide = summary.pivot_table(index="period", columns="unit_name", values="result", aggfunc="first")
+    wide = wide.loc[sorted(wide.index, key=lambda p: ("Q" not in str(p), str(p)))]  # the quarters, then the year
+    palette = palette or colours(wide.columns)
+    fig, ax = _subplots((8, 4.4))
     n = len(wide.columns)
     width = 0.8 / max(n, 1)
     x = range(len(wide.index))
-    for i, period in enumerate(wide.columns):
-        ax.bar([v + i * width for v in x], wide[period].to_numpy(), width=width, label=str(period))
+    for i, unit in enumerate(wide.columns):
+        ax.bar([v + i * width for v in x], wide[unit].to_numpy(), width=width, label=unit,
+               color=palette.get(unit, PALETTE[-1]))
     ax.set_xticks([v + width * (n - 1) / 2 for v in x])
-    ax.set_xticklabels([_wrap(str(u), 16) for u in wide.index], fontsize=8)
+    ax.set_xticklabels([p[-2:] if "Q" in str(p) else "Год" for p in wide.index])
     ax.set_ylim(0, 1)
     ax.set_title(title)
-    ax.legend(fontsize=8, ncol=n)
-    fig.tight_layout()
-    return Chart(fig)
+    fig.legend(loc="outside lower center", ncol=3, fontsize=8, frameon=False)
+    return Chart(fig, f"{title}: столбцы по подразделениям {', '.join(wide.columns)}.")
 
 
 def nmo_status_chart(plans: pd.DataFrame | None, title: str = "НМО: состояние планов на конец года"):
     """Bars: how many plans are in each status."""
     fig, ax = _subplots((8, 2.8))
-    if plans is not None and len(plans):
-        counts = plans["status"].value_counts()
+    counts = plans["status"].value_counts() if plans is not None and len(plans) else pd.Series(dtype=int)
+    if len(counts):
         ax.barh(counts.index[::-1], counts.to_numpy()[::-1], color="#55A868")
     ax.set_xlabel("Планов (сотрудник × специальность)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(title)
-    fig.tight_layout()
-    return Chart(fig)
+    words = ", ".join(f"{k} — {v}" for k, v in counts.items()) or "планов нет"
+    return Chart(fig, f"{title}: {words}.")

@@ -1,9 +1,11 @@
 """Tables for notebooks that print whole in HTML and in the PDF.
 
 `show(frame)` displays a DataFrame as an object with both an HTML and a LaTeX form. The LaTeX form
-is a `longtable` whose column widths are shares of the line width, chosen from the lengths of the
-header and the cells, with wrapping cells and a small font: a wide table breaks across pages but
-is never cut at the page edge.
+is a `longtable` in DejaVu Sans whose column widths are measured, not guessed: with the font's own
+advance widths (`printable.text_width`) every header word and every cell word gets room in its
+column, at the largest of three small sizes where the table fits the portrait page; the rest of the
+line goes to the columns with longer text, which wraps. A long table breaks across pages and
+repeats its header; no table is turned to landscape or cut at the page edge.
 """
 
 from __future__ import annotations
@@ -11,8 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import html
 import math
+import re
 
 import pandas as pd
+
+from ..safe import clean
+from .printable import text_width
 
 _LATEX_SPECIAL = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
@@ -38,12 +44,14 @@ def latex_escape(text: str) -> str:
     return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
 
 
-def _breakable(text: str, every: int = 12) -> str:
-    """Escape a cell for LaTeX, letting long unbroken tokens (checksums, paths) wrap."""
+def _breakable(text: str, width: float, size: float, bold: bool = False) -> str:
+    """Escape a cell for LaTeX; a word wider than the column (a checksum, a path) gets break points."""
     words = []
-    for word in text.split(" "):
-        if len(word) > 2 * every:
-            word = r"\allowbreak{}".join(latex_escape(word[i:i + every]) for i in range(0, len(word), every))
+    for word in clean(text).split(" "):
+        measured = text_width(word, bold, size)
+        if measured > width:
+            step = max(int(len(word) * width / measured) - 1, 1)
+            word = r"\allowbreak{}".join(latex_escape(word[i:i + step]) for i in range(0, len(word), step))
         else:
             word = latex_escape(word)
         words.append(word)
@@ -72,56 +80,122 @@ class Table:
 
     def _repr_latex_(self) -> str:
         cols = [str(c) for c in self.frame.columns]
+        if not cols:
+            return r"\emph{Нет данных.}"
         cells = self._cells()
-        landscape = len(cols) > LANDSCAPE_COLUMNS
-        widths = _widths(cols, cells, LINE_CHARS_LANDSCAPE if landscape else LINE_CHARS)
-        spec = "".join(rf">{{\raggedright\arraybackslash}}p{{{w:.3f}\linewidth}}" for w in widths)
-        head = " & ".join(rf"\textbf{{{latex_escape(c)}}}" for c in cols) + r" \\ \hline"
-        lines = [r"{\footnotesize", r"\setlength{\tabcolsep}{3pt}", rf"\begin{{longtable}}{{{spec}}}"]
+        size, widths = fit_columns(cols, cells)
+        numeric = [bool(cells) and all(_is_number(r[i]) or not r[i] for r in cells) for i in range(len(cols))]
+        align = {True: r"\raggedleft", False: r"\raggedright"}
+        spec = "".join(rf">{{{align[n]}\arraybackslash}}p{{{w - 2 * SEP:.1f}pt}}" for w, n in zip(widths, numeric, strict=True))
+        head = " & ".join(rf"\textbf{{{_breakable(c, w - 2 * SEP, size, True)}}}" for c, w in zip(cols, widths, strict=True))
+        lines = [rf"{{{FONT_SIZES[size]}\sffamily", rf"\setlength{{\tabcolsep}}{{{SEP}pt}}",
+                 rf"\begin{{longtable}}{{{spec}}}"]
         if self.caption:
-            lines.append(rf"\multicolumn{{{len(cols)}}}{{l}}{{\textbf{{{latex_escape(self.caption)}}}}} \\")
-        lines += [r"\hline", head, r"\endhead"]
+            lines.append(rf"\multicolumn{{{len(cols)}}}{{@{{}}p{{{sum(widths):.1f}pt}}}}"
+                         rf"{{\textbf{{{latex_escape(clean(self.caption))}}}}} \\")
+        lines += [r"\hline", head + r" \\ \hline", r"\endhead"]
         for row in cells or [["—"] + [""] * (len(cols) - 1)]:
-            lines.append(" & ".join(_breakable(v) for v in row) + r" \\")
+            lines.append(" & ".join(_breakable(v, w - 2 * SEP, size) for v, w in zip(row, widths, strict=True)) + r" \\")
         lines += [r"\hline", r"\end{longtable}}"]
-        if landscape:  # a wide table gets landscape pages of its own rather than cramped columns
-            lines = [r"\begin{landscape}", *lines, r"\end{landscape}"]
         return "\n".join(lines)
 
     def __repr__(self) -> str:  # text/plain: stable, no memory address
         return self.frame.to_string(index=False)
 
 
-LINE_CHARS = 100  # characters of the small table font across the text width of an A4 page
-LINE_CHARS_LANDSCAPE = 150  # … and of a landscape A4 page
-LANDSCAPE_COLUMNS = 9  # tables with more columns are set on landscape pages
+LINE_WIDTH = 510.0  # pt: the text width of the PDF's A4 page (210 mm less 2 × 15 mm)
+SEP = 3.0  # pt of space either side of a column's text (\tabcolsep)
+FONT_SIZES = {8.0: r"\footnotesize", 7.0: r"\scriptsize", 6.0: r"\tiny"}  # their sizes at the document's 10 pt
+WORD_CAP = 110.0  # pt: a longer word (a checksum, a path) gets break points instead of a wider column
+TEXT_CAP = 170.0  # pt: a text column wider than this wraps rather than widening further
 
 
-def _widths(cols: list[str], cells: list[list[str]], line_chars: int = LINE_CHARS) -> list[float]:
-    """Column widths as shares of the line. Each column gets at least room for its longest word (long
-    header words are hyphenated by the Russian rules), then the room left goes to the columns whose
-    cells are longer."""
-    minimum, desired = [], []
-    for i, c in enumerate(cols):
-        header_word = max((len(w) for w in c.split()), default=1)
-        cell_word = max((len(w) for r in cells for w in r[i].split()), default=1)
-        longest_cell = max((len(r[i]) for r in cells), default=1)
-        low = max(min(header_word, 9), min(cell_word, 20), 3) + 1  # long header words hyphenate
-        minimum.append(low)
-        desired.append(max(low, min(longest_cell, 40) + 1))
-    if sum(desired) <= line_chars:
-        chars = [d * line_chars / sum(desired) for d in desired]
-    elif sum(minimum) < line_chars:
-        spare, wish = line_chars - sum(minimum), sum(d - m for d, m in zip(desired, minimum, strict=True))
-        chars = [m + spare * (d - m) / wish for d, m in zip(desired, minimum, strict=True)]
+def fit_columns(cols: list[str], cells: list[list[str]], line: float = LINE_WIDTH) -> tuple[float, list[float]]:
+    """The largest table font at which every header word and every cell word fits its column whole,
+    and the columns' widths in pt (text plus `SEP` each side), filling the line.
+
+    Each column gets at least its longest word (bold for the header); the room left goes to the
+    columns whose text is longer, so long text wraps in the widest columns."""
+    for size in FONT_SIZES:
+        low, want = [], []
+        for i, c in enumerate(cols):
+            head = max((text_width(w, True, size) for w in c.split()), default=0.0)
+            column = [r[i] for r in cells]
+            word = max((text_width(w, False, size) for v in column for w in v.split()), default=0.0)
+            longest = max((text_width(v, False, size) for v in column), default=0.0)
+            low.append(max(head, min(word, WORD_CAP), 3 * size) + 2 * SEP + 1.5)
+            want.append(max(low[-1], min(max(longest, text_width(c, True, size) / 2), TEXT_CAP) + 2 * SEP + 1.5))
+        if sum(low) <= line:
+            break
+    if sum(want) <= line:
+        return size, [w * line / sum(want) for w in want]
+    spare, wish = line - sum(low), sum(w - lo for w, lo in zip(want, low, strict=True))
+    return size, [lo + spare * (w - lo) / wish for w, lo in zip(want, low, strict=True)]
+
+
+def _is_number(text: str) -> bool:
+    return bool(re.fullmatch(r"[−-]?\d+(,\d+)?( %)?", text))
+
+
+def show(frame: pd.DataFrame, caption: str | None = None, index: bool = False, empty: str | None = None) -> None:
+    """Display a table that prints whole in both HTML and PDF; an empty one as the sentence `empty`, if given."""
+    from IPython.display import Markdown, display
+
+    if empty is not None and frame.empty:
+        display(Markdown(f"{caption}: {empty}" if caption else empty))
     else:
-        chars = [m * line_chars / sum(minimum) for m in minimum]
-    usable = 1.0 - 0.012 * len(cols)  # room for the space between columns
-    return [usable * c / line_chars for c in chars]
+        display(Table(frame, caption, index))
 
 
-def show(frame: pd.DataFrame, caption: str | None = None, index: bool = False) -> None:
-    """Display a table that prints whole in both HTML and PDF."""
+class TitlePage:
+    """A report's title page: the clinic, the title, the period, the date and the signatories' lines. In
+    the PDF a page of its own; in HTML the page's heading block."""
+
+    def __init__(self, clinic: str, title: str, period: str, date: str, signatories: list[str], note: str = ""):
+        self.clinic, self.title, self.period, self.date = clinic, title, period, date
+        self.signatories, self.note = signatories, note
+
+    def _repr_html_(self) -> str:
+        from ..safe import html_text
+
+        signs = "".join(f"<p>{html_text(s)} ____________________ / ____________________ /</p>" for s in self.signatories)
+        note = f"<p><small>{html_text(self.note)}</small></p>" if self.note else ""
+        return (f'<div class="stomkpi-title"><p><b>{html_text(self.clinic)}</b></p><h1>{html_text(self.title)}</h1>'
+                f"<p>{html_text(self.period)}</p><p>Дата отчёта: {html_text(self.date)}</p>{signs}{note}</div>")
+
+    def _repr_latex_(self) -> str:
+        from ..safe import latex_text
+
+        signs = "\n".join(rf"\noindent {latex_text(s)} \hfill \rule{{45mm}}{{0.4pt}} / \rule{{45mm}}{{0.4pt}} /"
+                          r"\par\vspace{9mm}" for s in self.signatories)
+        note = rf"\vspace{{10mm}}{{\footnotesize {latex_text(self.note)}\par}}" if self.note else ""
+        return "\n".join([
+            r"\begin{titlepage}", r"\centering", r"\vspace*{10mm}",
+            rf"{{\large\bfseries {latex_text(self.clinic)}\par}}", r"\vspace{25mm}",
+            rf"{{\LARGE\bfseries {latex_text(self.title)}\par}}", r"\vspace{8mm}",
+            rf"{{\Large {latex_text(self.period)}\par}}", r"\vspace{6mm}",
+            rf"{{\large Дата отчёта: {latex_text(self.date)}\par}}", r"\vspace{30mm}", r"\raggedright",
+            signs, note, r"\end{titlepage}"])
+
+    def __repr__(self) -> str:
+        return f"{self.clinic}. {self.title}, {self.period}. Дата отчёта: {self.date}"
+
+
+class PageBreak:
+    """The end of a section in the PDF: the next one starts on a new page. Nothing in HTML."""
+
+    def _repr_latex_(self) -> str:
+        return r"\clearpage"
+
+    def _repr_html_(self) -> str:
+        return '<hr class="stomkpi-section">'
+
+    def __repr__(self) -> str:
+        return "—"
+
+
+def page_break() -> None:
+    """Start the next section on a new page of the PDF."""
     from IPython.display import display
 
-    display(Table(frame, caption, index))
+    display(PageBreak())

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..catalog import Catalogs, load_catalogs
 from ..compare import STATEMENT as COMPARISON_RULE
+from ..compare import below as _below
 from ..config import ClinicParams, clinic_root, load_params
 from ..indicators import quality_tables
 from ..month import month_bounds
@@ -27,7 +28,16 @@ from ..provenance import collect, recorded
 from ..records import NmoRecords
 from ..summary import by_department, input_warnings, lost_by_criterion, lost_points
 from . import words
+from .cards import Card, person_cards, write_cards
+from .display import TitlePage
 from .protocols_xlsx import write_protocols
+
+SIGNATORIES = ["Главный врач", "Председатель комиссии", "Член комиссии", "Член комиссии", "Отчёт подготовил(а)"]
+
+
+def below_norm(percent: pd.Series) -> pd.Series:
+    """Who is below 100 %, compared exactly."""
+    return pd.Series(_below(percent.to_numpy(dtype=float), 100), index=percent.index)
 
 
 @dataclass
@@ -59,21 +69,81 @@ class MonthlyReport:
         """One row per employee: the scores CSV."""
         return self.scored.scores.table
 
+    def cards(self) -> list[Card]:
+        """A card for every employee, by department and name."""
+        return person_cards(self.table, self.scored.scores.details, self.scored.month.deprivations,
+                            self.catalogs.positions.rules())
+
     def write_files(self, out_dir: Path | str | None = None) -> list[Path]:
-        """Write the protocols (.xlsx) and the scores (CSV) into `out_dir` (default: the period's outputs folder)."""
+        """Write the protocols (.xlsx), the scores (CSV) and every employee's card (a PDF and an .xlsx per
+        department) into `out_dir` (default: the period's outputs folder)."""
         folder = Path(out_dir) if out_dir is not None else self.params.outputs / self.period
         folder.mkdir(parents=True, exist_ok=True)
         protocols, scores = folder / f"protocols-{self.period}.xlsx", folder / f"scores-{self.period}.csv"
         write_protocols(protocols, self.period, self.params.clinic, self.department_protocols, self.clinic_protocol)
         self.table.to_csv(scores, index=False, lineterminator="\n")
-        return [protocols, scores]
+        return [protocols, scores, *write_cards(folder, self.period, self.params.clinic, self.cards())]
 
-    def heading(self) -> str:
-        """The report's heading: clinic, head count, mean percent, deprivations."""
+    def title_page(self) -> TitlePage:
+        """The title page: clinic, title, month, the month's last day and the signatories' lines."""
+        return TitlePage(self.params.clinic, "Оценка результативности сотрудников", f"за {words.month_words(self.period)}",
+                         words.date_words(month_bounds(self.period)[1]), SIGNATORIES,
+                         f"Сделан программой {words.code_words(self.provenance.get('code'))}; происхождение данных — "
+                         "в приложении.")
+
+    def summary(self) -> str:
+        """The summary's opening: head count, mean percent, below 100 %, deprivations, the coefficient fund."""
         t = self.table
-        return (f"# Оценка результативности за {words.month_words(self.period)}\n\n**{self.params.clinic}**. "
-                f"Сотрудников: {len(t)}; средний процент выполнения показателей {t['percent'].mean():.1f} %; "
-                f"лишены премии полностью или частично: {int((t['deprived_percent'] > 0).sum())}.")
+        below = int(below_norm(t["percent"]).sum())
+        deprived = int((t["deprived_percent"] > 0).sum())
+        return (f"## Сводка для комиссии\n\nСотрудников: {len(t)}; средний процент выполнения показателей "
+                f"{words.decimal(t['percent'].mean())} %; ниже 100 % — {below}; лишены премии полностью или частично — "
+                f"{deprived}. Фонд коэффициентов (сумма коэффициентов денежных выплат): "
+                f"**{words.decimal(t['coefficient'].sum(), 2)}**.")
+
+    def department_totals(self) -> pd.DataFrame:
+        """Per department: head count, mean percent, below 100 %, deprived, the coefficient fund; a total row."""
+        t = self.table
+        g = t.groupby("department", sort=True)
+        out = pd.DataFrame({
+            "Сотрудников": g.size(), "Средний %": g["percent"].mean().round(1),
+            "Ниже 100 %": g["percent"].apply(lambda s: int(below_norm(s).sum())),
+            "Лишены премии": g["deprived_percent"].apply(lambda s: int((s > 0).sum())),
+            "Фонд коэффициентов": g["coefficient"].sum().round(2)})
+        out.loc["Всего"] = [len(t), round(t["percent"].mean(), 1), int(below_norm(t["percent"]).sum()),
+                            int((t["deprived_percent"] > 0).sum()), round(t["coefficient"].sum(), 2)]
+        out.index.name = "Отделение"
+        return out.reset_index()
+
+    def below_table(self, limit: int | None = None) -> pd.DataFrame:
+        """Who is below 100 %, the lowest first, with where they lost the most points."""
+        t = self.table[below_norm(self.table["percent"])].sort_values(["percent", "name"], kind="stable")
+        worst = self.lost_points.drop_duplicates("Таб_номер").set_index("Таб_номер")["Критерий"]
+        out = pd.DataFrame({"ФИО": t["name"], "Отделение": t["department"], "Должность": t["title"],
+                            "Процент": t["percent"], "Больше всего потеряно": t["staff_id"].map(worst).fillna("—")})
+        return out.head(limit).reset_index(drop=True) if limit else out.reset_index(drop=True)
+
+    def below_caption(self, limit: int) -> str:
+        count = int(below_norm(self.table["percent"]).sum())
+        if count <= limit:
+            return "Ниже 100 %"
+        return f"Ниже 100 %: {limit} с наименьшим процентом из {count} (все — в разделе «Кто ниже 100 %»)"
+
+    def deprived_table(self) -> pd.DataFrame:
+        """Who lost the bonus, how much and why (every deprivation of the month, whatever the form)."""
+        d = self.scored.month.deprivations.merge(self.table[["staff_id", "name", "department", "title"]], on="staff_id")
+        d = d.sort_values(["name", "staff_id"], kind="stable")
+        out = pd.DataFrame({"ФИО": d["name"], "Отделение": d["department"], "Должность": d["title"],
+                            "Лишено, %": d["percent"], "Причина": d["reason"]}).reset_index(drop=True)
+        return out
+
+    def deprived_markdown(self) -> str:
+        return "" if len(self.scored.month.deprivations) else "Лишений премии в месяце нет."
+
+    def files_note(self) -> str:
+        """Where the documents of the month are, beside this report."""
+        return (f"Протоколы для подписи — `protocols-{self.period}.xlsx`; карточки сотрудников (страница на человека, "
+                f"по отделениям) — `cards-{self.period}-<отделение>.pdf` и `.xlsx`; баллы — `scores-{self.period}.csv`.")
 
     def provenance_table(self) -> pd.DataFrame:
         """The provenance as manifest.json records it."""
@@ -130,7 +200,8 @@ class MonthlyReport:
         return pd.DataFrame(rows, columns=["Где", "Что", "Замечание"])
 
     def rules_table(self) -> pd.DataFrame:
-        """The rules applied, as the appendix prints them (position, criterion, points by the document)."""
+        """The rules applied, as the appendix prints them: position, criterion, points by the document and
+        the rule in words."""
         rules = self.catalogs.positions.rules()
         kinds = {"main": "основной", "additional": "дополнительный"}
         return pd.DataFrame({
@@ -138,7 +209,7 @@ class MonthlyReport:
             "Группа": rules["group"].map(kinds),
             "Критерий": rules["criterion_name"],
             "Баллы по Положению": rules["document"],
-            "Правило": rules["kind"],
+            "Правило": [words.rule_of(r) for r in rules.to_dict("records")],
         })
 
 

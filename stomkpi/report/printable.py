@@ -73,24 +73,44 @@ def text_width(text: str, bold: bool = False, size: float = FONT_SIZE) -> float:
 
 @lru_cache(maxsize=200_000)
 def line_count(text: str, width: float, bold: bool = False) -> int:
-    """How many lines `text` takes when wrapped at `width` pt (greedy, at spaces; a longer word is broken)."""
-    usable = max(width * WRAP_SAFETY - CELL_PADDING, 10.0)
-    space = text_width(" ", bold)
-    lines = 0
+    """How many lines `text` takes in a cell `width` pt wide (wrapped as `wrap` does, with the cell's
+    padding and a margin for the fonts of other programs)."""
+    return len(wrap(text, max(width * WRAP_SAFETY - CELL_PADDING, 10.0), bold))
+
+
+def wrap(text: str, width: float, bold: bool = False, size: float = FONT_SIZE) -> list[str]:
+    """`text` wrapped greedily at spaces into lines of at most `width` pt; a longer word is cut."""
+    space = text_width(" ", bold, size)
+    lines = []
     for paragraph in str(text).split("\n"):
-        lines += 1
-        x = 0.0
+        line, x = [], 0.0
         for word in paragraph.split():
-            w = text_width(word, bold)
-            if x and x + space + w <= usable:
-                x += space + w
-            elif x:
-                lines += 1 + int(w // usable)
-                x = w % usable if w > usable else w
-            else:
-                lines += int(w // usable)
-                x = w % usable if w > usable else w
-    return max(lines, 1)
+            w = text_width(word, bold, size)
+            while w > width:  # a word longer than the line: cut it where the line ends
+                if line:
+                    lines.append(" ".join(line))
+                    line, x = [], 0.0
+                cut = _fits(word, width, bold, size)
+                lines.append(word[:cut])
+                word = word[cut:]
+                w = text_width(word, bold, size)
+            if line and x + space + w > width:
+                lines.append(" ".join(line))
+                line, x = [], 0.0
+            x += (space if line else 0.0) + w
+            line.append(word)
+        lines.append(" ".join(line))
+    return lines
+
+
+def _fits(word: str, width: float, bold: bool, size: float) -> int:
+    """How many leading characters of `word` fit in `width` (at least one)."""
+    widths, x = _advances()[1 if bold else 0], 0.0
+    for i, ch in enumerate(word):
+        x += size * widths.get(ch, 0.7)
+        if x > width:
+            return max(i, 1)
+    return len(word)
 
 
 class PrintedSheet:
@@ -278,10 +298,12 @@ def _value(v: object) -> object:
         return None
     if isinstance(v, bool):
         return "да" if v else "нет"
+    if isinstance(v, int):
+        return int(v)
     if isinstance(v, float):
         if math.isnan(v):
             return None
-        return int(v) if v.is_integer() else v
+        return int(v) if v.is_integer() else float(v)
     if hasattr(v, "item"):
         return _value(v.item())
     text = spreadsheet_cell(str(v))

@@ -12,6 +12,7 @@ recorded and names every output that differs.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -33,7 +34,8 @@ PACKAGE = Path(str(resources.files("stomkpi.report")))
 NOTEBOOKS = PACKAGE / "notebooks"
 TEMPLATES = PACKAGE / "templates"
 KERNEL = "python3"
-# The fixed moment written into PDFs, so that a re-run gives the same file.
+# The moment written into PDFs is the report period's last day (`source_date`), so that a re-run gives
+# the same file; this one only when the parameters name no period.
 SOURCE_DATE_EPOCH = "1735689600"  # 2025-01-01T00:00:00Z
 VOLATILE_NB_KEYS = ("start_time", "end_time", "duration", "input_path", "output_path", "exception")
 
@@ -90,27 +92,42 @@ def finish(nb: nbformat.NotebookNode, folder: Path, stem: str, provenance: dict,
     nb.metadata["stomkpi"] = provenance
     nb.metadata["title"] = title
     nb.metadata["date"] = date
-    nb.metadata["authors"] = [{"name": "stomkpi"}]
+    nb.metadata["authors"] = [{"name": provenance.get("parameters", {}).get("clinic") or "stomkpi"}]
     nbformat.write(nb, folder / f"{stem}.ipynb")
     # xelatex runs in a subprocess: render the PDF while the HTML is written
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pdf = pool.submit(render_pdf, nb)
+        pdf = pool.submit(render_pdf, nb, source_date(provenance))
         (folder / f"{stem}.html").write_text(render_html(nb), encoding="utf-8")
         (folder / f"{stem}.pdf").write_bytes(pdf.result())
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.name != "manifest.json")
-    manifest = {**provenance, "outputs": {p.name: sha256_file(p) for p in files}}
+    # the one record of when: every other file is the same whoever re-runs the report, and whenever
+    manifest = {**provenance, "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "outputs": {p.name: sha256_file(p) for p in files}}
     (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
                                           encoding="utf-8")
 
 
+def source_date(provenance: dict) -> str:
+    """SOURCE_DATE_EPOCH for a report's PDF: the last day of its month or year, 00:00 UTC."""
+    parameters = provenance.get("parameters", {})
+    if parameters.get("period"):
+        year, month = map(int, str(parameters["period"]).split("-"))
+        day = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+    elif parameters.get("year"):
+        day = dt.date(int(parameters["year"]), 12, 31)
+    else:
+        return SOURCE_DATE_EPOCH
+    return str(int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()))
+
+
 @contextmanager
-def _kernel_environment():
+def _kernel_environment(epoch: str = SOURCE_DATE_EPOCH):
     """The kernel runs this interpreter (the kernelspec says just `python`) and imports this stomkpi."""
     saved = {k: os.environ.get(k) for k in ("PATH", "PYTHONPATH", "SOURCE_DATE_EPOCH", "FORCE_SOURCE_DATE", "MPLBACKEND")}
     os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), saved["PATH"] or ""])
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGE.parents[1]), saved["PYTHONPATH"]) if p)
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
-    os.environ["SOURCE_DATE_EPOCH"] = SOURCE_DATE_EPOCH
+    os.environ["SOURCE_DATE_EPOCH"] = epoch
     os.environ["FORCE_SOURCE_DATE"] = "1"
     try:
         yield
@@ -169,13 +186,13 @@ def render_html(nb: nbformat.NotebookNode) -> str:
     return body
 
 
-def render_pdf(nb: nbformat.NotebookNode) -> bytes:
-    """PDF through xelatex with Cyrillic fonts; code hidden; byte-identical for the same notebook."""
+def render_pdf(nb: nbformat.NotebookNode, epoch: str = SOURCE_DATE_EPOCH) -> bytes:
+    """PDF through xelatex with Cyrillic fonts; code hidden; byte-identical for the same notebook; dated `epoch`."""
     from nbconvert import PDFExporter
 
     exporter = PDFExporter(template_name="stomkpi_latex", extra_template_basedirs=[str(TEMPLATES)],
                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, latex_count=1)
-    with _kernel_environment():
+    with _kernel_environment(epoch):
         try:
             body, _ = exporter.from_notebook_node(nb)
         except Exception as exc:  # LaTeX failed: a missing TeX package or font
@@ -225,8 +242,9 @@ def verify(executed: Path) -> VerifyResult:
             messages.append(f"входной файл «{label}» ({rec['path']}) не найден")
         elif sha256_file(path) != rec["sha256"]:
             messages.append(f"входной файл «{label}» ({rec['path']}) изменён: контрольная сумма не совпадает с записанной")
+    made_by = _made_by(meta)
     if messages:
-        return VerifyResult(False, messages)
+        return VerifyResult(False, [made_by, *messages])
     # a sibling of the report's folder, so that the recorded relative paths hold
     with tempfile.TemporaryDirectory(prefix=".verify.", dir=executed.parent.parent) as tmp:
         fresh = execute(notebook_source(Path(meta["notebook"]).stem), parameters, Path(tmp) / executed.name, Path(tmp))
@@ -242,7 +260,15 @@ def verify(executed: Path) -> VerifyResult:
         kept = executed.parent / name
         if not kept.is_file() or kept.read_bytes() != content:
             messages.append(f"файл {name}: не совпадает с записанным в папке отчёта")
-    return VerifyResult(not messages, messages or [f"все {len(old_cells)} ячеек и {len(written)} файлов совпадают"])
+    return VerifyResult(not messages, [made_by, *(messages or [f"все {len(old_cells)} ячеек и {len(written)} файлов совпадают"])])
+
+
+def _made_by(meta: dict) -> str:
+    """Which code made the report and which checks it now (the time of making is not compared)."""
+    from ..provenance import code
+    from .words import code_words
+
+    return f"отчёт сделан: {code_words(meta.get('code'))}; проверяет: {code_words(code())}"
 
 
 _COMPARED = ("text/plain", "text/html", "text/latex", "text/markdown", "image/png")

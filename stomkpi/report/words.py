@@ -101,9 +101,8 @@ def short(name: str) -> str:
 
 def nmo_headers(rules: NmoRules) -> dict[str, str]:
     """Russian headers of the НМО plan table; the admission column names the catalog's hours."""
-    return {"name": "ФИО", "specialty": "Специальность", "cycle_start": "Начало цикла", "deadline": "Срок",
-            "filing_from": "Подача с", "required": "Нужно ЗЕТ", "earned": "Набрано", "earned_dpp": "ДПП",
-            "earned_other": "Прочее", "expected_now": "Ожидалось", "per_year_needed": "Нужно в год",
+    return {"name": "ФИО", "specialty": "Специальность", "deadline": "Срок", "progress": "Набрано из нужного",
+            "earned_dpp": "Из них ДПП", "action": "Что сделать",
             "admission_ok": f"Допуск {number(rules.plans.admission.required)} ч", "status": "Состояние"}
 
 
@@ -113,9 +112,15 @@ def status_names(plans: pd.DataFrame) -> pd.DataFrame:
 
 
 def nmo_display(plans: pd.DataFrame, rules: NmoRules) -> pd.DataFrame:
-    """НМО plans with Russian headers, for the reports."""
+    """НМО plans with Russian headers, for the reports: progress as «набрано из нужного» and the action in
+    figures (`nmo_action`)."""
     headers = nmo_headers(rules)
-    table = plans.assign(admission_ok=plans["admission_ok"].map({True: "да", False: "нет"}))
+    done = plans["status"].isin(["done", STATUS_NAMES["done"]])
+    table = plans.assign(
+        admission_ok=plans["admission_ok"].map({True: "да", False: "нет"}),
+        progress=[f"{number(round(e, 1))} из {number(r)}" for e, r in zip(plans["earned"], plans["required"], strict=True)],
+        action=[nmo_action(int(d), float(m), float(y), bool(k)) for d, m, y, k in
+                zip(plans["days_left"], plans["missing"], plans["per_year_needed"], done, strict=True)])
     return table[list(headers)].rename(columns=headers)
 
 
@@ -137,12 +142,57 @@ def scale_explained(scale: Scale) -> str:
             f"здесь {o} всегда означает достижение цели).")
 
 
+PARAMETER_NAMES = {"period": "Месяц отчёта", "year": "Год отчёта", "params": "Файл параметров",
+                   "clinic": "Поликлиника", "catalog_dir": "Папка правил"}
+INPUT_NAMES = {"workbook": "Книга месяца", "norms": "Нормы года", "nmo": "Книга НМО"}
+CATALOG_NAMES = {"positions.yaml": "Критерии должностей (Приложение 2)",
+                 "indicators.yaml": "Показатели и шкала 0–4 (Приложение 1)", "nmo.yaml": "Правила НМО"}
+
+
+def input_name(label: str) -> str:
+    """«workbook 2025-03» -> «Книга месяца 2025-03»."""
+    head, _, rest = label.partition(" ")
+    return f"{INPUT_NAMES.get(head, head)} {rest}".strip()
+
+
+def code_words(code: dict | None) -> str:
+    """Which code made a report: «stomkpi 0.1.0, коммит 1a2b3c4 (с незафиксированными изменениями)»."""
+    if not code:
+        return "неизвестно"
+    text = f"stomkpi {code.get('version', '?')}"
+    if code.get("commit"):
+        text += f", коммит {code['commit'][:12]}"
+        if code.get("dirty"):
+            text += " (с незафиксированными изменениями)"
+    return text
+
+
 def provenance_table(provenance: dict) -> pd.DataFrame:
-    """The provenance block exactly as manifest.json records it (names sorted, as there): parameters,
-    inputs, catalogs, versions."""
+    """The provenance block as manifest.json records it, named in words: parameters, inputs with their
+    SHA-256, catalogs with theirs, the code and the versions of the libraries."""
     rows = [("Блокнот", provenance["notebook"], "")]
-    rows += [("Параметр", k, "—" if v is None else str(v)) for k, v in sorted(provenance["parameters"].items())]
-    rows += [("Входной файл", f"{k}: {v['path']}", v["sha256"]) for k, v in sorted(provenance["inputs"].items())]
-    rows += [("Каталог правил", k, v) for k, v in sorted(provenance["catalogs"].items())]
+    rows += [("Параметр", PARAMETER_NAMES.get(k, k), "встроенные правила" if k == "catalog_dir" and v is None else
+              "—" if v is None else str(v)) for k, v in sorted(provenance["parameters"].items())]
+    rows += [("Входной файл", f"{input_name(k)}: {v['path']}", v["sha256"]) for k, v in sorted(provenance["inputs"].items())]
+    rows += [("Каталог правил", CATALOG_NAMES.get(k, k), v) for k, v in sorted(provenance["catalogs"].items())]
+    if "code" in provenance:
+        rows.append(("Программа", "Версия и коммит", code_words(provenance["code"])))
     rows += [("Версия", k, v) for k, v in sorted(provenance["versions"].items())]
     return pd.DataFrame(rows, columns=["Что", "Имя", "Значение (SHA-256 / версия)"])
+
+
+def date_words(day: dt.date) -> str:
+    """31.12.2025."""
+    return f"{day:%d.%m.%Y}"
+
+
+def nmo_action(days_left: int, missing: float, per_year: float, done: bool) -> str:
+    """What a person must do for their НМО plan, in figures they can act on: with less than a year
+    left, the days left and the points still needed; otherwise the points needed per year."""
+    if done:
+        return "выполнено"
+    if days_left <= 0:
+        return f"срок истёк; не хватает {number(round(missing, 1))} ЗЕТ"
+    if days_left < 365:
+        return f"осталось {days_left} дн.; набрать {number(round(missing, 1))} ЗЕТ"
+    return f"по {number(round(per_year, 1))} ЗЕТ в год"

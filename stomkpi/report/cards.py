@@ -1,0 +1,267 @@
+"""A card for every employee: what a person sees when they dispute their bonus.
+
+For each employee of a scored month: every criterion of their position with the value entered, the
+rule in words, the norm and the points; the total against the position's norm, the percent, and the
+coefficient with its factors (percent, rates, days, deprivation) — all taken from the scoring, none
+computed again — and a line to sign. Written per department as a PDF (a page per person, fpdf2 with
+the DejaVu fonts matplotlib ships) and as an .xlsx (a sheet per person, laid out by `printable`).
+
+Both files are byte-identical for the same month: the PDF's dates are the period's last day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+import pandas as pd
+
+from ..safe import clean
+from ..sheets import save_deterministic
+from .display import fmt
+from .printable import PrintedSheet, new_book, sheet_title, text_width, wrap
+from .words import decimal, month_words, rule_of
+
+MAIN, ADDITIONAL = "Основные критерии", "Дополнительные критерии"
+COLUMNS = ["№", "Критерий", "Введено", "Правило", "Норма", "Баллы"]
+SIGNATURE = "С оценкой ознакомлен(а) ____________________ (подпись)     «___» ____________ 20___ г."
+
+
+@dataclass(frozen=True)
+class Card:
+    """One employee's month, as their card prints it."""
+
+    staff_id: str
+    name: str
+    title: str
+    department: str
+    criteria: dict[str, pd.DataFrame]  # MAIN / ADDITIONAL -> rows with COLUMNS
+    total: float
+    norm_points: float
+    percent: float
+    rates: float
+    days_plan: float
+    days_fact: float
+    deprived_percent: float
+    deprivation_reasons: tuple[str, ...]
+    coefficient: float
+
+    def person_lines(self) -> list[str]:
+        return [f"{self.name}, таб. № {self.staff_id}", f"{self.title}; {self.department}"]
+
+    def result_lines(self) -> list[str]:
+        """The total, the percent and the coefficient with its factors, in words."""
+        deprived = f"{fmt(self.deprived_percent)} %"
+        reasons = f" ({'; '.join(self.deprivation_reasons)})" if self.deprivation_reasons else ""
+        return [
+            f"Сумма баллов: {fmt(self.total)} при норме {fmt(self.norm_points)} — выполнение {decimal(self.percent)} %.",
+            f"Коэффициент = выполнение × ставки ОМС × отработанные дни / дни по плану × (1 − лишение): "
+            f"{decimal(self.percent)} % × {fmt(self.rates)} × {fmt(self.days_fact)} / {fmt(self.days_plan)} × "
+            f"(1 − {deprived}) = {decimal(self.coefficient, 2)}.",
+            f"Лишение премии: {deprived}{reasons}." if self.deprived_percent else "Лишения премии нет.",
+        ]
+
+
+def person_cards(table: pd.DataFrame, details: pd.DataFrame, deprivations: pd.DataFrame, rules: pd.DataFrame) -> list[Card]:
+    """The cards of every employee of `table` (a scored month), by department and name."""
+    rules = rules.set_index(["position", "criterion"])
+    details = details.assign(staff_id=details["staff_id"].astype(str), criterion=details["criterion"].astype(str))
+    by_person = dict(tuple(details.groupby("staff_id", sort=False, observed=True)))
+    reasons = deprivations.groupby("staff_id")["reason"].apply(lambda s: tuple(clean(r) for r in s if r))
+    cards = []
+    for p in table.sort_values(["department", "name", "staff_id"], kind="stable").itertuples(index=False):
+        own = by_person.get(str(p.staff_id), details.iloc[:0])
+        groups: dict[str, list] = {MAIN: [], ADDITIONAL: []}
+        for d in own.itertuples(index=False):
+            rule = rules.loc[(p.position, d.criterion)]
+            entered = d.count if d.kind == "per_event" else d.value
+            norm = d.norm if d.kind == "versus_norm" else (100.0 if d.kind == "plan" else None)
+            group = MAIN if d.group == "main" else ADDITIONAL
+            groups[group].append([len(groups[group]) + 1, rule["criterion_name"], _entered(entered, d.kind),
+                                  rule_of(rule), "—" if norm is None or pd.isna(norm) else fmt(float(norm)),
+                                  fmt(float(d.points)).replace("-", "\u2212")])
+        cards.append(Card(
+            staff_id=str(p.staff_id), name=clean(p.name), title=clean(p.title), department=clean(p.department),
+            criteria={k: pd.DataFrame(v, columns=COLUMNS) for k, v in groups.items()},
+            total=float(p.total_points), norm_points=float(p.norm_points), percent=float(p.percent),
+            rates=float(p.rates_oms), days_plan=float(p.days_plan), days_fact=float(p.days_fact),
+            deprived_percent=float(p.deprived_percent), deprivation_reasons=reasons.get(p.staff_id, ()),
+            coefficient=float(p.coefficient)))
+    return cards
+
+
+def _entered(value: float, kind: str) -> str:
+    if value is None or pd.isna(value):
+        return "не введено" if kind in ("assigned", "versus_norm", "info") else "0"
+    return fmt(float(value))
+
+
+def file_stem(department: str) -> str:
+    """A department's name as part of a file name: letters and digits, words joined by «-»."""
+    return re.sub(r"[^\w]+", "-", clean(department)).strip("-")[:60] or "отделение"
+
+
+def write_cards(folder: Path | str, period: str, clinic: str, cards: list[Card]) -> list[Path]:
+    """A PDF and an .xlsx of cards for every department: `cards-<period>-<department>.pdf/.xlsx`."""
+    folder = Path(folder)
+    files, taken = [], set()
+    departments: dict[str, list[Card]] = {}
+    for card in cards:
+        departments.setdefault(card.department, []).append(card)
+    for department, own in departments.items():
+        stem = f"cards-{period}-{file_stem(department)}"
+        while stem.lower() in taken:
+            stem += "-2"
+        taken.add(stem.lower())
+        files.append(folder / f"{stem}.pdf")
+        files[-1].write_bytes(cards_pdf(period, clinic, department, own))
+        files.append(folder / f"{stem}.xlsx")
+        cards_xlsx(files[-1], period, clinic, own)
+    return files
+
+
+def _heading(period: str) -> str:
+    return f"Карточка оценки результативности за {month_words(period)}"
+
+
+# PDF ------------------------------------------------------------------------------------------------
+
+PDF_WIDTHS = (18, 160, 50, 185, 42, 40)  # pt: 495 of the 511 between the margins
+PDF_ALIGN = ("R", "L", "R", "L", "R", "R")
+MARGIN = 42.0  # pt
+TABLE_SIZE, TABLE_LINE, PAD = 7.5, 9.0, 2.0  # pt
+_FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
+
+class _Pdf:
+    """fpdf2 with text wrapped by `printable.wrap` (the same metrics as the workbooks) and tables drawn
+    cell by cell: fpdf2's own table and multi_cell measure every character again for every line, which
+    took seconds per department."""
+
+    def __init__(self, title: str, author: str, date: dt.date):
+        from fpdf import FPDF
+
+        pdf = self.pdf = FPDF(orientation="P", unit="pt", format="A4")
+        pdf.set_creation_date(dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC))
+        pdf.set_title(title)
+        pdf.set_author(author)
+        pdf.set_creator("stomkpi")
+        pdf.set_producer("stomkpi")
+        pdf.set_lang("ru")
+        pdf.set_margins(MARGIN, MARGIN, MARGIN)
+        pdf.set_auto_page_break(False)
+        pdf.set_line_width(0.5)
+        pdf.add_font("DejaVu", "", str(_FONTS / "DejaVuSans.ttf"))
+        pdf.add_font("DejaVu", "B", str(_FONTS / "DejaVuSans-Bold.ttf"))
+        self.width = pdf.w - 2 * MARGIN
+        self.bottom = pdf.h - MARGIN
+
+    def page(self) -> None:
+        self.pdf.add_page()
+
+    def text(self, text: str, size: float = 9.0, bold: bool = False, align: str = "L", gap: float = 1.3) -> None:
+        pdf = self.pdf
+        pdf.set_font("DejaVu", "B" if bold else "", size)
+        for line in wrap(text, self.width, bold, size):
+            self._room(size * gap)
+            self._put(line, MARGIN, pdf.get_y(), self.width, size * gap, size, bold, align)
+            pdf.ln(size * gap)
+
+    def space(self, points: float) -> None:
+        self.pdf.ln(points)
+
+    def _room(self, height: float) -> bool:
+        if self.pdf.get_y() + height > self.bottom:
+            self.pdf.add_page()
+            return True
+        return False
+
+    def table(self, columns: list[str], rows: list[list[str]]) -> None:
+        """A bordered table; its header row starts every page it runs onto."""
+        head = self._wrapped(columns, True)
+        self._room(self._height(head) + self._height(self._wrapped(rows[0], False)) if rows else 0)
+        self._row(head, True, ["C"] * len(columns))
+        for values in rows:
+            cells = self._wrapped(values, False)
+            if self._room(self._height(cells)):
+                self._row(head, True, ["C"] * len(columns))
+            self._row(cells, False, PDF_ALIGN)
+
+    def _wrapped(self, values: list, bold: bool) -> list[list[str]]:
+        return [wrap(str(v), w - 2 * PAD, bold, TABLE_SIZE) for v, w in zip(values, PDF_WIDTHS, strict=True)]
+
+    @staticmethod
+    def _height(cells: list[list[str]]) -> float:
+        return max(len(c) for c in cells) * TABLE_LINE + 2 * PAD
+
+    def _row(self, cells: list[list[str]], bold: bool, align) -> None:
+        pdf = self.pdf
+        pdf.set_font("DejaVu", "B" if bold else "", TABLE_SIZE)
+        x, y, height = MARGIN, pdf.get_y(), self._height(cells)
+        for lines, w, a in zip(cells, PDF_WIDTHS, align, strict=True):
+            pdf.rect(x, y, w, height)
+            for i, line in enumerate(lines):
+                self._put(line, x + PAD, y + PAD + i * TABLE_LINE, w - 2 * PAD, TABLE_LINE, TABLE_SIZE, bold, a)
+            x += w
+        pdf.set_xy(MARGIN, y + height)
+
+    def _put(self, line: str, x: float, top: float, width: float, height: float, size: float, bold: bool,
+             align: str) -> None:
+        """One line of text in a box, aligned by its measured width (fpdf2's `text` is the fast call)."""
+        shift = {"L": 0.0, "C": 0.5, "R": 1.0}[align] * (width - text_width(line, bold, size))
+        self.pdf.text(x + shift, top + (height - size) / 2 + 0.8 * size, line)
+
+
+def cards_pdf(period: str, clinic: str, department: str, cards: list[Card]) -> bytes:
+    """A department's cards as a PDF, a page per person, dated the period's last day."""
+    from ..month import month_bounds
+
+    pdf = _Pdf(f"{_heading(period)}: {department}", clinic, month_bounds(period)[1])
+    for card in cards:
+        pdf.page()
+        pdf.text(clinic, size=8, align="R")
+        pdf.text(_heading(period), size=11, bold=True, align="C")
+        pdf.space(4)
+        pdf.text(card.person_lines()[0], size=10, bold=True)
+        pdf.text(card.person_lines()[1])
+        for title, rows in card.criteria.items():
+            if not rows.empty:
+                pdf.space(5)
+                pdf.text(title, bold=True)
+                pdf.table(COLUMNS, rows.astype(str).to_numpy().tolist())
+        pdf.space(8)
+        for line in card.result_lines():
+            pdf.text(line)
+        pdf.space(24)
+        pdf.text(SIGNATURE)
+    return bytes(pdf.pdf.output())
+
+
+# xlsx -----------------------------------------------------------------------------------------------
+
+XLSX_WIDTHS = [4.5, 38.0, 11.0, 40.0, 9.0, 9.0]  # column units: a portrait A4 page
+
+
+def cards_xlsx(path: Path, period: str, clinic: str, cards: list[Card]) -> None:
+    """A department's cards as a workbook, a sheet per person, each printing on a portrait page."""
+    book = new_book()
+    taken: set[str] = set()
+    for card in cards:
+        sheet = PrintedSheet(book, sheet_title(f"{card.staff_id} {card.name}", taken), XLSX_WIDTHS, landscape=False)
+        sheet.line(clinic, align="right")
+        sheet.line(_heading(period), bold=True)
+        sheet.line(card.person_lines()[0], bold=True, align="left")
+        sheet.line(card.person_lines()[1], align="left")
+        for title, rows in card.criteria.items():
+            if not rows.empty:
+                sheet.blank()
+                sheet.table(title, COLUMNS, rows.to_numpy(dtype=object).tolist())
+        sheet.blank()
+        for line in card.result_lines():
+            sheet.line(line, align="left")
+        sheet.blank()
+        sheet.block([SIGNATURE])
+    save_deterministic(book, path)
