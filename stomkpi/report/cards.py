@@ -67,7 +67,8 @@ class Card:
 
 def person_cards(table: pd.DataFrame, details: pd.DataFrame, deprivations: pd.DataFrame, rules: pd.DataFrame) -> list[Card]:
     """The cards of every employee of `table` (a scored month), by department and name."""
-    rules = rules.set_index(["position", "criterion"])
+    by_key = {(r["position"], r["criterion"]): r for r in rules.to_dict("records")}
+    said = {key: rule_of(r) for key, r in by_key.items()}
     details = details.assign(staff_id=details["staff_id"].astype(str), criterion=details["criterion"].astype(str))
     by_person = dict(tuple(details.groupby("staff_id", sort=False, observed=True)))
     reasons = deprivations.groupby("staff_id")["reason"].apply(lambda s: tuple(clean(r) for r in s if r))
@@ -76,12 +77,12 @@ def person_cards(table: pd.DataFrame, details: pd.DataFrame, deprivations: pd.Da
         own = by_person.get(str(p.staff_id), details.iloc[:0])
         groups: dict[str, list] = {MAIN: [], ADDITIONAL: []}
         for d in own.itertuples(index=False):
-            rule = rules.loc[(p.position, d.criterion)]
+            rule = by_key[(p.position, d.criterion)]
             entered = d.count if d.kind == "per_event" else d.value
             norm = d.norm if d.kind == "versus_norm" else (100.0 if d.kind == "plan" else None)
             group = MAIN if d.group == "main" else ADDITIONAL
             groups[group].append([len(groups[group]) + 1, rule["criterion_name"], _entered(entered, d.kind),
-                                  rule_of(rule), "—" if norm is None or pd.isna(norm) else fmt(float(norm)),
+                                  said[(p.position, d.criterion)], "—" if norm is None or pd.isna(norm) else fmt(float(norm)),
                                   fmt(float(d.points)).replace("-", "\u2212")])
         cards.append(Card(
             staff_id=str(p.staff_id), name=clean(p.name), title=clean(p.title), department=clean(p.department),

@@ -145,8 +145,8 @@ def scale_explained(scale: Scale) -> str:
 PARAMETER_NAMES = {"period": "Месяц отчёта", "year": "Год отчёта", "params": "Файл параметров",
                    "clinic": "Поликлиника", "catalog_dir": "Папка правил"}
 INPUT_NAMES = {"workbook": "Книга месяца", "norms": "Нормы года", "nmo": "Книга НМО"}
-CATALOG_NAMES = {"positions.yaml": "Критерии должностей (Приложение 2)",
-                 "indicators.yaml": "Показатели и шкала 0–4 (Приложение 1)", "nmo.yaml": "Правила НМО"}
+CATALOG_NAMES = {"positions": "Критерии должностей (Приложение 2)", "indicators": "Показатели и шкала 0–4 (Приложение 1)",
+                 "nmo": "Правила НМО"}  # by the catalog file's stem
 
 
 def input_name(label: str) -> str:
@@ -174,7 +174,7 @@ def provenance_table(provenance: dict) -> pd.DataFrame:
     rows += [("Параметр", PARAMETER_NAMES.get(k, k), "встроенные правила" if k == "catalog_dir" and v is None else
               "—" if v is None else str(v)) for k, v in sorted(provenance["parameters"].items())]
     rows += [("Входной файл", f"{input_name(k)}: {v['path']}", v["sha256"]) for k, v in sorted(provenance["inputs"].items())]
-    rows += [("Каталог правил", CATALOG_NAMES.get(k, k), v) for k, v in sorted(provenance["catalogs"].items())]
+    rows += [("Каталог правил", CATALOG_NAMES.get(k.rsplit(".", 1)[0], k), v) for k, v in sorted(provenance["catalogs"].items())]
     if "code" in provenance:
         rows.append(("Программа", "Версия и коммит", code_words(provenance["code"])))
     rows += [("Версия", k, v) for k, v in sorted(provenance["versions"].items())]
