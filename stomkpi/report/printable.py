@@ -36,12 +36,12 @@ FONT_NAME = "DejaVu Sans"
 FONT_SIZE = 9.0  # pt
 LINE_HEIGHT = 1.3 * FONT_SIZE  # pt per line of wrapped text (DejaVu's own line is 1.16 em)
 ROW_PADDING = 4.0  # pt above and below the text of a row
-CELL_PADDING = 6.0  # pt of a column's width that text cannot use
+CELL_PADDING = 5.0  # pt of a column's width that text cannot use (the program's cell margins)
 POINTS_PER_UNIT = 5.75  # a column width unit: a digit of the default font (DejaVu Sans 9 pt), in pt
 A4 = (595.3, 841.9)  # pt
 MARGINS = {"left": 0.4, "right": 0.4, "top": 0.5, "bottom": 0.7, "header": 0.2, "footer": 0.3}  # inches
 PAGE_FILL = 0.9  # share of the printable height the paging fills: room for the printer's own rounding
-WRAP_SAFETY = 0.92  # share of a column's width the wrapping assumes: fonts differ slightly between programs
+WRAP_SAFETY = 0.97  # share of a column's width the wrapping assumes: a program may measure a little wider
 
 _THIN = Side(style="thin")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
