@@ -48,13 +48,15 @@ def _breakable(text: str, width: float, size: float, bold: bool = False) -> str:
     """Escape a cell for LaTeX; a word wider than the column (a checksum, a path) gets break points."""
     words = []
     for word in clean(text).split(" "):
-        measured = text_width(word, bold, size)
-        if measured > width:
-            step = max(int(len(word) * width / measured) - 1, 1)
-            word = r"\allowbreak{}".join(latex_escape(word[i:i + step]) for i in range(0, len(word), step))
-        else:
-            word = latex_escape(word)
-        words.append(word)
+        parts = []
+        for piece in _pieces(word) or [word]:  # a long hyphenated word may break after its hyphens
+            measured = text_width(piece, bold, size)
+            if measured > width:
+                step = max(int(len(piece) * width / measured) - 1, 1)
+                parts.append(r"\allowbreak{}".join(latex_escape(piece[i:i + step]) for i in range(0, len(piece), step)))
+            else:
+                parts.append(latex_escape(piece))
+        words.append(r"\allowbreak{}".join(parts))
     return " ".join(words)
 
 
@@ -119,18 +121,25 @@ def fit_columns(cols: list[str], cells: list[list[str]], line: float = LINE_WIDT
     for size in FONT_SIZES:
         low, want = [], []
         for i, c in enumerate(cols):
-            head = max((text_width(w, True, size) for w in c.split()), default=0.0)
+            head = max((text_width(w, True, size) for w in _pieces(c)), default=0.0)
             column = [r[i] for r in cells]
-            word = max((text_width(w, False, size) for v in column for w in v.split()), default=0.0)
+            word = max((text_width(w, False, size) for v in column for w in _pieces(v)), default=0.0)
             longest = max((text_width(v, False, size) for v in column), default=0.0)
             low.append(max(head, min(word, WORD_CAP), 3 * size) + 2 * SEP + 1.5)
-            want.append(max(low[-1], min(max(longest, text_width(c, True, size) / 2), TEXT_CAP) + 2 * SEP + 1.5))
+            want.append(max(low[-1], min(longest, TEXT_CAP) + 2 * SEP + 1.5))
         if sum(low) <= line:
             break
     if sum(want) <= line:
         return size, [w * line / sum(want) for w in want]
     spare, wish = line - sum(low), sum(w - lo for w, lo in zip(want, low, strict=True))
     return size, [lo + spare * (w - lo) / wish for w, lo in zip(want, low, strict=True)]
+
+
+def _pieces(text: str) -> list[str]:
+    """The parts of a text that a line cannot break: words, and the parts of a long hyphenated word up to
+    each hyphen («Врач-», «стоматолог-», «терапевт»), after which TeX may break the line."""
+    return [piece for word in text.split()
+            for piece in (re.split(r"(?<=\w-)(?=\w)", word) if len(word) > 12 else [word])]
 
 
 def _is_number(text: str) -> bool:
