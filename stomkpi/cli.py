@@ -183,11 +183,50 @@ def monthly(
     month: Annotated[str, typer.Option("--month", help="Месяц отчёта ГГГГ-ММ.")],
     params: ParamsOpt = Path("params/demo.yaml"),
     quiet: Annotated[bool, typer.Option("--quiet", help="Не показывать ход выполнения.")] = False,
+    revision: Annotated[str | None, typer.Option(
+        "--revision", help="Причина новой редакции утверждённого месяца (утверждённый отчёт не меняется).")] = None,
 ) -> None:
     """Ежемесячный отчёт: блокнот, HTML, PDF, протоколы (.xlsx), баллы (CSV) и манифест в outputs/ГГГГ-ММ/."""
     from .report.commands import monthly_report
 
-    _print_result(monthly_report(_period(month), params, progress=not quiet))
+    _print_result(monthly_report(_period(month), params, progress=not quiet, revision=revision))
+
+
+@app.command()
+def approve(
+    month: Annotated[str, typer.Option("--month", help="Месяц отчёта ГГГГ-ММ.")],
+    params: ParamsOpt = Path("params/demo.yaml"),
+    by: Annotated[str | None, typer.Option("--by", help="Кто утверждает: «ФИО, должность».")] = None,
+) -> None:
+    """Утвердить текущую редакцию отчёта за месяц: запись кто и когда, «Утверждено» в PDF, HTML и протоколах."""
+    from .config import load_params
+    from .report.approval import approval_words
+    from .report.approval import approve as approve_report
+
+    rev, record = approve_report(load_params(params).outputs, _period(month), by)
+    typer.echo(f"Редакция {rev.number} отчёта за {month} {approval_words(record)}: {rev.folder}")
+    typer.echo(f"  контрольная сумма манифеста (SHA-256): {record['manifest_sha256']}")
+    typer.echo(f"  перевыпущены с отметкой «Утверждено»: {', '.join(record['stamped'])}; папка только для чтения")
+
+
+@app.command(name="diff")
+def diff_command(
+    month: Annotated[str, typer.Option("--month", help="Месяц отчёта ГГГГ-ММ.")],
+    params: ParamsOpt = Path("params/demo.yaml"),
+    old: Annotated[int | None, typer.Option(
+        "--old", help="Номер прежней редакции (по умолчанию — утверждённая, которую заменила новая).")] = None,
+    new: Annotated[int | None, typer.Option("--new", help="Номер новой редакции (по умолчанию — последняя).")] = None,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Записать изменения ещё и в книгу .xlsx.")] = None,
+) -> None:
+    """Что изменилось между редакциями отчёта за месяц: входные данные по ячейкам и сотрудники по баллам."""
+    from .report.commands import month_changes
+
+    changes = month_changes(_period(month), params, old, new)
+    for line in changes.lines():
+        typer.echo(line)
+    if xlsx is not None:
+        changes.write_xlsx(xlsx)
+        typer.echo(f"Записано: {xlsx}", err=True)
 
 
 @app.command()

@@ -27,6 +27,7 @@ from ..provenance import collect, recorded
 from ..records import NmoRecords
 from ..summary import by_department, input_warnings, lost_by_criterion, lost_points
 from . import words
+from .diff import Changes, compare, scores_as_written
 from .protocols_xlsx import write_protocols
 
 
@@ -49,6 +50,7 @@ class MonthlyReport:
     quality: dict[str, pd.DataFrame] = field(default_factory=dict)
     nmo_risks: pd.DataFrame | None = None
     nmo_on: dt.date | None = None
+    changes: Changes | None = None  # a revision's changes since the revision it supersedes
 
     @property
     def catalogs(self) -> Catalogs:
@@ -66,14 +68,18 @@ class MonthlyReport:
         protocols, scores = folder / f"protocols-{self.period}.xlsx", folder / f"scores-{self.period}.csv"
         write_protocols(protocols, self.period, self.params.clinic, self.department_protocols, self.clinic_protocol)
         self.table.to_csv(scores, index=False, lineterminator="\n")
-        return [protocols, scores]
+        written = [protocols, scores]
+        if self.changes is not None:
+            written.append(self.changes.write_xlsx(folder / f"changes-{self.period}.xlsx"))
+        return written
 
     def heading(self) -> str:
         """The report's heading: clinic, head count, mean percent, deprivations."""
         t = self.table
         return (f"# Оценка результативности за {words.month_words(self.period)}\n\n**{self.params.clinic}**. "
                 f"Сотрудников: {len(t)}; средний процент выполнения показателей {t['percent'].mean():.1f} %; "
-                f"лишены премии полностью или частично: {int((t['deprived_percent'] > 0).sum())}.")
+                f"лишены премии полностью или частично: {int((t['deprived_percent'] > 0).sum())}."
+                + revision_heading(self.provenance.get("revision")))
 
     def provenance_table(self) -> pd.DataFrame:
         """The provenance as manifest.json records it."""
@@ -183,6 +189,7 @@ def build_monthly(period: str, params: Path | str, provenance: dict | None = Non
         nmo_on = month_bounds(period)[1]
         nmo_risks = words.status_names(at_risk(nmo_status(records, catalogs.nmo, nmo_on), nmo_on, catalogs.nmo))
     departments = sorted(table["department"].unique())
+    changes = revision_changes(period, settings, provenance, table, catalogs)
     lost = lost_points(scored.scores.details, table, positions)
     return MonthlyReport(
         period=period,
@@ -200,4 +207,34 @@ def build_monthly(period: str, params: Path | str, provenance: dict | None = Non
         quality=quality,
         nmo_risks=nmo_risks,
         nmo_on=nmo_on,
+        changes=changes,
     )
+
+
+def revision_heading(block: dict | None) -> str:
+    """For a revision: which approved revision it replaces and why (Markdown, escaped)."""
+    if not block:
+        return ""
+    from ..safe import markdown_text
+
+    return (f"\n\n**Редакция {block['number']}** взамен утверждённой редакции {block['supersedes_number']}. "
+            f"Причина: {markdown_text(block['reason'])}")
+
+
+def revision_changes(period: str, settings: ClinicParams, provenance: dict, table: pd.DataFrame,
+                     catalogs: Catalogs) -> Changes | None:
+    """A revision's changes since the approved revision it supersedes: its inputs as kept, this run's inputs, the
+    two scores tables. None for a month's first report."""
+    block = provenance.get("revision")
+    if not block:
+        return None
+    from ..errors import StomkpiError
+    from ..provenance import sha256_file
+    from .approval import MANIFEST, Revision
+
+    old = Revision(period, block["supersedes_number"], settings.outputs / block["supersedes"])
+    if sha256_file(old.folder / MANIFEST) != block["supersedes_manifest_sha256"]:
+        raise StomkpiError(f"отчёт {old.folder} не тот, который заменяет эта редакция: его манифест изменён")
+    names = {c.code: c.name for p in catalogs.positions.positions for c in p.criteria}
+    return compare(old, provenance, monthly_inputs(period, settings), scores_as_written(table), names,
+                   new_label=f"редакция {block['number']}", reason=block["reason"])

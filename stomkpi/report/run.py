@@ -28,6 +28,7 @@ import nbformat
 from ..config import clinic_root
 from ..errors import StomkpiError
 from ..provenance import sha256_file
+from . import approval
 
 PACKAGE = Path(str(resources.files("stomkpi.report")))
 NOTEBOOKS = PACKAGE / "notebooks"
@@ -57,12 +58,18 @@ def notebook_source(notebook: str | Path) -> Path:
 
 
 def run_report(notebook: str | Path, parameters: dict, out_dir: Path, *, provenance: dict, title: str, date: str,
-               progress: bool = True) -> RunResult:
-    """Execute the notebook with `parameters` and `provenance` in a fresh folder and render it into `out_dir`."""
+               progress: bool = True, stem: str | None = None, inputs: dict[str, Path] | None = None) -> RunResult:
+    """Execute the notebook with `parameters` and `provenance` in a fresh folder and render it into `out_dir`.
+
+    `stem` names the notebook, HTML and PDF (the folder's name by default); `inputs` (label -> file) are
+    copied into the folder where the provenance says (`kept`) and must not change while the notebook runs.
+    """
     from tqdm import tqdm
 
     source = notebook_source(notebook)
     out_dir = Path(out_dir)
+    approval.ensure_writable(out_dir)  # an approved report is never replaced
+    stem = stem or out_dir.name
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     failed = out_dir.parent / f"{out_dir.name}.failed.ipynb"
     # a sibling of out_dir, so that paths relative to the report's folder hold in it too
@@ -72,10 +79,14 @@ def run_report(notebook: str | Path, parameters: dict, out_dir: Path, *, provena
         with tqdm(total=2, desc=f"Отчёт {out_dir.name}", unit="шаг", disable=not progress,
                   bar_format="{desc}: шаг {n_fmt} из {total_fmt}{postfix}") as bar:
             bar.set_postfix_str(", выполнение блокнота")
-            nb = execute(source, {**parameters, "provenance": provenance}, tmp / f"{out_dir.name}.ipynb", tmp, failed)
+            if inputs:
+                approval.keep_inputs(tmp, inputs, provenance)
+            nb = execute(source, {**parameters, "provenance": provenance}, tmp / f"{stem}.ipynb", tmp, failed)
+            if inputs:
+                approval.check_inputs_unchanged(inputs, provenance)
             bar.update()
             bar.set_postfix_str(", HTML, PDF, манифест")
-            finish(nb, tmp, out_dir.name, provenance, title=title, date=date)
+            finish(nb, tmp, stem, provenance, title=title, date=date)
             bar.update()
         _swap(tmp, out_dir)
         failed.unlink(missing_ok=True)
@@ -208,8 +219,11 @@ class VerifyResult:
 def verify(executed: Path) -> VerifyResult:
     """Re-run the packaged notebook from the parameters an executed report recorded and compare.
 
-    First the recorded inputs must still have their checksums; then every code cell's outputs
-    (text, HTML, LaTeX, images) and every data file the notebook writes must equal a fresh run's.
+    First the recorded inputs must still have their checksums — an input changed since (a month corrected
+    for its next revision) is taken from the copy the report kept, when that copy has them; an approved
+    folder must hold every byte as approved. Then every code cell's outputs
+    (text, HTML, LaTeX, images) and every data file the notebook writes must equal a fresh run's (for an
+    approved folder: a fresh file with the approval's stamp).
     """
     executed = Path(executed).absolute()
     nb = nbformat.read(executed, as_version=4)
@@ -217,18 +231,31 @@ def verify(executed: Path) -> VerifyResult:
     parameters = nb.metadata.get("papermill", {}).get("parameters")
     if not meta or not parameters:
         raise ReportError(f"в блокноте {executed} нет сведений о запуске (metadata.stomkpi): это не отчёт stomkpi")
+    notes: list[str] = []
     root = clinic_root(executed.parent / parameters["params"])
-    messages = []
+    messages, substitutes = [], {}
     for label, rec in meta["inputs"].items():
         path = root / rec["path"]
-        if not path.exists():
-            messages.append(f"входной файл «{label}» ({rec['path']}) не найден")
-        elif sha256_file(path) != rec["sha256"]:
-            messages.append(f"входной файл «{label}» ({rec['path']}) изменён: контрольная сумма не совпадает с записанной")
+        kept = executed.parent / rec["kept"] if "kept" in rec else None
+        if path.exists() and sha256_file(path) == rec["sha256"]:
+            continue
+        state = "не найден" if not path.exists() else "изменён: контрольная сумма не совпадает с записанной"
+        if kept is not None and kept.is_file() and sha256_file(kept) == rec["sha256"]:
+            substitutes[label] = kept
+            notes.append(f"входной файл «{label}» ({rec['path']}) {state}; проверено по его копии {rec['kept']}")
+        else:
+            messages.append(f"входной файл «{label}» ({rec['path']}) {state}")
+    folder = approval.Revision("", 0, executed.parent)
+    if folder.approved:
+        messages += [f"утверждённая папка: {p}" for p in approval.approved_problems(folder)]
     if messages:
-        return VerifyResult(False, messages)
+        return VerifyResult(False, notes + messages)
     # a sibling of the report's folder, so that the recorded relative paths hold
-    with tempfile.TemporaryDirectory(prefix=".verify.", dir=executed.parent.parent) as tmp:
+    with tempfile.TemporaryDirectory(prefix=".verify.", dir=executed.parent.parent) as tmp, \
+            tempfile.TemporaryDirectory(prefix="stomkpi-verify-") as aside:
+        if substitutes:
+            parameters = {**parameters, "params": str(approval.params_with_inputs(
+                executed.parent / parameters["params"], substitutes, Path(aside)))}
         fresh = execute(notebook_source(Path(meta["notebook"]).stem), parameters, Path(tmp) / executed.name, Path(tmp))
         written = {p.name: p.read_bytes() for p in Path(tmp).iterdir() if p.is_file() and p.name != executed.name}
     old_cells = [c for c in nb.cells if c.cell_type == "code"]
@@ -240,9 +267,12 @@ def verify(executed: Path) -> VerifyResult:
             messages.append(f"ячейка {i} ({a.get('id', '')}): результаты различаются")
     for name, content in sorted(written.items()):
         kept = executed.parent / name
-        if not kept.is_file() or kept.read_bytes() != content:
+        if not kept.is_file() or kept.read_bytes() != approval.stamped_file(executed.parent, name, content):
             messages.append(f"файл {name}: не совпадает с записанным в папке отчёта")
-    return VerifyResult(not messages, messages or [f"все {len(old_cells)} ячеек и {len(written)} файлов совпадают"])
+    if folder.approved:
+        said = approval.approval_words(folder.approval())
+        notes.append(f"{said[0].upper()}{said[1:]}; файлы папки — как утверждены")
+    return VerifyResult(not messages, notes + (messages or [f"все {len(old_cells)} ячеек и {len(written)} файлов совпадают"]))
 
 
 _COMPARED = ("text/plain", "text/html", "text/latex", "text/markdown", "image/png")
