@@ -425,5 +425,5 @@ def _show(v: object) -> str:
         return v.strftime("%d.%m.%Y %H:%M")
     if isinstance(v, dt.date):
         return v.strftime("%d.%m.%Y")
-    text = clean(v).replace("\n", " ")
+    text = " ".join(clean(v).split())
     return text if len(text) <= LONG_TEXT else text[:LONG_TEXT] + "…"

@@ -72,6 +72,9 @@ class Table:
 
     def _repr_latex_(self) -> str:
         cols = [str(c) for c in self.frame.columns]
+        if not cols:  # a table with no columns (nothing to show): a dash, not an empty longtable preamble
+            caption = rf"\textbf{{{latex_escape(self.caption)}}}\\" if self.caption else ""
+            return rf"{{\footnotesize {caption}—}}"
         cells = self._cells()
         landscape = len(cols) > LANDSCAPE_COLUMNS
         widths = _widths(cols, cells, LINE_CHARS_LANDSCAPE if landscape else LINE_CHARS)
