@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..catalog import load_catalogs
 from ..config import load_params
+from ..safe import clean
 from . import words
 from .annual import annual_provenance, read_annual
 from .monthly import monthly_provenance, read_monthly
@@ -33,7 +34,7 @@ def monthly_report(period: str, params_file: Path | str, progress: bool = True) 
     out_dir = params.outputs / period
     return run_report("monthly", {"period": period, **_notebook_parameters(Path(params_file), out_dir)}, out_dir,
                       provenance=provenance, title=words.monthly_title(period),
-                      date=f"{params.clinic}, {words.month_words(period)}", progress=progress)
+                      date=f"{clean(params.clinic)}, {words.month_words(period)}", progress=progress)
 
 
 def annual_report(year: int, params_file: Path | str, progress: bool = True) -> RunResult:
@@ -44,5 +45,5 @@ def annual_report(year: int, params_file: Path | str, progress: bool = True) -> 
     provenance = annual_provenance(year, params_file, params, catalogs)
     out_dir = params.outputs / str(year)
     return run_report("annual", {"year": year, **_notebook_parameters(Path(params_file), out_dir)}, out_dir,
-                      provenance=provenance, title=words.annual_title(year), date=f"{params.clinic}, {year} год",
+                      provenance=provenance, title=words.annual_title(year), date=f"{clean(params.clinic)}, {year} год",
                       progress=progress)
