@@ -265,41 +265,43 @@ def approved_problems(rev: Revision) -> list[str]:
 
 def approve(outputs: Path, period: str, by: str | None, *, now: dt.datetime | None = None) -> tuple[Revision, dict]:
     """Approve the period's newest revision: record who, when and the checksums, stamp the documents, make it read-only."""
-    from .run import _swap
+    from . import outputs as folders
 
     rev = revision(outputs, period)
-    if rev.approved:
-        raise ApprovedError(f"редакция {rev.number} отчёта за {words.month_words(period)} уже {approval_words(rev.approval())}")
-    problems = computed_problems(rev)
-    if problems:
-        raise StomkpiError(f"утвердить нельзя: папка {rev.folder} не та, что записал расчёт ({'; '.join(problems)}) — "
-                           "постройте отчёт заново")
-    manifest = rev.manifest()
-    by = " ".join(clean(by).split()) if by else None
-    when = (now or dt.datetime.now().astimezone()).replace(microsecond=0)
-    record = {
-        "period": period,
-        "revision": rev.number,
-        "folder": rev.folder.name,
-        "approved_by": by,
-        "approved_at": when.isoformat(),
-        "account": _account(),
-        "manifest_sha256": sha256_file(rev.folder / MANIFEST),
-        "computed": manifest["outputs"],
-        "supersedes": manifest.get("revision", {}).get("supersedes"),
-    }
-    tmp = Path(tempfile.mkdtemp(prefix=f".{rev.folder.name}.approve.", dir=rev.folder.parent))
-    try:
-        shutil.copytree(rev.folder, tmp, dirs_exist_ok=True)
-        record["stamped"] = stamp(tmp, record, manifest)
-        record["files"] = file_hashes(tmp)
-        (tmp / APPROVAL).write_text(json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
-                                    encoding="utf-8")
-        make_read_only(tmp)
-        _swap(tmp, rev.folder)
-    except BaseException:
-        _remove(tmp)
-        raise
+    with folders.period_lock(rev.folder):  # no run replaces the folder while it is being approved
+        if rev.approved:
+            raise ApprovedError(f"редакция {rev.number} отчёта за {words.month_words(period)} уже "
+                                f"{approval_words(rev.approval())}")
+        problems = computed_problems(rev)
+        if problems:
+            raise StomkpiError(f"утвердить нельзя: папка {rev.folder} не та, что записал расчёт "
+                               f"({'; '.join(problems)}) — постройте отчёт заново")
+        manifest = rev.manifest()
+        by = " ".join(clean(by).split()) if by else None
+        when = (now or dt.datetime.now().astimezone()).replace(microsecond=0)
+        record = {
+            "period": period,
+            "revision": rev.number,
+            "folder": rev.folder.name,
+            "approved_by": by,
+            "approved_at": when.isoformat(),
+            "account": _account(),
+            "manifest_sha256": sha256_file(rev.folder / MANIFEST),
+            "computed": manifest["outputs"],
+            "supersedes": manifest.get("revision", {}).get("supersedes"),
+        }
+        tmp = folders.new_work_folder(rev.folder)
+        try:
+            shutil.copytree(rev.folder, tmp, dirs_exist_ok=True)
+            record["stamped"] = stamp(tmp, record, manifest)
+            record["files"] = file_hashes(tmp)
+            (tmp / APPROVAL).write_text(json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
+                                        encoding="utf-8")
+            make_read_only(tmp)
+            folders.swap(tmp, rev.folder)
+        except BaseException:
+            _remove(tmp)
+            raise
     return rev, record
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..catalog import load_catalogs
 from ..config import load_params
+from ..safe import clean
 from . import approval, words
 from .annual import annual_provenance, read_annual
 from .monthly import monthly_inputs, monthly_provenance, read_monthly
@@ -37,7 +38,7 @@ def monthly_report(period: str, params_file: Path | str, progress: bool = True, 
     out_dir = plan.out_dir
     return run_report("monthly", {"period": period, **_notebook_parameters(Path(params_file), out_dir)}, out_dir,
                       provenance=provenance, title=approval.revision_title(words.monthly_title(period), plan.revision),
-                      date=f"{params.clinic}, {words.month_words(period)}", progress=progress, stem=period,
+                      date=f"{clean(params.clinic)}, {words.month_words(period)}", progress=progress, stem=period,
                       inputs={k: v for k, v in monthly_inputs(period, params).items() if v is not None})
 
 
@@ -49,7 +50,7 @@ def annual_report(year: int, params_file: Path | str, progress: bool = True) -> 
     provenance = annual_provenance(year, params_file, params, catalogs)
     out_dir = params.outputs / str(year)
     return run_report("annual", {"year": year, **_notebook_parameters(Path(params_file), out_dir)}, out_dir,
-                      provenance=provenance, title=words.annual_title(year), date=f"{params.clinic}, {year} год",
+                      provenance=provenance, title=words.annual_title(year), date=f"{clean(params.clinic)}, {year} год",
                       progress=progress)
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -231,12 +230,19 @@ def read_scores(folder: Path, period: str) -> pd.DataFrame:
         from ..errors import StomkpiError
 
         raise StomkpiError(f"в папке {folder} нет scores-{period}.csv")
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
 
 def scores_as_written(table: pd.DataFrame) -> pd.DataFrame:
-    """The scores table as its CSV holds it (what `read_scores` reads back from the folder)."""
-    return pd.read_csv(io.StringIO(table.to_csv(index=False, lineterminator="\n")), dtype=str, keep_default_na=False)
+    """The scores table as its CSV holds it (what `read_scores` reads back from the folder): written by the
+    report's own CSV writer and read back."""
+    import tempfile
+
+    from ..safe import write_csv
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_csv(table, Path(tmp) / "scores.csv")
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
 
 # --- employees ----------------------------------------------------------------------------------------------------
