@@ -241,6 +241,21 @@ def test_a_killed_revision_run_leaves_the_approved_folder_intact(life):
     assert approval.approved_problems(approval.revision(life.outputs, PERIOD, 1)) == []
 
 
+def test_the_revision_is_approved_in_turn_and_still_diffs_against_the_one_it_replaced(life):
+    result = run("approve", "--month", PERIOD, "--params", life.params, "--by", "Комиссия по контролю")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"Редакция 2 отчёта за {PERIOD} утверждена")
+    record = json.loads((life.revised / "approval.json").read_text(encoding="utf-8"))
+    assert record["supersedes"] == PERIOD and f"changes-{PERIOD}.xlsx" in record["stamped"]
+    assert "(взамен редакции из папки 2025-12)" in pdf_text(life.revised / f"{PERIOD}.pdf")
+    assert hashes(life.approved) == life.at_approval
+    again = run("diff", "--month", PERIOD, "--params", life.params)
+    assert again.stdout.splitlines()[1:] == life.diff.stdout.splitlines()[1:]
+    assert "→ редакция 2 (утверждена" in again.stdout.splitlines()[0]
+    refused = run("monthly", "--month", PERIOD, "--params", life.params, "--quiet")
+    assert refused.returncode == 2 and "редакция 2 утверждена" in refused.stderr
+
+
 # --- units: where a run writes, diffs of rows and text ---------------------------------------------------------------
 
 
