@@ -143,6 +143,14 @@ class Changes:
             columns += [f"{title}: было", f"{title}: стало"]
         return pd.DataFrame(rows, columns=[*columns, "Что изменилось (критерий или множитель: было → стало)"])
 
+    def staff_display(self) -> pd.DataFrame:
+        """The employees for the report's pages: each figure as «было → стало» (the .xlsx keeps them as numbers)."""
+        rows = [[s.staff_id, s.name, s.department,
+                 *(f"{_num(a)} → {_num(b)}" for a, b in (s.figures.get(k, ("", "")) for k in FIGURES)), s.moved_by()]
+                for s in self.staff]
+        return pd.DataFrame(rows, columns=["Таб. №", "ФИО", "Отделение", "Баллы", "Процент", "Коэффициент",
+                                           "Что изменилось (было → стало)"])
+
     def write_xlsx(self, path: Path | str) -> Path:
         """The changes as a workbook: a sheet of input changes and a sheet of employees, ready to print."""
         from openpyxl import Workbook
