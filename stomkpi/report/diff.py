@@ -148,7 +148,7 @@ class Changes:
         rows = [[s.staff_id, s.name, s.department,
                  *(f"{_num(a)} → {_num(b)}" for a, b in (s.figures.get(k, ("", "")) for k in FIGURES)), s.moved_by()]
                 for s in self.staff]
-        return pd.DataFrame(rows, columns=["Таб. №", "ФИО", "Отделение", "Баллы", "Процент", "Коэффициент",
+        return pd.DataFrame(rows, columns=["Таб. №", "ФИО", "Отделение", "Баллы", "Процент", "Коэфф. выплат",
                                            "Что изменилось (было → стало)"])
 
     def write_xlsx(self, path: Path | str) -> Path:
