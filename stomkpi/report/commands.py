@@ -12,11 +12,13 @@ import os
 from pathlib import Path
 
 from ..catalog import load_catalogs
-from ..config import load_params
+from ..config import check_outputs, load_params
 from . import words
 from .annual import annual_provenance, read_annual
 from .monthly import monthly_provenance, read_monthly
-from .run import RunResult, run_report
+from .run import RUN_STEPS, RunResult, Steps, run_report
+
+CHECK_STEP = "проверка файла параметров и входных данных"
 
 
 def _notebook_parameters(params_file: Path, out_dir: Path) -> dict:
@@ -26,23 +28,29 @@ def _notebook_parameters(params_file: Path, out_dir: Path) -> dict:
 
 def monthly_report(period: str, params_file: Path | str, progress: bool = True) -> RunResult:
     """Check the month's inputs, then run the monthly notebook into `outputs/<period>/`."""
+    steps = Steps(period, 1 + len(RUN_STEPS), progress)
+    steps(CHECK_STEP)
     params = load_params(params_file)
+    check_outputs(params, params_file)
     catalogs = load_catalogs(params.catalog_dir)
     read_monthly(period, params, catalogs)  # bad input fails here, fast, with the full list
     provenance = monthly_provenance(period, params_file, params, catalogs)
     out_dir = params.outputs / period
     return run_report("monthly", {"period": period, **_notebook_parameters(Path(params_file), out_dir)}, out_dir,
                       provenance=provenance, title=words.monthly_title(period),
-                      date=f"{params.clinic}, {words.month_words(period)}", progress=progress)
+                      date=f"{params.clinic}, {words.month_words(period)}", steps=steps)
 
 
 def annual_report(year: int, params_file: Path | str, progress: bool = True) -> RunResult:
     """Check the year's inputs, then run the annual notebook into `outputs/<year>/`."""
+    steps = Steps(str(year), 1 + len(RUN_STEPS), progress)
+    steps(CHECK_STEP)
     params = load_params(params_file)
+    check_outputs(params, params_file)
     catalogs = load_catalogs(params.catalog_dir)
     read_annual(year, params, catalogs)
     provenance = annual_provenance(year, params_file, params, catalogs)
     out_dir = params.outputs / str(year)
     return run_report("annual", {"year": year, **_notebook_parameters(Path(params_file), out_dir)}, out_dir,
                       provenance=provenance, title=words.annual_title(year), date=f"{params.clinic}, {year} год",
-                      progress=progress)
+                      steps=steps)

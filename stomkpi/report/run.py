@@ -28,6 +28,7 @@ import nbformat
 from ..config import clinic_root
 from ..errors import StomkpiError
 from ..provenance import sha256_file
+from ..text import plural
 
 PACKAGE = Path(str(resources.files("stomkpi.report")))
 NOTEBOOKS = PACKAGE / "notebooks"
@@ -35,6 +36,9 @@ TEMPLATES = PACKAGE / "templates"
 KERNEL = "python3"
 # The fixed moment written into PDFs, so that a re-run gives the same file.
 SOURCE_DATE_EPOCH = "1735689600"  # 2025-01-01T00:00:00Z
+# The kernel logs errors only: its start-up notice about TCP without encryption (the kernel listens on
+# the loopback interface of this machine, for this one run) is not for the analyst's console.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
 VOLATILE_NB_KEYS = ("start_time", "end_time", "duration", "input_path", "output_path", "exception")
 
 
@@ -48,6 +52,21 @@ class RunResult:
     files: list[Path]
 
 
+class Steps:
+    """The progress of a report, one line per step on stderr: «Отчёт 2025-12, шаг 2 из 4: выполнение блокнота»."""
+
+    def __init__(self, name: str, total: int, enabled: bool = True):
+        self.name, self.total, self.enabled, self.done = name, total, enabled, 0
+
+    def __call__(self, what: str) -> None:
+        self.done += 1
+        if self.enabled:
+            print(f"Отчёт {self.name}, шаг {self.done} из {self.total}: {what}", file=sys.stderr, flush=True)
+
+
+RUN_STEPS = ("выполнение блокнота", "HTML, PDF и манифест", "папка отчёта на место прежней")
+
+
 def notebook_source(notebook: str | Path) -> Path:
     """A packaged report notebook by name («monthly»), or a notebook file given by its path."""
     source = Path(notebook) if isinstance(notebook, Path) else NOTEBOOKS / f"{notebook}.ipynb"
@@ -57,10 +76,11 @@ def notebook_source(notebook: str | Path) -> Path:
 
 
 def run_report(notebook: str | Path, parameters: dict, out_dir: Path, *, provenance: dict, title: str, date: str,
-               progress: bool = True) -> RunResult:
-    """Execute the notebook with `parameters` and `provenance` in a fresh folder and render it into `out_dir`."""
-    from tqdm import tqdm
+               progress: bool = True, steps: Steps | None = None) -> RunResult:
+    """Execute the notebook with `parameters` and `provenance` in a fresh folder and render it into `out_dir`.
 
+    `steps`: the caller's progress (its own steps done, these three to come); by default a progress of
+    these three steps, shown when `progress`."""
     source = notebook_source(notebook)
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -68,15 +88,13 @@ def run_report(notebook: str | Path, parameters: dict, out_dir: Path, *, provena
     # a sibling of out_dir, so that paths relative to the report's folder hold in it too
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     tmp.chmod(0o755)
+    step = steps or Steps(Path(out_dir).name, len(RUN_STEPS), progress)
     try:
-        with tqdm(total=2, desc=f"Отчёт {out_dir.name}", unit="шаг", disable=not progress,
-                  bar_format="{desc}: шаг {n_fmt} из {total_fmt}{postfix}") as bar:
-            bar.set_postfix_str(", выполнение блокнота")
-            nb = execute(source, {**parameters, "provenance": provenance}, tmp / f"{out_dir.name}.ipynb", tmp, failed)
-            bar.update()
-            bar.set_postfix_str(", HTML, PDF, манифест")
-            finish(nb, tmp, out_dir.name, provenance, title=title, date=date)
-            bar.update()
+        step(RUN_STEPS[0])
+        nb = execute(source, {**parameters, "provenance": provenance}, tmp / f"{out_dir.name}.ipynb", tmp, failed)
+        step(RUN_STEPS[1])
+        finish(nb, tmp, out_dir.name, provenance, title=title, date=date)
+        step(RUN_STEPS[2])
         _swap(tmp, out_dir)
         failed.unlink(missing_ok=True)
     except BaseException:
@@ -97,6 +115,11 @@ def finish(nb: nbformat.NotebookNode, folder: Path, stem: str, provenance: dict,
         pdf = pool.submit(render_pdf, nb)
         (folder / f"{stem}.html").write_text(render_html(nb), encoding="utf-8")
         (folder / f"{stem}.pdf").write_bytes(pdf.result())
+    write_manifest(folder, provenance)
+
+
+def write_manifest(folder: Path, provenance: dict) -> None:
+    """manifest.json: the provenance and the SHA-256 of every other file of the folder."""
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.name != "manifest.json")
     manifest = {**provenance, "outputs": {p.name: sha256_file(p) for p in files}}
     (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
@@ -132,7 +155,8 @@ def execute(source: Path, parameters: dict, target: Path, cwd: Path, failed: Pat
     with _kernel_environment():
         try:
             pm.execute_notebook(str(source), str(target), parameters=parameters, kernel_name=KERNEL, cwd=str(cwd),
-                                progress_bar=False, log_output=False, record_timing=False)
+                                progress_bar=False, log_output=False, record_timing=False,
+                                extra_arguments=KERNEL_ARGUMENTS)
         except pm.PapermillExecutionError as exc:
             if failed is not None and target.exists():
                 nb = normalise(nbformat.read(target, as_version=4))
@@ -242,7 +266,8 @@ def verify(executed: Path) -> VerifyResult:
         kept = executed.parent / name
         if not kept.is_file() or kept.read_bytes() != content:
             messages.append(f"файл {name}: не совпадает с записанным в папке отчёта")
-    return VerifyResult(not messages, messages or [f"все {len(old_cells)} ячеек и {len(written)} файлов совпадают"])
+    cells, files = plural(len(old_cells), "ячейка", "ячейки", "ячеек"), plural(len(written), "файл", "файла", "файлов")
+    return VerifyResult(not messages, messages or [f"совпадают все: {cells} и {files}"])
 
 
 _COMPARED = ("text/plain", "text/html", "text/latex", "text/markdown", "image/png")
