@@ -348,11 +348,16 @@ def _period(month: str | None) -> str | None:
 def _write(frame, out: Path | None, criterion_names: dict[str, str] | None = None) -> None:
     """A table to a file (.csv for machines, .xlsx for people), or as CSV to the screen."""
     if out is None:
-        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+        from .safe import formula_safe
+
+        formula_safe(frame).to_csv(sys.stdout, index=False, lineterminator="\n")
         return
     from .report.files import write_table
 
-    write_table(frame, out, criterion_names)
+    try:
+        write_table(frame, out, criterion_names)
+    except OSError as exc:
+        raise ParamsError(f"не удалось записать {out}: {_os_error(OSError(exc.errno, exc.strerror))}") from None
     typer.echo(f"Записано: {out} ({plural(len(frame), 'строка', 'строки', 'строк')})", err=True)
 
 

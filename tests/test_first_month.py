@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import re
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -49,9 +50,15 @@ def clinic(tmp_path_factory) -> dict:
     period = books[0].stem
     fill(books[0])
     params = root / "params" / "clinic.yaml"
-    monthly = run("monthly", "--month", period, "--params", str(params))
-    annual = run("annual", "--year", period[:4], "--params", str(params))
+    monthly, annual = both(("monthly", "--month", period, "--params", str(params)),
+                           ("annual", "--year", period[:4], "--params", str(params)))
     return {"root": root, "period": period, "monthly": monthly, "annual": annual, "params": params}
+
+
+def both(*commands: tuple[str, ...]) -> list[subprocess.CompletedProcess]:
+    """Run commands two at a time (the machine has two cores): the reports of a fixture are independent."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(lambda args: run(*args), commands))
 
 
 def pdf_text(path: Path) -> str:
@@ -152,9 +159,12 @@ def combinations(tmp_path_factory) -> dict[str, dict]:
                         stats=[("1", "УЕТ", 600), ("1", "Посещения", 200)])
         params = root / "params" / "clinic.yaml"
         params.write_text(text, encoding="utf-8")
-        out[name] = {"root": root,
-                     "monthly": run("monthly", "--month", "2025-12", "--params", str(params), "--quiet"),
-                     "annual": run("annual", "--year", "2025", "--params", str(params), "--quiet")}
+        out[name] = {"root": root, "params": params}
+    commands = [(name, which, (which, "--month" if which == "monthly" else "--year",
+                               "2025-12" if which == "monthly" else "2025", "--params", str(case["params"]), "--quiet"))
+                for name, case in out.items() for which in ("monthly", "annual")]
+    for (name, which, _), result in zip(commands, both(*(c for *_, c in commands)), strict=True):
+        out[name][which] = result
     return out
 
 

@@ -236,7 +236,11 @@ def verify(executed: Path) -> VerifyResult:
     (text, HTML, LaTeX, images) and every data file the notebook writes must equal a fresh run's.
     """
     executed = Path(executed).absolute()
-    nb = nbformat.read(executed, as_version=4)
+    try:
+        nb = nbformat.read(executed, as_version=4)
+    except Exception:  # not JSON, not a notebook, unreadable: the file is not an executed report
+        raise ReportError(f"{executed} — не блокнот Jupyter: укажите выполненный блокнот отчёта, например "
+                          "outputs/2025-12/2025-12.ipynb") from None
     meta = nb.metadata.get("stomkpi")
     parameters = nb.metadata.get("papermill", {}).get("parameters")
     if not meta or not parameters:
