@@ -46,7 +46,7 @@ def snapshot(folder: Path) -> dict[str, str]:
 def test_monthly_outputs_and_manifest(monthly):
     names = {p.name for p in monthly.iterdir()}
     assert names == {f"{PERIOD}.ipynb", f"{PERIOD}.html", f"{PERIOD}.pdf", f"protocols-{PERIOD}.xlsx",
-                     f"scores-{PERIOD}.csv", "manifest.json", "inputs"}
+                     f"scores-{PERIOD}.csv", f"scores-{PERIOD}.xlsx", "manifest.json", "inputs"}
     manifest = json.loads((monthly / "manifest.json").read_text(encoding="utf-8"))
     workbook = monthly.parents[1] / manifest["inputs"]["workbook"]["path"]  # relative to the clinic's folder
     assert manifest["inputs"]["workbook"]["sha256"] == sha(workbook)
@@ -299,10 +299,24 @@ def test_nbval_over_the_executed_notebooks(which, monthly, annual):
     assert re.search(r"\d+ passed", result.stdout)
 
 
-def test_explore_notebook_runs(project, tmp_path):
-    nb = execute(NOTEBOOKS / "explore.ipynb", {"workbook": str(project / "demo" / f"{PERIOD}.xlsx")},
-                 tmp_path / "explore.ipynb", tmp_path)
+def test_explore_notebook_runs_from_the_notebooks_folder(tmp_path):
+    """As JupyterLab runs it: the working folder is notebooks/, no parameters; the demo is found (or written)."""
+    nb = execute(NOTEBOOKS / "explore.ipynb", {}, tmp_path / "explore.ipynb", ROOT / "notebooks")
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert errors == []
     pivot = next(o for c in nb.cells if "pivot_table" in c.source for o in c.outputs)
     assert "Терапевтическое отделение" in pivot["data"]["text/plain"]
+    assert (ROOT / "demo" / f"{PERIOD}.xlsx").is_file()
+
+
+def test_annual_status_words(annual):
+    """НМО status: codes in the CSV, one Russian word per status in the .xlsx and in the report."""
+    from stomkpi.report.words import STATUS_NAMES
+
+    codes = set(pd.read_csv(annual / "nmo-2025.csv", dtype=str)["status"])
+    assert codes <= set(STATUS_NAMES)
+    rows = list(load_workbook(annual / "nmo-2025.xlsx", read_only=True).active.iter_rows(values_only=True))
+    words = {r[rows[0].index("Состояние")] for r in rows[1:]}
+    assert words == {STATUS_NAMES[c] for c in codes}
+    html = (annual / "2025.html").read_text(encoding="utf-8")
+    assert all(f"<td>{w}</td>" in html for w in words) and "on_track" not in html

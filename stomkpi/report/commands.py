@@ -12,12 +12,14 @@ import os
 from pathlib import Path
 
 from ..catalog import load_catalogs
-from ..config import load_params
+from ..config import check_outputs, load_params
 from ..safe import clean
 from . import approval, words
 from .annual import annual_provenance, read_annual
 from .monthly import monthly_inputs, monthly_provenance, read_monthly
-from .run import RunResult, run_report
+from .run import RUN_STEPS, RunResult, Steps, run_report
+
+CHECK_STEP = "проверка файла параметров и входных данных"
 
 
 def _notebook_parameters(params_file: Path, out_dir: Path) -> dict:
@@ -28,7 +30,10 @@ def _notebook_parameters(params_file: Path, out_dir: Path) -> dict:
 def monthly_report(period: str, params_file: Path | str, progress: bool = True, revision: str | None = None) -> RunResult:
     """Check the month's inputs, then run the monthly notebook into `outputs/<period>/` — or, when the month's
     report is approved and a reason is given, into its next revision `outputs/<period>.rN/` (see `approval`)."""
+    steps = Steps(period, 1 + len(RUN_STEPS), progress)
+    steps(CHECK_STEP)
     params = load_params(params_file)
+    check_outputs(params, params_file)
     plan = approval.plan_run(params.outputs, period, revision)  # an approved month refuses before anything runs
     catalogs = load_catalogs(params.catalog_dir)
     read_monthly(period, params, catalogs)  # bad input fails here, fast, with the full list
@@ -38,20 +43,23 @@ def monthly_report(period: str, params_file: Path | str, progress: bool = True, 
     out_dir = plan.out_dir
     return run_report("monthly", {"period": period, **_notebook_parameters(Path(params_file), out_dir)}, out_dir,
                       provenance=provenance, title=approval.revision_title(words.monthly_title(period), plan.revision),
-                      date=f"{clean(params.clinic)}, {words.month_words(period)}", progress=progress, stem=period,
+                      date=f"{clean(params.clinic)}, {words.month_words(period)}", steps=steps, stem=period,
                       inputs={k: v for k, v in monthly_inputs(period, params).items() if v is not None})
 
 
 def annual_report(year: int, params_file: Path | str, progress: bool = True) -> RunResult:
     """Check the year's inputs, then run the annual notebook into `outputs/<year>/`."""
+    steps = Steps(str(year), 1 + len(RUN_STEPS), progress)
+    steps(CHECK_STEP)
     params = load_params(params_file)
+    check_outputs(params, params_file)
     catalogs = load_catalogs(params.catalog_dir)
     read_annual(year, params, catalogs)
     provenance = annual_provenance(year, params_file, params, catalogs)
     out_dir = params.outputs / str(year)
     return run_report("annual", {"year": year, **_notebook_parameters(Path(params_file), out_dir)}, out_dir,
                       provenance=provenance, title=words.annual_title(year), date=f"{clean(params.clinic)}, {year} год",
-                      progress=progress)
+                      steps=steps)
 
 
 def month_changes(period: str, params_file: Path | str, old: int | None = None, new: int | None = None):

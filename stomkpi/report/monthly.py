@@ -16,6 +16,7 @@ import pandas as pd
 from ..catalog import Catalogs, load_catalogs
 from ..compare import STATEMENT as COMPARISON_RULE
 from ..config import ClinicParams, clinic_root, load_params
+from ..demo import demo_params_file, demo_workbook
 from ..indicators import quality_tables
 from ..month import month_bounds
 from ..nmo import at_risk
@@ -25,10 +26,11 @@ from ..pipeline import MonthInputs, ScoredMonth, read_inputs, score_inputs
 from ..protocols import clinic_protocol, department_protocol, other_staff
 from ..provenance import collect, recorded
 from ..records import NmoRecords
-from ..safe import markdown_text, write_csv
+from ..safe import markdown_text
 from ..summary import by_department, input_warnings, lost_by_criterion, lost_points
 from . import words
 from .diff import Changes, compare, scores_as_written
+from .files import write_both
 from .protocols_xlsx import write_protocols
 
 
@@ -66,10 +68,10 @@ class MonthlyReport:
         """Write the protocols (.xlsx) and the scores (CSV) into `out_dir` (default: the period's outputs folder)."""
         folder = Path(out_dir) if out_dir is not None else self.params.outputs / self.period
         folder.mkdir(parents=True, exist_ok=True)
-        protocols, scores = folder / f"protocols-{self.period}.xlsx", folder / f"scores-{self.period}.csv"
+        protocols = folder / f"protocols-{self.period}.xlsx"
         write_protocols(protocols, self.period, self.params.clinic, self.department_protocols, self.clinic_protocol)
-        write_csv(self.table, scores)
-        written = [protocols, scores]
+        written = [protocols, *write_both(self.table, folder, f"scores-{self.period}",
+                                          self.catalogs.positions.criterion_names())]
         if self.changes is not None:
             written.append(self.changes.write_xlsx(folder / f"changes-{self.period}.xlsx"))
         return written
@@ -108,8 +110,18 @@ class MonthlyReport:
         """Staff outside the protocols' forms, with Russian headers."""
         return self.other_staff.rename(columns=words.SCORE_HEADERS)
 
+    def ukv_note(self) -> str:
+        """Why the УКВ table has no rows."""
+        stats = self.scored.month.stats
+        if stats is None or not len(stats):
+            return ("Лист «Статистика» не заполнен (или его нет в книге месяца): УКВ по счётчикам не считался "
+                    "(критерий УКВ — с листа «Показатели» или полный балл).")
+        return "Врачей, для которых считается УКВ, в этом месяце нет."
+
     def ukv_table(self) -> pd.DataFrame:
         """The УКВ of each doctor (section 4.3) and where the УКВ and ОКЛ counts came from."""
+        if self.scored.derived.ukv.empty:
+            return pd.DataFrame()
         names = self.table.set_index("staff_id")["name"]
         derived = self.scored.derived
         src = derived.sources.pivot_table(index="staff_id", columns="criterion", values="source", aggfunc="first")
@@ -152,8 +164,7 @@ class MonthlyReport:
 
 def monthly_inputs(period: str, params: ClinicParams) -> dict[str, Path | None]:
     """The files a month's report reads: the month's workbook, the year's norms and the НМО workbook."""
-    norms = params.norms_file(period[:4])
-    return {"workbook": params.month_workbook(period), "norms": norms if norms and norms.is_file() else None,
+    return {"workbook": params.month_workbook(period), "norms": params.existing_norms(period[:4]),
             "nmo": params.nmo_workbook}
 
 
@@ -173,8 +184,12 @@ def monthly_provenance(period: str, params_file: Path | str, params: ClinicParam
     return collect("monthly.ipynb", parameters, monthly_inputs(period, params), catalogs, root)
 
 
-def build_monthly(period: str, params: Path | str, provenance: dict | None = None) -> MonthlyReport:
-    """Read, check and score one month and derive every table of the monthly report."""
+def build_monthly(period: str, params: Path | str | None = None, provenance: dict | None = None) -> MonthlyReport:
+    """Read, check and score one month and derive every table of the monthly report (`params` None: the demo
+    clinic of the project, written first if need be — for a notebook opened in JupyterLab)."""
+    if params is None:
+        params = demo_params_file()
+        demo_workbook(period)
     settings = load_params(params)
     catalogs = load_catalogs(settings.catalog_dir)
     inputs, records = read_monthly(period, settings, catalogs)
@@ -182,7 +197,7 @@ def build_monthly(period: str, params: Path | str, provenance: dict | None = Non
     scored = score_inputs(inputs, catalogs)
     month, table, positions = scored.month, scored.scores.table, catalogs.positions
     quality = {}
-    if month.reviews is not None:
+    if month.reviews is not None and len(month.reviews):  # a blank sheet of the template is no data
         finished_field = catalogs.indicators.quality.finished_cases_field
         finished = month.stats.loc[month.stats["field"] == finished_field, "value"].sum() if month.stats is not None else 0
         quality = quality_tables(month.reviews, float(finished), catalogs.indicators)

@@ -33,6 +33,9 @@ TEMPLATES = PACKAGE / "templates"
 KERNEL = "python3"
 # The fixed moment written into PDFs, so that a re-run gives the same file.
 SOURCE_DATE_EPOCH = "1735689600"  # 2025-01-01T00:00:00Z
+# The kernel logs errors only: its start-up notice about TCP without encryption (the kernel listens on
+# the loopback interface of this machine, for this one run) is not for the analyst's console.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
 VOLATILE_NB_KEYS = ("start_time", "end_time", "duration", "input_path", "output_path", "exception")
 
 
@@ -46,6 +49,21 @@ class RunResult:
     files: list[Path]
 
 
+class Steps:
+    """The progress of a report, one line per step on stderr: «Отчёт 2025-12, шаг 2 из 4: выполнение блокнота»."""
+
+    def __init__(self, name: str, total: int, enabled: bool = True):
+        self.name, self.total, self.enabled, self.done = name, total, enabled, 0
+
+    def __call__(self, what: str) -> None:
+        self.done += 1
+        if self.enabled:
+            print(f"Отчёт {self.name}, шаг {self.done} из {self.total}: {what}", file=sys.stderr, flush=True)
+
+
+RUN_STEPS = ("выполнение блокнота", "HTML, PDF и манифест", "папка отчёта на место прежней")
+
+
 def notebook_source(notebook: str | Path) -> Path:
     """A packaged report notebook by name («monthly»), or a notebook file given by its path."""
     source = Path(notebook) if isinstance(notebook, Path) else NOTEBOOKS / f"{notebook}.ipynb"
@@ -55,12 +73,15 @@ def notebook_source(notebook: str | Path) -> Path:
 
 
 def run_report(notebook: str | Path, parameters: dict, out_dir: Path, *, provenance: dict, title: str, date: str,
-               progress: bool = True, stem: str | None = None, inputs: dict[str, Path] | None = None) -> RunResult:
+               progress: bool = True, stem: str | None = None, inputs: dict[str, Path] | None = None,
+               steps: Steps | None = None) -> RunResult:
     """Execute the notebook with `parameters` and `provenance` in a fresh folder and render it into `out_dir`.
 
     `stem` names the notebook, HTML and PDF (the folder's name by default); `inputs` (label -> file) are
     copied into the folder where the provenance says (`kept`) and must not change while the notebook runs.
     An approved report's folder is never replaced (checked under the lock that `approve` takes too).
+    `steps`: the caller's progress (its own steps done, these three to come); by default a progress of
+    these three steps, shown when `progress`.
     """
     source = notebook_source(notebook)
     out_dir = Path(out_dir)
@@ -71,7 +92,9 @@ def run_report(notebook: str | Path, parameters: dict, out_dir: Path, *, provena
         try:
             if inputs:
                 approval.keep_inputs(tmp, inputs, provenance)
-            _run_steps(source, parameters, provenance, tmp, out_dir, failed, title, date, progress, stem or out_dir.name)
+            step = steps or Steps(out_dir.name, len(RUN_STEPS), progress)
+            _run_steps(source, parameters, provenance, tmp, failed, title, date, step, stem or out_dir.name)
+            step(RUN_STEPS[2])
             if inputs:
                 approval.check_inputs_unchanged(inputs, provenance)
             outputs.swap(tmp, out_dir)
@@ -82,18 +105,12 @@ def run_report(notebook: str | Path, parameters: dict, out_dir: Path, *, provena
     return RunResult(out_dir, sorted(out_dir.iterdir()))
 
 
-def _run_steps(source: Path, parameters: dict, provenance: dict, tmp: Path, out_dir: Path, failed: Path, title: str,
-               date: str, progress: bool, stem: str) -> None:
-    from tqdm import tqdm
-
-    with tqdm(total=2, desc=f"Отчёт {out_dir.name}", unit="шаг", disable=not progress,
-              bar_format="{desc}: шаг {n_fmt} из {total_fmt}{postfix}") as bar:
-        bar.set_postfix_str(", выполнение блокнота")
-        nb = execute(source, {**parameters, "provenance": provenance}, tmp / f"{stem}.ipynb", tmp, failed)
-        bar.update()
-        bar.set_postfix_str(", HTML, PDF, манифест")
-        finish(nb, tmp, stem, provenance, title=title, date=date)
-        bar.update()
+def _run_steps(source: Path, parameters: dict, provenance: dict, tmp: Path, failed: Path, title: str, date: str,
+               step: Steps, stem: str) -> None:
+    step(RUN_STEPS[0])
+    nb = execute(source, {**parameters, "provenance": provenance}, tmp / f"{stem}.ipynb", tmp, failed)
+    step(RUN_STEPS[1])
+    finish(nb, tmp, stem, provenance, title=title, date=date)
 
 
 def finish(nb: nbformat.NotebookNode, folder: Path, stem: str, provenance: dict, *, title: str, date: str) -> None:
@@ -108,6 +125,11 @@ def finish(nb: nbformat.NotebookNode, folder: Path, stem: str, provenance: dict,
         pdf = pool.submit(render_pdf, nb)
         (folder / f"{stem}.html").write_text(render_html(nb), encoding="utf-8")
         (folder / f"{stem}.pdf").write_bytes(pdf.result())
+    write_manifest(folder, provenance)
+
+
+def write_manifest(folder: Path, provenance: dict) -> None:
+    """manifest.json: the provenance and the SHA-256 of every other file of the folder."""
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.name != "manifest.json")
     manifest = {**provenance, "outputs": {p.name: sha256_file(p) for p in files}}
     (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
@@ -143,7 +165,8 @@ def execute(source: Path, parameters: dict, target: Path, cwd: Path, failed: Pat
     with _kernel_environment():
         try:
             pm.execute_notebook(str(source), str(target), parameters=parameters, kernel_name=KERNEL, cwd=str(cwd),
-                                progress_bar=False, log_output=False, record_timing=False)
+                                progress_bar=False, log_output=False, record_timing=False,
+                                extra_arguments=KERNEL_ARGUMENTS)
         except pm.PapermillExecutionError as exc:
             if failed is not None and target.exists():
                 nb = normalise(nbformat.read(target, as_version=4))

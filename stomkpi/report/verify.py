@@ -25,6 +25,7 @@ from ..catalog import load_catalogs
 from ..config import clinic_root, load_params
 from ..errors import StomkpiError
 from ..provenance import sha256_file
+from ..text import plural
 from . import approval
 from .run import NOTEBOOKS, ReportError, execute
 
@@ -73,9 +74,10 @@ def verify(executed: Path | str) -> VerifyResult:
         if made and made != __version__:
             messages.append(f"отчёт построен stomkpi {made}, проверка выполнена версией {__version__}")
         return VerifyResult(False, messages)
-    cells = sum(1 for c in nb.cells)
-    return VerifyResult(True, [*notes, f"совпадают все файлы по манифесту, входные файлы, каталоги правил, {cells} ячеек "
-                               f"и {len(written)} файлов данных повторного расчёта"])
+    cells = plural(len(nb.cells), "ячейка", "ячейки", "ячеек")
+    files = plural(len(written), "файл", "файла", "файлов")
+    return VerifyResult(True, [*notes, f"совпадают все файлы по манифесту, входные файлы, каталоги правил, {cells} "
+                               f"и {files} данных повторного расчёта"])
 
 
 def _read_report(executed: Path) -> tuple[nbformat.NotebookNode, dict, dict]:
