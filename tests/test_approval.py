@@ -30,8 +30,6 @@ PERIOD = "2025-12"
 BY = "Петрова Мария Сергеевна, главный врач"
 REASON = "Жалоба Сидоровой признана обоснованной: вторая благодарность за 12.12 учтена как одна"
 PARAMS = """clinic: Тестовая поликлиника
-year: 2025
-seed: 1
 data_dir: data
 workbook: "data/{month}.xlsx"
 outputs: outputs
@@ -123,7 +121,7 @@ def test_first_run_keeps_its_inputs_and_approval_stamps_a_rerender(life):
     assert record["computed"] == manifest["outputs"]
     assert record["files"] == {k: v for k, v in life.at_approval.items() if not k.endswith("/") and k != "approval.json"}
     # the same execution re-rendered: the notebook, the data and the manifest are untouched; the documents carry the stamp
-    assert record["stamped"] == [f"{PERIOD}.html", f"{PERIOD}.pdf", f"protocols-{PERIOD}.xlsx"]
+    assert record["stamped"] == [f"{PERIOD}.html", f"{PERIOD}.pdf", f"protocols-{PERIOD}.xlsx", f"scores-{PERIOD}.xlsx"]
     for name in (f"{PERIOD}.ipynb", f"scores-{PERIOD}.csv", "manifest.json", f"inputs/{PERIOD}.xlsx"):
         assert life.at_approval[name] == life.computed[name], name
     for name in record["stamped"]:

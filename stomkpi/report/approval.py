@@ -208,7 +208,12 @@ def params_with_inputs(params_file: Path, substitutes: dict[str, Path], folder: 
 
     params = load_params(params_file).model_dump(mode="json", exclude_none=True)
     for label, path in substitutes.items():
-        params[_PARAM_OF_INPUT[label]] = str(Path(path).absolute()).replace("{", "{{").replace("}", "}}")
+        path = Path(path).absolute()
+        escaped = str(path.parent).replace("{", "{{").replace("}", "}}")
+        name = path.name.replace("{", "{{").replace("}", "}}")
+        if label == "workbook":  # the month's book is a pattern: its month becomes {month} again
+            name = re.sub(r"\d{4}-\d{2}", "{month}", name, count=1)
+        params[_PARAM_OF_INPUT[label]] = f"{escaped}/{name}"
     target = Path(folder) / "params.yaml"
     target.write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=True), encoding="utf-8")
     return target
