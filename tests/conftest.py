@@ -13,6 +13,7 @@ from stomkpi.month import DEPRIVATIONS, EVENTS, REVIEWS, STAFF, STATS, VALUES
 from stomkpi.sheets import write_workbook
 
 PERIOD = "2025-12"
+REPORT_PERIOD = PERIOD  # the name some test modules import
 
 
 def _clinic(root: Path, params_text: str, *demo_args: str) -> Path:

@@ -24,7 +24,8 @@ import stomkpi
 from stomkpi.catalog import load_positions
 from stomkpi.report.cards import SIGNATURE, file_stem
 from stomkpi.report.display import fmt
-from stomkpi.report.run import NOTEBOOKS, ReportError, _outputs, execute, finish, run_report
+from stomkpi.report.run import NOTEBOOKS, ReportError, execute, finish, run_report
+from stomkpi.report.verify import _outputs
 from stomkpi.report.words import provenance_table
 
 from .printed import outside, overlaps, read_pages
@@ -42,8 +43,9 @@ def sha(path: Path) -> str:
 
 
 def snapshot(folder: Path) -> dict[str, str]:
-    """Every file's checksum; the manifest's without its one varying entry, the time it was written."""
-    out = {p.name: sha(p) for p in sorted(folder.iterdir())}
+    """The report's own files (the kept copies of its inputs, in inputs/, are not outputs of the notebook); the
+    manifest's checksum without its one varying entry, the time it was written."""
+    out = {p.name: sha(p) for p in sorted(folder.iterdir()) if p.is_file()}
     if (folder / "manifest.json").is_file():
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         manifest.pop("generated_at", None)
@@ -55,7 +57,7 @@ def test_monthly_outputs_and_manifest(monthly):
     names = {p.name for p in monthly.iterdir()}
     cards = {n for n in names if n.startswith(f"cards-{PERIOD}-")}
     assert names - cards == {f"{PERIOD}.ipynb", f"{PERIOD}.html", f"{PERIOD}.pdf", f"protocols-{PERIOD}.xlsx",
-                             f"scores-{PERIOD}.csv", "manifest.json"}
+                             f"scores-{PERIOD}.csv", f"scores-{PERIOD}.xlsx", "manifest.json", "inputs"}
     departments = pd.read_csv(monthly / f"scores-{PERIOD}.csv")["department"].unique()
     assert cards == {f"cards-{PERIOD}-{file_stem(d)}.{ext}" for d in departments for ext in ("pdf", "xlsx")}
     manifest = json.loads((monthly / "manifest.json").read_text(encoding="utf-8"))
@@ -65,7 +67,9 @@ def test_monthly_outputs_and_manifest(monthly):
     assert manifest["parameters"]["period"] == PERIOD
     assert set(manifest["catalogs"]) == {"positions.yaml", "indicators.yaml", "nmo.yaml"}
     assert "pandas" in manifest["versions"] and "nbconvert" in manifest["versions"]
-    assert set(manifest["outputs"]) == names - {"manifest.json"}
+    assert set(manifest["outputs"]) == names - {"manifest.json", "inputs"}
+    for rec in manifest["inputs"].values():  # a copy of every input as the run read it
+        assert sha(monthly / rec["kept"]) == rec["sha256"]
 
 
 def test_manifest_records_when_and_from_what(monthly):
@@ -268,7 +272,7 @@ def test_failure_inside_the_notebook_keeps_it_for_diagnosis(tmp_path):
     assert (out / "old.txt").read_text(encoding="utf-8") == "прежний отчёт"
     kept = nbformat.read(tmp_path / "outputs" / "2025-12.failed.ipynb", as_version=4)
     assert any(o.get("ename") == "ValueError" for c in kept.cells for o in c.get("outputs", []))
-    assert not [p for p in (tmp_path / "outputs").iterdir() if p.name.startswith(".")]  # no temporary folder left
+    assert not [p for p in (tmp_path / "outputs").iterdir() if p.is_dir() and p.name.startswith(".")]  # no temporary folder
 
 
 def test_verify_matches_then_detects_a_changed_input(project, monthly):
@@ -278,16 +282,23 @@ def test_verify_matches_then_detects_a_changed_input(project, monthly):
     assert "Совпадает" in result.stdout
     assert f"отчёт сделан: stomkpi {stomkpi.__version__}" in result.stdout
     workbook = project / "demo" / f"{PERIOD}.xlsx"
+    kept = monthly / "inputs" / f"{PERIOD}.xlsx"
     saved = workbook.read_bytes()
     try:
         book = load_workbook(workbook)
         book["Показатели"]["C2"] = 55
         book.save(workbook)
+        # the workbook changed since: the report still re-runs from the copy it kept, and says so
+        result = run("verify", str(executed))
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert f"изменён после отчёта; проверено по его копии inputs/{PERIOD}.xlsx" in result.stdout
+        kept.write_bytes(workbook.read_bytes())  # … unless the copy changed too
         result = run("verify", str(executed))
         assert result.returncode == 1
         assert "изменён" in result.stdout and "Не совпадает" in result.stderr
     finally:
         workbook.write_bytes(saved)
+        kept.write_bytes(saved)
 
 
 def test_annual_outputs(annual):
@@ -312,13 +323,27 @@ def test_nbval_over_the_executed_notebooks(which, monthly, annual):
     assert re.search(r"\d+ passed", result.stdout)
 
 
-def test_explore_notebook_runs(project, tmp_path):
-    nb = execute(NOTEBOOKS / "explore.ipynb", {"workbook": str(project / "demo" / f"{PERIOD}.xlsx")},
-                 tmp_path / "explore.ipynb", tmp_path)
+def test_explore_notebook_runs_from_the_notebooks_folder(tmp_path):
+    """As JupyterLab runs it: the working folder is notebooks/, no parameters; the demo is found (or written)."""
+    nb = execute(NOTEBOOKS / "explore.ipynb", {}, tmp_path / "explore.ipynb", ROOT / "notebooks")
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert errors == []
     pivot = next(o for c in nb.cells if "pivot_table" in c.source for o in c.outputs)
     assert "Терапевтическое отделение" in pivot["data"]["text/plain"]
+    assert (ROOT / "demo" / f"{PERIOD}.xlsx").is_file()
+
+
+def test_annual_status_words(annual):
+    """НМО status: codes in the CSV, one Russian word per status in the .xlsx and in the report."""
+    from stomkpi.report.words import STATUS_NAMES
+
+    codes = set(pd.read_csv(annual / "nmo-2025.csv", dtype=str)["status"])
+    assert codes <= set(STATUS_NAMES)
+    rows = list(load_workbook(annual / "nmo-2025.xlsx", read_only=True).active.iter_rows(values_only=True))
+    words = {r[rows[0].index("Состояние")] for r in rows[1:]}
+    assert words == {STATUS_NAMES[c] for c in codes}
+    html = (annual / "2025.html").read_text(encoding="utf-8")
+    assert all(f"<td>{w}</td>" in html for w in words) and "on_track" not in html
 
 
 def test_every_employee_has_a_card_in_pdf_and_xlsx(monthly):

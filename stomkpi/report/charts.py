@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .words import month_short
+from .words import STATUS_NAMES, month_short
 
 matplotlib.rcParams.update({
     "font.family": "DejaVu Sans",  # has Cyrillic glyphs
@@ -53,6 +53,11 @@ PALETTE = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#d
 def colours(names) -> dict[str, str]:
     """A colour for each name (department or unit), by alphabetical order: the same in every chart of a report."""
     return {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(sorted(set(names)))}
+def _nothing(sentence: str):
+    """What a chart shows when there is nothing to draw: one sentence, never an empty figure."""
+    from IPython.display import Markdown
+
+    return Markdown(sentence)
 
 
 def _subplots(figsize: tuple[float, float]):
@@ -98,6 +103,8 @@ def department_comparison(table: pd.DataFrame, title: str = "Процент вы
 
 def lost_points_chart(by_criterion: pd.DataFrame, top: int = 10, title: str = "Где потеряны баллы"):
     """Horizontal bars: points lost over the clinic per criterion, the largest first."""
+    if by_criterion is None or by_criterion.empty:
+        return _nothing("В этом месяце никто не потерял баллов.")
     data = by_criterion.head(top).iloc[::-1]
     fig, ax = _subplots((8, 0.4 * max(len(data), 1) + 1.2))
     labels = [_wrap(str(i), 45) for i in data.index]
@@ -138,6 +145,8 @@ def monthly_dynamics(by_month: pd.DataFrame, title: str = "Средний про
 def rating_chart(summary: pd.DataFrame, title: str = "Результат подразделений (0–1) по кварталам и за год",
                  palette: dict[str, str] | None = None):
     """Grouped bars: for each quarter and the year, each unit's result in the unit's colour."""
+    if summary is None or summary.empty:
+        return _nothing("Рейтинг не посчитан.")
     wide = summary.pivot_table(index="period", columns="unit_name", values="result", aggfunc="first")
     wide = wide.loc[sorted(wide.index, key=lambda p: ("Q" not in str(p), str(p)))]  # the quarters, then the year
     palette = palette or colours(wide.columns)
@@ -157,11 +166,12 @@ def rating_chart(summary: pd.DataFrame, title: str = "Результат под�
 
 
 def nmo_status_chart(plans: pd.DataFrame | None, title: str = "НМО: состояние планов на конец года"):
-    """Bars: how many plans are in each status."""
+    """Bars: how many plans are in each status (in the reports' words)."""
+    if plans is None or plans.empty:
+        return _nothing("Книги НМО нет: состояние планов не показано.")
     fig, ax = _subplots((8, 2.8))
-    counts = plans["status"].value_counts() if plans is not None and len(plans) else pd.Series(dtype=int)
-    if len(counts):
-        ax.barh(counts.index[::-1], counts.to_numpy()[::-1], color="#55A868")
+    counts = plans["status"].map(lambda s: STATUS_NAMES.get(s, s)).value_counts()
+    ax.barh(counts.index[::-1], counts.to_numpy()[::-1], color="#55A868")
     ax.set_xlabel("Планов (сотрудник × специальность)")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(title)

@@ -5,7 +5,8 @@ is a `longtable` in DejaVu Sans whose column widths are measured, not guessed: w
 advance widths (`printable.text_width`) every header word and every cell word gets room in its
 column, at the largest of three small sizes where the table fits the portrait page; the rest of the
 line goes to the columns with longer text, which wraps. A long table breaks across pages and
-repeats its header; no table is turned to landscape or cut at the page edge.
+repeats its header; no table is turned to landscape or cut at the page edge. A table without rows is
+never printed as an empty table: it shows one sentence instead (`empty`), in every format.
 """
 
 from __future__ import annotations
@@ -37,11 +38,11 @@ def fmt(value: object) -> str:
         return text.replace(".", ",")
     if isinstance(value, (pd.Timestamp, dt.date)):
         return value.strftime("%d.%m.%Y")
-    return str(value)
+    return clean(value)
 
 
 def latex_escape(text: str) -> str:
-    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
+    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in clean(text))
 
 
 def _breakable(text: str, width: float, size: float, bold: bool = False) -> str:
@@ -60,27 +61,43 @@ def _breakable(text: str, width: float, size: float, bold: bool = False) -> str:
     return " ".join(words)
 
 
+NO_DATA = "Данных нет."
+
+
 class Table:
     """A DataFrame with an HTML and a LaTeX representation for notebook output."""
 
-    def __init__(self, frame: pd.DataFrame, caption: str | None = None, index: bool = False):
-        self.frame = frame.reset_index() if index else frame
+    def __init__(self, frame: pd.DataFrame, caption: str | None = None, index: bool = False, empty: str = NO_DATA):
+        self.frame = frame.reset_index() if index and len(frame) else frame
         self.caption = caption
+        self.empty = empty
+
+    @property
+    def is_empty(self) -> bool:
+        return len(self.frame) == 0 or len(self.frame.columns) == 0
+
+    def _sentence(self) -> str:
+        if not self.caption:
+            return self.empty
+        return f"{self.caption.rstrip(':')}: {self.empty[:1].lower()}{self.empty[1:]}"
 
     def _cells(self) -> list[list[str]]:
         return [[fmt(v) for v in row] for row in self.frame.itertuples(index=False)]
 
     def _repr_html_(self) -> str:
+        if self.is_empty:
+            return f'<p class="stomkpi-empty">{html.escape(self._sentence())}</p>'
         head = "".join(f"<th>{html.escape(str(c))}</th>" for c in self.frame.columns)
         body = "".join(
             "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>" for row in self._cells()
         )
         caption = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
-        empty = "" if len(self.frame) else f'<tr><td colspan="{len(self.frame.columns)}">—</td></tr>'
         return (f'<table class="stomkpi">{caption}<thead><tr>{head}</tr></thead>'
-                f"<tbody>{body}{empty}</tbody></table>")
+                f"<tbody>{body}</tbody></table>")
 
     def _repr_latex_(self) -> str:
+        if self.is_empty:
+            return "\n".join([r"\par\noindent", latex_escape(self._sentence()), r"\par"])
         cols = [str(c) for c in self.frame.columns]
         if not cols:
             return r"\emph{Нет данных.}"
@@ -94,15 +111,15 @@ class Table:
                  rf"\begin{{longtable}}{{{spec}}}"]
         if self.caption:
             lines.append(rf"\multicolumn{{{len(cols)}}}{{@{{}}p{{{sum(widths):.1f}pt}}}}"
-                         rf"{{\textbf{{{latex_escape(clean(self.caption))}}}}} \\")
+                         rf"{{\textbf{{{latex_escape(self.caption)}}}}} \\")
         lines += [r"\hline", head + r" \\ \hline", r"\endhead"]
-        for row in cells or [["—"] + [""] * (len(cols) - 1)]:
+        for row in cells:
             lines.append(" & ".join(_breakable(v, w - 2 * SEP, size) for v, w in zip(row, widths, strict=True)) + r" \\")
         lines += [r"\hline", r"\end{longtable}}"]
         return "\n".join(lines)
 
     def __repr__(self) -> str:  # text/plain: stable, no memory address
-        return self.frame.to_string(index=False)
+        return self._sentence() if self.is_empty else self.frame.to_string(index=False)
 
 
 LINE_WIDTH = 510.0  # pt: the text width of the PDF's A4 page (210 mm less 2 × 15 mm)
@@ -146,16 +163,6 @@ def _is_number(text: str) -> bool:
     return bool(re.fullmatch(r"[−-]?\d+(,\d+)?( %)?", text))
 
 
-def show(frame: pd.DataFrame, caption: str | None = None, index: bool = False, empty: str | None = None) -> None:
-    """Display a table that prints whole in both HTML and PDF; an empty one as the sentence `empty`, if given."""
-    from IPython.display import Markdown, display
-
-    if empty is not None and frame.empty:
-        display(Markdown(f"{caption}: {empty}" if caption else empty))
-    else:
-        display(Table(frame, caption, index))
-
-
 class TitlePage:
     """A report's title page: the clinic, the title, the period, the date and the signatories' lines. In
     the PDF a page of its own; in HTML the page's heading block."""
@@ -183,7 +190,8 @@ class TitlePage:
             rf"{{\large\bfseries {latex_text(self.clinic)}\par}}", r"\vspace{25mm}",
             rf"{{\LARGE\bfseries {latex_text(self.title)}\par}}", r"\vspace{8mm}",
             rf"{{\Large {latex_text(self.period)}\par}}", r"\vspace{6mm}",
-            rf"{{\large Дата отчёта: {latex_text(self.date)}\par}}", r"\vspace{30mm}", r"\raggedright",
+            rf"{{\large Дата отчёта: {latex_text(self.date)}\par}}", r"\vspace{6mm}",
+            r"\stomkpiapproval", r"\vspace{20mm}", r"\raggedright",
             signs, note, r"\end{titlepage}"])
 
     def __repr__(self) -> str:
@@ -208,3 +216,8 @@ def page_break() -> None:
     from IPython.display import display
 
     display(PageBreak())
+def show(frame: pd.DataFrame, caption: str | None = None, index: bool = False, empty: str = NO_DATA) -> None:
+    """Display a table that prints whole in both HTML and PDF; without rows, the sentence `empty`."""
+    from IPython.display import display
+
+    display(Table(frame, caption, index, empty))

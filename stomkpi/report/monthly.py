@@ -17,6 +17,7 @@ from ..catalog import Catalogs, load_catalogs
 from ..compare import STATEMENT as COMPARISON_RULE
 from ..compare import below as _below
 from ..config import ClinicParams, clinic_root, load_params
+from ..demo import demo_params_file, demo_workbook
 from ..indicators import quality_tables
 from ..month import month_bounds
 from ..nmo import at_risk
@@ -26,10 +27,13 @@ from ..pipeline import MonthInputs, ScoredMonth, read_inputs, score_inputs
 from ..protocols import clinic_protocol, department_protocol, other_staff, protocol_departments
 from ..provenance import collect, recorded
 from ..records import NmoRecords
+from ..safe import markdown_text
 from ..summary import by_department, input_warnings, lost_by_criterion, lost_points
 from . import words
 from .cards import Card, person_cards, write_cards
+from .diff import Changes, compare, scores_as_written
 from .display import TitlePage
+from .files import write_both
 from .protocols_xlsx import write_protocols
 
 SIGNATORIES = ["Главный врач", "Председатель комиссии", "Член комиссии", "Член комиссии", "Отчёт подготовил(а)"]
@@ -59,6 +63,7 @@ class MonthlyReport:
     quality: dict[str, pd.DataFrame] = field(default_factory=dict)
     nmo_risks: pd.DataFrame | None = None
     nmo_on: dt.date | None = None
+    changes: Changes | None = None  # a revision's changes since the revision it supersedes
 
     @property
     def catalogs(self) -> Catalogs:
@@ -79,10 +84,13 @@ class MonthlyReport:
         department) into `out_dir` (default: the period's outputs folder)."""
         folder = Path(out_dir) if out_dir is not None else self.params.outputs / self.period
         folder.mkdir(parents=True, exist_ok=True)
-        protocols, scores = folder / f"protocols-{self.period}.xlsx", folder / f"scores-{self.period}.csv"
+        protocols = folder / f"protocols-{self.period}.xlsx"
         write_protocols(protocols, self.period, self.params.clinic, self.department_protocols, self.clinic_protocol)
-        self.table.to_csv(scores, index=False, lineterminator="\n")
-        return [protocols, scores, *write_cards(folder, self.period, self.params.clinic, self.cards())]
+        written = [protocols, *write_both(self.table, folder, f"scores-{self.period}",
+                                          self.catalogs.positions.criterion_names())]
+        if self.changes is not None:
+            written.append(self.changes.write_xlsx(folder / f"changes-{self.period}.xlsx"))
+        return [*written, *write_cards(folder, self.period, self.params.clinic, self.cards())]
 
     def title_page(self) -> TitlePage:
         """The title page: clinic, title, month, the month's last day and the signatories' lines."""
@@ -99,7 +107,7 @@ class MonthlyReport:
         return (f"## Сводка для комиссии\n\nСотрудников: {len(t)}; средний процент выполнения показателей "
                 f"{words.decimal(t['percent'].mean())} %; ниже 100 % — {below}; лишены премии полностью или частично — "
                 f"{deprived}. Фонд коэффициентов (сумма коэффициентов денежных выплат): "
-                f"**{words.decimal(t['coefficient'].sum(), 2)}**.")
+                f"**{words.decimal(t['coefficient'].sum(), 2)}**." + revision_heading(self.provenance.get("revision")))
 
     def department_totals(self) -> pd.DataFrame:
         """Per department: head count, mean percent, below 100 %, deprived, the coefficient fund; a total row."""
@@ -151,6 +159,7 @@ class MonthlyReport:
 
     def department_protocol_heading(self, department: str) -> str:
         """The heading of a department's Приложение 3."""
+        department = markdown_text(department)
         return (f"### {department}\n\nПротокол заседания совета трудового коллектива ({department}) "
                 f"о премировании за {words.month_words(self.period)}. Показатели для выплаты премии:")
 
@@ -164,14 +173,24 @@ class MonthlyReport:
         """The input warnings as a Markdown list."""
         if not self.warnings:
             return "Замечаний к входным данным нет."
-        return "\n".join(f"- {w}" for w in self.warnings)
+        return "\n".join(f"- {markdown_text(w)}" for w in self.warnings)
 
     def other_staff_table(self) -> pd.DataFrame:
         """Staff outside the protocols' forms, with Russian headers."""
         return self.other_staff.rename(columns=words.SCORE_HEADERS)
 
+    def ukv_note(self) -> str:
+        """Why the УКВ table has no rows."""
+        stats = self.scored.month.stats
+        if stats is None or not len(stats):
+            return ("Лист «Статистика» не заполнен (или его нет в книге месяца): УКВ по счётчикам не считался "
+                    "(критерий УКВ — с листа «Показатели» или полный балл).")
+        return "Врачей, для которых считается УКВ, в этом месяце нет."
+
     def ukv_table(self) -> pd.DataFrame:
         """The УКВ of each doctor (section 4.3) and where the УКВ and ОКЛ counts came from."""
+        if self.scored.derived.ukv.empty:
+            return pd.DataFrame()
         names = self.table.set_index("staff_id")["name"]
         derived = self.scored.derived
         src = derived.sources.pivot_table(index="staff_id", columns="criterion", values="source", aggfunc="first")
@@ -215,8 +234,7 @@ class MonthlyReport:
 
 def monthly_inputs(period: str, params: ClinicParams) -> dict[str, Path | None]:
     """The files a month's report reads: the month's workbook, the year's norms and the НМО workbook."""
-    norms = params.norms_file(period[:4])
-    return {"workbook": params.month_workbook(period), "norms": norms if norms and norms.is_file() else None,
+    return {"workbook": params.month_workbook(period), "norms": params.existing_norms(period[:4]),
             "nmo": params.nmo_workbook}
 
 
@@ -236,8 +254,12 @@ def monthly_provenance(period: str, params_file: Path | str, params: ClinicParam
     return collect("monthly.ipynb", parameters, monthly_inputs(period, params), catalogs, root)
 
 
-def build_monthly(period: str, params: Path | str, provenance: dict | None = None) -> MonthlyReport:
-    """Read, check and score one month and derive every table of the monthly report."""
+def build_monthly(period: str, params: Path | str | None = None, provenance: dict | None = None) -> MonthlyReport:
+    """Read, check and score one month and derive every table of the monthly report (`params` None: the demo
+    clinic of the project, written first if need be — for a notebook opened in JupyterLab)."""
+    if params is None:
+        params = demo_params_file()
+        demo_workbook(period)
     settings = load_params(params)
     catalogs = load_catalogs(settings.catalog_dir)
     inputs, records = read_monthly(period, settings, catalogs)
@@ -245,7 +267,7 @@ def build_monthly(period: str, params: Path | str, provenance: dict | None = Non
     scored = score_inputs(inputs, catalogs)
     month, table, positions = scored.month, scored.scores.table, catalogs.positions
     quality = {}
-    if month.reviews is not None:
+    if month.reviews is not None and len(month.reviews):  # a blank sheet of the template is no data
         finished_field = catalogs.indicators.quality.finished_cases_field
         finished = month.stats.loc[month.stats["field"] == finished_field, "value"].sum() if month.stats is not None else 0
         quality = quality_tables(month.reviews, float(finished), catalogs.indicators)
@@ -254,6 +276,7 @@ def build_monthly(period: str, params: Path | str, provenance: dict | None = Non
         nmo_on = month_bounds(period)[1]
         nmo_risks = words.status_names(at_risk(nmo_status(records, catalogs.nmo, nmo_on), nmo_on, catalogs.nmo))
     departments = sorted(table["department"].unique())
+    changes = revision_changes(period, settings, provenance, table, catalogs)
     lost = lost_points(scored.scores.details, table, positions)
     return MonthlyReport(
         period=period,
@@ -272,4 +295,34 @@ def build_monthly(period: str, params: Path | str, provenance: dict | None = Non
         quality=quality,
         nmo_risks=nmo_risks,
         nmo_on=nmo_on,
+        changes=changes,
     )
+
+
+def revision_heading(block: dict | None) -> str:
+    """For a revision: which approved revision it replaces and why (Markdown, escaped)."""
+    if not block:
+        return ""
+    from ..safe import markdown_text
+
+    return (f"\n\n**Редакция {block['number']}** взамен утверждённой редакции {block['supersedes_number']}. "
+            f"Причина: {markdown_text(block['reason'])}")
+
+
+def revision_changes(period: str, settings: ClinicParams, provenance: dict, table: pd.DataFrame,
+                     catalogs: Catalogs) -> Changes | None:
+    """A revision's changes since the approved revision it supersedes: its inputs as kept, this run's inputs, the
+    two scores tables. None for a month's first report."""
+    block = provenance.get("revision")
+    if not block:
+        return None
+    from ..errors import StomkpiError
+    from ..provenance import sha256_file
+    from .approval import MANIFEST, Revision
+
+    old = Revision(period, block["supersedes_number"], settings.outputs / block["supersedes"])
+    if sha256_file(old.folder / MANIFEST) != block["supersedes_manifest_sha256"]:
+        raise StomkpiError(f"отчёт {old.folder} не тот, который заменяет эта редакция: его манифест изменён")
+    names = {c.code: c.name for p in catalogs.positions.positions for c in p.criteria}
+    return compare(old, provenance, monthly_inputs(period, settings), scores_as_written(table), names,
+                   new_label=f"редакция {block['number']}", reason=block["reason"])
