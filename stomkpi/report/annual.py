@@ -80,10 +80,10 @@ class AnnualReport:
         s = self.scores
         year = self.rating_year()
         leader = (f" Лучший результат по шкале 0–4 за год — {year.iloc[0]['Подразделение']} "
-                  f"({words.decimal(year.iloc[0]['Результат за год'], 3)}).") if len(year) else ""
+                  f"({year.iloc[0]['Результат за год']}).") if len(year) else ""
         return (f"## Сводка за {self.year} год\n\nМесяцев в отчёте: {len(self.months)}; сотрудников: "
                 f"{s['staff_id'].nunique()}; средний процент выполнения показателей за год "
-                f"{words.decimal(s['percent'].mean())} %; оценок ниже 100 % — {int(below_norm(s['percent']).sum())} "
+                f"{words.decimal(s['percent'].mean())}\u00a0%; оценок ниже 100\u00a0% — {int(below_norm(s['percent']).sum())} "
                 f"из {len(s)}; лишений премии — {int((s['deprived_percent'] > 0).sum())}. Фонд коэффициентов за год "
                 f"(сумма коэффициентов всех месяцев): **{words.decimal(s['coefficient'].sum(), 2)}**.{leader}")
 
@@ -106,7 +106,7 @@ class AnnualReport:
         if self.rating is None:
             return pd.DataFrame(columns=["Подразделение", "Результат за год", "Место"])
         y = self.rating.summary[self.rating.summary["period"] == str(self.year)].sort_values(["rank", "unit_name"])
-        return pd.DataFrame({"Подразделение": y["unit_name"], "Результат за год": y["result"].round(3),
+        return pd.DataFrame({"Подразделение": y["unit_name"], "Результат за год": [words.decimal(r, 3) for r in y["result"]],
                              "Место": y["place"]}).reset_index(drop=True)
 
     def provenance_table(self) -> pd.DataFrame:

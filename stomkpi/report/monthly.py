@@ -105,7 +105,7 @@ class MonthlyReport:
         below = int(below_norm(t["percent"]).sum())
         deprived = int((t["deprived_percent"] > 0).sum())
         return (f"## Сводка для комиссии\n\nСотрудников: {len(t)}; средний процент выполнения показателей "
-                f"{words.decimal(t['percent'].mean())} %; ниже 100 % — {below}; лишены премии полностью или частично — "
+                f"{words.decimal(t['percent'].mean())}\u00a0%; ниже 100\u00a0% — {below}; лишены премии полностью или частично — "
                 f"{deprived}. Фонд коэффициентов (сумма коэффициентов денежных выплат): "
                 f"**{words.decimal(t['coefficient'].sum(), 2)}**." + revision_heading(self.provenance.get("revision")))
 
