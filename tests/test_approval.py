@@ -206,7 +206,7 @@ def test_diff_as_a_sheet_and_as_a_section_of_the_revision(life):
     assert "Редакция 2 взамен утверждённой редакции 1" in text
     assert "Изменения по сравнению с утверждённой редакцией" in text
     assert "Сидорова Анна Петровна" in text and "Кравцова" in text  # the nurse is in the protocols, not in the changes
-    changes_part = text[text.index("Изменения по сравнению"):text.index("Происхождение данных")]
+    changes_part = text[text.index("Изменения по сравнению"):text.index("Предупреждения по входным данным")]
     assert "Сидорова" in changes_part and "Кравцова" not in changes_part
 
 

@@ -120,7 +120,7 @@ def finish(nb: nbformat.NotebookNode, folder: Path, stem: str, provenance: dict,
     nb.metadata["stomkpi"] = provenance
     nb.metadata["title"] = title
     nb.metadata["date"] = date
-    nb.metadata["authors"] = [{"name": provenance.get("parameters", {}).get("clinic") or "stomkpi"}]
+    nb.metadata.pop("authors", None)  # the title page (the notebook's first output) names the clinic, escaped
     nbformat.write(nb, folder / f"{stem}.ipynb")
     # xelatex runs in a subprocess: render the PDF while the HTML is written
     with ThreadPoolExecutor(max_workers=1) as pool:
