@@ -220,6 +220,7 @@ def cards_pdf(period: str, clinic: str, department: str, cards: list[Card]) -> b
     """A department's cards as a PDF, a page per person, dated the period's last day."""
     from ..month import month_bounds
 
+    clinic, department = clean(clinic), clean(department)  # no control character reaches the PDF
     pdf = _Pdf(f"{_heading(period)}: {department}", clinic, month_bounds(period)[1])
     for card in cards:
         pdf.page()

@@ -115,8 +115,15 @@ def lost_points_chart(by_criterion: pd.DataFrame, top: int = 10, title: str = "�
     return Chart(fig, f"{title}: баллы, потерянные по критериям, {first}.")
 
 
+def _text(text: object) -> str:
+    """Input text as a chart label: no control characters, and a «$» is a dollar, not the start of maths."""
+    from ..safe import clean
+
+    return clean(text).replace("$", r"\$")
+
+
 def _wrap(text: str, width: int) -> str:
-    words, lines, line = text.split(), [], ""
+    words, lines, line = _text(text).split(), [], ""
     for w in words:
         if line and len(line) + len(w) + 1 > width:
             lines.append(line)
@@ -134,7 +141,7 @@ def monthly_dynamics(by_month: pd.DataFrame, title: str = "Средний про
     fig, ax = _subplots((8, 4.6))
     labels = [month_short(m) for m in by_month.columns]
     for department, row in by_month.iterrows():
-        ax.plot(labels, row.to_numpy(), marker="o", linewidth=1.5, label=department, color=palette[department])
+        ax.plot(labels, row.to_numpy(), marker="o", linewidth=1.5, label=_text(department), color=palette[department])
     ax.axhline(100, color="grey", linestyle=":", linewidth=1)
     ax.set_ylabel("%")
     ax.set_title(title)
@@ -155,7 +162,7 @@ def rating_chart(summary: pd.DataFrame, title: str = "Результат под�
     width = 0.8 / max(n, 1)
     x = range(len(wide.index))
     for i, unit in enumerate(wide.columns):
-        ax.bar([v + i * width for v in x], wide[unit].to_numpy(), width=width, label=unit,
+        ax.bar([v + i * width for v in x], wide[unit].to_numpy(), width=width, label=_text(unit),
                color=palette.get(unit, PALETTE[-1]))
     ax.set_xticks([v + width * (n - 1) / 2 for v in x])
     ax.set_xticklabels([p[-2:] if "Q" in str(p) else "Год" for p in wide.index])
