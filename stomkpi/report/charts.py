@@ -98,7 +98,7 @@ def department_comparison(table: pd.DataFrame, title: str = "Процент вы
     ax.set_xlabel("Процент выполнения показателей, %")
     ax.set_title(title)
     ax.invert_yaxis()
-    return Chart(fig, f"{title}: диаграмма размаха для отделений {', '.join(departments)}.")
+    return Chart(fig, f"{title}: диаграмма размаха по {len(departments)} отделениям, линия — 100 %.")
 
 
 def lost_points_chart(by_criterion: pd.DataFrame, top: int = 10, title: str = "Где потеряны баллы"):
@@ -146,7 +146,7 @@ def monthly_dynamics(by_month: pd.DataFrame, title: str = "Средний про
     ax.set_ylabel("%")
     ax.set_title(title)
     fig.legend(loc="outside lower center", ncol=3, fontsize=8, frameon=False)
-    return Chart(fig, f"{title}: линии по отделениям {', '.join(by_month.index)}.")
+    return Chart(fig, f"{title}: линия на каждое из {len(by_month.index)} отделений по месяцам, пунктир — 100 %.")
 
 
 def rating_chart(summary: pd.DataFrame, title: str = "Результат подразделений (0–1) по кварталам и за год",
@@ -169,7 +169,7 @@ def rating_chart(summary: pd.DataFrame, title: str = "Результат под�
     ax.set_ylim(0, 1)
     ax.set_title(title)
     fig.legend(loc="outside lower center", ncol=3, fontsize=8, frameon=False)
-    return Chart(fig, f"{title}: столбцы по подразделениям {', '.join(wide.columns)}.")
+    return Chart(fig, f"{title}: столбцы {len(wide.columns)} подразделений по кварталам и за год.")
 
 
 def nmo_status_chart(plans: pd.DataFrame | None, title: str = "НМО: состояние планов на конец года"):
