@@ -18,7 +18,7 @@ from ..errors import ParamsError
 from ..indicators import indicator_values, quality_tables
 from ..nmo import status as nmo_status
 from ..nmo_inputs import read_nmo
-from ..norms import load_quality_targets
+from ..norms import load_quality_targets, region_input
 from ..pipeline import MonthInputs, Rating, month_counts, rate_counts, read_inputs, score_inputs
 from ..provenance import collect, recorded
 from ..records import NmoRecords
@@ -126,7 +126,8 @@ def annual_inputs(year: int, params: ClinicParams) -> dict[str, Path | None]:
     if not books:
         raise ParamsError(f"в папке {params.data_dir} нет книг месяцев {year}-ММ.xlsx")
     norms = params.norms_file(year) or params.data_dir / f"norms-{year}.yaml"
-    return {**{f"workbook {b.stem}": b for b in books}, "norms": norms, "nmo": params.nmo_workbook}
+    return {**{f"workbook {b.stem}": b for b in books}, "norms": norms, "nmo": params.nmo_workbook,
+            "region_best": region_input(norms)}
 
 
 def read_annual(year: int, params: ClinicParams, catalogs: Catalogs) -> tuple[dict[str, MonthInputs], NmoRecords | None]:

@@ -17,6 +17,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -103,23 +104,40 @@ def finish(nb: nbformat.NotebookNode, folder: Path, stem: str, provenance: dict,
                                           encoding="utf-8")
 
 
+_ENV_LOCK = threading.Lock()
+_env_users = 0
+_env_saved: dict[str, str | None] = {}
+
+
 @contextmanager
 def _kernel_environment():
-    """The kernel runs this interpreter (the kernelspec says just `python`) and imports this stomkpi."""
-    saved = {k: os.environ.get(k) for k in ("PATH", "PYTHONPATH", "SOURCE_DATE_EPOCH", "FORCE_SOURCE_DATE", "MPLBACKEND")}
-    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), saved["PATH"] or ""])
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGE.parents[1]), saved["PYTHONPATH"]) if p)
-    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
-    os.environ["SOURCE_DATE_EPOCH"] = SOURCE_DATE_EPOCH
-    os.environ["FORCE_SOURCE_DATE"] = "1"
+    """The kernel runs this interpreter (the kernelspec says just `python`) and imports this stomkpi.
+
+    Counted, so that reports run side by side in threads of one process (a Dask worker with several
+    threads) all see the same environment until the last of them is done.
+    """
+    global _env_users
+    with _ENV_LOCK:
+        if _env_users == 0:
+            _env_saved.update({k: os.environ.get(k) for k in
+                               ("PATH", "PYTHONPATH", "SOURCE_DATE_EPOCH", "FORCE_SOURCE_DATE", "MPLBACKEND")})
+            os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), _env_saved["PATH"] or ""])
+            os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGE.parents[1]), _env_saved["PYTHONPATH"]) if p)
+            os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+            os.environ["SOURCE_DATE_EPOCH"] = SOURCE_DATE_EPOCH
+            os.environ["FORCE_SOURCE_DATE"] = "1"
+        _env_users += 1
     try:
         yield
     finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        with _ENV_LOCK:
+            _env_users -= 1
+            if _env_users == 0:
+                for k, v in _env_saved.items():
+                    if v is None:
+                        os.environ.pop(k, None)
+                    else:
+                        os.environ[k] = v
 
 
 def execute(source: Path, parameters: dict, target: Path, cwd: Path, failed: Path | None = None) -> nbformat.NotebookNode:
@@ -217,7 +235,8 @@ def verify(executed: Path) -> VerifyResult:
     parameters = nb.metadata.get("papermill", {}).get("parameters")
     if not meta or not parameters:
         raise ReportError(f"в блокноте {executed} нет сведений о запуске (metadata.stomkpi): это не отчёт stomkpi")
-    root = clinic_root(executed.parent / parameters["params"])
+    clinics = parameters["params"]  # one clinic's file, or a list of them for the regional report
+    root = clinic_root(executed.parent / (clinics[0] if isinstance(clinics, list) else clinics))
     messages = []
     for label, rec in meta["inputs"].items():
         path = root / rec["path"]
