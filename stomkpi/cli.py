@@ -257,7 +257,7 @@ def verify_command(
     notebook: Annotated[Path, typer.Argument(help="Выполненный блокнот отчёта (.ipynb) из outputs/.")],
 ) -> None:
     """Проверить, что отчёт воспроизводится: те же входные файлы и те же результаты каждой ячейки."""
-    from .report.run import verify
+    from .report.verify import verify
 
     result = verify(notebook)
     for line in result.messages:

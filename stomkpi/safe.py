@@ -51,7 +51,7 @@ def write_csv(frame: pd.DataFrame, path: Path | str) -> Path:
     for column in safe.columns:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
             safe[column] = safe[column].map(spreadsheet_cell)
-    safe.to_csv(path, index=False, encoding="utf-8-sig")
+    safe.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
     return path
 
 

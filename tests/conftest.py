@@ -46,3 +46,40 @@ def write_month(path: Path, staff: list[dict], values: list[tuple] = (), events:
         sheets.append((REVIEWS, pd.DataFrame(rows, columns=["case", "staff_id", "coefficient", "reason", "impact"])))
     write_workbook(path, sheets)
     return path
+
+
+# --- the demo clinic's reports, rendered once per session and checked by many tests ----------------
+
+REPORT_PERIOD = "2025-12"
+
+
+@pytest.fixture(scope="session")
+def project(tmp_path_factory) -> Path:
+    """A clinic folder of its own: params/demo.yaml, the demo data and outputs/."""
+    from .test_cli import ROOT, run
+
+    root = tmp_path_factory.mktemp("clinic")
+    (root / "params").mkdir()
+    text = (ROOT / "params" / "demo.yaml").read_text(encoding="utf-8")
+    (root / "params" / "demo.yaml").write_text(text, encoding="utf-8")
+    result = run("demo", "--params", str(root / "params" / "demo.yaml"))
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+@pytest.fixture(scope="session")
+def monthly(project) -> Path:
+    from .test_cli import run
+
+    result = run("monthly", "--month", REPORT_PERIOD, "--params", str(project / "params" / "demo.yaml"), "--quiet")
+    assert result.returncode == 0, result.stderr
+    return project / "outputs" / REPORT_PERIOD
+
+
+@pytest.fixture(scope="session")
+def annual(project) -> Path:
+    from .test_cli import run
+
+    result = run("annual", "--year", "2025", "--params", str(project / "params" / "demo.yaml"), "--quiet")
+    assert result.returncode == 0, result.stderr
+    return project / "outputs" / "2025"

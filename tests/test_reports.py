@@ -21,7 +21,8 @@ from openpyxl import load_workbook
 
 from stomkpi.catalog import load_positions
 from stomkpi.report.display import fmt
-from stomkpi.report.run import NOTEBOOKS, ReportError, _outputs, execute, finish, run_report
+from stomkpi.report.run import NOTEBOOKS, ReportError, execute, finish, run_report
+from stomkpi.report.verify import _outputs
 from stomkpi.report.words import provenance_table
 
 from .test_cli import ROOT, run
@@ -29,34 +30,8 @@ from .test_cli import ROOT, run
 PERIOD = "2025-12"
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    """A clinic folder of its own: params/demo.yaml, the demo data and outputs/."""
-    root = tmp_path_factory.mktemp("clinic")
-    (root / "params").mkdir()
-    text = (ROOT / "params" / "demo.yaml").read_text(encoding="utf-8")
-    (root / "params" / "demo.yaml").write_text(text, encoding="utf-8")
-    result = run("demo", "--params", str(root / "params" / "demo.yaml"))
-    assert result.returncode == 0, result.stderr
-    return root
-
-
 def params(project: Path) -> str:
     return str(project / "params" / "demo.yaml")
-
-
-@pytest.fixture(scope="module")
-def monthly(project) -> Path:
-    result = run("monthly", "--month", PERIOD, "--params", params(project), "--quiet")
-    assert result.returncode == 0, result.stderr
-    return project / "outputs" / PERIOD
-
-
-@pytest.fixture(scope="module")
-def annual(project) -> Path:
-    result = run("annual", "--year", "2025", "--params", params(project), "--quiet")
-    assert result.returncode == 0, result.stderr
-    return project / "outputs" / "2025"
 
 
 def sha(path: Path) -> str:
@@ -271,7 +246,7 @@ def test_failure_inside_the_notebook_keeps_it_for_diagnosis(tmp_path):
     assert (out / "old.txt").read_text(encoding="utf-8") == "прежний отчёт"
     kept = nbformat.read(tmp_path / "outputs" / "2025-12.failed.ipynb", as_version=4)
     assert any(o.get("ename") == "ValueError" for c in kept.cells for o in c.get("outputs", []))
-    assert not [p for p in (tmp_path / "outputs").iterdir() if p.name.startswith(".")]  # no temporary folder left
+    assert not [p for p in (tmp_path / "outputs").iterdir() if p.is_dir() and p.name.startswith(".")]  # no temporary folder
 
 
 def test_verify_matches_then_detects_a_changed_input(project, monthly):

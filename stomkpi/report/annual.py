@@ -22,6 +22,7 @@ from ..norms import load_quality_targets, region_input
 from ..pipeline import MonthInputs, Rating, month_counts, rate_counts, read_inputs, score_inputs
 from ..provenance import collect, recorded
 from ..records import NmoRecords
+from ..safe import markdown_text, write_csv
 from . import words
 
 
@@ -50,12 +51,12 @@ class AnnualReport:
         for name, frame in tables.items():
             if frame is not None:
                 files.append(folder / f"{name}-{self.year}.csv")
-                frame.to_csv(files[-1], index=False, lineterminator="\n")
+                write_csv(frame, files[-1])
         return files
 
     def heading(self) -> str:
         """The report's heading: clinic, months, head count."""
-        return (f"# Итоги {self.year} года\n\n**{self.params.clinic}**. Месяцев в отчёте: {len(self.months)}; "
+        return (f"# Итоги {self.year} года\n\n**{markdown_text(self.params.clinic)}**. Месяцев в отчёте: {len(self.months)}; "
                 f"сотрудников: {self.scores['staff_id'].nunique()}.")
 
     def provenance_table(self) -> pd.DataFrame:

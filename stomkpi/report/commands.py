@@ -14,6 +14,7 @@ from pathlib import Path
 from ..catalog import load_catalogs
 from ..config import load_params
 from ..norms import load_norms
+from ..safe import clean
 from . import words
 from .annual import annual_inputs, annual_provenance, read_annual
 from .monthly import monthly_provenance, read_monthly
@@ -34,7 +35,7 @@ def monthly_report(period: str, params_file: Path | str, progress: bool = True, 
     out_dir = Path(out_dir) if out_dir is not None else params.outputs / period
     return run_report("monthly", {"period": period, **_notebook_parameters(Path(params_file), out_dir)}, out_dir,
                       provenance=provenance, title=words.monthly_title(period),
-                      date=f"{params.clinic}, {words.month_words(period)}", progress=progress)
+                      date=f"{clean(params.clinic)}, {words.month_words(period)}", progress=progress)
 
 
 def annual_report(year: int, params_file: Path | str, progress: bool = True) -> RunResult:
@@ -45,7 +46,7 @@ def annual_report(year: int, params_file: Path | str, progress: bool = True) -> 
     provenance = annual_provenance(year, params_file, params, catalogs)
     out_dir = params.outputs / str(year)
     return run_report("annual", {"year": year, **_notebook_parameters(Path(params_file), out_dir)}, out_dir,
-                      provenance=provenance, title=words.annual_title(year), date=f"{params.clinic}, {year} год",
+                      provenance=provenance, title=words.annual_title(year), date=f"{clean(params.clinic)}, {year} год",
                       progress=progress)
 
 

@@ -14,6 +14,8 @@ import math
 
 import pandas as pd
 
+from ..safe import clean
+
 _LATEX_SPECIAL = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
     "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
@@ -31,11 +33,11 @@ def fmt(value: object) -> str:
         return text.replace(".", ",")
     if isinstance(value, (pd.Timestamp, dt.date)):
         return value.strftime("%d.%m.%Y")
-    return str(value)
+    return clean(value)
 
 
 def latex_escape(text: str) -> str:
-    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
+    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in clean(text))
 
 
 def _breakable(text: str, every: int = 12) -> str:

@@ -26,6 +26,7 @@ from ..pipeline import MonthInputs, ScoredMonth, read_inputs, score_inputs
 from ..protocols import clinic_protocol, department_protocol, other_staff
 from ..provenance import collect, recorded
 from ..records import NmoRecords
+from ..safe import markdown_text, write_csv
 from ..summary import by_department, input_warnings, lost_by_criterion, lost_points
 from . import words
 from .protocols_xlsx import write_protocols
@@ -66,13 +67,13 @@ class MonthlyReport:
         folder.mkdir(parents=True, exist_ok=True)
         protocols, scores = folder / f"protocols-{self.period}.xlsx", folder / f"scores-{self.period}.csv"
         write_protocols(protocols, self.period, self.params.clinic, self.department_protocols, self.clinic_protocol)
-        self.table.to_csv(scores, index=False, lineterminator="\n")
+        write_csv(self.table, scores)
         return [protocols, scores]
 
     def heading(self) -> str:
         """The report's heading: clinic, head count, mean percent, deprivations."""
         t = self.table
-        return (f"# Оценка результативности за {words.month_words(self.period)}\n\n**{self.params.clinic}**. "
+        return (f"# Оценка результативности за {words.month_words(self.period)}\n\n**{markdown_text(self.params.clinic)}**. "
                 f"Сотрудников: {len(t)}; средний процент выполнения показателей {t['percent'].mean():.1f} %; "
                 f"лишены премии полностью или частично: {int((t['deprived_percent'] > 0).sum())}.")
 
@@ -82,6 +83,7 @@ class MonthlyReport:
 
     def department_protocol_heading(self, department: str) -> str:
         """The heading of a department's Приложение 3."""
+        department = markdown_text(department)
         return (f"### {department}\n\nПротокол заседания совета трудового коллектива ({department}) "
                 f"о премировании за {words.month_words(self.period)}. Показатели для выплаты премии:")
 
@@ -95,7 +97,7 @@ class MonthlyReport:
         """The input warnings as a Markdown list."""
         if not self.warnings:
             return "Замечаний к входным данным нет."
-        return "\n".join(f"- {w}" for w in self.warnings)
+        return "\n".join(f"- {markdown_text(w)}" for w in self.warnings)
 
     def other_staff_table(self) -> pd.DataFrame:
         """Staff outside the protocols' forms, with Russian headers."""

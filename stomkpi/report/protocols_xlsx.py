@@ -10,6 +10,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 
+from ..safe import clean, spreadsheet_cell
 from ..sheets import save_deterministic
 from .words import month_words
 
@@ -57,6 +58,7 @@ def write_protocols(path: Path | str, period: str, clinic: str,
 
 
 def _sheet_name(text: str) -> str:
+    text = clean(text)
     for ch in "[]:*?/\\":
         text = text.replace(ch, " ")
     return text[:31]
@@ -65,13 +67,13 @@ def _sheet_name(text: str) -> str:
 def _fill(ws, heading: list[str], tables: dict[str, pd.DataFrame], signatures: list[str]) -> None:
     width = max(len(t.columns) for t in tables.values())
     for line in heading:
-        ws.append([line])
+        ws.append([spreadsheet_cell(line)])
         ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=width)
         ws.cell(ws.max_row, 1).alignment = Alignment(wrap_text=True, horizontal="center")
         ws.row_dimensions[ws.max_row].height = 15 * max(1, len(line) // 90 + 1)
     for title, table in tables.items():
         ws.append([])
-        ws.append([f"{title}:"])
+        ws.append([spreadsheet_cell(f"{title}:")])
         ws.cell(ws.max_row, 1).font = Font(bold=True)
         ws.append(list(table.columns))
         for cell in ws[ws.max_row]:
@@ -87,7 +89,7 @@ def _fill(ws, heading: list[str], tables: dict[str, pd.DataFrame], signatures: l
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.append([])
     for line in signatures:
-        ws.append([line])
+        ws.append([spreadsheet_cell(line)])
     widths = {1: 6, 2: 34}
     for col in range(1, width + 1):
         ws.column_dimensions[get_column_letter(col)].width = widths.get(col, 16)
@@ -100,6 +102,7 @@ def _fill(ws, heading: list[str], tables: dict[str, pd.DataFrame], signatures: l
 
 
 def _plain(v: object) -> object:
+    """A cell value: whole numbers without .0, text that never starts a formula."""
     if isinstance(v, float) and v.is_integer():
         return int(v)
-    return v.item() if hasattr(v, "item") else v
+    return spreadsheet_cell(v.item() if hasattr(v, "item") else v)

@@ -6,8 +6,7 @@ notebook computes the report once and writes its data files — CSV, xlsx — in
 manifest.json (the provenance the notebook was given, plus a checksum of every file) → move the
 finished folder into place. The period's earlier outputs are replaced only when every step
 succeeded. A failed run keeps the failed executed notebook beside them (`<period>.failed.ipynb`)
-and raises a Russian `ReportError`. `verify` re-runs the packaged notebook from what an executed one
-recorded and names every output that differs.
+and raises a Russian `ReportError`. `verify.py` checks an executed report against what it recorded.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -26,9 +24,9 @@ from pathlib import Path
 
 import nbformat
 
-from ..config import clinic_root
 from ..errors import StomkpiError
 from ..provenance import sha256_file
+from . import latex, outputs
 
 PACKAGE = Path(str(resources.files("stomkpi.report")))
 NOTEBOOKS = PACKAGE / "notebooks"
@@ -60,30 +58,33 @@ def notebook_source(notebook: str | Path) -> Path:
 def run_report(notebook: str | Path, parameters: dict, out_dir: Path, *, provenance: dict, title: str, date: str,
                progress: bool = True) -> RunResult:
     """Execute the notebook with `parameters` and `provenance` in a fresh folder and render it into `out_dir`."""
-    from tqdm import tqdm
-
     source = notebook_source(notebook)
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
     failed = out_dir.parent / f"{out_dir.name}.failed.ipynb"
-    # a sibling of out_dir, so that paths relative to the report's folder hold in it too
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    tmp.chmod(0o755)
-    try:
-        with tqdm(total=2, desc=f"Отчёт {out_dir.name}", unit="шаг", disable=not progress,
-                  bar_format="{desc}: шаг {n_fmt} из {total_fmt}{postfix}") as bar:
-            bar.set_postfix_str(", выполнение блокнота")
-            nb = execute(source, {**parameters, "provenance": provenance}, tmp / f"{out_dir.name}.ipynb", tmp, failed)
-            bar.update()
-            bar.set_postfix_str(", HTML, PDF, манифест")
-            finish(nb, tmp, out_dir.name, provenance, title=title, date=date)
-            bar.update()
-        _swap(tmp, out_dir)
-        failed.unlink(missing_ok=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with outputs.period_lock(out_dir):
+        tmp = outputs.new_work_folder(out_dir)  # a sibling of out_dir: relative paths hold in it too
+        try:
+            _run_steps(source, parameters, provenance, tmp, out_dir, failed, title, date, progress)
+            outputs.swap(tmp, out_dir)
+            failed.unlink(missing_ok=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     return RunResult(out_dir, sorted(out_dir.iterdir()))
+
+
+def _run_steps(source: Path, parameters: dict, provenance: dict, tmp: Path, out_dir: Path, failed: Path, title: str,
+               date: str, progress: bool) -> None:
+    from tqdm import tqdm
+
+    with tqdm(total=2, desc=f"Отчёт {out_dir.name}", unit="шаг", disable=not progress,
+              bar_format="{desc}: шаг {n_fmt} из {total_fmt}{postfix}") as bar:
+        bar.set_postfix_str(", выполнение блокнота")
+        nb = execute(source, {**parameters, "provenance": provenance}, tmp / f"{out_dir.name}.ipynb", tmp, failed)
+        bar.update()
+        bar.set_postfix_str(", HTML, PDF, манифест")
+        finish(nb, tmp, out_dir.name, provenance, title=title, date=date)
+        bar.update()
 
 
 def finish(nb: nbformat.NotebookNode, folder: Path, stem: str, provenance: dict, *, title: str, date: str) -> None:
@@ -189,91 +190,18 @@ def render_html(nb: nbformat.NotebookNode) -> str:
 
 def render_pdf(nb: nbformat.NotebookNode) -> bytes:
     """PDF through xelatex with Cyrillic fonts; code hidden; byte-identical for the same notebook."""
-    from nbconvert import PDFExporter
+    from nbconvert import LatexExporter
 
-    exporter = PDFExporter(template_name="stomkpi_latex", extra_template_basedirs=[str(TEMPLATES)],
-                           exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, latex_count=1)
-    with _kernel_environment():
+    exporter = LatexExporter(template_name="stomkpi_latex", extra_template_basedirs=[str(TEMPLATES)],
+                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, resources = exporter.from_notebook_node(nb)
+    with _kernel_environment():  # SOURCE_DATE_EPOCH: the same notebook gives the same bytes
         try:
-            body, _ = exporter.from_notebook_node(nb)
-        except Exception as exc:  # LaTeX failed: a missing TeX package or font
-            raise ReportError(f"не удалось собрать PDF (xelatex): {_first_line(str(exc))}. "
-                              "Установите пакеты: bash scripts/system-deps.sh") from None
-    return body
-
-
-def _swap(tmp: Path, out_dir: Path) -> None:
-    """Put the finished folder in place of the old one; the old one is removed only afterwards."""
-    old = out_dir.with_name(out_dir.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if out_dir.exists():
-        out_dir.rename(old)
-    tmp.rename(out_dir)
-    shutil.rmtree(old, ignore_errors=True)
+            return latex.typeset(body, resources.get("outputs", {}))
+        except latex.LatexError as exc:
+            raise ReportError(str(exc)) from None
 
 
 def _first_line(text: str) -> str:
     lines = [line for line in str(text).splitlines() if line.strip()]
     return " / ".join(lines[:6]) if lines else ""
-
-
-@dataclass(frozen=True)
-class VerifyResult:
-    ok: bool
-    messages: list[str]
-
-
-def verify(executed: Path) -> VerifyResult:
-    """Re-run the packaged notebook from the parameters an executed report recorded and compare.
-
-    First the recorded inputs must still have their checksums; then every code cell's outputs
-    (text, HTML, LaTeX, images) and every data file the notebook writes must equal a fresh run's.
-    """
-    executed = Path(executed).absolute()
-    nb = nbformat.read(executed, as_version=4)
-    meta = nb.metadata.get("stomkpi")
-    parameters = nb.metadata.get("papermill", {}).get("parameters")
-    if not meta or not parameters:
-        raise ReportError(f"в блокноте {executed} нет сведений о запуске (metadata.stomkpi): это не отчёт stomkpi")
-    clinics = parameters["params"]  # one clinic's file, or a list of them for the regional report
-    root = clinic_root(executed.parent / (clinics[0] if isinstance(clinics, list) else clinics))
-    messages = []
-    for label, rec in meta["inputs"].items():
-        path = root / rec["path"]
-        if not path.exists():
-            messages.append(f"входной файл «{label}» ({rec['path']}) не найден")
-        elif sha256_file(path) != rec["sha256"]:
-            messages.append(f"входной файл «{label}» ({rec['path']}) изменён: контрольная сумма не совпадает с записанной")
-    if messages:
-        return VerifyResult(False, messages)
-    # a sibling of the report's folder, so that the recorded relative paths hold
-    with tempfile.TemporaryDirectory(prefix=".verify.", dir=executed.parent.parent) as tmp:
-        fresh = execute(notebook_source(Path(meta["notebook"]).stem), parameters, Path(tmp) / executed.name, Path(tmp))
-        written = {p.name: p.read_bytes() for p in Path(tmp).iterdir() if p.is_file() and p.name != executed.name}
-    old_cells = [c for c in nb.cells if c.cell_type == "code"]
-    new_cells = [c for c in fresh.cells if c.cell_type == "code"]
-    if len(old_cells) != len(new_cells):
-        return VerifyResult(False, [f"число ячеек различается: {len(old_cells)} и {len(new_cells)}"])
-    for i, (a, b) in enumerate(zip(old_cells, new_cells, strict=True), start=1):
-        if _outputs(a) != _outputs(b):
-            messages.append(f"ячейка {i} ({a.get('id', '')}): результаты различаются")
-    for name, content in sorted(written.items()):
-        kept = executed.parent / name
-        if not kept.is_file() or kept.read_bytes() != content:
-            messages.append(f"файл {name}: не совпадает с записанным в папке отчёта")
-    return VerifyResult(not messages, messages or [f"все {len(old_cells)} ячеек и {len(written)} файлов совпадают"])
-
-
-_COMPARED = ("text/plain", "text/html", "text/latex", "text/markdown", "image/png")
-
-
-def _outputs(cell) -> list:
-    out = []
-    for o in cell.get("outputs", []):
-        if o.output_type == "stream":
-            out.append(("stream", o.name, o.text))
-        elif o.output_type in ("display_data", "execute_result"):
-            out.append(("data", tuple((k, str(o.data[k])) for k in _COMPARED if k in o.data)))
-        elif o.output_type == "error":
-            out.append(("error", o.ename, o.evalue))
-    return out
