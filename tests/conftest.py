@@ -83,3 +83,14 @@ def annual(project) -> Path:
     result = run("annual", "--year", "2025", "--params", str(project / "params" / "demo.yaml"), "--quiet")
     assert result.returncode == 0, result.stderr
     return project / "outputs" / "2025"
+
+
+@pytest.fixture(scope="session")
+def region(tmp_path_factory) -> Path:
+    """A demo region of two clinics (`stomkpi demo --clinics 2`): params/clinic-0N.yaml, data/, outputs/."""
+    from .test_cli import run
+
+    root = tmp_path_factory.mktemp("region")
+    result = run("demo", "--clinics", "2", str(root))
+    assert result.returncode == 0, result.stderr
+    return root
