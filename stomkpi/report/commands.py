@@ -1,14 +1,19 @@
 """The monthly and annual report commands: check the inputs in-process, record the provenance, run the notebook.
 
-The check reads every input and stops with the full list of problems before anything runs; the
-report itself — every table, protocol and CSV — is computed once, inside the notebook, from the
-parameters given here: the period, the clinic's parameters file (relative to the report's folder,
-so the executed notebook re-runs from there) and the provenance.
+The check reads every input and stops with the full list of problems before anything is replaced;
+it runs beside the notebook (a thread of the command, while the kernel starts and computes), so it
+costs the report no time, and the report is swapped into place only once the check has passed. When
+both fail, the check's full list is the error. The report itself — every table, protocol and CSV —
+is computed once, inside the notebook, from the parameters given here: the period, the clinic's
+parameters file (relative to the report's folder, so the executed notebook re-runs from there) and
+the provenance.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..catalog import load_catalogs
@@ -18,7 +23,7 @@ from ..safe import clean
 from . import words
 from .annual import annual_inputs, annual_provenance, read_annual
 from .monthly import monthly_provenance, read_monthly
-from .run import RunResult, run_report
+from .run import ReportError, RunResult, run_report
 
 
 def _notebook_parameters(params_file: Path, out_dir: Path) -> dict:
@@ -26,28 +31,41 @@ def _notebook_parameters(params_file: Path, out_dir: Path) -> dict:
     return {"params": os.path.relpath(os.path.abspath(params_file), os.path.abspath(out_dir)), "out_dir": "."}
 
 
+def _checked(check: Callable[[], object], out_dir: Path, run: Callable[[Callable[[], object]], RunResult]) -> RunResult:
+    """`run(ready)` with `check()` running beside it; `ready` waits for the check and raises its error."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        checked = pool.submit(check)
+        try:
+            return run(checked.result)
+        except BaseException as exc:
+            error = checked.exception()
+            if error is None:
+                raise
+            if isinstance(exc, ReportError):  # the notebook stopped on the same bad input: the list says it all
+                (out_dir.parent / f"{out_dir.name}.failed.ipynb").unlink(missing_ok=True)
+            raise error from None
+
+
 def monthly_report(period: str, params_file: Path | str, progress: bool = True, out_dir: Path | None = None) -> RunResult:
-    """Check the month's inputs, then run the monthly notebook into `outputs/<period>/` (or `out_dir`)."""
+    """Check the month's inputs and run the monthly notebook into `outputs/<period>/` (or `out_dir`)."""
     params = load_params(params_file)
     catalogs = load_catalogs(params.catalog_dir)
-    read_monthly(period, params, catalogs)  # bad input fails here, fast, with the full list
-    provenance = monthly_provenance(period, params_file, params, catalogs)
     out_dir = Path(out_dir) if out_dir is not None else params.outputs / period
-    return run_report("monthly", {"period": period, **_notebook_parameters(Path(params_file), out_dir)}, out_dir,
-                      provenance=provenance, title=words.monthly_title(period),
-                      date=f"{clean(params.clinic)}, {words.month_words(period)}", progress=progress)
+    return _checked(lambda: read_monthly(period, params, catalogs), out_dir, lambda ready: run_report(
+        "monthly", {"period": period, **_notebook_parameters(Path(params_file), out_dir)}, out_dir,
+        provenance=monthly_provenance(period, params_file, params, catalogs), title=words.monthly_title(period),
+        date=f"{clean(params.clinic)}, {words.month_words(period)}", progress=progress, ready=ready))
 
 
 def annual_report(year: int, params_file: Path | str, progress: bool = True) -> RunResult:
-    """Check the year's inputs, then run the annual notebook into `outputs/<year>/`."""
+    """Check the year's inputs and run the annual notebook into `outputs/<year>/`."""
     params = load_params(params_file)
     catalogs = load_catalogs(params.catalog_dir)
-    read_annual(year, params, catalogs)
-    provenance = annual_provenance(year, params_file, params, catalogs)
     out_dir = params.outputs / str(year)
-    return run_report("annual", {"year": year, **_notebook_parameters(Path(params_file), out_dir)}, out_dir,
-                      provenance=provenance, title=words.annual_title(year), date=f"{clean(params.clinic)}, {year} год",
-                      progress=progress)
+    return _checked(lambda: read_annual(year, params, catalogs), out_dir, lambda ready: run_report(
+        "annual", {"year": year, **_notebook_parameters(Path(params_file), out_dir)}, out_dir,
+        provenance=annual_provenance(year, params_file, params, catalogs), title=words.annual_title(year),
+        date=f"{clean(params.clinic)}, {year} год", progress=progress, ready=ready))
 
 
 def regional_report(year: int, params_files: list[Path | str], out_dir: Path | None = None,

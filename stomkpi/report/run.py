@@ -16,6 +16,7 @@ import os
 import shutil
 import sys
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -56,8 +57,9 @@ def notebook_source(notebook: str | Path) -> Path:
 
 
 def run_report(notebook: str | Path, parameters: dict, out_dir: Path, *, provenance: dict, title: str, date: str,
-               progress: bool = True) -> RunResult:
-    """Execute the notebook with `parameters` and `provenance` in a fresh folder and render it into `out_dir`."""
+               progress: bool = True, ready: Callable[[], object] | None = None) -> RunResult:
+    """Execute the notebook with `parameters` and `provenance` in a fresh folder and render it into `out_dir`;
+    `ready()`, when given, is called before the swap (the input check running beside): if it raises, nothing is replaced."""
     source = notebook_source(notebook)
     out_dir = Path(out_dir)
     failed = out_dir.parent / f"{out_dir.name}.failed.ipynb"
@@ -65,6 +67,8 @@ def run_report(notebook: str | Path, parameters: dict, out_dir: Path, *, provena
         tmp = outputs.new_work_folder(out_dir)  # a sibling of out_dir: relative paths hold in it too
         try:
             _run_steps(source, parameters, provenance, tmp, out_dir, failed, title, date, progress)
+            if ready is not None:
+                ready()
             outputs.swap(tmp, out_dir)
             failed.unlink(missing_ok=True)
         except BaseException:
