@@ -4,6 +4,7 @@ real Dask cluster (LocalCluster: a scheduler and worker processes), with the sam
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -146,3 +147,18 @@ def test_without_dask_the_scheduler_option_says_what_to_install(monkeypatch):
     with pytest.raises(ParamsError, match=r"pip install 'stomkpi\[dask\]'"):
         with batch.executor(scheduler="tcp://127.0.0.1:1"):
             pass
+
+
+def _dies_in_february(job: batch.Job) -> batch.Outcome:
+    """A stand-in for a report, run in the worker processes: February's kills its worker."""
+    if job.period == "2025-02":
+        os._exit(3)
+    return batch.Outcome(job, "done", pid=os.getpid())
+
+
+def test_a_worker_that_dies_fails_only_its_own_report(tmp_path):
+    jobs = [batch.Job(f"2025-0{m}", "p.yaml", str(tmp_path / f"2025-0{m}")) for m in range(1, 5)]
+    outcomes, _ = batch.run_batch(jobs, workers=2, progress=False, task=_dies_in_february)
+    assert [(o.job.period, o.status) for o in outcomes] == [("2025-01", "done"), ("2025-02", "failed"),
+                                                            ("2025-03", "done"), ("2025-04", "done")]
+    assert "завершился аварийно" in outcomes[1].reason

@@ -24,8 +24,9 @@ import re
 import resource
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,27 +178,56 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Iterat
 
 
 def run_batch(jobs: list[Job], *, workers: int | None = None, scheduler: str | None = None,
-              progress: bool = True) -> tuple[list[Outcome], str]:
-    """Run every job on the executor, one progress bar over all; outcomes in the jobs' order."""
+              progress: bool = True, task: Callable[[Job], Outcome] = run_job) -> tuple[list[Outcome], str]:
+    """Run every job on the executor, one progress bar over all; outcomes in the jobs' order.
+
+    A local worker process that dies (killed, out of memory) breaks its pool and every report the pool
+    still held; those are run again, each in a pool of its own, so only the one that kills its worker
+    fails. (A Dask cluster reschedules a lost worker's reports itself.)
+    """
     from tqdm import tqdm
 
     if not jobs:
         return [], ""
     workers = min(workers or default_workers(), len(jobs))
     outcomes: dict[Job, Outcome] = {}
-    with executor(workers, scheduler) as (pool, where), \
-            tqdm(total=len(jobs), desc="Отчёты", unit="отч", disable=not progress) as bar:
-        futures = {pool.submit(run_job, job): job for job in jobs}
-        for future in as_completed(futures):
-            job = futures[future]
-            try:
-                outcome = future.result()
-            except Exception as exc:  # the worker itself died (out of memory, killed, lost)
-                outcome = Outcome(job, "failed", f"рабочий процесс не вернул результат: {type(exc).__name__}: {exc}")
-            outcomes[job] = outcome
-            bar.set_postfix_str(f"{job.label}: {'готов' if outcome.status == 'done' else 'ошибка'}", refresh=False)
+    broken: list[Job] = []
+    with tqdm(total=len(jobs), desc="Отчёты", unit="отч", disable=not progress) as bar:
+        def record(outcome: Outcome) -> None:
+            outcomes[outcome.job] = outcome
+            bar.set_postfix_str(f"{outcome.job.label}: {'готов' if outcome.status == 'done' else 'ошибка'}",
+                                refresh=False)
             bar.update()
+
+        with executor(workers, scheduler) as (pool, where):
+            futures = {pool.submit(task, job): job for job in jobs}
+            for future in as_completed(futures):
+                job = futures[future]
+                try:
+                    record(future.result())
+                except BrokenProcessPool:
+                    broken.append(job)
+                except Exception as exc:  # a Dask worker lost for good, a result that did not come back
+                    record(Outcome(job, "failed", f"рабочий процесс не вернул результат: {type(exc).__name__}: {exc}"))
+        if broken:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=workers) as alone:
+                for outcome in alone.map(lambda j: _alone(task, j), [j for j in jobs if j in broken]):
+                    record(outcome)
     return [outcomes[j] for j in jobs], where
+
+
+def _alone(task: Callable[[Job], Outcome], job: Job) -> Outcome:
+    """One job in a worker process of its own: if it dies, only this job fails."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        try:
+            return pool.submit(task, job).result()
+        except BrokenProcessPool:
+            return Outcome(job, "failed", "рабочий процесс отчёта завершился аварийно (убит или не хватило памяти)")
 
 
 def summary(outcomes: list[Outcome], seconds: float, where: str = "") -> str:

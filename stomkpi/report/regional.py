@@ -225,8 +225,9 @@ def build_regional(year: int, params: list[Path | str], provenance: dict | None 
         raise ParamsError("сводному отчёту нужны файлы параметров поликлиник (--params, по одному на поликлинику)")
     settings = [load_params(p) for p in files]
     catalogs = load_catalogs(settings[0].catalog_dir)
+    name = catalogs.indicators.path.name
     for path, s in zip(files[1:], settings[1:], strict=True):
-        if load_catalogs(s.catalog_dir).hashes.get("indicators.yaml") != catalogs.hashes.get("indicators.yaml"):
+        if load_catalogs(s.catalog_dir).hashes.get(name) != catalogs.hashes[name]:
             raise ParamsError(f"у поликлиники {clinic_name(path)} свой каталог показателей: сравнивать в регионе "
                               "можно только по одному каталогу")
     names = [clinic_name(p) for p in files]
