@@ -27,7 +27,7 @@ import nbformat
 
 from ..errors import StomkpiError
 from ..provenance import sha256_file
-from . import latex, outputs
+from . import latex, markdown, outputs
 
 PACKAGE = Path(str(resources.files("stomkpi.report")))
 NOTEBOOKS = PACKAGE / "notebooks"
@@ -65,8 +65,9 @@ def run_report(notebook: str | Path, parameters: dict, out_dir: Path, *, provena
     failed = out_dir.parent / f"{out_dir.name}.failed.ipynb"
     with outputs.period_lock(out_dir):
         tmp = outputs.new_work_folder(out_dir)  # a sibling of out_dir: relative paths hold in it too
+        early = _early_pdf(title, date)
         try:
-            _run_steps(source, parameters, provenance, tmp, out_dir, failed, title, date, progress)
+            _run_steps(source, parameters, provenance, tmp, out_dir, failed, title, date, progress, early)
             if ready is not None:
                 ready()
             outputs.swap(tmp, out_dir)
@@ -74,11 +75,29 @@ def run_report(notebook: str | Path, parameters: dict, out_dir: Path, *, provena
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        finally:
+            early.close()
     return RunResult(out_dir, sorted(out_dir.iterdir()))
 
 
+def _early_pdf(title: str, date: str) -> latex.Early:
+    """xelatex started on the PDF's preamble (the same for every notebook with this title and date), to
+    load its packages and fonts while the notebook runs (`latex.Early`)."""
+    def preamble() -> str:
+        from nbconvert import LatexExporter
+        from nbformat.v4 import new_notebook
+
+        stub = new_notebook()
+        _title_block(stub, title, date)
+        text, _ = markdown.export(LatexExporter, stub, **_LATEX_OPTIONS)
+        end = text.find("\\begin{document}")
+        return text[:end] if end > 0 else ""
+
+    return latex.Early(preamble, {"SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "FORCE_SOURCE_DATE": "1"})
+
+
 def _run_steps(source: Path, parameters: dict, provenance: dict, tmp: Path, out_dir: Path, failed: Path, title: str,
-               date: str, progress: bool) -> None:
+               date: str, progress: bool, early: latex.Early | None = None) -> None:
     from tqdm import tqdm
 
     with tqdm(total=2, desc=f"Отчёт {out_dir.name}", unit="шаг", disable=not progress,
@@ -87,20 +106,19 @@ def _run_steps(source: Path, parameters: dict, provenance: dict, tmp: Path, out_
         nb = execute(source, {**parameters, "provenance": provenance}, tmp / f"{out_dir.name}.ipynb", tmp, failed)
         bar.update()
         bar.set_postfix_str(", HTML, PDF, манифест")
-        finish(nb, tmp, out_dir.name, provenance, title=title, date=date)
+        finish(nb, tmp, out_dir.name, provenance, title=title, date=date, early=early)
         bar.update()
 
 
-def finish(nb: nbformat.NotebookNode, folder: Path, stem: str, provenance: dict, *, title: str, date: str) -> None:
+def finish(nb: nbformat.NotebookNode, folder: Path, stem: str, provenance: dict, *, title: str, date: str,
+           early: latex.Early | None = None) -> None:
     """Write the executed notebook, its HTML and PDF, and manifest.json beside the files it wrote."""
     nb.metadata["stomkpi"] = provenance
-    nb.metadata["title"] = title
-    nb.metadata["date"] = date
-    nb.metadata["authors"] = [{"name": "stomkpi"}]
+    _title_block(nb, title, date)
     nbformat.write(nb, folder / f"{stem}.ipynb")
     # xelatex runs in a subprocess: render the PDF while the HTML is written
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pdf = pool.submit(render_pdf, nb)
+        pdf = pool.submit(render_pdf, nb, early)
         (folder / f"{stem}.html").write_text(render_html(nb), encoding="utf-8")
         (folder / f"{stem}.pdf").write_bytes(pdf.result())
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.name != "manifest.json")
@@ -155,7 +173,9 @@ def execute(source: Path, parameters: dict, target: Path, cwd: Path, failed: Pat
     with _kernel_environment():
         try:
             pm.execute_notebook(str(source), str(target), parameters=parameters, kernel_name=KERNEL, cwd=str(cwd),
-                                progress_bar=False, log_output=False, record_timing=False)
+                                progress_bar=False, log_output=False, record_timing=False,
+                                # written once at the end (and on failure), not after every cell
+                                request_save_on_cell_execute=False)
         except pm.PapermillExecutionError as exc:
             if failed is not None and target.exists():
                 nb = normalise(nbformat.read(target, as_version=4))
@@ -192,16 +212,28 @@ def render_html(nb: nbformat.NotebookNode) -> str:
     return body
 
 
-def render_pdf(nb: nbformat.NotebookNode) -> bytes:
-    """PDF through xelatex with Cyrillic fonts; code hidden; byte-identical for the same notebook."""
+def _title_block(nb: nbformat.NotebookNode, title: str, date: str) -> None:
+    """The metadata the PDF's title block is made of."""
+    nb.metadata["title"] = title
+    nb.metadata["date"] = date
+    nb.metadata["authors"] = [{"name": "stomkpi"}]
+
+
+_LATEX_OPTIONS = {"template_name": "stomkpi_latex", "extra_template_basedirs": [str(TEMPLATES)], "exclude_input": True,
+                  "exclude_input_prompt": True, "exclude_output_prompt": True}
+
+
+def render_pdf(nb: nbformat.NotebookNode, early: latex.Early | None = None) -> bytes:
+    """PDF through xelatex with Cyrillic fonts; code hidden; byte-identical for the same notebook (also when
+    `early`, an xelatex started on the preamble while the notebook ran, typesets it)."""
     from nbconvert import LatexExporter
 
-    exporter = LatexExporter(template_name="stomkpi_latex", extra_template_basedirs=[str(TEMPLATES)],
-                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, resources = exporter.from_notebook_node(nb)
+    body, resources = markdown.export(LatexExporter, nb, **_LATEX_OPTIONS)
+    files = resources.get("outputs", {})
     with _kernel_environment():  # SOURCE_DATE_EPOCH: the same notebook gives the same bytes
         try:
-            return latex.typeset(body, resources.get("outputs", {}))
+            pdf = early.typeset(body, files) if early is not None else None
+            return pdf if pdf is not None else latex.typeset(body, files)
         except latex.LatexError as exc:
             raise ReportError(str(exc)) from None
 
