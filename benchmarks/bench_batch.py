@@ -1,7 +1,8 @@
 """Benchmark: a batch of reports. Prints figures; not a test.
 
-Twelve monthly reports of the demo clinic one after another in this process, then the same twelve
-as a batch on two local worker processes, in the same run (target: the batch ≥ 1.7× faster). Then
+Twelve monthly reports of the demo clinic one after another in this process, and the same twelve
+as a batch on two local worker processes, in the same run, in the order A B B A so that a change in
+the machine's load weighs on both alike (target: the batch ≥ 1.7× faster). Then
 the cost per report, the peak memory of a worker and of its kernel, and a projection — computed
 from these measured figures, not measured — of a region of 300 clinics × 12 months on 16 cores,
 and of the regional report's reading of 300 clinic-years.
@@ -9,6 +10,7 @@ and of the regional report's reading of 300 clinic-years.
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import tempfile
@@ -39,19 +41,21 @@ def main() -> None:
         params = load_params(params_file)
         write_demo(params.data_dir, seed=params.seed, year=params.year)
 
-        one_by_one = []
-        start = time.perf_counter()
-        for month in MONTHS:
-            t = time.perf_counter()
-            monthly_report(month, params_file, progress=False)
-            one_by_one.append(time.perf_counter() - t)
-        sequential = time.perf_counter() - start
-
         plan = batch.plan(MONTHS, [params_file])
-        start = time.perf_counter()
-        outcomes, where = batch.run_batch(plan.jobs, workers=WORKERS, progress=False)
-        parallel = time.perf_counter() - start
-        assert all(o.status == "done" for o in outcomes), [o.reason for o in outcomes if o.status != "done"]
+        sequential, parallel, one_by_one, outcomes = [], [], [], []
+        for order in ("sequential", "batch", "batch", "sequential"):  # ABBA: a drift in the machine's load weighs alike
+            start = time.perf_counter()
+            if order == "sequential":
+                for month in MONTHS:
+                    t = time.perf_counter()
+                    monthly_report(month, params_file, progress=False)
+                    one_by_one.append(time.perf_counter() - t)
+                sequential.append(time.perf_counter() - start)
+            else:
+                done, where = batch.run_batch(plan.jobs, workers=WORKERS, progress=False)
+                parallel.append(time.perf_counter() - start)
+                assert all(o.status == "done" for o in done), [o.reason for o in done if o.status != "done"]
+                outcomes += done
 
         catalogs = load_catalogs(params.catalog_dir)
         t = time.perf_counter()
@@ -59,6 +63,7 @@ def main() -> None:
         clinic_year = time.perf_counter() - t
 
     n = len(MONTHS)
+    sequential, parallel = statistics.mean(sequential), statistics.mean(parallel)
     speedup = sequential / parallel
     per_report = statistics.median(one_by_one)
     core_seconds = parallel * WORKERS / n  # what a report costs a core when the cores are kept busy
@@ -67,8 +72,10 @@ def main() -> None:
     clinics, months, cores = REGION
     reports = clinics * months
     projected = reports * core_seconds / cores
-    print(f"twelve monthly reports one after another: {sequential:.1f} s (median {per_report:.2f} s a report)")
-    print(f"the same twelve as a batch ({where}):   {parallel:.1f} s, including the workers' start")
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"the machine's load average after the run: {load} (other programs take cores from both measurements)")
+    print(f"twelve monthly reports one after another: {sequential:.1f} s (mean of 2; median {per_report:.2f} s a report)")
+    print(f"the same twelve as a batch ({where}):   {parallel:.1f} s (mean of 2), including the workers' start")
     print(f"speed-up on {WORKERS} cores:                       {speedup:.2f}×  (target ≥ 1.7×)")
     print(f"cost per report in the batch:               {core_seconds:.2f} core-seconds "
           f"({n / parallel * 60:.1f} reports a minute on {WORKERS} cores)")
