@@ -111,31 +111,48 @@ class RegionalReport:
         return wide.rename(columns=self._unit_names())
 
     def results_table(self) -> pd.DataFrame:
-        """Units × clinics: the year's result Σ Пр and the place among the clinics' same units."""
+        """A row per clinic, a column per unit: the year's result Σ Пр and the place among the same units."""
         year = self.summary[self.summary["period"] == str(self.year)]
-        wide = year.pivot_table(index="unit", columns="clinic", values="result", aggfunc="first")
-        places = year.pivot_table(index="unit", columns="clinic", values="region_place", aggfunc="first")
-        order = [u.code for u in self.catalogs.indicators.units if u.code in wide.index]
-        table = pd.DataFrame({"Подразделение": [self._unit_names()[u] for u in order]})
-        for clinic in [c.name for c in self.clinics]:
-            if clinic in wide.columns:
-                table[clinic] = [_result_text(wide.at[u, clinic], places.at[u, clinic]) for u in order]
+        wide = year.pivot_table(index="clinic", columns="unit", values="result", aggfunc="first")
+        places = year.pivot_table(index="clinic", columns="unit", values="region_place", aggfunc="first")
+        units = [u for u in self.catalogs.indicators.units if u.code in wide.columns]
+        clinics = [c.name for c in self.clinics if c.name in wide.index]
+        table = pd.DataFrame({"Учреждение": clinics})
+        for u in units:
+            table[u.name] = [_result_text(wide.at[c, u.code], places.at[c, u.code]) for c in clinics]
         return table
 
-    def scores_table(self) -> pd.DataFrame:
-        """Unit × indicator rows, a column per clinic: the year's P on the 0–4 scale."""
+    def scores_tables(self) -> dict[str, pd.DataFrame]:
+        """Per unit: a row per clinic, a column per indicator — the year's P on the 0–4 scale."""
         d = self.detail[self.detail["period"] == str(self.year)]
         names = {i.code: i.name for i in self.catalogs.indicators.indicators}
-        wide = d.pivot_table(index=["unit", "indicator"], columns="clinic", values="score", aggfunc="first")
+        out = {}
+        for unit in self.catalogs.indicators.units:
+            part = d[d["unit"] == unit.code]
+            if part.empty:
+                continue
+            wide = part.pivot_table(index="clinic", columns="indicator", values="score", aggfunc="first")
+            clinics = [c.name for c in self.clinics if c.name in wide.index]
+            table = pd.DataFrame({"Учреждение": clinics})
+            for code in [c for c in unit.indicators if c in wide.columns]:
+                table[names[code]] = [_score_text(wide.at[c, code]) for c in clinics]
+            out[f"{unit.name}: балл P за {self.year} год"] = table
+        return out
+
+    def scores_table(self) -> pd.DataFrame:
+        """Every clinic × unit × indicator in one long table (the workbook's sheet)."""
+        d = self.detail[self.detail["period"] == str(self.year)]
+        names = {i.code: i.name for i in self.catalogs.indicators.indicators}
         order = {(u.code, code): (i, j) for i, u in enumerate(self.catalogs.indicators.units)
                  for j, code in enumerate(u.indicators)}
-        keys = sorted(wide.index, key=lambda k: order[k])
-        table = pd.DataFrame({"Подразделение": [self._unit_names()[u] for u, _ in keys],
-                              "Показатель": [names[i] for _, i in keys]})
-        for clinic in [c.name for c in self.clinics]:
-            if clinic in wide.columns:
-                table[clinic] = [_score_text(wide.at[k, clinic]) for k in keys]
-        return table
+        clinics = {c.name: k for k, c in enumerate(self.clinics)}
+        d = d.assign(key=[(clinics[c], *order[(u, i)]) for c, u, i in d[["clinic", "unit", "indicator"]].itertuples(
+            index=False)]).sort_values("key")
+        return pd.DataFrame({"Учреждение": d["clinic"], "Подразделение": d["unit"].map(self._unit_names()),
+                             "Показатель": d["indicator"].map(names), "Значение": d["value"].round(3),
+                             "Цель": d["target"], "Лучший в регионе": d["region_best"].round(3),
+                             "Экспертное": d["expert"].round(3),
+                             "P": [_score_text(p) for p in d["score"]]}).reset_index(drop=True)
 
     def best_table(self) -> pd.DataFrame:
         names = {i.code: i.name for i in self.catalogs.indicators.indicators}
@@ -143,7 +160,7 @@ class RegionalReport:
         return pd.DataFrame({
             "Подразделение": b["unit"].map(self._unit_names()), "Показатель": b["indicator"].map(names),
             "Лучше": b["direction"].map({"lower": "меньше", "higher": "больше"}),
-            "Лучший в регионе": b["value"].round(3), "Поликлиника": b["clinic"],
+            "Лучший в регионе": b["value"].round(3), "Учреждение": b["clinic"],
             "Поликлиник с данными": b["reported"]})
 
     def funds_table(self) -> pd.DataFrame:
@@ -152,21 +169,21 @@ class RegionalReport:
             months=("month", "nunique"), staff=("staff", "mean"), rates=("rates", "mean"),
             coefficient_sum=("coefficient_sum", "sum"), rate_months=("rates", "sum"))
         return pd.DataFrame({
-            "Поликлиника": f.index, "Месяцев": f["months"].to_numpy(),
+            "Учреждение": f.index, "Месяцев": f["months"].to_numpy(),
             "Сотрудников в месяц": f["staff"].round(1).to_numpy(), "Ставок ОМС в месяц": f["rates"].round(2).to_numpy(),
             "Сумма коэффициентов за год": f["coefficient_sum"].round(2).to_numpy(),
             "На ставку в месяц": (f["coefficient_sum"] / f["rate_months"]).round(3).to_numpy()})
 
     def funds_by_month(self) -> pd.DataFrame:
-        """Months × clinics: the sum of the coefficients of stimulating payments (the fund is shared by it)."""
-        wide = self.funds.pivot_table(index="month", columns="clinic", values="coefficient_sum", aggfunc="first")
-        wide = wide[[c.name for c in self.clinics if c.name in wide.columns]].round(2)
-        wide.index = [words.month_short(m) for m in wide.index]
-        wide.columns.name = None
-        return wide.reset_index(names="Месяц")
+        """A row per clinic, a column per month: the sum of the coefficients of stimulating payments
+        (the clinic's fund is shared in proportion to them)."""
+        wide = self.funds.pivot_table(index="clinic", columns="month", values="coefficient_sum", aggfunc="first")
+        wide = wide.reindex([c.name for c in self.clinics if c.name in wide.index]).round(2)
+        wide.columns = [words.month_short(m) for m in wide.columns]
+        return wide.reset_index(names="Учреждение")
 
     def nmo_table(self) -> pd.DataFrame:
-        return self.nmo.rename(columns={"clinic": "Поликлиника", "plans": "Планов", "at_risk": "Требуют внимания",
+        return self.nmo.rename(columns={"clinic": "Учреждение", "plans": "Планов", "at_risk": "Требуют внимания",
                                         **words.STATUS_NAMES})
 
 
