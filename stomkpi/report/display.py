@@ -78,7 +78,8 @@ class Table:
         landscape = len(cols) > LANDSCAPE_COLUMNS
         widths = _widths(cols, cells, LINE_CHARS_LANDSCAPE if landscape else LINE_CHARS)
         spec = "".join(rf">{{\raggedright\arraybackslash}}p{{{w:.3f}\linewidth}}" for w in widths)
-        head = " & ".join(rf"\textbf{{{latex_escape(c)}}}" for c in cols) + r" \\ \hline"
+        # \hspace{0pt}: TeX never hyphenates a paragraph's first word, and a header cell is one paragraph
+        head = " & ".join(rf"\textbf{{\hspace{{0pt}}{latex_escape(c)}}}" for c in cols) + r" \\ \hline"
         lines = [r"{\footnotesize", r"\setlength{\tabcolsep}{3pt}", rf"\begin{{longtable}}{{{spec}}}"]
         if self.caption:
             lines.append(rf"\multicolumn{{{len(cols)}}}{{l}}{{\textbf{{{latex_escape(self.caption)}}}}} \\")
