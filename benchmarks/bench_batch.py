@@ -39,7 +39,7 @@ def main() -> None:
         params_file = root / "params" / "demo.yaml"
         params_file.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
         params = load_params(params_file)
-        write_demo(params.data_dir, seed=params.seed, year=params.year)
+        write_demo(params.data_dir)
 
         plan = batch.plan(MONTHS, [params_file])
         sequential, parallel, one_by_one, outcomes = [], [], [], []
@@ -59,7 +59,7 @@ def main() -> None:
 
         catalogs = load_catalogs(params.catalog_dir)
         t = time.perf_counter()
-        read_clinic(params.year, params_file, params, catalogs)
+        read_clinic(2025, params_file, params, catalogs)
         clinic_year = time.perf_counter() - t
 
     n = len(MONTHS)

@@ -99,7 +99,7 @@ def main() -> None:
             (Path(__file__).resolve().parents[1] / "params" / "demo.yaml").read_text(encoding="utf-8"), encoding="utf-8")
         params_file = root / "params" / "demo.yaml"
         params = load_params(params_file)
-        write_demo(params.data_dir, seed=params.seed, year=params.year)
+        write_demo(params.data_dir)
         monthly_report("2025-12", params_file, progress=False)  # warm the caches both sides share
         floors, reports = [], []
         for _ in range(RUNS):  # in pairs, so that the machine's load weighs on both alike

@@ -1,20 +1,107 @@
-"""The command line: thin wrappers that parse arguments, call the library and print Russian errors."""
+"""The command line: thin wrappers that parse arguments, call the library and print Russian messages.
 
+Whatever a user types, the answer is Russian and never a traceback: an error in the input or the
+parameters is one message (exit 2), a usage slip — a missing argument, an unknown option or command —
+one line naming it and where the help is (exit 2). Help texts are Russian, typer's own headings too.
+Typer's exceptions are recognised by their class names, so this holds whether typer uses the click
+package or the copy of click it bundles.
+"""
 
+from __future__ import annotations
+
+import difflib
+import errno
+import os
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
-from .errors import StomkpiError
+from .errors import ParamsError, StomkpiError
+from .text import plural
+
+PROG = "stomkpi"
+HELP_OPTION_TEXT = "Показать эту справку и выйти."
+
+
+class UsageProblem(StomkpiError):
+    """A command line that cannot be run as typed."""
+
+
+def _russian_help_headings() -> None:
+    """Typer's rich help in Russian: its panel titles and notes are module constants."""
+    try:
+        from typer import rich_utils
+    except ImportError:  # typer without rich: the plain help has only the usage line in English
+        return
+    for name, text in {"ARGUMENTS_PANEL_TITLE": "Аргументы", "OPTIONS_PANEL_TITLE": "Параметры",
+                       "COMMANDS_PANEL_TITLE": "Команды", "ERRORS_PANEL_TITLE": "Ошибка",
+                       "DEFAULT_STRING": "[по умолчанию: {}]", "REQUIRED_LONG_STRING": "[обязательно]",
+                       "ENVVAR_STRING": "[переменная окружения: {}]", "DEPRECATED_STRING": "(устарело) ",
+                       "ABORTED_TEXT": "Прервано.",
+                       "RICH_HELP": "Справка: [blue]'{command_path} {help_option}'[/]."}.items():
+        if hasattr(rich_utils, name):
+            setattr(rich_utils, name, text)
+
+
+_russian_help_headings()
+
+
+def _russian_usage(command, ctx, formatter) -> None:
+    formatter.write_usage(ctx.command_path, " ".join(command.collect_usage_pieces(ctx)), prefix="Запуск: ")
+
+
+def _russian_help(option):
+    if option is not None:
+        option.help = HELP_OPTION_TEXT
+    return option
+
+
+class RussianCommand(TyperCommand):
+    """A command whose help reads «Запуск: …» and whose --help is described in Russian."""
+
+    def format_usage(self, ctx, formatter) -> None:
+        _russian_usage(self, ctx, formatter)
+
+    def get_help_option(self, ctx):
+        return _russian_help(super().get_help_option(ctx))
+
+
+class RussianGroup(TyperGroup):
+    """The command group: Russian usage line and help option; a mistyped command gets the nearest one."""
+
+    def format_usage(self, ctx, formatter) -> None:
+        _russian_usage(self, ctx, formatter)
+
+    def get_help_option(self, ctx):
+        return _russian_help(super().get_help_option(ctx))
+
+    def resolve_command(self, ctx, args):
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            near = difflib.get_close_matches(name, self.list_commands(ctx), n=1, cutoff=0.5)
+            advice = f" — может быть, «{near[0]}»?" if near else f"; команды: {', '.join(self.list_commands(ctx))}."
+            raise UsageProblem(f"нет команды «{name}»{advice} Справка: {PROG} --help")
+        return super().resolve_command(ctx, args)
+
 
 app = typer.Typer(
+    cls=RussianGroup,
     add_completion=False,
-    no_args_is_help=True,
-    help="Оценка результативности сотрудников, рейтинг отделений и учёт НМО.",
+    no_args_is_help=False,  # bare `stomkpi` is one line naming the commands, not the whole help
+    help="Оценка результативности сотрудников стоматологической поликлиники, рейтинг отделений и учёт НМО.",
     pretty_exceptions_enable=False,
+    options_metavar="[ПАРАМЕТРЫ]",
+    subcommand_metavar="КОМАНДА [АРГУМЕНТЫ]...",
 )
+
+
+def command(**kwargs):
+    return app.command(cls=RussianCommand, options_metavar="[ПАРАМЕТРЫ]", **kwargs)
+
 
 CatalogOpt = Annotated[
     Path | None,
@@ -22,29 +109,175 @@ CatalogOpt = Annotated[
 ]
 
 
-def main() -> None:
-    """Entry point: user errors become a Russian message and exit status 2, never a traceback."""
+def _show_version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"{PROG} {__version__}")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    ctx: typer.Context,
+    version: Annotated[bool, typer.Option("--version", help="Показать версию программы и выйти.", is_eager=True,
+                                          callback=_show_version)] = False,
+) -> None:
+    """Оценка результативности сотрудников стоматологической поликлиники, рейтинг отделений и учёт НМО.
+
+    Начните с «stomkpi init ПАПКА»: параметры поликлиники, папки и пустая книга текущего месяца.
+    """
+    if ctx.invoked_subcommand is None:
+        raise UsageProblem(f"не указана команда ({', '.join(app_commands())}). Начало работы: {PROG} init ПАПКА. "
+                           f"Справка: {PROG} --help")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: user errors become one Russian message, never a traceback (usage and input errors: exit 2)."""
+    argv = sys.argv[1:] if argv is None else argv
     try:
-        app(standalone_mode=False)
+        code = app(args=argv, prog_name=PROG, standalone_mode=False)
     except StomkpiError as exc:
-        print(f"Ошибка: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
-    except typer.Abort:
-        raise SystemExit(1) from None
-    except Exception as exc:  # click usage errors and the like
-        import click
+        _fail(str(exc), 2)
+    except OSError as exc:
+        _fail(_os_error(exc), 2)
+    except Exception as exc:
+        names = {c.__name__ for c in type(exc).__mro__}
+        if "ClickException" in names:  # typer's usage errors, whichever click they come from
+            _fail(_usage_message(exc, argv), getattr(exc, "exit_code", 2) or 2)
+        if "Abort" in names:
+            _fail("прервано.", 1)
+        if os.environ.get("STOMKPI_TRACEBACK"):
+            raise
+        _fail(f"внутренняя ошибка программы ({type(exc).__name__}: {_one_line(str(exc))}). Сообщите разработчикам; "
+              "подробности покажет запуск с переменной окружения STOMKPI_TRACEBACK=1", 1)
+    raise SystemExit(code if isinstance(code, int) else 0)
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            raise SystemExit(exc.exit_code) from None
-        raise
+
+def _fail(message: str, code: int):
+    print(f"Ошибка: {message}", file=sys.stderr)
+    raise SystemExit(code) from None
 
 
-@app.command()
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:300]
+
+
+_OS_ERRORS = {
+    errno.EACCES: "нет прав доступа", errno.EPERM: "нет прав доступа", errno.ENOENT: "нет такого файла или папки",
+    errno.EISDIR: "это папка, а нужен файл", errno.ENOTDIR: "часть пути — файл, а не папка",
+    errno.ENOSPC: "на диске нет места", errno.EROFS: "диск только для чтения", errno.EEXIST: "уже существует",
+}
+
+
+def _os_error(exc: OSError) -> str:
+    what = _OS_ERRORS.get(exc.errno, f"ошибка чтения или записи ({exc.strerror or exc})")
+    return f"{what}: {exc.filename}" if exc.filename else what
+
+
+_TYPES = {int: "целое число", float: "число", Path: "путь к файлу или папке", str: "текст", bool: "да или нет"}
+_CLICK_TYPES = {"integer": int, "float": float, "path": Path, "text": str, "boolean": bool}
+
+
+def _usage_message(exc: Exception, argv: list[str]) -> str:
+    """One Russian line for a usage error of typer/click: what is wrong and where the help is."""
+    names = {c.__name__ for c in type(exc).__mro__}
+    ctx = getattr(exc, "ctx", None)
+    known = app_commands()
+    sub = next((a for a in argv if a in known), None)
+    path = getattr(ctx, "command_path", None) or (f"{PROG} {sub}" if sub else PROG)
+    helps = f"Справка: {path} --help"
+    message = str(getattr(exc, "message", "") or "")
+    param = getattr(exc, "param", None)
+    if "NoArgsIsHelpError" in names:
+        return f"не указана команда ({', '.join(known)}). {helps}"
+    if "MissingParameter" in names:
+        return f"не указан {_param_words(param)}. {helps}"
+    if "NoSuchOption" in names:
+        option = getattr(exc, "option_name", "")
+        near = sorted(getattr(exc, "possibilities", None) or [])
+        advice = f" — может быть, {', '.join(near)}?" if near else "."
+        return f"у команды «{path}» нет параметра {option}{advice} {helps}"
+    if "BadOptionUsage" in names:
+        option = getattr(exc, "option_name", "")
+        if "does not take" in message:
+            return f"параметр {option} пишется без значения. {helps}"
+        return f"у параметра {option} не указано значение. {helps}"
+    if "BadParameter" in names:
+        typed = _typed_value(param, argv) or (m.group(1) if (m := re.search(r"'([^']*)'", message)) else None)
+        value = f" «{typed}»" if typed is not None else ""
+        return f"неверное значение{value}: {_param_words(param)} — {_expected(param)}. {helps}"
+    extra = re.search(r"unexpected extra argument\S* \((.*)\)", message)
+    if extra:
+        return f"лишний аргумент: {extra.group(1)}. {helps}"
+    return f"команда набрана неверно ({_one_line(message)}). {helps}"
+
+
+def _typed_value(param, argv: list[str]) -> str | None:
+    """The value typed for an option: `--year abc` or `--year=abc`."""
+    for opt in getattr(param, "opts", None) or []:
+        for i, arg in enumerate(argv):
+            if arg == opt and i + 1 < len(argv):
+                return argv[i + 1]
+            if arg.startswith(f"{opt}="):
+                return arg.split("=", 1)[1]
+    return None
+
+
+def _expected(param) -> str:
+    kind = getattr(getattr(param, "type_descriptor", None), "annotation", None)
+    if kind is None:  # click's parameters carry a type object with a name
+        kind = _CLICK_TYPES.get(getattr(getattr(param, "type", None), "name", ""))
+    return f"нужно {_TYPES[kind]}" if kind in _TYPES else "нужно другое значение"
+
+
+def _param_words(param) -> str:
+    """«параметр --month (месяц отчёта ГГГГ-ММ)» or «аргумент КНИГА (…)»."""
+    if param is None:
+        return "параметр"
+    about = (getattr(param, "help", None) or "").rstrip(".")
+    about = f" ({about[:1].lower()}{about[1:]})" if about else ""
+    if getattr(param, "param_type_name", "") == "argument":
+        return f"аргумент {getattr(param, 'metavar', None) or str(param.name).upper()}{about}"
+    opts = getattr(param, "opts", None) or [param.name]
+    return f"параметр {opts[0]}{about}"
+
+
+def app_commands() -> list[str]:
+    return [c.name or c.callback.__name__ for c in app.registered_commands]
+
+
+def _output_file(path: Path | None, option: str, example: str) -> None:
+    """An output file given on the command line is a file, not a folder."""
+    if path is not None and path.is_dir():
+        where = f"{option} {path}" if option else str(path)
+        raise ParamsError(f"{where} — это папка, а нужен файл, например {path / example}")
+
+
+# ---------------------------------------------------------------- commands
+
+
+@command()
+def init(
+    folder: Annotated[Path, typer.Argument(metavar="ПАПКА", help="Папка новой поликлиники (создаётся, если её нет).")],
+    clinic: Annotated[str | None, typer.Option("--clinic", help="Название поликлиники для отчётов.")] = None,
+) -> None:
+    """Завести поликлинику: файл параметров с пояснениями, папки книг и отчётов, пустая книга текущего месяца."""
+    import datetime as dt
+
+    from .catalog import load_positions
+    from .clinic import init_clinic
+
+    created = init_clinic(folder, dt.date.today(), load_positions(), clinic)
+    typer.echo(created.next_steps())
+
+
+@command()
 def score(
-    workbook: Annotated[Path, typer.Argument(help="Книга месяца (.xlsx) или папка с CSV-файлами листов.")],
+    workbook: Annotated[Path, typer.Argument(metavar="КНИГА", help="Книга месяца (.xlsx) или папка с CSV-файлами листов.")],
     catalog: CatalogOpt = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Куда записать CSV (по умолчанию — на экран).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Куда записать баллы: файл .csv или .xlsx (по умолчанию — CSV на экран).")] = None,
     month: Annotated[str | None, typer.Option("--month", help="Месяц ГГГГ-ММ, если его нет в имени файла.")] = None,
     norms: Annotated[Path | None, typer.Option(
         "--norms", help="Нормы года (YAML) для УКВ; по умолчанию norms-ГГГГ.yaml рядом с книгой, если есть.")] = None,
@@ -52,33 +285,40 @@ def score(
     """Посчитать баллы, процент выполнения и коэффициент выплат за месяц."""
     from .pipeline import score_workbook
 
+    _output_file(out, "--out", "баллы.csv")
     scored = score_workbook(workbook, period=_period(month), catalog_dir=catalog, norms_file=norms)
-    _write_csv(scored.scores.table, out)
+    _write(scored.scores.table, out, scored.catalog.criterion_names())
 
 
-@app.command()
+@command()
 def template(
-    file: Annotated[Path, typer.Argument(help="Куда записать пустую книгу (.xlsx).")],
+    file: Annotated[Path, typer.Argument(metavar="ФАЙЛ", help="Куда записать пустую книгу: файл ГГГГ-ММ.xlsx.")],
     catalog: CatalogOpt = None,
 ) -> None:
     """Записать пустую книгу месяца с листом-инструкцией."""
     from .catalog import load_positions
     from .template import write_template
 
+    _output_file(file, "", "2025-12.xlsx")
+    if file.suffix.lower() != ".xlsx":
+        raise ParamsError(f"пустая книга — файл .xlsx, а указано «{file}»; например {file.with_suffix('.xlsx')}")
     write_template(file, load_positions(catalog))
     typer.echo(f"Шаблон записан: {file}")
 
 
-@app.command()
+@command()
 def demo(
     directory: Annotated[
-        Path | None, typer.Argument(help="Папка для данных (по умолчанию — из params/demo.yaml).")
+        Path | None,
+        typer.Argument(metavar="[ПАПКА]", help="Папка для данных (по умолчанию — data_dir из файла параметров демо)."),
     ] = None,
     params: Annotated[Path, typer.Option("--params", help="Файл параметров демо.")] = Path("params/demo.yaml"),
+    seed: Annotated[int, typer.Option("--seed", help="Начальное значение генератора случайных чисел.")] = 2025,
+    year: Annotated[int, typer.Option("--year", help="Год демонстрационных данных.")] = 2025,
     clinics: Annotated[int | None, typer.Option(
-        "--clinics", min=1, help="Демо-регион из N поликлиник в папке DIR (по умолчанию demo-region).")] = None,
+        "--clinics", min=1, help="Демо-регион из N поликлиник в ПАПКЕ (по умолчанию demo-region).")] = None,
 ) -> None:
-    """Записать данные демонстрационной поликлиники: 12 книг месяцев за год и книгу НМО (или регион: --clinics N)."""
+    """Записать данные демонстрационной поликлиники: 12 книг месяцев за год, нормы года и книгу НМО (или регион: --clinics N)."""
     import shutil
 
     from tqdm import tqdm
@@ -88,7 +328,7 @@ def demo(
 
         target = directory or Path("demo-region")
         with tqdm(total=clinics, desc="Демо-регион", unit="полкл", disable=None) as bar:
-            files = write_region(target, clinics, progress=lambda _: bar.update())
+            files = write_region(target, clinics, seed=seed, year=year, progress=lambda _: bar.update())
         typer.echo(f"Демо-регион записан в {target}: поликлиник {len(files)}, параметры — {target / 'params'}")
         return
     from .config import load_params
@@ -98,11 +338,11 @@ def demo(
         params.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(DEMO_PARAMS, params)
         typer.echo(f"Записан файл параметров: {params}")
-    settings = load_params(params)
-    target = directory or settings.data_dir
+    target = directory or load_params(params).data_dir
     with tqdm(total=13, desc="Демо: книги", unit="книга", disable=None) as bar:
-        paths = write_demo(target, seed=settings.seed, year=settings.year, progress=lambda _: bar.update())
-    typer.echo(f"Демо записано в {target}: {len(paths)} книг ({', '.join(p.name for p in paths[::6])} …)")
+        paths = write_demo(target, seed=seed, year=year, progress=lambda _: bar.update())
+    typer.echo(f"Демо записано в {target}: {plural(len(paths), 'файл', 'файла', 'файлов')} "
+               f"({', '.join(p.name for p in paths[::6])} …)")
 
 
 def _period(month: str | None) -> str | None:
@@ -111,40 +351,45 @@ def _period(month: str | None) -> str | None:
     from .month import period_from_name
 
     if period_from_name(month) != month:
-        from .errors import ParamsError
-
         raise ParamsError(f"месяц «{month}» нужно указать как ГГГГ-ММ, например 2025-12")
     return month
 
 
-def _write_csv(frame, out: Path | None) -> None:
-    """CSV with English snake_case headers; written whole to a temporary file, then moved into place."""
+def _write(frame, out: Path | None, criterion_names: dict[str, str] | None = None) -> None:
+    """A table to a file (.csv for machines, .xlsx for people), or as CSV to the screen."""
     if out is None:
-        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+        from .safe import formula_safe
+
+        formula_safe(frame).to_csv(sys.stdout, index=False, lineterminator="\n")
         return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    frame.to_csv(tmp, index=False, lineterminator="\n")
-    tmp.replace(out)
-    typer.echo(f"Записано: {out} ({len(frame)} строк)", err=True)
+    from .report.files import write_table
+
+    try:
+        write_table(frame, out, criterion_names)
+    except OSError as exc:
+        raise ParamsError(f"не удалось записать {out}: {_os_error(OSError(exc.errno, exc.strerror))}") from None
+    typer.echo(f"Записано: {out} ({plural(len(frame), 'строка', 'строки', 'строк')})", err=True)
 
 
-@app.command()
+@command()
 def nmo(
-    workbook: Annotated[Path, typer.Argument(help="Книга НМО (.xlsx): листы Сотрудники, Сертификаты, Обучение.")],
+    workbook: Annotated[Path, typer.Argument(
+        metavar="КНИГА_НМО", help="Книга НМО (.xlsx): листы Сотрудники, Сертификаты, Обучение.")],
     on: Annotated[str, typer.Option("--on", help="Дата отчёта ГГГГ-ММ-ДД.")],
-    out: Annotated[Path | None, typer.Option("--out", help="Куда записать CSV (по умолчанию — на экран).")] = None,
-    years: Annotated[Path | None, typer.Option("--years", help="Куда записать таблицу по годам цикла (CSV).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Куда записать состояние планов: .csv или .xlsx (по умолчанию — CSV на экран).")] = None,
+    years: Annotated[Path | None, typer.Option("--years", help="Куда записать таблицу по годам цикла: .csv или .xlsx.")] = None,
     catalog: CatalogOpt = None,
 ) -> None:
     """Состояние баллов НМО каждого сотрудника по каждой специальности на дату."""
     import datetime as dt
 
     from .catalog import load_nmo_rules
-    from .errors import ParamsError
     from .nmo import status, yearly
     from .nmo_inputs import read_nmo
 
+    _output_file(out, "--out", "нмо.csv")
+    _output_file(years, "--years", "нмо-по-годам.csv")
     try:
         day = dt.date.fromisoformat(on)
     except ValueError:
@@ -153,17 +398,18 @@ def nmo(
     records = read_nmo(workbook, rules, day)
     table = status(records, rules, day)
     if years is not None:
-        _write_csv(yearly(records, rules, day), years)
-    _write_csv(table, out)
+        _write(yearly(records, rules, day), years)
+    _write(table, out)
 
 
-@app.command()
+@command()
 def rating(
     year: Annotated[int, typer.Option("--year", help="Год рейтинга.")],
     data: Annotated[Path | None, typer.Option("--data", help="Папка с книгами ГГГГ-ММ.xlsx (иначе из параметров).")] = None,
     norms: Annotated[Path | None, typer.Option("--norms", help="Нормы года (иначе norms-ГГГГ.yaml в папке данных).")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Итоги по подразделениям (CSV; по умолчанию — на экран).")] = None,
-    detail: Annotated[Path | None, typer.Option("--detail", help="Баллы по каждому показателю (CSV).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Итоги по подразделениям: .csv или .xlsx (по умолчанию — CSV на экран).")] = None,
+    detail: Annotated[Path | None, typer.Option("--detail", help="Баллы по каждому показателю: .csv или .xlsx.")] = None,
     params: Annotated[Path, typer.Option("--params", help="Файл параметров.")] = Path("params/demo.yaml"),
     catalog: CatalogOpt = None,
 ) -> None:
@@ -171,9 +417,10 @@ def rating(
     from tqdm import tqdm
 
     from .config import load_params
-    from .errors import ParamsError
     from .pipeline import rating_for_year
 
+    _output_file(out, "--out", "рейтинг.csv")
+    _output_file(detail, "--detail", "рейтинг-показатели.csv")
     folder = data or load_params(params).data_dir
     books = sorted(folder.glob(f"{year}-[01][0-9].xlsx"))
     if not books:
@@ -181,14 +428,14 @@ def rating(
     with tqdm(total=len(books), desc="Рейтинг: книги месяцев", unit="мес", disable=None) as bar:
         result = rating_for_year(books, norms or folder / f"norms-{year}.yaml", catalog, progress=lambda _: bar.update())
     if detail is not None:
-        _write_csv(result.detail, detail)
-    _write_csv(result.summary, out)
+        _write(result.detail, detail)
+    _write(result.summary, out)
 
 
 ParamsOpt = Annotated[Path, typer.Option("--params", help="Файл параметров поликлиники (YAML).")]
 
 
-@app.command()
+@command()
 def monthly(
     month: Annotated[str | None, typer.Option("--month", help="Месяц отчёта ГГГГ-ММ.")] = None,
     params: Annotated[list[Path] | None, typer.Option(
@@ -198,22 +445,24 @@ def monthly(
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", help="Адрес планировщика Dask (tcp://host:8786): отчёты на кластере.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="Не показывать ход выполнения.")] = False,
+    revision: Annotated[str | None, typer.Option(
+        "--revision", help="Причина новой редакции утверждённого месяца (утверждённый отчёт не меняется).")] = None,
 ) -> None:
-    """Ежемесячный отчёт: блокнот, HTML, PDF, протоколы (.xlsx), баллы (CSV) и манифест в outputs/ГГГГ-ММ/.
+    """Ежемесячный отчёт: блокнот, HTML, PDF, протоколы и баллы (.xlsx, CSV) и манифест в outputs/ГГГГ-ММ/.
 
     С --months или несколькими --params — пакет отчётов параллельно (outputs/<поликлиника>/ГГГГ-ММ/)."""
     files = params or [Path("params/demo.yaml")]
     if month and months:
-        from .errors import ParamsError
-
         raise ParamsError("укажите либо --month, либо --months")
     if not (months or len(files) > 1 or workers or scheduler):
         if not month:
-            raise typer.BadParameter("укажите --month ГГГГ-ММ или --months ГГГГ-ММ..ГГГГ-ММ", param_hint="--month")
+            raise ParamsError("укажите --month ГГГГ-ММ или --months ГГГГ-ММ..ГГГГ-ММ")
         from .report.commands import monthly_report
 
-        _print_result(monthly_report(_period(month), files[0], progress=not quiet))
+        _print_result(monthly_report(_period(month), files[0], progress=not quiet, revision=revision))
         return
+    if revision:
+        raise ParamsError("--revision — для одного месяца одной поликлиники (--month и один --params)")
     import time
 
     from .report import batch
@@ -228,6 +477,43 @@ def monthly(
 
 
 @app.command()
+def approve(
+    month: Annotated[str, typer.Option("--month", help="Месяц отчёта ГГГГ-ММ.")],
+    params: ParamsOpt = Path("params/demo.yaml"),
+    by: Annotated[str | None, typer.Option("--by", help="Кто утверждает: «ФИО, должность».")] = None,
+) -> None:
+    """Утвердить текущую редакцию отчёта за месяц: запись кто и когда, «Утверждено» в PDF, HTML и протоколах."""
+    from .config import load_params
+    from .report.approval import approval_words
+    from .report.approval import approve as approve_report
+
+    rev, record = approve_report(load_params(params).outputs, _period(month), by)
+    typer.echo(f"Редакция {rev.number} отчёта за {month} {approval_words(record)}: {rev.folder}")
+    typer.echo(f"  контрольная сумма манифеста (SHA-256): {record['manifest_sha256']}")
+    typer.echo(f"  перевыпущены с отметкой «Утверждено»: {', '.join(record['stamped'])}; папка только для чтения")
+
+
+@app.command(name="diff")
+def diff_command(
+    month: Annotated[str, typer.Option("--month", help="Месяц отчёта ГГГГ-ММ.")],
+    params: ParamsOpt = Path("params/demo.yaml"),
+    old: Annotated[int | None, typer.Option(
+        "--old", help="Номер прежней редакции (по умолчанию — утверждённая, которую заменила новая).")] = None,
+    new: Annotated[int | None, typer.Option("--new", help="Номер новой редакции (по умолчанию — последняя).")] = None,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Записать изменения ещё и в книгу .xlsx.")] = None,
+) -> None:
+    """Что изменилось между редакциями отчёта за месяц: входные данные по ячейкам и сотрудники по баллам."""
+    from .report.commands import month_changes
+
+    changes = month_changes(_period(month), params, old, new)
+    for line in changes.lines():
+        typer.echo(line)
+    if xlsx is not None:
+        changes.write_xlsx(xlsx)
+        typer.echo(f"Записано: {xlsx}", err=True)
+
+
+@command()
 def annual(
     year: Annotated[int, typer.Option("--year", help="Год отчёта.")],
     params: ParamsOpt = Path("params/demo.yaml"),
@@ -239,7 +525,7 @@ def annual(
     _print_result(annual_report(year, params, progress=not quiet))
 
 
-@app.command()
+@command()
 def region(
     year: Annotated[int, typer.Option("--year", help="Год сводного отчёта.")],
     params: Annotated[list[Path], typer.Option("--params", help="Файл параметров поликлиники; по одному на поликлинику.")],
@@ -252,13 +538,16 @@ def region(
     _print_result(regional_report(year, params, out, progress=not quiet))
 
 
-@app.command(name="verify")
+@command(name="verify")
 def verify_command(
-    notebook: Annotated[Path, typer.Argument(help="Выполненный блокнот отчёта (.ipynb) из outputs/.")],
+    notebook: Annotated[Path, typer.Argument(metavar="БЛОКНОТ", help="Выполненный блокнот отчёта (.ipynb) из outputs/.")],
 ) -> None:
     """Проверить, что отчёт воспроизводится: те же входные файлы и те же результаты каждой ячейки."""
     from .report.verify import verify
 
+    if not notebook.is_file():
+        raise ParamsError(f"нет файла блокнота {notebook}: укажите выполненный блокнот отчёта, например "
+                          "outputs/2025-12/2025-12.ipynb")
     result = verify(notebook)
     for line in result.messages:
         typer.echo(f"  {line}")

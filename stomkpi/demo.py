@@ -257,3 +257,34 @@ def write_demo(
     if progress:
         progress("nmo.xlsx")
     return written
+
+
+def find_project(start: Path | str | None = None) -> Path | None:
+    """The project folder (the one holding params/demo.yaml), looked for from `start` (default: the
+    working folder, e.g. notebooks/ when JupyterLab opens a notebook there) upwards."""
+    here = Path(start or Path.cwd()).resolve()
+    return next((d for d in (here, *here.parents) if (d / "params" / "demo.yaml").is_file()), None)
+
+
+def demo_params_file(start: Path | str | None = None) -> Path:
+    """The demo clinic's parameters: the project's params/demo.yaml, else a copy in ./stomkpi-demo/params/."""
+    project = find_project(start)
+    if project is not None:
+        return project / "params" / "demo.yaml"
+    target = Path(start or Path.cwd()) / "stomkpi-demo" / "params" / "demo.yaml"
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(DEMO_PARAMS.read_bytes())
+    return target
+
+
+def demo_workbook(period: str = "2025-12", start: Path | str | None = None) -> Path:
+    """A month of the demo clinic, written first when it is not there yet (see `demo_params_file`)."""
+    from .config import load_params
+
+    params = load_params(demo_params_file(start))
+    path = params.month_workbook(period)
+    if not path.is_file():
+        write_demo(params.data_dir, year=int(period[:4]))
+    return path
+

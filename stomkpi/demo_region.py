@@ -28,8 +28,6 @@ UNIT_SPREAD = 0.05  # spread of a unit's performance around its clinic's
 PARAMS = """\
 # Параметры демонстрационной поликлиники региона. Пути — от папки региона (той, где лежит params/).
 clinic: {title}
-year: {year}
-seed: {seed}
 data_dir: data/{name}
 workbook: "data/{name}/{{month}}.xlsx"
 outputs: outputs

@@ -73,6 +73,11 @@ def read_inputs(workbook: Path | str, catalogs: Catalogs, *, period: str | None 
     norms = load_norms(norms_path, catalogs.indicators) if norms_path else None
     month = read_month(workbook, catalogs.positions, period=period, indicators=catalogs.indicators,
                        norms=year_norms(norms, catalogs.indicators))
+    if norms is None and month.stats is not None and len(month.stats):
+        year = month.period[:4] if month.period else "ГГГГ"
+        raise ParamsError(f"в книге {workbook} заполнен лист «Статистика»: для УКВ врачей нужен файл норм года, а его нет. "
+                          f"Положите norms-{year}.yaml рядом с книгой (или укажите ключ «norms» в файле параметров, "
+                          "у команды score — --norms) либо удалите лист «Статистика»")
     return MonthInputs(month, norms, norms_path)
 
 

@@ -44,14 +44,19 @@ def spreadsheet_cell(value: object) -> object:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def write_csv(frame: pd.DataFrame, path: Path | str) -> Path:
-    """A CSV that Excel opens with Cyrillic intact (UTF-8 with BOM) and with no cell starting a formula."""
-    path = Path(path)
+def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of the table whose text cells never start a formula."""
     safe = frame.copy()
     for column in safe.columns:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
             safe[column] = safe[column].map(spreadsheet_cell)
-    safe.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    return safe
+
+
+def write_csv(frame: pd.DataFrame, path: Path | str) -> Path:
+    """A CSV that Excel opens with Cyrillic intact (UTF-8 with BOM) and with no cell starting a formula."""
+    path = Path(path)
+    formula_safe(frame).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
     return path
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -359,16 +360,21 @@ def save_deterministic(book, path: Path | str) -> None:
     book.properties.creator = "stomkpi"
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    book.save(tmp)
-    # openpyxl stamps each zip member with the current time; rewrite them with a fixed one.
-    with zipfile.ZipFile(tmp) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = info.external_attr
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":  # openpyxl stamps `modified` with the time of saving
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", data)
-            dst.writestr(fixed, data)
-    tmp.unlink()
+    # both temporary files are siblings of the target, and neither outlives a failure
+    tmp, out = (path.with_name(f".{path.name}.{os.getpid()}.{k}.tmp") for k in ("raw", "zip"))
+    try:
+        book.save(tmp)
+        # openpyxl stamps each zip member with the current time; rewrite them with a fixed one.
+        with zipfile.ZipFile(tmp) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+            for info in src.infolist():
+                fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
+                fixed.compress_type = zipfile.ZIP_DEFLATED
+                fixed.external_attr = info.external_attr
+                data = src.read(info.filename)
+                if info.filename == "docProps/core.xml":  # openpyxl stamps `modified` with the time of saving
+                    data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", data)
+                dst.writestr(fixed, data)
+        out.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+        out.unlink(missing_ok=True)

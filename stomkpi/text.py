@@ -26,3 +26,16 @@ def match_key(text: object) -> str:
 def decimal(x: float) -> str:
     """A number as Russian text writes it in a message: 6 significant digits, decimal comma (0,3; 13,8)."""
     return f"{x:.6g}".replace(".", ",")
+
+
+def plural(n: int, one: str, few: str, many: str) -> str:
+    """The Russian form of a noun after a count: plural(1, "строка", "строки", "строк") -> «1 строка»;
+    2–4 -> «строки», 5–20 and 11–14 -> «строк», 21 -> «строка»."""
+    n = abs(int(n))
+    if n % 10 == 1 and n % 100 != 11:
+        form = one
+    elif 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        form = few
+    else:
+        form = many
+    return f"{int(n)} {form}"

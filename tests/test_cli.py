@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -128,3 +129,84 @@ def test_template_lists_sheets_and_criteria(tmp_path):
 def test_custom_catalog_option(tmp_path, demo_dir):
     result = run("score", str(demo_dir / "2025-12.xlsx"), "--catalog", str(tmp_path))
     assert result.returncode == 2 and "positions.yaml" in result.stderr
+
+
+# ---------------------------------------------------------------- usage slips: one Russian line, exit 2
+
+USAGE_SLIPS = {
+    "bare": ([], "не указана команда"),
+    "missing argument": (["score"], "не указан аргумент КНИГА"),
+    "missing option": (["monthly"], "не указан параметр --month"),
+    "unknown option": (["score", "x.xlsx", "--bogus"], "нет параметра --bogus"),
+    "option without value": (["score", "x.xlsx", "--out"], "у параметра --out не указано значение"),
+    "not a number": (["annual", "--year", "двадцать"], "неверное значение «двадцать»: параметр --year"),
+    "extra argument": (["score", "a.xlsx", "b.xlsx"], "лишний аргумент: b.xlsx"),
+    "mistyped command": (["scroe", "x.xlsx"], "нет команды «scroe» — может быть, «score»?"),
+    "bad month": (["monthly", "--month", "12.2025"], "ГГГГ-ММ"),
+    "verify nothing": (["verify", "нет.ipynb"], "нет файла блокнота"),
+}
+
+
+def _one_russian_line(result: subprocess.CompletedProcess, expected: str) -> None:
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr and "Error" not in result.stderr and "Usage" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Ошибка: "), result.stderr
+    assert expected in lines[0], lines[0]
+
+
+@pytest.mark.parametrize("case", list(USAGE_SLIPS))
+def test_usage_slips_are_one_russian_line(case, tmp_path):
+    args, expected = USAGE_SLIPS[case]
+    _one_russian_line(run(*args, cwd=tmp_path), expected)
+
+
+def test_version():
+    from stomkpi import __version__
+
+    result = run("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"stomkpi {__version__}"
+
+
+def test_help_is_russian():
+    result = run("--help")
+    assert result.returncode == 0
+    for word in ("Запуск: stomkpi", "Команды", "Параметры", "Показать эту справку и выйти", "init"):
+        assert word in result.stdout, word
+    for word in ("Usage", "Options", "Commands", "Show this message"):
+        assert word not in result.stdout, word
+    sub = run("score", "--help")
+    assert "Аргументы" in sub.stdout and "[обязательно]" in sub.stdout and "Arguments" not in sub.stdout
+
+
+def test_score_out_a_folder_and_template_into_a_folder(tmp_path, demo_dir):
+    _one_russian_line(run("score", str(demo_dir / "2025-12.xlsx"), "--out", str(tmp_path)), "это папка, а нужен файл")
+    folder = tmp_path / "книги"
+    folder.mkdir()
+    _one_russian_line(run("template", str(folder)), "это папка, а нужен файл")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["книги"]  # no stray «книги.tmp»
+    assert list(folder.iterdir()) == []
+
+
+def test_score_to_xlsx_has_russian_headers_and_text_staff_numbers(tmp_path, demo_dir):
+    out = tmp_path / "баллы.xlsx"
+    result = run("score", str(demo_dir / "2025-12.xlsx"), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"\(\d+ строк[аи]?\)", result.stderr)
+    rows = list(load_workbook(out, read_only=True).active.iter_rows(values_only=True))
+    assert rows[0][:2] == ("Таб. номер", "ФИО") and "Баллы: Процент выполнения плана" in rows[0]
+    assert all(isinstance(r[0], str) for r in rows[1:])
+
+
+def test_nmo_status_word_is_one_per_format(tmp_path, demo_dir):
+    csv, xlsx = tmp_path / "нмо.csv", tmp_path / "нмо.xlsx"
+    for out in (csv, xlsx):
+        assert run("nmo", str(demo_dir / "nmo.xlsx"), "--on", "2025-12-31", "--out", str(out)).returncode == 0
+    assert csv.read_bytes().startswith(b"\xef\xbb\xbf")
+    codes = set(pd.read_csv(csv, dtype=str)["status"])
+    assert codes and codes <= {"done", "on_track", "behind", "overdue"}
+    rows = list(load_workbook(xlsx, read_only=True).active.iter_rows(values_only=True))
+    words = {r[rows[0].index("Состояние")] for r in rows[1:]}
+    from stomkpi.report.words import STATUS_NAMES
+
+    assert words == {STATUS_NAMES[c] for c in codes}

@@ -39,13 +39,14 @@ def sha(path: Path) -> str:
 
 
 def snapshot(folder: Path) -> dict[str, str]:
-    return {p.name: sha(p) for p in sorted(folder.iterdir())}
+    """The report's own files (the kept copies of its inputs, in inputs/, are not outputs of the notebook)."""
+    return {p.name: sha(p) for p in sorted(folder.iterdir()) if p.is_file()}
 
 
 def test_monthly_outputs_and_manifest(monthly):
     names = {p.name for p in monthly.iterdir()}
     assert names == {f"{PERIOD}.ipynb", f"{PERIOD}.html", f"{PERIOD}.pdf", f"protocols-{PERIOD}.xlsx",
-                     f"scores-{PERIOD}.csv", "manifest.json"}
+                     f"scores-{PERIOD}.csv", f"scores-{PERIOD}.xlsx", "manifest.json", "inputs"}
     manifest = json.loads((monthly / "manifest.json").read_text(encoding="utf-8"))
     workbook = monthly.parents[1] / manifest["inputs"]["workbook"]["path"]  # relative to the clinic's folder
     assert manifest["inputs"]["workbook"]["sha256"] == sha(workbook)
@@ -53,7 +54,9 @@ def test_monthly_outputs_and_manifest(monthly):
     assert manifest["parameters"]["period"] == PERIOD
     assert set(manifest["catalogs"]) == {"positions.yaml", "indicators.yaml", "nmo.yaml"}
     assert "pandas" in manifest["versions"] and "nbconvert" in manifest["versions"]
-    assert set(manifest["outputs"]) == names - {"manifest.json"}
+    assert set(manifest["outputs"]) == names - {"manifest.json", "inputs"}
+    for rec in manifest["inputs"].values():  # a copy of every input as the run read it
+        assert sha(monthly / rec["kept"]) == rec["sha256"]
 
 
 def test_notebook_shows_the_provenance_as_the_manifest_records_it(monthly):
@@ -106,10 +109,10 @@ def test_protocols_xlsx(monthly):
 
 
 def test_two_runs_give_identical_files(project, monthly, tmp_path):
-    first = {p.name: p.read_bytes() for p in monthly.iterdir()}
+    first = {p.relative_to(monthly).as_posix(): p.read_bytes() for p in monthly.rglob("*") if p.is_file()}
     result = run("monthly", "--month", PERIOD, "--params", params(project), "--quiet")
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in monthly.iterdir()) == sorted(first)
+    assert sorted(p.relative_to(monthly).as_posix() for p in monthly.rglob("*") if p.is_file()) == sorted(first)
     for name, content in first.items():
         assert (monthly / name).read_bytes() == content, name
 
@@ -255,16 +258,23 @@ def test_verify_matches_then_detects_a_changed_input(project, monthly):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Совпадает" in result.stdout
     workbook = project / "demo" / f"{PERIOD}.xlsx"
+    kept = monthly / "inputs" / f"{PERIOD}.xlsx"
     saved = workbook.read_bytes()
     try:
         book = load_workbook(workbook)
         book["Показатели"]["C2"] = 55
         book.save(workbook)
+        # the workbook changed since: the report still re-runs from the copy it kept, and says so
+        result = run("verify", str(executed))
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert f"изменён после отчёта; проверено по его копии inputs/{PERIOD}.xlsx" in result.stdout
+        kept.write_bytes(workbook.read_bytes())  # … unless the copy changed too
         result = run("verify", str(executed))
         assert result.returncode == 1
         assert "изменён" in result.stdout and "Не совпадает" in result.stderr
     finally:
         workbook.write_bytes(saved)
+        kept.write_bytes(saved)
 
 
 def test_annual_outputs(annual):
@@ -289,10 +299,24 @@ def test_nbval_over_the_executed_notebooks(which, monthly, annual):
     assert re.search(r"\d+ passed", result.stdout)
 
 
-def test_explore_notebook_runs(project, tmp_path):
-    nb = execute(NOTEBOOKS / "explore.ipynb", {"workbook": str(project / "demo" / f"{PERIOD}.xlsx")},
-                 tmp_path / "explore.ipynb", tmp_path)
+def test_explore_notebook_runs_from_the_notebooks_folder(tmp_path):
+    """As JupyterLab runs it: the working folder is notebooks/, no parameters; the demo is found (or written)."""
+    nb = execute(NOTEBOOKS / "explore.ipynb", {}, tmp_path / "explore.ipynb", ROOT / "notebooks")
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert errors == []
     pivot = next(o for c in nb.cells if "pivot_table" in c.source for o in c.outputs)
     assert "Терапевтическое отделение" in pivot["data"]["text/plain"]
+    assert (ROOT / "demo" / f"{PERIOD}.xlsx").is_file()
+
+
+def test_annual_status_words(annual):
+    """НМО status: codes in the CSV, one Russian word per status in the .xlsx and in the report."""
+    from stomkpi.report.words import STATUS_NAMES
+
+    codes = set(pd.read_csv(annual / "nmo-2025.csv", dtype=str)["status"])
+    assert codes <= set(STATUS_NAMES)
+    rows = list(load_workbook(annual / "nmo-2025.xlsx", read_only=True).active.iter_rows(values_only=True))
+    words = {r[rows[0].index("Состояние")] for r in rows[1:]}
+    assert words == {STATUS_NAMES[c] for c in codes}
+    html = (annual / "2025.html").read_text(encoding="utf-8")
+    assert all(f"<td>{w}</td>" in html for w in words) and "on_track" not in html

@@ -56,6 +56,10 @@ def test_wheel_installs_and_runs_the_reports(tmp_path):
     assert (work / "params" / "demo.yaml").is_file() and (work / "demo" / "2025-12.xlsx").is_file()
     _run(stomkpi, "monthly", "--month", "2025-12", "--quiet", cwd=work, env=env)
     assert {p.name for p in (work / "outputs" / "2025-12").iterdir()} == {
-        "2025-12.ipynb", "2025-12.html", "2025-12.pdf", "protocols-2025-12.xlsx", "scores-2025-12.csv", "manifest.json"}
+        "2025-12.ipynb", "2025-12.html", "2025-12.pdf", "protocols-2025-12.xlsx", "scores-2025-12.csv", "scores-2025-12.xlsx",
+        "manifest.json", "inputs"}
     _run(stomkpi, "annual", "--year", "2025", "--quiet", cwd=work, env=env)
     assert (work / "outputs" / "2025" / "rating-2025.csv").is_file()
+    assert _run(stomkpi, "--version", cwd=work, env=env).stdout.startswith("stomkpi ")
+    _run(stomkpi, "init", "новая", cwd=work, env=env)
+    assert (work / "новая" / "params" / "clinic.yaml").is_file()

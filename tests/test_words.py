@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import pytest
 
 from stomkpi.catalog import load_indicators, load_nmo_rules
 from stomkpi.nmo import status
@@ -56,3 +57,12 @@ def test_months_and_provenance_table():
     assert isinstance(table, pd.DataFrame)
     assert table["Имя"].tolist() == ["monthly.ipynb", "catalog_dir", "period", "workbook: demo/2025-12.xlsx",
                                      "positions.yaml", "stomkpi"]
+
+
+@pytest.mark.parametrize("n, text", [(1, "1 строка"), (2, "2 строки"), (4, "4 строки"), (5, "5 строк"), (11, "11 строк"),
+                                     (12, "12 строк"), (21, "21 строка"), (22, "22 строки"), (111, "111 строк"),
+                                     (0, "0 строк")])
+def test_plural(n, text):
+    from stomkpi.text import plural
+
+    assert plural(n, "строка", "строки", "строк") == text

@@ -152,6 +152,14 @@ class PositionCatalog:
     def by_code(self, code: str) -> Position:
         return next(p for p in self.positions if p.code == code)
 
+    def criterion_names(self) -> dict[str, str]:
+        """Criterion code -> its wording (the first position's, when several share a code)."""
+        names: dict[str, str] = {}
+        for p in self.positions:
+            for c in p.criteria:
+                names.setdefault(c.code, c.name)
+        return names
+
     @cached_property
     def lint(self) -> tuple[LintFinding, ...]:
         return tuple(lint_positions(self.positions))

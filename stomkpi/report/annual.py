@@ -14,6 +14,7 @@ from ..catalog import Catalogs, load_catalogs
 from ..compare import STATEMENT as COMPARISON_RULE
 from ..compare import reaches
 from ..config import ClinicParams, clinic_root, load_params
+from ..demo import demo_params_file, demo_workbook
 from ..errors import ParamsError
 from ..indicators import indicator_values, quality_tables
 from ..nmo import status as nmo_status
@@ -22,8 +23,9 @@ from ..norms import load_quality_targets, region_input
 from ..pipeline import MonthInputs, Rating, month_counts, rate_counts, read_inputs, score_inputs
 from ..provenance import collect, recorded
 from ..records import NmoRecords
-from ..safe import markdown_text, write_csv
+from ..safe import markdown_text
 from . import words
+from .files import write_both
 
 
 @dataclass
@@ -35,24 +37,23 @@ class AnnualReport:
     months: dict[str, MonthInputs]
     scores: pd.DataFrame  # every month's scores with a `month` column
     by_month: pd.DataFrame  # department × month: mean percent
-    rating: Rating
+    rating: Rating | None  # None: no Статистика in any month, or no norms file for the year
     quality: dict[str, pd.DataFrame]
     quality_values: pd.DataFrame
-    nmo: pd.DataFrame | None
+    nmo: pd.DataFrame | None  # status as codes; None: no НМО workbook
+    no_rating: str = ""  # why there is no rating, in one sentence
 
     def write_files(self, out_dir: Path | str | None = None) -> list[Path]:
         """Write the rating, its detail, the year's scores and the НМО plans as CSV into `out_dir`
         (default: the year's outputs folder)."""
         folder = Path(out_dir) if out_dir is not None else self.params.outputs / str(self.year)
         folder.mkdir(parents=True, exist_ok=True)
-        tables = {"rating": self.rating.summary, "rating-detail": self.rating.detail, "scores": self.scores,
-                  "nmo": self.nmo}
-        files = []
-        for name, frame in tables.items():
-            if frame is not None:
-                files.append(folder / f"{name}-{self.year}.csv")
-                write_csv(frame, files[-1])
-        return files
+        tables = {"scores": self.scores, "nmo": self.nmo}
+        if self.rating is not None:
+            tables |= {"rating": self.rating.summary, "rating-detail": self.rating.detail}
+        names = self.catalogs.positions.criterion_names()
+        return [path for name, frame in sorted(tables.items()) if frame is not None
+                for path in write_both(frame, folder, f"{name}-{self.year}", names)]
 
     def heading(self) -> str:
         """The report's heading: clinic, months, head count."""
@@ -92,7 +93,9 @@ class AnnualReport:
         return table.reset_index().rename(columns={"unit_name": "Подразделение"})
 
     def rating_detail_tables(self) -> dict[str, pd.DataFrame]:
-        """For the year, per unit: each indicator's value, thresholds, P, Кэф, Ув and Пр."""
+        """For the year, per unit: each indicator's value, thresholds, P, Кэф, Ув and Пр (none without a rating)."""
+        if self.rating is None:
+            return {}
         d = self.rating.detail
         d = d[d["period"] == str(self.year)]
         units = {u.code: u.name for u in self.catalogs.indicators.units}
@@ -114,6 +117,16 @@ class AnnualReport:
     def nmo_table(self) -> pd.DataFrame:
         return pd.DataFrame() if self.nmo is None else words.nmo_display(self.nmo, self.catalogs.nmo)
 
+    def nmo_note(self) -> str:
+        """What the НМО table shows when it has no rows."""
+        if self.nmo is None:
+            return "Книга НМО не указана в параметрах (ключ «nmo_workbook»): состояние планов не показано."
+        return "В книге НМО нет ни одного плана."
+
+    def quality_note(self) -> str:
+        """What the quality section shows when the year has no counts."""
+        return "Лист «Статистика» не заполнен ни в одной книге месяца: показатели качества за год не посчитаны."
+
     def lint_all(self) -> pd.DataFrame:
         rows = [(f.position, f.criterion or "—", f.message) for f in self.catalogs.positions.lint]
         rows += [("Показатели", n, note) for n, note in self.catalogs.indicators.notes()]
@@ -121,21 +134,28 @@ class AnnualReport:
         return pd.DataFrame(rows, columns=["Где", "Что", "Замечание"])
 
 
+def year_workbooks(year: int, params: ClinicParams) -> dict[str, Path]:
+    """The year's monthly workbooks that exist, by month `YYYY-MM`."""
+    books = {f"{year}-{m:02d}": params.month_workbook(f"{year}-{m:02d}") for m in range(1, 13)}
+    return {period: path for period, path in books.items() if path.is_file()}
+
+
 def annual_inputs(year: int, params: ClinicParams) -> dict[str, Path | None]:
     """The files a year's report reads: every monthly workbook of the year, the year's norms, the НМО workbook."""
-    books = sorted(params.data_dir.glob(f"{year}-[01][0-9].xlsx"))
+    books = year_workbooks(year, params)
     if not books:
-        raise ParamsError(f"в папке {params.data_dir} нет книг месяцев {year}-ММ.xlsx")
-    norms = params.norms_file(year) or params.data_dir / f"norms-{year}.yaml"
-    return {**{f"workbook {b.stem}": b for b in books}, "norms": norms, "nmo": params.nmo_workbook,
+        raise ParamsError(f"нет ни одной книги месяца {year} года: ожидались файлы вида "
+                          f"{params.month_workbook(f'{year}-01')}")
+    norms = params.existing_norms(year)
+    return {**{f"workbook {period}": b for period, b in books.items()}, "norms": norms, "nmo": params.nmo_workbook,
             "region_best": region_input(norms)}
 
 
 def read_annual(year: int, params: ClinicParams, catalogs: Catalogs) -> tuple[dict[str, MonthInputs], NmoRecords | None]:
     """Read and check every input of a year's report: all input errors of a workbook at once, nothing computed."""
     files = annual_inputs(year, params)
-    months = {path.stem: read_inputs(path, catalogs, norms_file=files["norms"])
-              for label, path in files.items() if label.startswith("workbook")}
+    months = {period: read_inputs(path, catalogs, period=period, norms_file=files["norms"])
+              for period, path in year_workbooks(year, params).items()}
     nmo = read_nmo(files["nmo"], catalogs.nmo, dt.date(year, 12, 31), strict=False) if files["nmo"] else None
     return months, nmo
 
@@ -148,8 +168,12 @@ def annual_provenance(year: int, params_file: Path | str, params: ClinicParams, 
     return collect("annual.ipynb", parameters, annual_inputs(year, params), catalogs, root)
 
 
-def build_annual(year: int, params: Path | str, provenance: dict | None = None) -> AnnualReport:
-    """Read, check and score every month of the year, rate the units and derive every table of the annual report."""
+def build_annual(year: int, params: Path | str | None = None, provenance: dict | None = None) -> AnnualReport:
+    """Read, check and score every month of the year, rate the units and derive every table of the annual report
+    (`params` None: the demo clinic of the project, written first if need be)."""
+    if params is None:
+        params = demo_params_file()
+        demo_workbook(f"{year}-12")
     settings = load_params(params)
     catalogs = load_catalogs(settings.catalog_dir)
     inputs, records = read_annual(year, settings, catalogs)
@@ -158,18 +182,26 @@ def build_annual(year: int, params: Path | str, provenance: dict | None = None) 
     months = {k: score_inputs(m, catalogs) for k, m in inputs.items()}
     scores = pd.concat([m.scores.table.assign(month=k) for k, m in months.items()], ignore_index=True)
     by_month = scores.pivot_table(index="department", columns="month", values="percent", aggfunc="mean")
-    counts = month_counts([m.month for m in months.values()], indicators)
-    norms_file = next(iter(inputs.values())).norms_file
-    rating = rate_counts(counts, next(iter(inputs.values())).norms, indicators)
-    reviews = [m.month.reviews for m in months.values() if m.month.reviews is not None]
-    finished = counts.loc[counts["field"] == indicators.quality.finished_cases_field, "value"].sum()
+    first = next(iter(inputs.values()))
+    norms_file, norms = first.norms_file, first.norms
+    has_counts = any(m.month.stats is not None and len(m.month.stats) for m in months.values())
+    counts = month_counts([m.month for m in months.values()], indicators) if has_counts else None
+    rating, no_rating = None, ""
+    if counts is None:
+        no_rating = "Лист «Статистика» не заполнен ни в одной книге месяца: рейтинг подразделений не посчитан."
+    elif norms is None:
+        no_rating = (f"Файла норм {year} года нет ({settings.norms_file(year).name}): рейтинг подразделений не посчитан "
+                     "— цели, лучшие по региону и экспертные значения берутся из него.")
+    else:
+        rating = rate_counts(counts, norms, indicators)
+    reviews = [m.month.reviews for m in months.values() if m.month.reviews is not None and len(m.month.reviews)]
+    finished = 0.0 if counts is None else counts.loc[counts["field"] == indicators.quality.finished_cases_field, "value"].sum()
     quality = quality_tables(pd.concat(reviews, ignore_index=True), float(finished), indicators) if reviews else {}
-    quality_values = _quality_vs_targets(counts, indicators, load_quality_targets(norms_file, indicators), year)
-    nmo = None
-    if records is not None:
-        nmo = words.status_names(nmo_status(records, catalogs.nmo, dt.date(year, 12, 31)))
+    targets = load_quality_targets(norms_file, indicators) if norms_file else {}
+    quality_values = pd.DataFrame() if counts is None else _quality_vs_targets(counts, indicators, targets, year)
+    nmo = nmo_status(records, catalogs.nmo, dt.date(year, 12, 31)) if records is not None else None
     return AnnualReport(year, settings, provenance, catalogs, inputs, scores, by_month, rating, quality,
-                        quality_values, nmo)
+                        quality_values, nmo, no_rating)
 
 
 def _quality_vs_targets(counts: pd.DataFrame, indicators, targets: dict[str, float], year: int) -> pd.DataFrame:

@@ -133,7 +133,7 @@ def run_job(job: Job) -> Outcome:
 
     start = time.perf_counter()
     try:
-        monthly_report(job.period, job.params, progress=False, out_dir=Path(job.out_dir))
+        monthly_report(job.period, job.params, progress=False, outputs=Path(job.out_dir).parent)
         status, reason = "done", ""
     except StomkpiError as exc:
         status, reason = "failed", str(exc)

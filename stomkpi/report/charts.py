@@ -12,7 +12,7 @@ import matplotlib
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .words import month_short
+from .words import STATUS_NAMES, month_short
 
 matplotlib.rcParams.update({
     "font.family": "DejaVu Sans",  # has Cyrillic glyphs
@@ -39,6 +39,13 @@ class Chart:
         axes = self.figure.axes
         title = axes[0].get_title() if axes else ""
         return f"График: {title}"
+
+
+def _nothing(sentence: str):
+    """What a chart shows when there is nothing to draw: one sentence, never an empty figure."""
+    from IPython.display import Markdown
+
+    return Markdown(sentence)
 
 
 def _subplots(figsize: tuple[float, float]):
@@ -78,6 +85,8 @@ def department_comparison(table: pd.DataFrame, title: str = "Процент вы
 
 def lost_points_chart(by_criterion: pd.DataFrame, top: int = 10, title: str = "Где потеряны баллы"):
     """Horizontal bars: points lost over the clinic per criterion, the largest first."""
+    if by_criterion is None or by_criterion.empty:
+        return _nothing("В этом месяце никто не потерял баллов.")
     data = by_criterion.head(top).iloc[::-1]
     fig, ax = _subplots((8, 0.4 * max(len(data), 1) + 1.2))
     labels = [_wrap(str(i), 45) for i in data.index]
@@ -116,6 +125,8 @@ def monthly_dynamics(by_month: pd.DataFrame, title: str = "Средний про
 
 def rating_chart(summary: pd.DataFrame, title: str = "Результат подразделений (0–1) по кварталам и за год"):
     """Grouped bars: each unit's result per quarter and for the year."""
+    if summary is None or summary.empty:
+        return _nothing("Рейтинг не посчитан.")
     wide = summary.pivot_table(index="unit_name", columns="period", values="result", aggfunc="first")
     fig, ax = _subplots((8, 4))
     n = len(wide.columns)
@@ -133,11 +144,12 @@ def rating_chart(summary: pd.DataFrame, title: str = "Результат под�
 
 
 def nmo_status_chart(plans: pd.DataFrame | None, title: str = "НМО: состояние планов на конец года"):
-    """Bars: how many plans are in each status."""
+    """Bars: how many plans are in each status (in the reports' words)."""
+    if plans is None or plans.empty:
+        return _nothing("Книги НМО нет: состояние планов не показано.")
     fig, ax = _subplots((8, 2.8))
-    if plans is not None and len(plans):
-        counts = plans["status"].value_counts()
-        ax.barh(counts.index[::-1], counts.to_numpy()[::-1], color="#55A868")
+    counts = plans["status"].map(lambda s: STATUS_NAMES.get(s, s)).value_counts()
+    ax.barh(counts.index[::-1], counts.to_numpy()[::-1], color="#55A868")
     ax.set_xlabel("Планов (сотрудник × специальность)")
     ax.set_title(title)
     fig.tight_layout()

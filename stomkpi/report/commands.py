@@ -17,13 +17,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..catalog import load_catalogs
-from ..config import load_params
+from ..config import check_outputs, load_params
+from ..errors import ParamsError
 from ..norms import load_norms
 from ..safe import clean
-from . import words
+from . import approval, words
 from .annual import annual_inputs, annual_provenance, read_annual
-from .monthly import monthly_provenance, read_monthly
-from .run import ReportError, RunResult, run_report
+from .monthly import monthly_inputs, monthly_provenance, read_monthly
+from .run import RUN_STEPS, ReportError, RunResult, Steps, run_report
+
+CHECK_STEP = "проверка файла параметров и входных данных"
 
 
 def _notebook_parameters(params_file: Path, out_dir: Path) -> dict:
@@ -46,26 +49,63 @@ def _checked(check: Callable[[], object], out_dir: Path, run: Callable[[Callable
             raise error from None
 
 
-def monthly_report(period: str, params_file: Path | str, progress: bool = True, out_dir: Path | None = None) -> RunResult:
-    """Check the month's inputs and run the monthly notebook into `outputs/<period>/` (or `out_dir`)."""
+def monthly_report(period: str, params_file: Path | str, progress: bool = True, revision: str | None = None,
+                   outputs: Path | None = None) -> RunResult:
+    """Check the month's inputs and run the monthly notebook into `outputs/<period>/` — or, when the month's
+    report is approved and a reason is given, into its next revision `outputs/<period>.rN/` (see `approval`).
+    `outputs`: another folder for the period's folder than the parameters' (the batch's `outputs/<clinic>/`)."""
+    steps = Steps(period, 1 + len(RUN_STEPS), progress)
+    steps(CHECK_STEP)
     params = load_params(params_file)
+    check_outputs(params, params_file)
+    plan = approval.plan_run(outputs or params.outputs, period, revision)  # an approved month refuses before anything runs
     catalogs = load_catalogs(params.catalog_dir)
-    out_dir = Path(out_dir) if out_dir is not None else params.outputs / period
-    return _checked(lambda: read_monthly(period, params, catalogs), out_dir, lambda ready: run_report(
-        "monthly", {"period": period, **_notebook_parameters(Path(params_file), out_dir)}, out_dir,
-        provenance=monthly_provenance(period, params_file, params, catalogs), title=words.monthly_title(period),
-        date=f"{clean(params.clinic)}, {words.month_words(period)}", progress=progress, ready=ready))
+    out_dir = plan.out_dir
+
+    def run(ready: Callable[[], object]) -> RunResult:
+        provenance = approval.with_kept_inputs(monthly_provenance(period, params_file, params, catalogs))
+        if plan.revision:
+            provenance["revision"] = plan.revision
+        return run_report("monthly", {"period": period, **_notebook_parameters(Path(params_file), out_dir)}, out_dir,
+                          provenance=provenance, title=approval.revision_title(words.monthly_title(period), plan.revision),
+                          date=f"{clean(params.clinic)}, {words.month_words(period)}", steps=steps, stem=period,
+                          inputs={k: v for k, v in monthly_inputs(period, params).items() if v is not None}, ready=ready)
+
+    return _checked(lambda: read_monthly(period, params, catalogs), out_dir, run)
 
 
 def annual_report(year: int, params_file: Path | str, progress: bool = True) -> RunResult:
     """Check the year's inputs and run the annual notebook into `outputs/<year>/`."""
+    steps = Steps(str(year), 1 + len(RUN_STEPS), progress)
+    steps(CHECK_STEP)
     params = load_params(params_file)
+    check_outputs(params, params_file)
     catalogs = load_catalogs(params.catalog_dir)
     out_dir = params.outputs / str(year)
     return _checked(lambda: read_annual(year, params, catalogs), out_dir, lambda ready: run_report(
         "annual", {"year": year, **_notebook_parameters(Path(params_file), out_dir)}, out_dir,
         provenance=annual_provenance(year, params_file, params, catalogs), title=words.annual_title(year),
-        date=f"{clean(params.clinic)}, {year} год", progress=progress, ready=ready))
+        date=f"{clean(params.clinic)}, {year} год", steps=steps, ready=ready))
+
+
+def month_changes(period: str, params_file: Path | str, old: int | None = None, new: int | None = None):
+    """The changes between two revisions of a month's report: by default the newest one and the approved
+    revision it supersedes."""
+    from ..errors import ParamsError
+    from .diff import between
+
+    params = load_params(params_file)
+    catalogs = load_catalogs(params.catalog_dir)
+    newer = approval.revision(params.outputs, period, new)
+    if old is None:
+        block = newer.manifest().get("revision")
+        if not block:
+            raise ParamsError(f"{newer.label()} — первая редакция отчёта за {words.month_words(period)}: сравнивать не с "
+                              "чем (укажите --old и --new)")
+        old = block["supersedes_number"]
+    older = approval.revision(params.outputs, period, old)
+    names = {c.code: c.name for p in catalogs.positions.positions for c in p.criteria}
+    return between(older, newer, names)
 
 
 def regional_report(year: int, params_files: list[Path | str], out_dir: Path | None = None,
@@ -81,6 +121,8 @@ def regional_report(year: int, params_files: list[Path | str], out_dir: Path | N
     catalogs = load_catalogs(settings[0].catalog_dir)
     for params in settings:  # the parameters and every norms file parse; every year's workbook list is known
         norms = annual_inputs(year, params)["norms"]
+        if norms is None:
+            raise ParamsError(f"у поликлиники «{params.clinic}» нет норм {year} года: без них её подразделения не оценить")
         load_norms(norms, catalogs.indicators, region_best={})
     provenance = regional_provenance(year, files, settings, catalogs)
     out_dir = Path(out_dir) if out_dir is not None else settings[0].outputs / "region" / str(year)

@@ -3,7 +3,8 @@
 `show(frame)` displays a DataFrame as an object with both an HTML and a LaTeX form. The LaTeX form
 is a `longtable` whose column widths are shares of the line width, chosen from the lengths of the
 header and the cells, with wrapping cells and a small font: a wide table breaks across pages but
-is never cut at the page edge.
+is never cut at the page edge. A table without rows is never printed as an empty table: it shows
+one sentence instead (`empty`), in every format.
 """
 
 from __future__ import annotations
@@ -52,28 +53,47 @@ def _breakable(text: str, every: int = 12) -> str:
     return " ".join(words)
 
 
+NO_DATA = "Данных нет."
+
+
 class Table:
     """A DataFrame with an HTML and a LaTeX representation for notebook output."""
 
-    def __init__(self, frame: pd.DataFrame, caption: str | None = None, index: bool = False):
-        self.frame = frame.reset_index() if index else frame
+    def __init__(self, frame: pd.DataFrame, caption: str | None = None, index: bool = False, empty: str = NO_DATA):
+        self.frame = frame.reset_index() if index and len(frame) else frame
         self.caption = caption
+        self.empty = empty
+
+    @property
+    def is_empty(self) -> bool:
+        return len(self.frame) == 0 or len(self.frame.columns) == 0
+
+    def _sentence(self) -> str:
+        if not self.caption:
+            return self.empty
+        return f"{self.caption.rstrip(':')}: {self.empty[:1].lower()}{self.empty[1:]}"
 
     def _cells(self) -> list[list[str]]:
         return [[fmt(v) for v in row] for row in self.frame.itertuples(index=False)]
 
     def _repr_html_(self) -> str:
+        if self.is_empty:
+            return f'<p class="stomkpi-empty">{html.escape(self._sentence())}</p>'
         head = "".join(f"<th>{html.escape(str(c))}</th>" for c in self.frame.columns)
         body = "".join(
             "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>" for row in self._cells()
         )
         caption = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
-        empty = "" if len(self.frame) else f'<tr><td colspan="{len(self.frame.columns)}">—</td></tr>'
         return (f'<table class="stomkpi">{caption}<thead><tr>{head}</tr></thead>'
-                f"<tbody>{body}{empty}</tbody></table>")
+                f"<tbody>{body}</tbody></table>")
 
     def _repr_latex_(self) -> str:
+        if self.is_empty:
+            return "\n".join([r"\par\noindent", latex_escape(self._sentence()), r"\par"])
         cols = [str(c) for c in self.frame.columns]
+        if not cols:  # a table with no columns (nothing to show): a dash, not an empty longtable preamble
+            caption = rf"\textbf{{{latex_escape(self.caption)}}}\\" if self.caption else ""
+            return rf"{{\footnotesize {caption}—}}"
         cells = self._cells()
         landscape = len(cols) > LANDSCAPE_COLUMNS
         widths = _widths(cols, cells, LINE_CHARS_LANDSCAPE if landscape else LINE_CHARS)
@@ -84,7 +104,7 @@ class Table:
         if self.caption:
             lines.append(rf"\multicolumn{{{len(cols)}}}{{l}}{{\textbf{{{latex_escape(self.caption)}}}}} \\")
         lines += [r"\hline", head, r"\endhead"]
-        for row in cells or [["—"] + [""] * (len(cols) - 1)]:
+        for row in cells:
             lines.append(" & ".join(_breakable(v) for v in row) + r" \\")
         lines += [r"\hline", r"\end{longtable}}"]
         if landscape:  # a wide table gets landscape pages of its own rather than cramped columns
@@ -92,7 +112,7 @@ class Table:
         return "\n".join(lines)
 
     def __repr__(self) -> str:  # text/plain: stable, no memory address
-        return self.frame.to_string(index=False)
+        return self._sentence() if self.is_empty else self.frame.to_string(index=False)
 
 
 LINE_CHARS = 100  # characters of the small table font across the text width of an A4 page
@@ -123,8 +143,8 @@ def _widths(cols: list[str], cells: list[list[str]], line_chars: int = LINE_CHAR
     return [usable * c / line_chars for c in chars]
 
 
-def show(frame: pd.DataFrame, caption: str | None = None, index: bool = False) -> None:
-    """Display a table that prints whole in both HTML and PDF."""
+def show(frame: pd.DataFrame, caption: str | None = None, index: bool = False, empty: str = NO_DATA) -> None:
+    """Display a table that prints whole in both HTML and PDF; without rows, the sentence `empty`."""
     from IPython.display import display
 
-    display(Table(frame, caption, index))
+    display(Table(frame, caption, index, empty))

@@ -16,6 +16,7 @@ import pandas as pd
 from ..catalog import Catalogs, load_catalogs
 from ..compare import STATEMENT as COMPARISON_RULE
 from ..config import ClinicParams, clinic_root, load_params
+from ..demo import demo_params_file, demo_workbook
 from ..indicators import quality_tables
 from ..month import month_bounds
 from ..nmo import at_risk
@@ -26,9 +27,11 @@ from ..pipeline import MonthInputs, ScoredMonth, read_inputs, score_inputs
 from ..protocols import clinic_protocol, department_protocol, other_staff
 from ..provenance import collect, recorded
 from ..records import NmoRecords
-from ..safe import markdown_text, write_csv
+from ..safe import markdown_text
 from ..summary import by_department, input_warnings, lost_by_criterion, lost_points
 from . import words
+from .diff import Changes, compare, scores_as_written
+from .files import write_both
 from .protocols_xlsx import write_protocols
 
 
@@ -51,6 +54,7 @@ class MonthlyReport:
     quality: dict[str, pd.DataFrame] = field(default_factory=dict)
     nmo_risks: pd.DataFrame | None = None
     nmo_on: dt.date | None = None
+    changes: Changes | None = None  # a revision's changes since the revision it supersedes
 
     @property
     def catalogs(self) -> Catalogs:
@@ -65,17 +69,21 @@ class MonthlyReport:
         """Write the protocols (.xlsx) and the scores (CSV) into `out_dir` (default: the period's outputs folder)."""
         folder = Path(out_dir) if out_dir is not None else self.params.outputs / self.period
         folder.mkdir(parents=True, exist_ok=True)
-        protocols, scores = folder / f"protocols-{self.period}.xlsx", folder / f"scores-{self.period}.csv"
+        protocols = folder / f"protocols-{self.period}.xlsx"
         write_protocols(protocols, self.period, self.params.clinic, self.department_protocols, self.clinic_protocol)
-        write_csv(self.table, scores)
-        return [protocols, scores]
+        written = [protocols, *write_both(self.table, folder, f"scores-{self.period}",
+                                          self.catalogs.positions.criterion_names())]
+        if self.changes is not None:
+            written.append(self.changes.write_xlsx(folder / f"changes-{self.period}.xlsx"))
+        return written
 
     def heading(self) -> str:
         """The report's heading: clinic, head count, mean percent, deprivations."""
         t = self.table
         return (f"# Оценка результативности за {words.month_words(self.period)}\n\n**{markdown_text(self.params.clinic)}**. "
                 f"Сотрудников: {len(t)}; средний процент выполнения показателей {t['percent'].mean():.1f} %; "
-                f"лишены премии полностью или частично: {int((t['deprived_percent'] > 0).sum())}.")
+                f"лишены премии полностью или частично: {int((t['deprived_percent'] > 0).sum())}."
+                + revision_heading(self.provenance.get("revision")))
 
     def provenance_table(self) -> pd.DataFrame:
         """The provenance as manifest.json records it."""
@@ -103,8 +111,18 @@ class MonthlyReport:
         """Staff outside the protocols' forms, with Russian headers."""
         return self.other_staff.rename(columns=words.SCORE_HEADERS)
 
+    def ukv_note(self) -> str:
+        """Why the УКВ table has no rows."""
+        stats = self.scored.month.stats
+        if stats is None or not len(stats):
+            return ("Лист «Статистика» не заполнен (или его нет в книге месяца): УКВ по счётчикам не считался "
+                    "(критерий УКВ — с листа «Показатели» или полный балл).")
+        return "Врачей, для которых считается УКВ, в этом месяце нет."
+
     def ukv_table(self) -> pd.DataFrame:
         """The УКВ of each doctor (section 4.3) and where the УКВ and ОКЛ counts came from."""
+        if self.scored.derived.ukv.empty:
+            return pd.DataFrame()
         names = self.table.set_index("staff_id")["name"]
         derived = self.scored.derived
         src = derived.sources.pivot_table(index="staff_id", columns="criterion", values="source", aggfunc="first")
@@ -147,8 +165,7 @@ class MonthlyReport:
 
 def monthly_inputs(period: str, params: ClinicParams) -> dict[str, Path | None]:
     """The files a month's report reads: the month's workbook, the year's norms and the НМО workbook."""
-    norms = params.norms_file(period[:4])
-    norms = norms if norms and norms.is_file() else None
+    norms = params.existing_norms(period[:4])
     return {"workbook": params.month_workbook(period), "norms": norms, "nmo": params.nmo_workbook,
             "region_best": region_input(norms)}
 
@@ -169,8 +186,12 @@ def monthly_provenance(period: str, params_file: Path | str, params: ClinicParam
     return collect("monthly.ipynb", parameters, monthly_inputs(period, params), catalogs, root)
 
 
-def build_monthly(period: str, params: Path | str, provenance: dict | None = None) -> MonthlyReport:
-    """Read, check and score one month and derive every table of the monthly report."""
+def build_monthly(period: str, params: Path | str | None = None, provenance: dict | None = None) -> MonthlyReport:
+    """Read, check and score one month and derive every table of the monthly report (`params` None: the demo
+    clinic of the project, written first if need be — for a notebook opened in JupyterLab)."""
+    if params is None:
+        params = demo_params_file()
+        demo_workbook(period)
     settings = load_params(params)
     catalogs = load_catalogs(settings.catalog_dir)
     inputs, records = read_monthly(period, settings, catalogs)
@@ -178,7 +199,7 @@ def build_monthly(period: str, params: Path | str, provenance: dict | None = Non
     scored = score_inputs(inputs, catalogs)
     month, table, positions = scored.month, scored.scores.table, catalogs.positions
     quality = {}
-    if month.reviews is not None:
+    if month.reviews is not None and len(month.reviews):  # a blank sheet of the template is no data
         finished_field = catalogs.indicators.quality.finished_cases_field
         finished = month.stats.loc[month.stats["field"] == finished_field, "value"].sum() if month.stats is not None else 0
         quality = quality_tables(month.reviews, float(finished), catalogs.indicators)
@@ -187,6 +208,7 @@ def build_monthly(period: str, params: Path | str, provenance: dict | None = Non
         nmo_on = month_bounds(period)[1]
         nmo_risks = words.status_names(at_risk(nmo_status(records, catalogs.nmo, nmo_on), nmo_on, catalogs.nmo))
     departments = sorted(table["department"].unique())
+    changes = revision_changes(period, settings, provenance, table, catalogs)
     lost = lost_points(scored.scores.details, table, positions)
     return MonthlyReport(
         period=period,
@@ -204,4 +226,34 @@ def build_monthly(period: str, params: Path | str, provenance: dict | None = Non
         quality=quality,
         nmo_risks=nmo_risks,
         nmo_on=nmo_on,
+        changes=changes,
     )
+
+
+def revision_heading(block: dict | None) -> str:
+    """For a revision: which approved revision it replaces and why (Markdown, escaped)."""
+    if not block:
+        return ""
+    from ..safe import markdown_text
+
+    return (f"\n\n**Редакция {block['number']}** взамен утверждённой редакции {block['supersedes_number']}. "
+            f"Причина: {markdown_text(block['reason'])}")
+
+
+def revision_changes(period: str, settings: ClinicParams, provenance: dict, table: pd.DataFrame,
+                     catalogs: Catalogs) -> Changes | None:
+    """A revision's changes since the approved revision it supersedes: its inputs as kept, this run's inputs, the
+    two scores tables. None for a month's first report."""
+    block = provenance.get("revision")
+    if not block:
+        return None
+    from ..errors import StomkpiError
+    from ..provenance import sha256_file
+    from .approval import MANIFEST, Revision
+
+    old = Revision(period, block["supersedes_number"], settings.outputs / block["supersedes"])
+    if sha256_file(old.folder / MANIFEST) != block["supersedes_manifest_sha256"]:
+        raise StomkpiError(f"отчёт {old.folder} не тот, который заменяет эта редакция: его манифест изменён")
+    names = {c.code: c.name for p in catalogs.positions.positions for c in p.criteria}
+    return compare(old, provenance, monthly_inputs(period, settings), scores_as_written(table), names,
+                   new_label=f"редакция {block['number']}", reason=block["reason"])

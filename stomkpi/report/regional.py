@@ -217,6 +217,8 @@ def read_clinic(year: int, params_file: Path, params: ClinicParams, catalogs: Ca
     values = unit_values(counts, catalogs.indicators)
     nmo = nmo_status(records, catalogs.nmo, dt.date(year, 12, 31)) if records is not None else None
     norms_file = annual_inputs(year, params)["norms"]
+    if norms_file is None:
+        raise ParamsError(f"у поликлиники «{params.clinic}» нет норм {year} года: без них её подразделения не оценить")
     return ClinicYear(clinic_name(params_file), params.clinic, values, norms_file, funds, nmo)
 
 

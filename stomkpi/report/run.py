@@ -27,7 +27,7 @@ import nbformat
 
 from ..errors import StomkpiError
 from ..provenance import sha256_file
-from . import latex, markdown, outputs
+from . import approval, latex, markdown, outputs
 
 PACKAGE = Path(str(resources.files("stomkpi.report")))
 NOTEBOOKS = PACKAGE / "notebooks"
@@ -35,6 +35,9 @@ TEMPLATES = PACKAGE / "templates"
 KERNEL = "python3"
 # The fixed moment written into PDFs, so that a re-run gives the same file.
 SOURCE_DATE_EPOCH = "1735689600"  # 2025-01-01T00:00:00Z
+# The kernel logs errors only: its start-up notice about TCP without encryption (the kernel listens on
+# the loopback interface of this machine, for this one run) is not for the analyst's console.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
 VOLATILE_NB_KEYS = ("start_time", "end_time", "duration", "input_path", "output_path", "exception")
 
 
@@ -48,6 +51,21 @@ class RunResult:
     files: list[Path]
 
 
+class Steps:
+    """The progress of a report, one line per step on stderr: «Отчёт 2025-12, шаг 2 из 4: выполнение блокнота»."""
+
+    def __init__(self, name: str, total: int, enabled: bool = True):
+        self.name, self.total, self.enabled, self.done = name, total, enabled, 0
+
+    def __call__(self, what: str) -> None:
+        self.done += 1
+        if self.enabled:
+            print(f"Отчёт {self.name}, шаг {self.done} из {self.total}: {what}", file=sys.stderr, flush=True)
+
+
+RUN_STEPS = ("выполнение блокнота", "HTML, PDF и манифест", "папка отчёта на место прежней")
+
+
 def notebook_source(notebook: str | Path) -> Path:
     """A packaged report notebook by name («monthly»), or a notebook file given by its path."""
     source = Path(notebook) if isinstance(notebook, Path) else NOTEBOOKS / f"{notebook}.ipynb"
@@ -57,19 +75,34 @@ def notebook_source(notebook: str | Path) -> Path:
 
 
 def run_report(notebook: str | Path, parameters: dict, out_dir: Path, *, provenance: dict, title: str, date: str,
-               progress: bool = True, ready: Callable[[], object] | None = None) -> RunResult:
-    """Execute the notebook with `parameters` and `provenance` in a fresh folder and render it into `out_dir`;
-    `ready()`, when given, is called before the swap (the input check running beside): if it raises, nothing is replaced."""
+               progress: bool = True, stem: str | None = None, inputs: dict[str, Path] | None = None,
+               steps: Steps | None = None, ready: Callable[[], object] | None = None) -> RunResult:
+    """Execute the notebook with `parameters` and `provenance` in a fresh folder and render it into `out_dir`.
+
+    `stem` names the notebook, HTML and PDF (the folder's name by default); `inputs` (label -> file) are
+    copied into the folder where the provenance says (`kept`) and must not change while the notebook runs.
+    An approved report's folder is never replaced (checked under the lock that `approve` takes too).
+    `steps`: the caller's progress (its own steps done, these three to come); by default a progress of
+    these three steps, shown when `progress`. `ready()`, when given, is called before the swap (the input
+    check running beside the notebook): if it raises, nothing is replaced.
+    """
     source = notebook_source(notebook)
     out_dir = Path(out_dir)
     failed = out_dir.parent / f"{out_dir.name}.failed.ipynb"
     with outputs.period_lock(out_dir):
+        approval.ensure_writable(out_dir)
         tmp = outputs.new_work_folder(out_dir)  # a sibling of out_dir: relative paths hold in it too
         early = _early_pdf(title, date)
         try:
-            _run_steps(source, parameters, provenance, tmp, out_dir, failed, title, date, progress, early)
+            if inputs:
+                approval.keep_inputs(tmp, inputs, provenance)
+            step = steps or Steps(out_dir.name, len(RUN_STEPS), progress)
+            _run_steps(source, parameters, provenance, tmp, failed, title, date, step, stem or out_dir.name, early)
+            step(RUN_STEPS[2])
             if ready is not None:
                 ready()
+            if inputs:
+                approval.check_inputs_unchanged(inputs, provenance)
             outputs.swap(tmp, out_dir)
             failed.unlink(missing_ok=True)
         except BaseException:
@@ -96,18 +129,12 @@ def _early_pdf(title: str, date: str) -> latex.Early:
     return latex.Early(preamble, {"SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "FORCE_SOURCE_DATE": "1"})
 
 
-def _run_steps(source: Path, parameters: dict, provenance: dict, tmp: Path, out_dir: Path, failed: Path, title: str,
-               date: str, progress: bool, early: latex.Early | None = None) -> None:
-    from tqdm import tqdm
-
-    with tqdm(total=2, desc=f"Отчёт {out_dir.name}", unit="шаг", disable=not progress,
-              bar_format="{desc}: шаг {n_fmt} из {total_fmt}{postfix}") as bar:
-        bar.set_postfix_str(", выполнение блокнота")
-        nb = execute(source, {**parameters, "provenance": provenance}, tmp / f"{out_dir.name}.ipynb", tmp, failed)
-        bar.update()
-        bar.set_postfix_str(", HTML, PDF, манифест")
-        finish(nb, tmp, out_dir.name, provenance, title=title, date=date, early=early)
-        bar.update()
+def _run_steps(source: Path, parameters: dict, provenance: dict, tmp: Path, failed: Path, title: str, date: str,
+               step: Steps, stem: str, early: latex.Early | None = None) -> None:
+    step(RUN_STEPS[0])
+    nb = execute(source, {**parameters, "provenance": provenance}, tmp / f"{stem}.ipynb", tmp, failed)
+    step(RUN_STEPS[1])
+    finish(nb, tmp, stem, provenance, title=title, date=date, early=early)
 
 
 def finish(nb: nbformat.NotebookNode, folder: Path, stem: str, provenance: dict, *, title: str, date: str,
@@ -121,6 +148,11 @@ def finish(nb: nbformat.NotebookNode, folder: Path, stem: str, provenance: dict,
         pdf = pool.submit(render_pdf, nb, early)
         (folder / f"{stem}.html").write_text(render_html(nb), encoding="utf-8")
         (folder / f"{stem}.pdf").write_bytes(pdf.result())
+    write_manifest(folder, provenance)
+
+
+def write_manifest(folder: Path, provenance: dict) -> None:
+    """manifest.json: the provenance and the SHA-256 of every other file of the folder."""
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.name != "manifest.json")
     manifest = {**provenance, "outputs": {p.name: sha256_file(p) for p in files}}
     (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
@@ -174,6 +206,7 @@ def execute(source: Path, parameters: dict, target: Path, cwd: Path, failed: Pat
         try:
             pm.execute_notebook(str(source), str(target), parameters=parameters, kernel_name=KERNEL, cwd=str(cwd),
                                 progress_bar=False, log_output=False, record_timing=False,
+                                extra_arguments=KERNEL_ARGUMENTS,
                                 # written once at the end (and on failure), not after every cell
                                 request_save_on_cell_execute=False)
         except pm.PapermillExecutionError as exc:

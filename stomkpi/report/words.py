@@ -22,6 +22,27 @@ STATUS_NAMES = {"done": "выполнено", "on_track": "по графику",
 SCORE_HEADERS = {"name": "ФИО", "title": "Должность", "department": "Отделение", "days_fact": "Факт. дни",
                  "rates_oms": "Ставки ОМС", "norm_points": "Норма баллов", "total_points": "Баллы",
                  "percent": "Процент", "coefficient": "Коэффициент"}
+# Russian headers of every table written for people (.xlsx); the CSV keeps the English keys.
+HEADERS = {
+    **SCORE_HEADERS,
+    "staff_id": "Таб. номер", "position": "Код должности", "position_name": "Должность по Положению",
+    "rates_paid": "Ставки платно", "days_plan": "Дни по плану", "main_points": "Баллы: основные",
+    "additional_points": "Баллы: дополнительные", "total_points": "Баллы: итого", "percent": "Процент выполнения",
+    "deprived_percent": "Лишение премии, %", "coefficient": "Коэффициент выплат", "month": "Месяц",
+    "specialty": "Специальность", "cycle_start": "Начало цикла", "deadline": "Срок аккредитации",
+    "filing_from": "Подача документов с", "required": "Нужно ЗЕТ", "earned": "Набрано ЗЕТ", "earned_dpp": "Набрано: ДПП",
+    "earned_other": "Набрано: прочее", "expected_now": "Ожидалось к дате", "shortfall": "Отставание",
+    "per_year_needed": "Нужно в год", "admission_ok": "Допуск", "status": "Состояние", "flags": "Замечания",
+    "cycle_year": "Год цикла", "year_start": "Начало года цикла", "year_end": "Конец года цикла",
+    "guide": "Ориентир", "guide_dpp": "Ориентир: ДПП", "guide_other": "Ориентир: прочее",
+    "carried_shortfall": "Перенесённое отставание",
+    "unit": "Код подразделения", "unit_name": "Подразделение", "period": "Период", "result": "Результат (0–1)",
+    "indicators": "Показателей", "missing": "Не представлено", "below_range": "Ниже шкалы", "rank": "Ранг",
+    "place": "Место", "indicator": "Показатель", "target": "Цель", "region_best": "Лучший в регионе",
+    "weight": "Вес", "expert": "Экспертное значение", "expert_source": "Откуда экспертное", "numerator": "Числитель",
+    "denominator": "Знаменатель", "value": "Значение", "reported": "Представлено", "score": "Балл P", "kef": "Кэф",
+    "weight_norm": "Ув", "pr": "Пр",
+}
 
 
 def number(x: float) -> str:
@@ -70,21 +91,41 @@ def nmo_headers(rules: NmoRules) -> dict[str, str]:
 
 
 def status_names(plans: pd.DataFrame) -> pd.DataFrame:
-    """НМО plans with their status in Russian words."""
-    return plans.assign(status=plans["status"].map(STATUS_NAMES))
+    """НМО plans with their status in Russian words (the one word of each status, in reports and .xlsx)."""
+    return plans.assign(status=plans["status"].map(lambda s: STATUS_NAMES.get(s, s)))
 
 
 def nmo_display(plans: pd.DataFrame, rules: NmoRules) -> pd.DataFrame:
-    """НМО plans with Russian headers, for the reports."""
+    """НМО plans (status as a code) with Russian headers and words, for the reports."""
     headers = nmo_headers(rules)
-    table = plans.assign(admission_ok=plans["admission_ok"].map({True: "да", False: "нет"}))
+    table = status_names(plans).assign(admission_ok=plans["admission_ok"].map({True: "да", False: "нет"}))
     return table[list(headers)].rename(columns=headers)
+
+
+def for_people(frame: pd.DataFrame, criterion_names: dict[str, str] | None = None) -> pd.DataFrame:
+    """A machine table (English keys, status codes) as people read it: Russian headers, status words,
+    да/нет; a criterion's points column `pts_<code>` is headed «Баллы: <criterion>»."""
+    out = frame.copy()
+    if "status" in out.columns:
+        out["status"] = out["status"].map(lambda s: STATUS_NAMES.get(s, s))
+    for column in out.columns:
+        values = out[column]
+        if values.dtype == bool or (len(values) and values.map(lambda v: isinstance(v, bool)).all()):
+            out[column] = out[column].map({True: "да", False: "нет"})
+    names = criterion_names or {}
+
+    def header(column: str) -> str:
+        if column.startswith("pts_"):
+            return f"Баллы: {short(names.get(column[4:], column[4:]))}"
+        return HEADERS.get(column, column)
+
+    return out.rename(columns={c: header(c) for c in out.columns})
 
 
 def nmo_at_risk_heading(on: dt.date | None, count: int, rules: NmoRules) -> str:
     """How many НМО plans need attention on `on`, and why; the filing window is the catalog's."""
     if on is None:
-        return "Книга НМО не указана в параметрах."
+        return "Книга НМО не указана в параметрах (ключ «nmo_workbook»): планы НМО не проверялись."
     return (f"На {on:%d.%m.%Y}: планов, требующих внимания, — {count} (отстают от графика, просрочены или срок "
             f"аккредитации в ближайшие {rules.filing_window_months} мес.).")
 

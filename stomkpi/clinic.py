@@ -1,0 +1,107 @@
+"""A new clinic's folder (`stomkpi init`): the parameters file with every key explained in Russian,
+the folders for monthly books and reports, a blank book for the current month and what to do next.
+
+The date is a parameter (the command line passes today's); nothing here reads the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .catalog import PositionCatalog
+from .errors import ParamsError
+
+PARAMS_FILE = Path("params") / "clinic.yaml"
+DATA_DIR = "data"
+OUTPUTS = "outputs"
+
+
+def params_text(clinic: str) -> str:
+    """The parameters file of a new clinic: every key, each with a comment in Russian."""
+    name = json.dumps(clinic, ensure_ascii=False)  # a JSON string is a valid double-quoted YAML scalar
+    return f"""\
+# Параметры поликлиники для stomkpi: название и где лежат её файлы. Правил оценки здесь нет.
+# Пути — относительно папки поликлиники (той, в которой лежит папка params/).
+# Кодировка — UTF-8 (файл, сохранённый Блокнотом в Windows-1251, тоже читается).
+# Значение с фигурными скобками или двоеточием берите в кавычки, как ниже.
+
+# Название поликлиники — так оно напечатано в отчётах и протоколах. Обязательный ключ.
+clinic: {name}
+
+# Папка с книгами месяцев: ГГГГ-ММ.xlsx, по книге на месяц.
+# Пустая книга месяца: stomkpi template {DATA_DIR}/ГГГГ-ММ.xlsx (или скопируйте книгу прошлого месяца).
+data_dir: {DATA_DIR}
+
+# Книга месяца: путь с подстановкой {{month}} — месяц в виде ГГГГ-ММ.
+# Если ключа нет — книга data_dir/{{month}}.xlsx.
+workbook: "{DATA_DIR}/{{month}}.xlsx"
+
+# Папка для отчётов: месячный — в outputs/ГГГГ-ММ/, годовой — в outputs/ГГГГ/.
+outputs: {OUTPUTS}
+
+# Нормы года (необязательно): путь с подстановкой {{year}} — год ГГГГ. Из норм считаются УКВ врачей
+# по листу «Статистика» и рейтинг подразделений. Нет файла — в отчёте так и сказано.
+norms: "{DATA_DIR}/norms-{{year}}.yaml"
+
+# Книга НМО (необязательно): листы «Сотрудники», «Сертификаты», «Обучение».
+# Когда книга появится, уберите «#» в начале следующей строки.
+# nmo_workbook: {DATA_DIR}/nmo.xlsx
+
+# Своя копия каталога правил (необязательно): папка stomkpi/catalog/, скопированная целиком, с исправленными
+# YAML-файлами. Если ключа нет — правила Положения, встроенные в программу.
+# catalog_dir: catalog
+"""
+
+
+@dataclass(frozen=True)
+class NewClinic:
+    """What `init_clinic` wrote, and what to do next."""
+
+    folder: Path
+    params_file: Path
+    workbook: Path
+    workbook_written: bool
+    period: str
+
+    def next_steps(self) -> str:
+        """The short «что дальше» printed after `stomkpi init`."""
+        book = self.workbook
+        return "\n".join([
+            f"Папка поликлиники готова: {self.folder}",
+            f"  {self.params_file} — параметры (каждый ключ описан в комментарии)",
+            f"  {book} — пустая книга за {self.period}" + ("" if self.workbook_written else " (уже была, не тронута)"),
+            f"  {self.folder / OUTPUTS} — сюда лягут отчёты",
+            "Что дальше:",
+            f"  1. Впишите название поликлиники в {self.params_file} (ключ clinic).",
+            "  2. Заполните в книге листы «Сотрудники» и «Показатели»; лист «Инструкция» описывает каждый столбец,",
+            "     остальные листы — по желанию.",
+            f"  3. Проверьте книгу: stomkpi score {book}",
+            f"  4. Отчёт за месяц: stomkpi monthly --month {self.period} --params {self.params_file}",
+            f"     за год: stomkpi annual --year {self.period[:4]} --params {self.params_file}",
+            f"  Книга следующего месяца: stomkpi template {book.parent}/ГГГГ-ММ.xlsx",
+        ])
+
+
+def init_clinic(folder: Path | str, today: dt.date, catalog: PositionCatalog, clinic: str | None = None) -> NewClinic:
+    """Write a new clinic's folder: params/clinic.yaml, data/ with a blank book for `today`'s month, outputs/.
+    Nothing that exists is overwritten: an existing parameters file stops the command."""
+    from .template import write_template
+
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ParamsError(f"{folder} — это файл, а нужна папка поликлиники")
+    params_file = folder / PARAMS_FILE
+    if params_file.exists():
+        raise ParamsError(f"в папке {folder} уже есть файл параметров {params_file}: init ничего не перезаписывает")
+    period = f"{today:%Y-%m}"
+    workbook = folder / DATA_DIR / f"{period}.xlsx"
+    for sub in (params_file.parent, workbook.parent, folder / OUTPUTS):
+        sub.mkdir(parents=True, exist_ok=True)
+    params_file.write_text(params_text(clinic or "Стоматологическая поликлиника"), encoding="utf-8")
+    written = not workbook.exists()
+    if written:
+        write_template(workbook, catalog)
+    return NewClinic(folder, params_file, workbook, written, period)

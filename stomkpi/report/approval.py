@@ -1,0 +1,402 @@
+"""A signed month stays signed: a period's revisions, the approval of one, and the stamp it puts on the documents.
+
+The layout of a month in the clinic's `outputs/`:
+
+    2025-12/        revision 1 — the month's first report (where it always was)
+    2025-12.r2/     revision 2 — written only once revision 1 is approved and `--revision "причина"` is given
+    2025-12.r3/     …
+
+Revisions are siblings, not subfolders of the approved one: an approved folder never gains a file
+(its bytes can be hashed whole and it can be made read-only), and every revision sits at the same
+depth, so the relative paths a report records (its parameters file, its inputs) hold in each.
+
+Each revision folder holds the report's files, `manifest.json` and `inputs/` — a copy of every input
+file as the run read it (their checksums are the manifest's), so that what changed between two
+revisions can be shown cell by cell even after the analyst corrected the workbook in place. An
+approved folder also holds `approval.json`: who approved it and when, the checksum of its manifest,
+the checksums of its files as computed (the manifest's) and as approved (after the stamp), and
+which files the stamp changed. Approval re-renders the same execution — the executed notebook to
+HTML and PDF with «Утверждено …» on the title page, the workbooks with the same line — and never
+recomputes anything; then the folder is made read-only, and stomkpi refuses to write into it.
+
+The story of a run (`plan_run`): a period with no approved revision is replaced as before; a
+period with one refuses unless a reason is given, and then the run writes the next revision (or
+replaces the newest one if that one is a draft, not yet approved) — never the approved folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+import re
+import shutil
+import stat
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import ParamsError, StomkpiError
+from ..provenance import sha256_file
+from ..safe import clean, spreadsheet_cell
+from . import words
+
+APPROVAL = "approval.json"
+MANIFEST = "manifest.json"
+INPUTS = "inputs"
+_FOLDER = re.compile(r"^(?P<period>\d{4}-\d{2})(?:\.r(?P<number>[1-9]\d*))?$")
+
+
+class ApprovedError(StomkpiError):
+    """A run or an approval would change an approved report."""
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One revision of a month's report: its number (1 is the month's folder itself) and its folder."""
+
+    period: str
+    number: int
+    folder: Path
+
+    @property
+    def approved(self) -> bool:
+        return (self.folder / APPROVAL).is_file()
+
+    def approval(self) -> dict | None:
+        path = self.folder / APPROVAL
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+    def manifest(self) -> dict:
+        path = self.folder / MANIFEST
+        if not path.is_file():
+            raise StomkpiError(f"в папке {self.folder} нет {MANIFEST}: это не отчёт stomkpi или он не достроен")
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    def label(self) -> str:
+        """«редакция 2 (утверждена 24.11.2025 10:05, Иванов И. И., главный врач)» or «редакция 1 (не утверждена)»."""
+        record = self.approval()
+        return f"редакция {self.number} ({approval_words(record) if record else 'не утверждена'})"
+
+
+def folder_name(period: str, number: int) -> str:
+    """The folder of revision `number`: «2025-12» for the first, «2025-12.r2» for the second."""
+    return period if number == 1 else f"{period}.r{number}"
+
+
+def revisions(outputs: Path, period: str) -> list[Revision]:
+    """The period's revisions that exist, oldest first."""
+    found = []
+    if Path(outputs).is_dir():
+        for path in Path(outputs).iterdir():
+            m = _FOLDER.match(path.name)
+            if path.is_dir() and m and m["period"] == period and m["number"] != "1":
+                found.append(Revision(period, int(m["number"] or 1), path))
+    return sorted(found, key=lambda r: r.number)
+
+
+def revision(outputs: Path, period: str, number: int | None = None) -> Revision:
+    """Revision `number` of the period (the newest when None); a Russian error when there is none."""
+    found = revisions(outputs, period)
+    if not found:
+        raise ParamsError(f"отчёта за {words.month_words(period)} нет в {outputs}: сначала stomkpi monthly")
+    if number is None:
+        return found[-1]
+    for r in found:
+        if r.number == number:
+            return r
+    have = ", ".join(str(r.number) for r in found)
+    raise ParamsError(f"редакции {number} отчёта за {words.month_words(period)} нет (есть: {have})")
+
+
+def approval_words(record: dict) -> str:
+    """«утверждена 24.11.2025 10:05, Иванов И. И., главный врач»."""
+    when = dt.datetime.fromisoformat(record["approved_at"])
+    who = record.get("approved_by") or f"учётная запись {record.get('account', '?')}"
+    return f"утверждена {when:%d.%m.%Y %H:%M}, {who}"
+
+
+# --- a run for a period -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """Where a run writes, and the revision block of its provenance (None for the month's first report)."""
+
+    out_dir: Path
+    revision: dict | None
+
+
+def plan_run(outputs: Path, period: str, reason: str | None) -> RunPlan:
+    """Decide where a run for the period writes; refuse (one Russian line) when it would replace an approved report."""
+    found = revisions(outputs, period)
+    approved = [r for r in found if r.approved]
+    month = words.month_words(period)
+    if not approved:
+        if reason is not None:
+            raise ParamsError(f"отчёт за {month} ещё не утверждён: новый расчёт заменит прежний, --revision не нужен")
+        return RunPlan(Path(outputs) / period, None)
+    base = approved[-1]
+    if reason is None:
+        raise ApprovedError(f"отчёт за {month} утверждён (редакция {base.number} {approval_words(base.approval())}): "
+                            "пересчитать можно только новой редакцией — добавьте --revision \"причина\"")
+    reason = " ".join(clean(reason).split())
+    if not reason:
+        raise ParamsError("причина редакции пуста: напишите её в --revision \"причина\"")
+    newest = found[-1]
+    number = newest.number + 1 if newest.approved else newest.number  # a draft revision is replaced
+    return RunPlan(Path(outputs) / folder_name(period, number), {
+        "number": number,
+        "reason": reason,
+        "supersedes": base.folder.name,
+        "supersedes_number": base.number,
+        "supersedes_manifest_sha256": sha256_file(base.folder / MANIFEST),
+    })
+
+
+def ensure_writable(out_dir: Path) -> None:
+    """Refuse to write into an approved report's folder: the guard of every writer of outputs."""
+    if (Path(out_dir) / APPROVAL).exists():
+        raise ApprovedError(f"папка {out_dir} — утверждённый отчёт: stomkpi в неё не пишет")
+
+
+def revision_title(title: str, block: dict | None) -> str:
+    """The title of a revision's document: «… Редакция 2»."""
+    return title if not block else f"{title}. Редакция {block['number']}"
+
+
+# --- the inputs a run read, kept beside its report ------------------------------------------------------------
+
+
+def kept_name(label: str, path: Path, taken: set[str]) -> str:
+    """Where the copy of an input goes in the report's folder: inputs/<its name>, the label first on a clash."""
+    name = path.name if path.name not in taken else f"{label}-{path.name}"
+    taken.add(name)
+    return f"{INPUTS}/{name}"
+
+
+def with_kept_inputs(provenance: dict) -> dict:
+    """The provenance with, for every input, the name of its copy in the report's folder."""
+    taken: set[str] = set()
+    inputs = {label: {**rec, "kept": kept_name(label, Path(rec["path"]), taken)}
+              for label, rec in sorted(provenance["inputs"].items())}
+    return {**provenance, "inputs": inputs}
+
+
+def keep_inputs(folder: Path, files: dict[str, Path], provenance: dict) -> None:
+    """Copy each input into the report's (temporary) folder; each copy must have the recorded checksum."""
+    for label, rec in provenance["inputs"].items():
+        if "kept" not in rec:
+            continue
+        target = folder / rec["kept"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(files[label], target)
+        if sha256_file(target) != rec["sha256"]:
+            raise StomkpiError(f"входной файл {files[label]} изменился во время построения отчёта: запустите ещё раз")
+
+
+_PARAM_OF_INPUT = {"workbook": "workbook", "norms": "norms", "nmo": "nmo_workbook"}
+
+
+def params_with_inputs(params_file: Path, substitutes: dict[str, Path], folder: Path) -> Path:
+    """A copy of a clinic's parameters (every path absolute) whose inputs `substitutes` (label -> file) replace:
+    how `verify` re-runs a report from the inputs it kept when the originals have changed since."""
+    import yaml
+
+    from ..config import load_params
+
+    params = load_params(params_file).model_dump(mode="json", exclude_none=True)
+    for label, path in substitutes.items():
+        path = Path(path).absolute()
+        escaped = str(path.parent).replace("{", "{{").replace("}", "}}")
+        name = path.name.replace("{", "{{").replace("}", "}}")
+        if label == "workbook":  # the month's book is a pattern: its month becomes {month} again
+            name = re.sub(r"\d{4}-\d{2}", "{month}", name, count=1)
+        params[_PARAM_OF_INPUT[label]] = f"{escaped}/{name}"
+    target = Path(folder) / "params.yaml"
+    target.write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=True), encoding="utf-8")
+    return target
+
+
+def check_inputs_unchanged(files: dict[str, Path], provenance: dict) -> None:
+    """After the notebook ran: the inputs it read still have the recorded checksums (nobody saved over them meanwhile)."""
+    for label, rec in provenance["inputs"].items():
+        if label in files and sha256_file(files[label]) != rec["sha256"]:
+            raise StomkpiError(f"входной файл {files[label]} изменился во время построения отчёта: отчёт не записан, "
+                               "запустите ещё раз")
+
+
+# --- approval ----------------------------------------------------------------------------------------------------
+
+
+def file_hashes(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file under the folder (paths relative to it, with /), except approval.json itself."""
+    folder = Path(folder)
+    return {p.relative_to(folder).as_posix(): sha256_file(p) for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.relative_to(folder).as_posix() != APPROVAL}
+
+
+def computed_problems(rev: Revision) -> list[str]:
+    """How the folder differs from what its run wrote: every output and kept input with its manifest checksum, nothing else."""
+    manifest = rev.manifest()
+    expected = dict(manifest.get("outputs", {}))
+    expected[MANIFEST] = None
+    for rec in manifest.get("inputs", {}).values():
+        if "kept" in rec:
+            expected[rec["kept"]] = rec["sha256"]
+    actual = file_hashes(rev.folder)
+    problems = [f"нет файла {name}" for name in sorted(set(expected) - set(actual))]
+    problems += [f"файл {name} изменён после расчёта" for name, sha in sorted(expected.items())
+                 if sha is not None and name in actual and actual[name] != sha]
+    problems += [f"лишний файл {name}" for name in sorted(set(actual) - set(expected))]
+    return problems
+
+
+def approved_problems(rev: Revision) -> list[str]:
+    """How an approved folder differs from what its approval recorded (empty: every byte as approved)."""
+    record = rev.approval()
+    if record is None:
+        return [f"редакция {rev.number} не утверждена"]
+    actual, expected = file_hashes(rev.folder), record["files"]
+    problems = [f"нет файла {name}" for name in sorted(set(expected) - set(actual))]
+    problems += [f"файл {name} изменён после утверждения" for name in sorted(expected)
+                 if name in actual and actual[name] != expected[name]]
+    problems += [f"лишний файл {name}" for name in sorted(set(actual) - set(expected))]
+    if sha256_file(rev.folder / MANIFEST) != record["manifest_sha256"]:
+        problems.append(f"{MANIFEST} не тот, что утверждён")
+    return problems
+
+
+def approve(outputs: Path, period: str, by: str | None, *, now: dt.datetime | None = None) -> tuple[Revision, dict]:
+    """Approve the period's newest revision: record who, when and the checksums, stamp the documents, make it read-only."""
+    from . import outputs as folders
+
+    rev = revision(outputs, period)
+    with folders.period_lock(rev.folder):  # no run replaces the folder while it is being approved
+        if rev.approved:
+            raise ApprovedError(f"редакция {rev.number} отчёта за {words.month_words(period)} уже "
+                                f"{approval_words(rev.approval())}")
+        problems = computed_problems(rev)
+        if problems:
+            raise StomkpiError(f"утвердить нельзя: папка {rev.folder} не та, что записал расчёт "
+                               f"({'; '.join(problems)}) — постройте отчёт заново")
+        manifest = rev.manifest()
+        by = " ".join(clean(by).split()) if by else None
+        when = (now or dt.datetime.now().astimezone()).replace(microsecond=0)
+        record = {
+            "period": period,
+            "revision": rev.number,
+            "folder": rev.folder.name,
+            "approved_by": by,
+            "approved_at": when.isoformat(),
+            "account": _account(),
+            "manifest_sha256": sha256_file(rev.folder / MANIFEST),
+            "computed": manifest["outputs"],
+            "supersedes": manifest.get("revision", {}).get("supersedes"),
+        }
+        tmp = folders.new_work_folder(rev.folder)
+        try:
+            shutil.copytree(rev.folder, tmp, dirs_exist_ok=True)
+            record["stamped"] = stamp(tmp, record, manifest)
+            record["files"] = file_hashes(tmp)
+            (tmp / APPROVAL).write_text(json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
+                                        encoding="utf-8")
+            make_read_only(tmp)
+            folders.swap(tmp, rev.folder)
+        except BaseException:
+            _remove(tmp)
+            raise
+    return rev, record
+
+
+def _account() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (a container without a passwd entry)
+        return str(os.getuid()) if hasattr(os, "getuid") else "?"
+
+
+def stamp_lines(record: dict) -> list[str]:
+    """The lines the approved documents carry."""
+    when = dt.datetime.fromisoformat(record["approved_at"])
+    who = record.get("approved_by") or "(кем — не указано)"
+    head = f"Утверждено: {who}, {when:%d.%m.%Y %H:%M}. Редакция {record['revision']}"
+    if record.get("supersedes"):
+        head += f" (взамен редакции из папки {record['supersedes']})"
+    return [head + ".", f"Контрольная сумма манифеста расчёта (SHA-256): {record['manifest_sha256']}"]
+
+
+def stamp(folder: Path, record: dict, manifest: dict) -> list[str]:
+    """Re-render the executed notebook with the approval on its title page; stamp every workbook. Returns what changed."""
+    import nbformat
+
+    from .run import render_html, render_pdf
+
+    outputs = manifest["outputs"]
+    notebooks = [name for name in outputs if name.endswith(".ipynb")]
+    changed = []
+    for name in notebooks:
+        stem = name[: -len(".ipynb")]
+        nb = nbformat.read(folder / name, as_version=4)
+        nb.metadata["stomkpi_approval"] = {"lines": stamp_lines(record)}
+        if f"{stem}.html" in outputs:
+            (folder / f"{stem}.html").write_text(render_html(nb), encoding="utf-8")
+            changed.append(f"{stem}.html")
+        if f"{stem}.pdf" in outputs:
+            (folder / f"{stem}.pdf").write_bytes(render_pdf(nb))
+            changed.append(f"{stem}.pdf")
+    for name in outputs:
+        if name.endswith(".xlsx"):
+            stamp_workbook(folder / name, stamp_lines(record))
+            changed.append(name)
+    return sorted(changed)
+
+
+def stamp_workbook(path: Path, lines: list[str]) -> None:
+    """Every sheet gets the approval lines below its content and in its printed page header."""
+    from openpyxl import load_workbook
+    from openpyxl.styles import Font
+
+    from ..sheets import save_deterministic
+
+    book = load_workbook(path)
+    for ws in book.worksheets:
+        ws.append([])
+        for line in lines:
+            ws.append([spreadsheet_cell(line)])
+            ws.cell(ws.max_row, 1).font = Font(bold=line is lines[0])
+        ws.oddHeader.right.text = clean(lines[0]).replace("&", "&&")
+        ws.oddHeader.right.size = 8
+    save_deterministic(book, path)
+
+
+def stamped_file(folder: Path, name: str, computed: bytes) -> bytes:
+    """What an approved folder's `name` should hold, given the bytes a re-run of its notebook wrote (for `verify`)."""
+    rev = Revision("", 0, Path(folder))
+    record = rev.approval()
+    if record is None or name not in record.get("stamped", []) or not name.endswith(".xlsx"):
+        return computed
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(computed)
+        stamp_workbook(path, stamp_lines(record))
+        return path.read_bytes()
+
+
+def make_read_only(folder: Path) -> None:
+    """Files r--r--r--, folders r-xr-xr-x: the approved report cannot be changed by accident."""
+    for path in sorted(Path(folder).rglob("*"), reverse=True):
+        path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH | (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH
+                                                                 if path.is_dir() else 0))
+    Path(folder).chmod(0o555)
+
+
+def _remove(folder: Path) -> None:
+    """Remove a folder of ours even when it was already made read-only."""
+    if not folder.exists():
+        return
+    for path in [folder, *folder.rglob("*")]:
+        if path.is_dir():
+            path.chmod(0o755)
+    shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,75 @@
+"""The data files people open in Excel: every table as CSV for machines and as .xlsx for people.
+
+CSV: English snake_case headers and codes (a status is `on_track`), UTF-8 with a BOM so that Excel
+shows Cyrillic, no cell starting a formula, staff numbers as they were typed (`01002`). .xlsx:
+the same rows with Russian headers and words (a status is «по графику», the same word as in the
+reports), text cells for text, so a staff number keeps its leading zeros in Excel too. Both are
+written whole to a temporary file and moved into place.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
+from ..safe import spreadsheet_cell, write_csv
+from ..sheets import save_deterministic
+from .words import for_people
+
+
+def write_table(frame: pd.DataFrame, path: Path | str, criterion_names: dict[str, str] | None = None) -> Path:
+    """Write a table as CSV (machines) or .xlsx (people), by the file's suffix."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".xlsx":
+        write_xlsx(for_people(frame, criterion_names), path)
+        return path
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write_csv(frame, tmp)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def write_both(frame: pd.DataFrame, folder: Path, stem: str, criterion_names: dict[str, str] | None = None) -> list[Path]:
+    """`stem.csv` and `stem.xlsx` of one table."""
+    return [write_table(frame, folder / f"{stem}.csv", criterion_names),
+            write_table(frame, folder / f"{stem}.xlsx", criterion_names)]
+
+
+def write_xlsx(frame: pd.DataFrame, path: Path | str, sheet: str = "Таблица") -> None:
+    """One sheet: bold wrapped headers, a frozen header row and a filter; text stays text, numbers numbers."""
+    book = Workbook()
+    ws = book.active
+    ws.title = sheet
+    ws.append([str(c) for c in frame.columns])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row in frame.itertuples(index=False):
+        ws.append([_cell(v) for v in row])
+    for i, column in enumerate(frame.columns, start=1):
+        longest = max([len(str(column)) // 2, *(len(str(v)) for v in frame.iloc[:200, i - 1])], default=8)
+        ws.column_dimensions[ws.cell(1, i).column_letter].width = min(max(8, longest + 2), 50)
+    ws.freeze_panes = "A2"
+    if len(frame.columns):
+        ws.auto_filter.ref = ws.dimensions
+    save_deterministic(book, path)
+
+
+def _cell(value: object) -> object:
+    if value is None or (pd.api.types.is_scalar(value) and not isinstance(value, str) and pd.isna(value)):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return spreadsheet_cell(value)
