@@ -456,7 +456,7 @@ def monthly(
         raise ParamsError("укажите либо --month, либо --months")
     if not (months or len(files) > 1 or workers or scheduler):
         if not month:
-            raise ParamsError("укажите --month ГГГГ-ММ или --months ГГГГ-ММ..ГГГГ-ММ")
+            raise ParamsError("не указан параметр --month ГГГГ-ММ (или --months ГГГГ-ММ..ГГГГ-ММ для нескольких месяцев)")
         from .report.commands import monthly_report
 
         _print_result(monthly_report(_period(month), files[0], progress=not quiet, revision=revision))
