@@ -315,12 +315,22 @@ def demo(
     params: Annotated[Path, typer.Option("--params", help="Файл параметров демо.")] = Path("params/demo.yaml"),
     seed: Annotated[int, typer.Option("--seed", help="Начальное значение генератора случайных чисел.")] = 2025,
     year: Annotated[int, typer.Option("--year", help="Год демонстрационных данных.")] = 2025,
+    clinics: Annotated[int | None, typer.Option(
+        "--clinics", min=1, help="Демо-регион из N поликлиник в ПАПКЕ (по умолчанию demo-region).")] = None,
 ) -> None:
-    """Записать данные демонстрационной поликлиники: 12 книг месяцев за год, нормы года и книгу НМО."""
+    """Записать данные демонстрационной поликлиники: 12 книг месяцев за год, нормы года и книгу НМО (или регион: --clinics N)."""
     import shutil
 
     from tqdm import tqdm
 
+    if clinics:
+        from .demo_region import write_region
+
+        target = directory or Path("demo-region")
+        with tqdm(total=clinics, desc="Демо-регион", unit="полкл", disable=None) as bar:
+            files = write_region(target, clinics, seed=seed, year=year, progress=lambda _: bar.update())
+        typer.echo(f"Демо-регион записан в {target}: поликлиник {len(files)}, параметры — {target / 'params'}")
+        return
     from .config import load_params
     from .demo import DEMO_PARAMS, write_demo
 
@@ -427,16 +437,43 @@ ParamsOpt = Annotated[Path, typer.Option("--params", help="Файл параме
 
 @command()
 def monthly(
-    month: Annotated[str, typer.Option("--month", help="Месяц отчёта ГГГГ-ММ.")],
-    params: ParamsOpt = Path("params/demo.yaml"),
+    month: Annotated[str | None, typer.Option("--month", help="Месяц отчёта ГГГГ-ММ.")] = None,
+    params: Annotated[list[Path] | None, typer.Option(
+        "--params", help="Файл параметров поликлиники (YAML); несколько раз — несколько поликлиник.")] = None,
+    months: Annotated[str | None, typer.Option("--months", help="Месяцы ГГГГ-ММ..ГГГГ-ММ: отчёты параллельно.")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Рабочих процессов (по умолчанию — ядер).")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Адрес планировщика Dask (tcp://host:8786): отчёты на кластере.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="Не показывать ход выполнения.")] = False,
     revision: Annotated[str | None, typer.Option(
         "--revision", help="Причина новой редакции утверждённого месяца (утверждённый отчёт не меняется).")] = None,
 ) -> None:
-    """Ежемесячный отчёт: блокнот, HTML, PDF, протоколы и баллы (.xlsx, CSV) и манифест в outputs/ГГГГ-ММ/."""
-    from .report.commands import monthly_report
+    """Ежемесячный отчёт: блокнот, HTML, PDF, протоколы и баллы (.xlsx, CSV) и манифест в outputs/ГГГГ-ММ/.
 
-    _print_result(monthly_report(_period(month), params, progress=not quiet, revision=revision))
+    С --months или несколькими --params — пакет отчётов параллельно (outputs/<поликлиника>/ГГГГ-ММ/)."""
+    files = params or [Path("params/demo.yaml")]
+    if month and months:
+        raise ParamsError("укажите либо --month, либо --months")
+    if not (months or len(files) > 1 or workers or scheduler):
+        if not month:
+            raise ParamsError("не указан параметр --month ГГГГ-ММ (или --months ГГГГ-ММ..ГГГГ-ММ для нескольких месяцев)")
+        from .report.commands import monthly_report
+
+        _print_result(monthly_report(_period(month), files[0], progress=not quiet, revision=revision))
+        return
+    if revision:
+        raise ParamsError("--revision — для одного месяца одной поликлиники (--month и один --params)")
+    import time
+
+    from .report import batch
+
+    plan = batch.plan(batch.parse_months(months or month or ""), files)
+    start = time.perf_counter()
+    outcomes, where = batch.run_batch(plan.jobs, workers=workers, scheduler=scheduler, progress=not quiet)
+    outcomes = sorted(outcomes + plan.settled, key=lambda o: (o.job.clinic, o.job.period))
+    typer.echo(batch.summary(outcomes, time.perf_counter() - start, where))
+    if any(o.status == "failed" for o in outcomes):
+        raise SystemExit(1)
 
 
 @app.command()
@@ -486,6 +523,19 @@ def annual(
     from .report.commands import annual_report
 
     _print_result(annual_report(year, params, progress=not quiet))
+
+
+@command()
+def region(
+    year: Annotated[int, typer.Option("--year", help="Год сводного отчёта.")],
+    params: Annotated[list[Path], typer.Option("--params", help="Файл параметров поликлиники; по одному на поликлинику.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Папка отчёта (по умолчанию outputs/region/ГГГГ).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Не показывать ход выполнения.")] = False,
+) -> None:
+    """Сводный отчёт региона: подразделения поликлиник по шкале 0–4, фонды, НМО, лучшие показатели региона."""
+    from .report.commands import regional_report
+
+    _print_result(regional_report(year, params, out, progress=not quiet))
 
 
 @command(name="verify")

@@ -20,6 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import ParamsError
 
+# libyaml's safe loader where PyYAML was built with it: the same documents, read about eight times faster
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class ClinicParams(BaseModel):
     """A clinic's run parameters: its name and where its files are. Paths are relative to the clinic's
@@ -79,9 +82,10 @@ def load_yaml_model(path: Path | str, model: type[M], what: str) -> M:
     path = Path(path)
     text = read_text(path, what)
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
-        raise ParamsError(f"{what} {path}: {_yaml_problem(exc)}") from None
+        # libyaml words its errors otherwise: the pure-Python parser's words are the ones translated
+        raise ParamsError(f"{what} {path}: {_yaml_problem(_python_yaml_error(text) or exc)}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -181,6 +185,14 @@ _YAML_PROBLEMS = {
     "found undefined alias": "ссылка «*» на неизвестный якорь",
     "while scanning a quoted scalar": "не закрыта кавычка",
 }
+
+
+def _python_yaml_error(text: str) -> yaml.YAMLError | None:
+    try:
+        yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        return exc
+    return None
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:

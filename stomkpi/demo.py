@@ -96,13 +96,14 @@ def _female_name(surname: str) -> str:
     return surname
 
 
-def make_staff(rng: np.random.Generator) -> pd.DataFrame:
-    """The demo clinic's staff list: about 120 people over every position of Приложение 2."""
+def make_staff(rng: np.random.Generator, size: float = 1.0, strength: float = 0.0) -> pd.DataFrame:
+    """The demo clinic's staff list: about 120 people over every position of Приложение 2 (× `size`;
+    `strength` shifts everyone's skill)."""
     rows = []
     number = 1000
     used: set[str] = set()
     for department, title, code, count in STAFFING:
-        for _ in range(count):
+        for _ in range(count if count == 1 else max(1, round(count * size))):
             number += int(rng.integers(1, 4))
             female = rng.random() < _FEMALE_SHARE.get(code, 0.6)
             while True:
@@ -125,15 +126,16 @@ def make_staff(rng: np.random.Generator) -> pd.DataFrame:
                     "rates_oms": float(rng.choice([1.0, 1.0, 1.0, 1.0, 0.75, 0.5, 1.25, 1.5])),
                     "rates_paid": float(rng.choice([0.0, 0.0, 0.25, 0.5])),
                     # A few people are chronically weaker or stronger: the year's dynamics differ.
-                    "skill": float(rng.normal(0.0, 1.0)),
+                    "skill": float(rng.normal(strength, 1.0)),
                 }
             )
     return pd.DataFrame(rows)
 
 
 def make_month(staff: pd.DataFrame, catalog: PositionCatalog, year: int, month: int,
-               rng: np.random.Generator, indicators: IndicatorCatalog | None = None) -> dict[str, pd.DataFrame]:
-    """One month's six sheets for the demo staff."""
+               rng: np.random.Generator, indicators: IndicatorCatalog | None = None,
+               units: dict[str, float] | None = None) -> dict[str, pd.DataFrame]:
+    """One month's six sheets for the demo staff (`units`: each unit's performance factor, > 1 better)."""
     indicators = indicators or load_indicators()
     stats, reviews = [], []
     days_plan = WORKING_DAYS_2025[month - 1] if year == 2025 else _weekdays(year, month)
@@ -150,7 +152,8 @@ def make_month(staff: pd.DataFrame, catalog: PositionCatalog, year: int, month: 
         unit = indicators.unit_of(person.department)
         if unit is not None and any(c.derived_from for c in position.criteria):
             days = max(0, days_plan - absent)
-            for field, value in doctor_counts(indicators, unit.code, person.skill, days, rng).items():
+            for field, value in doctor_counts(indicators, unit.code, person.skill, days, rng,
+                                              (units or {}).get(unit.code, 1.0)).items():
                 stats.append({"staff_id": person.staff_id, "field": indicators.fields[field], "value": value})
             if days:
                 reviews += reviews_for(person.staff_id, person.skill, f"{year}-{month:02d}", rng, indicators,
@@ -223,18 +226,27 @@ def write_demo(
     year: int = YEAR,
     catalog: PositionCatalog | None = None,
     progress: Callable[[str], None] | None = None,
+    size: float = 1.0,
+    strength: float = 0.0,
+    units: dict[str, float] | None = None,
+    region_best_file: str | None = None,
 ) -> list[Path]:
     """Write the demo clinic's twelve monthly workbooks (`YYYY-MM.xlsx`), its НМО workbook (`nmo.xlsx`,
-    as of the year's last day) and the year's norms with three years of history (`norms-YYYY.yaml`)."""
+    as of the year's last day) and the year's norms with three years of history (`norms-YYYY.yaml`).
+
+    The defaults give the one demo clinic; a demo region varies `size` (head count), `strength` (the
+    staff's skill), `units` (each unit's performance) and takes the region's best from `region_best_file`.
+    """
     directory = Path(directory)
     catalog = catalog or load_positions()
     indicators = load_indicators()
     rng = np.random.default_rng(seed)
-    staff = make_staff(rng)
+    staff = make_staff(rng, size, strength)
     directory.mkdir(parents=True, exist_ok=True)
-    written = [write_norms(directory / f"norms-{year}.yaml", indicators, year, np.random.default_rng(seed + 2))]
+    written = [write_norms(directory / f"norms-{year}.yaml", indicators, year, np.random.default_rng(seed + 2),
+                           region_best_file)]
     for month in range(1, 13):
-        sheets = make_month(staff, catalog, year, month, rng, indicators)
+        sheets = make_month(staff, catalog, year, month, rng, indicators, units)
         path = directory / f"{year}-{month:02d}.xlsx"
         write_workbook(path, [(spec, sheets[spec.name]) for spec in (STAFF, VALUES, EVENTS, DEPRIVATIONS, STATS, REVIEWS)])
         written.append(path)

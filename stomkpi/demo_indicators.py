@@ -48,12 +48,13 @@ def _capped(value: float, ind) -> float:
 
 
 def doctor_counts(catalog: IndicatorCatalog, unit: str, skill: float, days: int,
-                  rng: np.random.Generator) -> dict[str, float]:
-    """One doctor's monthly counts for the indicators of their unit and section 7."""
+                  rng: np.random.Generator, factor: float = 1.0) -> dict[str, float]:
+    """One doctor's monthly counts for the indicators of their unit and section 7 (`factor`: the unit's
+    performance in this clinic, > 1 better)."""
     codes = list(next(u for u in catalog.units if u.code == unit).indicators)
     codes += [c for c in BASE if c.startswith("q")]
     out: dict[str, float] = {}
-    perf = UNIT_PERFORMANCE.get(unit, 1.0) * (1.0 + 0.04 * skill)
+    perf = UNIT_PERFORMANCE.get(unit, 1.0) * factor * (1.0 + 0.04 * skill)
     for code in codes:
         ind = catalog.by_code[code]
         typical, size = BASE[code]
@@ -94,8 +95,10 @@ def reviews_for(staff_id: str, skill: float, period: str, rng: np.random.Generat
     return rows
 
 
-def write_norms(path: Path | str, catalog: IndicatorCatalog, year: int, rng: np.random.Generator) -> Path:
-    """The year's norms with three years of history per unit and indicator (expert = their mean)."""
+def write_norms(path: Path | str, catalog: IndicatorCatalog, year: int, rng: np.random.Generator,
+                region_best_file: str | None = None) -> Path:
+    """The year's norms with three years of history per unit and indicator (expert = their mean); with
+    `region_best_file`, every region's best is `auto`: taken from the regional report's file."""
     units, history = {}, {}
     for unit in catalog.units:
         units[unit.code], history[unit.code] = {}, {}
@@ -110,7 +113,7 @@ def write_norms(path: Path | str, catalog: IndicatorCatalog, year: int, rng: np.
             history[unit.code][code] = past
             units[unit.code][code] = {
                 "target": round(_capped(_directed(expert, 1.12, lower), ind), 3),
-                "region_best": round(_capped(_directed(expert, 1.05, lower), ind), 3),
+                "region_best": "auto" if region_best_file else round(_capped(_directed(expert, 1.05, lower), ind), 3),
                 "weight": 2 if code in unit.ukv[:2] else 1,
             }
     quality = {}
@@ -121,7 +124,11 @@ def write_norms(path: Path | str, catalog: IndicatorCatalog, year: int, rng: np.
     text = "# Нормы МКР на год: целевой ориентир, лучший показатель по региону, вес (Ув);\n" \
            "# экспертное значение — среднее за три предыдущих года из раздела history.\n"
     text += "# quality — целевые значения показателей качества раздела 7.\n"
-    text += yaml.safe_dump({"year": year, "units": units, "history": history, "quality": quality}, allow_unicode=True,
+    head = {"year": year}
+    if region_best_file:
+        text += "# region_best: auto — лучший по региону из файла region_best_file (его пишет stomkpi region).\n"
+        head["region_best_file"] = region_best_file
+    text += yaml.safe_dump({**head, "units": units, "history": history, "quality": quality}, allow_unicode=True,
                            sort_keys=False)
     Path(path).write_text(text, encoding="utf-8")
     return Path(path)

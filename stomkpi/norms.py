@@ -1,9 +1,16 @@
 """The year's norm parameters (`params/norms-YYYY.yaml`): per unit and indicator the target, the
-region's best, the weight and the expert value, plus the history the expert value comes from."""
+region's best, the weight and the expert value, plus the history the expert value comes from.
+
+`region_best: auto` takes the region's best from the file the regional report writes
+(`region-best-YYYY.yaml`), named by `region_best_file:` relative to the norms file. Until that file
+exists the value is unknown (NaN): the monthly report does not need it, the rating refuses it.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
@@ -19,7 +26,7 @@ class IndicatorNorm(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     target: float
-    region_best: float
+    region_best: float | Literal["auto"]
     weight: float = 1.0
     expert: float | None = None
 
@@ -28,9 +35,37 @@ class NormsFile(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     year: int
+    region_best_file: str | None = None  # the regional report's region-best-YYYY.yaml, relative to this file
     units: dict[str, dict[str, IndicatorNorm]]
     history: dict[str, dict[str, dict[int, float]]] = {}
     quality: dict[str, float] = {}  # section 7 indicator -> the year's target
+
+
+class RegionBestFile(BaseModel):
+    """What the regional report writes: per unit and indicator the region's best value and whose it is."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    year: int
+    clinics: list[str]
+    units: dict[str, dict[str, float]]
+    holders: dict[str, dict[str, str]] = {}
+
+
+def region_best_file(path: Path | str) -> Path | None:
+    """The region-best file a norms file names (`region_best_file:`), if it names one; relative to the norms file."""
+    raw = load_yaml_model(Path(path), NormsFile, "файл норм")
+    if raw.region_best_file is None:
+        return None
+    return Path(os.path.abspath(Path(path).parent / raw.region_best_file))
+
+
+def region_input(norms: Path | None) -> Path | None:
+    """The region-best file a report reads through its norms file, when there is one: an input of the report."""
+    if norms is None or not Path(norms).is_file():
+        return None
+    file = region_best_file(norms)
+    return file if file is not None and file.is_file() else None
 
 
 def load_quality_targets(path: Path | str, catalog: IndicatorCatalog) -> dict[str, float]:
@@ -42,11 +77,17 @@ def load_quality_targets(path: Path | str, catalog: IndicatorCatalog) -> dict[st
     return dict(raw.quality)
 
 
-def load_norms(path: Path | str, catalog: IndicatorCatalog) -> pd.DataFrame:
+def load_norms(path: Path | str, catalog: IndicatorCatalog, region_best: dict[str, dict[str, float]] | None = None
+               ) -> pd.DataFrame:
     """Read a norms file and return one row per unit × indicator: target, region_best, weight,
-    expert and where the expert value came from (the parameters, or the mean of the previous years)."""
+    expert and where the expert value came from (the parameters, or the mean of the previous years).
+
+    `region_best: auto` entries take `region_best[unit][indicator]` when given (the regional report
+    passes what it has just computed), else the file named by `region_best_file:`; NaN when neither has it.
+    """
     path = Path(path)
     raw = load_yaml_model(path, NormsFile, "файл норм")
+    region = region_best if region_best is not None else _region_values(path, raw)
     units = {u.code: u for u in catalog.units}
     years = [raw.year - k for k in range(catalog.scale.history_years, 0, -1)]
     rows, problems = [], []
@@ -67,11 +108,14 @@ def load_norms(path: Path | str, catalog: IndicatorCatalog) -> pd.DataFrame:
                                     f"(history.{unit}.{code})")
                     continue
                 expert, source = sum(history[y] for y in years) / len(years), f"среднее {years[0]}–{years[-1]}"
+            best = norm.region_best
+            if best == "auto":  # the region's data decides it; only target and expert must be in order
+                best = region.get(unit, {}).get(code, float("nan"))
             order = _disorder(catalog.by_code[code].direction, norm.target, norm.region_best, expert)
             if order:
                 problems.append(f"units.{unit}.{code}: {order}")
                 continue
-            rows.append({"unit": unit, "indicator": code, "target": norm.target, "region_best": norm.region_best,
+            rows.append({"unit": unit, "indicator": code, "target": norm.target, "region_best": best,
                          "weight": norm.weight, "expert": expert, "expert_source": source})
     if problems:
         raise ParamsError(f"файл норм {path}:\n  " + "\n  ".join(problems))
@@ -80,11 +124,32 @@ def load_norms(path: Path | str, catalog: IndicatorCatalog) -> pd.DataFrame:
     return table
 
 
-def _disorder(direction: str, target: float, region_best: float, expert: float) -> str:
-    """Why the three thresholds are out of the order the indicator's direction requires, or ''."""
+def _region_values(path: Path, raw: NormsFile) -> dict[str, dict[str, float]]:
+    if raw.region_best_file is None:
+        return {}
+    file = path.parent / raw.region_best_file
+    if not file.is_file():
+        return {}  # not computed yet: the rating says so
+    region = load_yaml_model(file, RegionBestFile, "файл лучших показателей региона")
+    if region.year != raw.year:
+        raise ParamsError(f"файл норм {path}: region_best_file {file} — за {region.year} год, а нормы за {raw.year}")
+    return region.units
+
+
+def _disorder(direction: str, target: float, region_best: float | str, expert: float) -> str:
+    """Why the thresholds are out of the order the indicator's direction requires, or ''.
+
+    A region's best taken from the data (`auto`) is not checked against them: it is a fact, and the
+    scale gives a value that reaches it 3 points wherever it lies (4 when the target is reached too).
+    """
     ok = at_most if direction == "lower" else at_least
+    sign, words = ("≤", "меньше — лучше") if direction == "lower" else ("≥", "больше — лучше")
+    if region_best == "auto":
+        if ok(target, expert):
+            return ""
+        return (f"для показателя «{words}» нужно цель {sign} экспертное, а указано "
+                f"{decimal(target)}, {decimal(expert)}")
     if ok(target, region_best) and ok(region_best, expert):
         return ""
-    sign, words = ("≤", "меньше — лучше") if direction == "lower" else ("≥", "больше — лучше")
     return (f"для показателя «{words}» нужно цель {sign} лучший в регионе {sign} экспертное, а указано "
             f"{decimal(target)}, {decimal(region_best)}, {decimal(expert)}")

@@ -137,6 +137,11 @@ def unit_values(counts: pd.DataFrame, indicators: IndicatorCatalog) -> pd.DataFr
 
 def rate_counts(counts: pd.DataFrame, norms: pd.DataFrame, indicators: IndicatorCatalog) -> Rating:
     """The 0–4 rating of every unit per quarter and for the year, from a year's counts."""
+    unknown = norms[norms["region_best"].isna()]
+    if len(unknown):
+        listed = ", ".join(f"{u}.{i}" for u, i in unknown[["unit", "indicator"]].itertuples(index=False))
+        raise ParamsError(f"лучший показатель по региону ещё не посчитан (region_best: auto): {listed}. "
+                          "Постройте сводный отчёт региона (stomkpi region) — он запишет region-best-ГГГГ.yaml")
     detail, summary = rate(unit_values(counts, indicators), norms, indicators)
     return Rating(detail, summary, counts)
 

@@ -127,3 +127,14 @@ def small_clinic(tmp_path_factory) -> Path:
     _report(root, "monthly", "--month", PERIOD)
     _report(root, "annual", "--year", "2025")
     return root / "outputs"
+
+
+@pytest.fixture(scope="session")
+def region(tmp_path_factory) -> Path:
+    """A demo region of two clinics (`stomkpi demo --clinics 2`): params/clinic-0N.yaml, data/, outputs/."""
+    from .test_cli import run
+
+    root = tmp_path_factory.mktemp("region")
+    result = run("demo", "--clinics", "2", str(root))
+    assert result.returncode == 0, result.stderr
+    return root

@@ -56,7 +56,7 @@ def test_the_catalog_fallback_is_written_once():
     assert (PACKAGE / "catalog" / "base.py").read_text(encoding="utf-8").count("return BUILTIN_DIR") == 1
 
 
-@pytest.mark.parametrize("name", ["monthly", "annual", "explore"])
+@pytest.mark.parametrize("name", ["monthly", "annual", "regional", "explore"])
 def test_notebooks_are_one_clean_source(name):
     nb = json.loads((ROOT / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8"))
     assert (ROOT / "notebooks").resolve() == PACKAGE / "report" / "notebooks"  # the one file, shipped in the package

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from ..config import SAFE_LOADER
 from ..errors import CatalogError
 
 BUILTIN_DIR = Path(__file__).parent
@@ -38,7 +39,7 @@ def catalog_file(name: str, directory: Path | str | None = None) -> Path:
 
 def read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise CatalogError(f"Каталог правил {path}: файл не читается как YAML: {exc}") from None
 

@@ -19,7 +19,7 @@ from ..errors import ParamsError
 from ..indicators import indicator_values, quality_tables
 from ..nmo import status as nmo_status
 from ..nmo_inputs import read_nmo
-from ..norms import load_quality_targets
+from ..norms import load_quality_targets, region_input
 from ..pipeline import MonthInputs, Rating, month_counts, rate_counts, read_inputs, score_inputs
 from ..provenance import collect, recorded
 from ..records import NmoRecords
@@ -202,8 +202,9 @@ def annual_inputs(year: int, params: ClinicParams) -> dict[str, Path | None]:
     if not books:
         raise ParamsError(f"нет ни одной книги месяца {year} года: ожидались файлы вида "
                           f"{params.month_workbook(f'{year}-01')}")
-    return {**{f"workbook {period}": b for period, b in books.items()}, "norms": params.existing_norms(year),
-            "nmo": params.nmo_workbook}
+    norms = params.existing_norms(year)
+    return {**{f"workbook {period}": b for period, b in books.items()}, "norms": norms, "nmo": params.nmo_workbook,
+            "region_best": region_input(norms)}
 
 
 def read_annual(year: int, params: ClinicParams, catalogs: Catalogs) -> tuple[dict[str, MonthInputs], NmoRecords | None]:

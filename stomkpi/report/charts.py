@@ -184,3 +184,20 @@ def nmo_status_chart(plans: pd.DataFrame | None, title: str = "НМО: сост�
     ax.set_title(title)
     words = ", ".join(f"{k} — {v}" for k, v in counts.items()) or "планов нет"
     return Chart(fig, f"{title}: {words}.")
+
+
+def region_results_chart(wide: pd.DataFrame, title: str = "Результат подразделений поликлиник за год (0–1)"):
+    """A heat map of clinics × units: the colour is the result, the number is written in (up to 40 clinics)."""
+    clinics, units = list(wide.index), list(wide.columns)
+    fig, ax = _subplots((8, min(0.32 * len(clinics) + 2.2, 11)))
+    image = ax.imshow(wide.to_numpy(dtype=float), cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(len(units)), [_wrap(str(u), 14) for u in units], fontsize=7)
+    labelled = len(clinics) <= 40
+    ax.set_yticks(range(len(clinics)) if labelled else [], [_text(c) for c in clinics] if labelled else [], fontsize=7)
+    if labelled:
+        for (i, j), v in pd.DataFrame(wide.to_numpy()).stack().items():
+            ax.text(j, i, f"{v:.2f}".replace(".", ","), ha="center", va="center", fontsize=7)
+    fig.colorbar(image, ax=ax, fraction=0.03)
+    ax.set_title(title)
+    fig.tight_layout()
+    return Chart(fig, f"{title}: {len(clinics)} поликлиник × {len(units)} подразделений.")

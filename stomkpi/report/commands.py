@@ -1,23 +1,30 @@
 """The monthly and annual report commands: check the inputs in-process, record the provenance, run the notebook.
 
-The check reads every input and stops with the full list of problems before anything runs; the
-report itself — every table, protocol and CSV — is computed once, inside the notebook, from the
-parameters given here: the period, the clinic's parameters file (relative to the report's folder,
-so the executed notebook re-runs from there) and the provenance.
+The check reads every input and stops with the full list of problems before anything is replaced;
+it runs beside the notebook (a thread of the command, while the kernel starts and computes), so it
+costs the report no time, and the report is swapped into place only once the check has passed. When
+both fail, the check's full list is the error. The report itself — every table, protocol and CSV —
+is computed once, inside the notebook, from the parameters given here: the period, the clinic's
+parameters file (relative to the report's folder, so the executed notebook re-runs from there) and
+the provenance.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..catalog import load_catalogs
 from ..config import check_outputs, load_params
+from ..errors import ParamsError
+from ..norms import load_norms
 from ..safe import clean
 from . import approval, words
-from .annual import annual_provenance, read_annual
+from .annual import annual_inputs, annual_provenance, read_annual
 from .monthly import monthly_inputs, monthly_provenance, read_monthly
-from .run import RUN_STEPS, RunResult, Steps, run_report
+from .run import RUN_STEPS, ReportError, RunResult, Steps, run_report
 
 CHECK_STEP = "проверка файла параметров и входных данных"
 
@@ -27,39 +34,58 @@ def _notebook_parameters(params_file: Path, out_dir: Path) -> dict:
     return {"params": os.path.relpath(os.path.abspath(params_file), os.path.abspath(out_dir)), "out_dir": "."}
 
 
-def monthly_report(period: str, params_file: Path | str, progress: bool = True, revision: str | None = None) -> RunResult:
-    """Check the month's inputs, then run the monthly notebook into `outputs/<period>/` — or, when the month's
-    report is approved and a reason is given, into its next revision `outputs/<period>.rN/` (see `approval`)."""
+def _checked(check: Callable[[], object], out_dir: Path, run: Callable[[Callable[[], object]], RunResult]) -> RunResult:
+    """`run(ready)` with `check()` running beside it; `ready` waits for the check and raises its error."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        checked = pool.submit(check)
+        try:
+            return run(checked.result)
+        except BaseException as exc:
+            error = checked.exception()
+            if error is None:
+                raise
+            if isinstance(exc, ReportError):  # the notebook stopped on the same bad input: the list says it all
+                (out_dir.parent / f"{out_dir.name}.failed.ipynb").unlink(missing_ok=True)
+            raise error from None
+
+
+def monthly_report(period: str, params_file: Path | str, progress: bool = True, revision: str | None = None,
+                   outputs: Path | None = None) -> RunResult:
+    """Check the month's inputs and run the monthly notebook into `outputs/<period>/` — or, when the month's
+    report is approved and a reason is given, into its next revision `outputs/<period>.rN/` (see `approval`).
+    `outputs`: another folder for the period's folder than the parameters' (the batch's `outputs/<clinic>/`)."""
     steps = Steps(period, 1 + len(RUN_STEPS), progress)
     steps(CHECK_STEP)
     params = load_params(params_file)
     check_outputs(params, params_file)
-    plan = approval.plan_run(params.outputs, period, revision)  # an approved month refuses before anything runs
+    plan = approval.plan_run(outputs or params.outputs, period, revision)  # an approved month refuses before anything runs
     catalogs = load_catalogs(params.catalog_dir)
-    read_monthly(period, params, catalogs)  # bad input fails here, fast, with the full list
-    provenance = approval.with_kept_inputs(monthly_provenance(period, params_file, params, catalogs))
-    if plan.revision:
-        provenance["revision"] = plan.revision
     out_dir = plan.out_dir
-    return run_report("monthly", {"period": period, **_notebook_parameters(Path(params_file), out_dir)}, out_dir,
-                      provenance=provenance, title=approval.revision_title(words.monthly_title(period), plan.revision),
-                      date=f"{clean(params.clinic)}, {words.month_words(period)}", steps=steps, stem=period,
-                      inputs={k: v for k, v in monthly_inputs(period, params).items() if v is not None})
+
+    def run(ready: Callable[[], object]) -> RunResult:
+        provenance = approval.with_kept_inputs(monthly_provenance(period, params_file, params, catalogs))
+        if plan.revision:
+            provenance["revision"] = plan.revision
+        return run_report("monthly", {"period": period, **_notebook_parameters(Path(params_file), out_dir)}, out_dir,
+                          provenance=provenance, title=approval.revision_title(words.monthly_title(period), plan.revision),
+                          date=f"{clean(params.clinic)}, {words.month_words(period)}", steps=steps, stem=period,
+                          inputs={k: v for k, v in monthly_inputs(period, params).items() if v is not None}, ready=ready)
+
+    return _checked(lambda: read_monthly(period, params, catalogs), out_dir, run)
 
 
 def annual_report(year: int, params_file: Path | str, progress: bool = True) -> RunResult:
-    """Check the year's inputs, then run the annual notebook into `outputs/<year>/`."""
+    """Check the year's inputs and run the annual notebook into `outputs/<year>/`."""
     steps = Steps(str(year), 1 + len(RUN_STEPS), progress)
     steps(CHECK_STEP)
     params = load_params(params_file)
     check_outputs(params, params_file)
     catalogs = load_catalogs(params.catalog_dir)
-    read_annual(year, params, catalogs)
-    provenance = annual_provenance(year, params_file, params, catalogs)
     out_dir = params.outputs / str(year)
-    return run_report("annual", {"year": year, **_notebook_parameters(Path(params_file), out_dir)}, out_dir,
-                      provenance=provenance, title=words.annual_title(year), date=f"{clean(params.clinic)}, {year} год",
-                      steps=steps)
+    return _checked(lambda: read_annual(year, params, catalogs), out_dir, lambda ready: run_report(
+        "annual", {"year": year, **_notebook_parameters(Path(params_file), out_dir)}, out_dir,
+        provenance=annual_provenance(year, params_file, params, catalogs), title=words.annual_title(year),
+        date=f"{clean(params.clinic)}, {year} год", steps=steps, ready=ready))
 
 
 def month_changes(period: str, params_file: Path | str, old: int | None = None, new: int | None = None):
@@ -80,3 +106,26 @@ def month_changes(period: str, params_file: Path | str, old: int | None = None, 
     older = approval.revision(params.outputs, period, old)
     names = {c.code: c.name for p in catalogs.positions.positions for c in p.criteria}
     return between(older, newer, names)
+
+
+def regional_report(year: int, params_files: list[Path | str], out_dir: Path | None = None,
+                    progress: bool = True) -> RunResult:
+    """Check the clinics' parameters and norms, then run the regional notebook into `outputs/region/<year>/`.
+
+    The workbooks are read once, by the notebook: a bad one stops the report with its first problems.
+    """
+    from .regional import regional_provenance
+
+    files = [Path(p) for p in params_files]
+    settings = [load_params(p) for p in files]
+    catalogs = load_catalogs(settings[0].catalog_dir)
+    for params in settings:  # the parameters and every norms file parse; every year's workbook list is known
+        norms = annual_inputs(year, params)["norms"]
+        if norms is None:
+            raise ParamsError(f"у поликлиники «{params.clinic}» нет норм {year} года: без них её подразделения не оценить")
+        load_norms(norms, catalogs.indicators, region_best={})
+    provenance = regional_provenance(year, files, settings, catalogs)
+    out_dir = Path(out_dir) if out_dir is not None else settings[0].outputs / "region" / str(year)
+    parameters = {"year": year, "params": [_notebook_parameters(p, out_dir)["params"] for p in files], "out_dir": "."}
+    return run_report("regional", parameters, out_dir, provenance=provenance, title=words.regional_title(year),
+                      date=f"Поликлиник: {len(files)}, {year} год", progress=progress)

@@ -23,6 +23,7 @@ from ..month import month_bounds
 from ..nmo import at_risk
 from ..nmo import status as nmo_status
 from ..nmo_inputs import read_nmo
+from ..norms import region_input
 from ..pipeline import MonthInputs, ScoredMonth, read_inputs, score_inputs
 from ..protocols import clinic_protocol, department_protocol, other_staff, protocol_departments
 from ..provenance import collect, recorded
@@ -234,8 +235,9 @@ class MonthlyReport:
 
 def monthly_inputs(period: str, params: ClinicParams) -> dict[str, Path | None]:
     """The files a month's report reads: the month's workbook, the year's norms and the НМО workbook."""
-    return {"workbook": params.month_workbook(period), "norms": params.existing_norms(period[:4]),
-            "nmo": params.nmo_workbook}
+    norms = params.existing_norms(period[:4])
+    return {"workbook": params.month_workbook(period), "norms": norms, "nmo": params.nmo_workbook,
+            "region_best": region_input(norms)}
 
 
 def read_monthly(period: str, params: ClinicParams, catalogs: Catalogs) -> tuple[MonthInputs, NmoRecords | None]:

@@ -16,6 +16,8 @@ import json
 import os
 import shutil
 import sys
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,7 +28,7 @@ import nbformat
 
 from ..errors import StomkpiError
 from ..provenance import sha256_file
-from . import approval, latex, outputs
+from . import approval, latex, markdown, outputs
 
 PACKAGE = Path(str(resources.files("stomkpi.report")))
 NOTEBOOKS = PACKAGE / "notebooks"
@@ -76,14 +78,15 @@ def notebook_source(notebook: str | Path) -> Path:
 
 def run_report(notebook: str | Path, parameters: dict, out_dir: Path, *, provenance: dict, title: str, date: str,
                progress: bool = True, stem: str | None = None, inputs: dict[str, Path] | None = None,
-               steps: Steps | None = None) -> RunResult:
+               steps: Steps | None = None, ready: Callable[[], object] | None = None) -> RunResult:
     """Execute the notebook with `parameters` and `provenance` in a fresh folder and render it into `out_dir`.
 
     `stem` names the notebook, HTML and PDF (the folder's name by default); `inputs` (label -> file) are
     copied into the folder where the provenance says (`kept`) and must not change while the notebook runs.
     An approved report's folder is never replaced (checked under the lock that `approve` takes too).
     `steps`: the caller's progress (its own steps done, these three to come); by default a progress of
-    these three steps, shown when `progress`.
+    these three steps, shown when `progress`. `ready()`, when given, is called before the swap (the input
+    check running beside the notebook): if it raises, nothing is replaced.
     """
     source = notebook_source(notebook)
     out_dir = Path(out_dir)
@@ -91,12 +94,15 @@ def run_report(notebook: str | Path, parameters: dict, out_dir: Path, *, provena
     with outputs.period_lock(out_dir):
         approval.ensure_writable(out_dir)
         tmp = outputs.new_work_folder(out_dir)  # a sibling of out_dir: relative paths hold in it too
+        early = _early_pdf(title, date, source_date(provenance))
         try:
             if inputs:
                 approval.keep_inputs(tmp, inputs, provenance)
             step = steps or Steps(out_dir.name, len(RUN_STEPS), progress)
-            _run_steps(source, parameters, provenance, tmp, failed, title, date, step, stem or out_dir.name)
+            _run_steps(source, parameters, provenance, tmp, failed, title, date, step, stem or out_dir.name, early)
             step(RUN_STEPS[2])
+            if ready is not None:
+                ready()
             if inputs:
                 approval.check_inputs_unchanged(inputs, provenance)
             outputs.swap(tmp, out_dir)
@@ -104,27 +110,44 @@ def run_report(notebook: str | Path, parameters: dict, out_dir: Path, *, provena
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        finally:
+            early.close()
     return RunResult(out_dir, sorted(out_dir.iterdir()))
 
 
+def _early_pdf(title: str, date: str, epoch: str) -> latex.Early:
+    """xelatex started on the PDF's preamble (the same for every notebook with this title and date), to
+    load its packages and fonts while the notebook runs (`latex.Early`)."""
+    def preamble() -> str:
+        from nbconvert import LatexExporter
+        from nbformat.v4 import new_notebook
+
+        stub = new_notebook()
+        _title_block(stub, title, date)
+        text, _ = markdown.export(LatexExporter, stub, **_LATEX_OPTIONS)
+        end = text.find("\\begin{document}")
+        return text[:end] if end > 0 else ""
+
+    return latex.Early(preamble, _pdf_environment(epoch))
+
+
 def _run_steps(source: Path, parameters: dict, provenance: dict, tmp: Path, failed: Path, title: str, date: str,
-               step: Steps, stem: str) -> None:
+               step: Steps, stem: str, early: latex.Early | None = None) -> None:
     step(RUN_STEPS[0])
     nb = execute(source, {**parameters, "provenance": provenance}, tmp / f"{stem}.ipynb", tmp, failed)
     step(RUN_STEPS[1])
-    finish(nb, tmp, stem, provenance, title=title, date=date)
+    finish(nb, tmp, stem, provenance, title=title, date=date, early=early)
 
 
-def finish(nb: nbformat.NotebookNode, folder: Path, stem: str, provenance: dict, *, title: str, date: str) -> None:
+def finish(nb: nbformat.NotebookNode, folder: Path, stem: str, provenance: dict, *, title: str, date: str,
+           early: latex.Early | None = None) -> None:
     """Write the executed notebook, its HTML and PDF, and manifest.json beside the files it wrote."""
     nb.metadata["stomkpi"] = provenance
-    nb.metadata["title"] = title
-    nb.metadata["date"] = date
-    nb.metadata.pop("authors", None)  # the title page (the notebook's first output) names the clinic, escaped
+    _title_block(nb, title, date)
     nbformat.write(nb, folder / f"{stem}.ipynb")
     # xelatex runs in a subprocess: render the PDF while the HTML is written
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pdf = pool.submit(render_pdf, nb, source_date(provenance))
+        pdf = pool.submit(render_pdf, nb, early)
         (folder / f"{stem}.html").write_text(render_html(nb), encoding="utf-8")
         (folder / f"{stem}.pdf").write_bytes(pdf.result())
     write_manifest(folder, provenance)
@@ -153,23 +176,40 @@ def source_date(provenance: dict) -> str:
     return str(int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()))
 
 
+_ENV_LOCK = threading.Lock()
+_env_users = 0
+_env_saved: dict[str, str | None] = {}
+
+
 @contextmanager
-def _kernel_environment(epoch: str = SOURCE_DATE_EPOCH):
-    """The kernel runs this interpreter (the kernelspec says just `python`) and imports this stomkpi."""
-    saved = {k: os.environ.get(k) for k in ("PATH", "PYTHONPATH", "SOURCE_DATE_EPOCH", "FORCE_SOURCE_DATE", "MPLBACKEND")}
-    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), saved["PATH"] or ""])
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGE.parents[1]), saved["PYTHONPATH"]) if p)
-    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
-    os.environ["SOURCE_DATE_EPOCH"] = epoch
-    os.environ["FORCE_SOURCE_DATE"] = "1"
+def _kernel_environment():
+    """The kernel runs this interpreter (the kernelspec says just `python`) and imports this stomkpi.
+
+    Counted, so that reports run side by side in threads of one process (a Dask worker with several
+    threads) all see the same environment until the last of them is done.
+    """
+    global _env_users
+    with _ENV_LOCK:
+        if _env_users == 0:
+            _env_saved.update({k: os.environ.get(k) for k in
+                               ("PATH", "PYTHONPATH", "SOURCE_DATE_EPOCH", "FORCE_SOURCE_DATE", "MPLBACKEND")})
+            os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), _env_saved["PATH"] or ""])
+            os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGE.parents[1]), _env_saved["PYTHONPATH"]) if p)
+            os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+            os.environ["SOURCE_DATE_EPOCH"] = SOURCE_DATE_EPOCH
+            os.environ["FORCE_SOURCE_DATE"] = "1"
+        _env_users += 1
     try:
         yield
     finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        with _ENV_LOCK:
+            _env_users -= 1
+            if _env_users == 0:
+                for k, v in _env_saved.items():
+                    if v is None:
+                        os.environ.pop(k, None)
+                    else:
+                        os.environ[k] = v
 
 
 def execute(source: Path, parameters: dict, target: Path, cwd: Path, failed: Path | None = None) -> nbformat.NotebookNode:
@@ -183,7 +223,9 @@ def execute(source: Path, parameters: dict, target: Path, cwd: Path, failed: Pat
         try:
             pm.execute_notebook(str(source), str(target), parameters=parameters, kernel_name=KERNEL, cwd=str(cwd),
                                 progress_bar=False, log_output=False, record_timing=False,
-                                extra_arguments=KERNEL_ARGUMENTS)
+                                extra_arguments=KERNEL_ARGUMENTS,
+                                # written once at the end (and on failure), not after every cell
+                                request_save_on_cell_execute=False)
         except pm.PapermillExecutionError as exc:
             if failed is not None and target.exists():
                 nb = normalise(nbformat.read(target, as_version=4))
@@ -220,19 +262,36 @@ def render_html(nb: nbformat.NotebookNode) -> str:
     return body
 
 
-def render_pdf(nb: nbformat.NotebookNode, epoch: str | None = None) -> bytes:
-    """PDF through xelatex with Cyrillic fonts; code hidden; byte-identical for the same notebook; dated `epoch`
-    (by default the last day of the period the notebook's provenance names)."""
+def _title_block(nb: nbformat.NotebookNode, title: str, date: str) -> None:
+    """The metadata the PDF's title block is made of (the title page, the notebook's first output, names the
+    clinic, escaped: no author line)."""
+    nb.metadata["title"] = title
+    nb.metadata["date"] = date
+    nb.metadata.pop("authors", None)
+
+
+_LATEX_OPTIONS = {"template_name": "stomkpi_latex", "extra_template_basedirs": [str(TEMPLATES)], "exclude_input": True,
+                  "exclude_input_prompt": True, "exclude_output_prompt": True}
+
+
+def _pdf_environment(epoch: str) -> dict[str, str]:
+    """What xelatex is given so that the same notebook gives the same bytes, dated `epoch`."""
+    return {"SOURCE_DATE_EPOCH": epoch, "FORCE_SOURCE_DATE": "1"}
+
+
+def render_pdf(nb: nbformat.NotebookNode, early: latex.Early | None = None, epoch: str | None = None) -> bytes:
+    """PDF through xelatex with Cyrillic fonts; code hidden; byte-identical for the same notebook (also when
+    `early`, an xelatex started on the preamble while the notebook ran, typesets it); dated `epoch` (by default
+    the last day of the period the notebook's provenance names; `early` must have been started with the same)."""
     from nbconvert import LatexExporter
 
     epoch = epoch or source_date(nb.metadata.get("stomkpi") or {})
-    exporter = LatexExporter(template_name="stomkpi_latex", extra_template_basedirs=[str(TEMPLATES)],
-                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, resources = exporter.from_notebook_node(nb)
-    with _kernel_environment(epoch):  # SOURCE_DATE_EPOCH: the same notebook gives the same bytes
-        try:
-            return latex.typeset(body, resources.get("outputs", {}))
-        except latex.LatexError as exc:
+    body, resources = markdown.export(LatexExporter, nb, **_LATEX_OPTIONS)
+    files = resources.get("outputs", {})
+    try:
+        pdf = early.typeset(body, files) if early is not None else None
+        return pdf if pdf is not None else latex.typeset(body, files, env=_pdf_environment(epoch))
+    except latex.LatexError as exc:
             raise ReportError(str(exc)) from None
 
 

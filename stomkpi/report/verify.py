@@ -153,7 +153,8 @@ def _check_files(folder: Path, meta: dict) -> list[str]:
 
 def _check_inputs(folder: Path, meta: dict, parameters: dict) -> list[str]:
     try:
-        params_file = folder / parameters["params"]
+        clinics = parameters["params"]  # one clinic's file, or the list of the regional report (the first names the root)
+        params_file = folder / (clinics[0] if isinstance(clinics, list) else clinics)
         root = clinic_root(params_file)
     except (KeyError, TypeError):
         return ["в сведениях о запуске нет файла параметров"]

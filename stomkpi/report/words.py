@@ -114,6 +114,11 @@ def annual_title(year: int) -> str:
     return f"Итоги {year} года: результативность, рейтинг, качество, НМО"
 
 
+def regional_title(year: int) -> str:
+    """The regional summary's title (the PDF's title block)."""
+    return f"Сводный отчёт региона за {year} год: подразделения, фонды, НМО"
+
+
 def short(name: str) -> str:
     """«Оценка качества лечения (ОКЛ)» -> «ОКЛ»: the abbreviation when the wording ends with one."""
     m = re.search(r"\(([^()]+)\)$", name)

@@ -1,0 +1,93 @@
+"""Benchmark: a batch of reports. Prints figures; not a test.
+
+Twelve monthly reports of the demo clinic one after another in this process, and the same twelve
+as a batch on two local worker processes, in the same run, in the order A B B A so that a change in
+the machine's load weighs on both alike (target: the batch ≥ 1.7× faster). Then
+the cost per report, the peak memory of a worker and of its kernel, and a projection — computed
+from these measured figures, not measured — of a region of 300 clinics × 12 months on 16 cores,
+and of the regional report's reading of 300 clinic-years.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from stomkpi.catalog import load_catalogs  # noqa: E402
+from stomkpi.config import load_params  # noqa: E402
+from stomkpi.demo import write_demo  # noqa: E402
+from stomkpi.report import batch  # noqa: E402
+from stomkpi.report.commands import monthly_report  # noqa: E402
+from stomkpi.report.regional import read_clinic  # noqa: E402
+
+MONTHS = [f"2025-{m:02d}" for m in range(1, 13)]
+WORKERS = 2
+REGION = (300, 12, 16)  # clinics, months, cores of the projection
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "params").mkdir()
+        source = Path(__file__).resolve().parents[1] / "params" / "demo.yaml"
+        params_file = root / "params" / "demo.yaml"
+        params_file.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+        params = load_params(params_file)
+        write_demo(params.data_dir)
+
+        plan = batch.plan(MONTHS, [params_file])
+        sequential, parallel, one_by_one, outcomes = [], [], [], []
+        for order in ("sequential", "batch", "batch", "sequential"):  # ABBA: a drift in the machine's load weighs alike
+            start = time.perf_counter()
+            if order == "sequential":
+                for month in MONTHS:
+                    t = time.perf_counter()
+                    monthly_report(month, params_file, progress=False)
+                    one_by_one.append(time.perf_counter() - t)
+                sequential.append(time.perf_counter() - start)
+            else:
+                done, where = batch.run_batch(plan.jobs, workers=WORKERS, progress=False)
+                parallel.append(time.perf_counter() - start)
+                assert all(o.status == "done" for o in done), [o.reason for o in done if o.status != "done"]
+                outcomes += done
+
+        catalogs = load_catalogs(params.catalog_dir)
+        t = time.perf_counter()
+        read_clinic(2025, params_file, params, catalogs)
+        clinic_year = time.perf_counter() - t
+
+    n = len(MONTHS)
+    sequential, parallel = statistics.mean(sequential), statistics.mean(parallel)
+    speedup = sequential / parallel
+    per_report = statistics.median(one_by_one)
+    core_seconds = parallel * WORKERS / n  # what a report costs a core when the cores are kept busy
+    worker_mb = max(o.worker_peak_mb for o in outcomes)
+    kernel_mb = max(o.kernel_peak_mb for o in outcomes)
+    clinics, months, cores = REGION
+    reports = clinics * months
+    projected = reports * core_seconds / cores
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"the machine's load average after the run: {load} (other programs take cores from both measurements)")
+    print(f"twelve monthly reports one after another: {sequential:.1f} s (mean of 2; median {per_report:.2f} s a report)")
+    print(f"the same twelve as a batch ({where}):   {parallel:.1f} s (mean of 2), including the workers' start")
+    print(f"speed-up on {WORKERS} cores:                       {speedup:.2f}×  (target ≥ 1.7×)")
+    print(f"cost per report in the batch:               {core_seconds:.2f} core-seconds "
+          f"({n / parallel * 60:.1f} reports a minute on {WORKERS} cores)")
+    print(f"peak memory per worker:                     {worker_mb:.0f} MiB the worker process + "
+          f"{kernel_mb:.0f} MiB its largest child (the notebook's kernel), {worker_mb + kernel_mb:.0f} MiB together")
+    print(f"projection (from the figures above, not measured): {clinics} clinics × {months} months = {reports} reports "
+          f"on {cores} cores ≈ {projected / 60:.0f} min ({projected / 3600:.1f} h), memory ≈ "
+          f"{cores * (worker_mb + kernel_mb) / 1024:.1f} GiB for {cores} workers; assumes the demo clinic's size "
+          f"(120 employees) and the cores as busy as here")
+    print(f"regional report, reading one clinic-year:   {clinic_year:.1f} s → {clinics} clinics ≈ "
+          f"{clinics * clinic_year / 60:.0f} min in its one kernel (projection)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,263 @@
+"""Many reports in one command: every month of a range for every clinic, on local cores or a Dask cluster.
+
+The story of `run_batch`: plan the reports (a month with no workbook is skipped, not failed) → submit
+each to an executor → collect the outcomes as they finish under one progress bar → return them in
+the planned order, for `summary` to print. The executor is a `concurrent.futures.Executor` either
+way: a pool of local worker processes, or a Dask distributed `Client.get_executor()`, so the one code
+path below runs on both.
+
+Each report is one call of the monthly command in a worker (`run_job`): it checks its inputs, runs
+its notebook in a temporary folder and swaps it into place (`run.run_report`), so a report is whole
+or absent. A worker never raises: whatever goes wrong in a report becomes that report's outcome with
+a Russian reason, and the other reports go on.
+
+Where reports go: with one parameters file, `outputs/<period>/` as the single command writes; with
+several, `outputs/<clinic>/<period>/`, where `<clinic>` is the parameters file's name without
+`.yaml` (`params/clinic-01.yaml` → `clinic-01`). On a cluster every worker must see the clinics'
+folders at the same paths (a shared network folder) and have the same stomkpi and TeX installed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import resource
+import socket
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import ParamsError, StomkpiError
+
+RESERVED = {"region"}  # names of output folders that are not clinics (the regional report's)
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One report to make: the month, the clinic's parameters file and the folder it goes to (absolute paths)."""
+
+    period: str
+    params: str
+    out_dir: str
+    clinic: str = ""  # the clinic's folder name in outputs; '' when the batch has one clinic
+
+    @property
+    def label(self) -> str:
+        return f"{self.clinic} {self.period}" if self.clinic else self.period
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one report, with what it cost where it ran."""
+
+    job: Job
+    status: str  # done, failed, skipped
+    reason: str = ""
+    seconds: float = 0.0
+    worker_peak_mb: float = 0.0  # the worker process's peak resident memory so far
+    kernel_peak_mb: float = 0.0  # the largest peak of a finished child (the notebook's kernel, xelatex)
+    host: str = ""
+    pid: int = 0
+
+
+@dataclass
+class Plan:
+    jobs: list[Job] = field(default_factory=list)
+    settled: list[Outcome] = field(default_factory=list)  # skipped or failed before running
+
+
+def parse_months(text: str) -> list[str]:
+    """«2025-01..2025-12» (both ends included) or one month «2025-03» → the months ГГГГ-ММ in order."""
+    first, sep, last = text.partition("..")
+    if not sep:
+        last = first
+    ends = [_MONTH.match(x.strip()) for x in (first, last)]
+    if not all(ends):
+        raise ParamsError(f"месяцы «{text}» нужно указать как ГГГГ-ММ..ГГГГ-ММ, например 2025-01..2025-12")
+    a, b = ((int(m.group(1)), int(m.group(2))) for m in ends)
+    if b < a:
+        raise ParamsError(f"в диапазоне «{text}» последний месяц раньше первого")
+    out, (y, m) = [], a
+    while (y, m) <= b:
+        out.append(f"{y}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def clinic_name(params_file: Path | str) -> str:
+    """The clinic's folder name in outputs: its parameters file's name without `.yaml`, made safe for a folder."""
+    stem = Path(params_file).name.removesuffix(".yaml").removesuffix(".yml")
+    return re.sub(r"[^\w.-]+", "-", stem, flags=re.UNICODE).strip("-.") or "clinic"
+
+
+def plan(months: list[str], params_files: list[Path | str]) -> Plan:
+    """The reports of every month for every clinic; a clinic's month with no workbook is skipped."""
+    from ..config import load_params
+
+    files = [Path(os.path.abspath(p)) for p in params_files]
+    several = len(files) > 1
+    names = [clinic_name(p) for p in files]
+    taken = {n for n in names if names.count(n) > 1}
+    if taken:
+        raise ParamsError(f"у разных поликлиник одно имя папки ({', '.join(sorted(taken))}): "
+                          "переименуйте их файлы параметров — имя файла становится именем папки в outputs/")
+    if several and RESERVED & set(names):
+        raise ParamsError(f"имя файла параметров {', '.join(RESERVED & set(names))}.yaml занято под сводный отчёт")
+    result = Plan()
+    for path, name in zip(files, names, strict=True):
+        clinic = name if several else ""
+        try:
+            params = load_params(path)
+        except StomkpiError as exc:
+            result.settled += [Outcome(Job(m, str(path), "", clinic), "failed", str(exc)) for m in months]
+            continue
+        for period in months:
+            out_dir = params.outputs / clinic / period if clinic else params.outputs / period
+            job = Job(period, str(path), str(out_dir), clinic)
+            workbook = params.month_workbook(period)
+            if workbook.exists():
+                result.jobs.append(job)
+            else:
+                result.settled.append(Outcome(job, "skipped", f"нет книги месяца {workbook}"))
+    return result
+
+
+def run_job(job: Job) -> Outcome:
+    """Make one report in this worker; every failure becomes the outcome's reason, never an exception."""
+    from .commands import monthly_report
+
+    start = time.perf_counter()
+    try:
+        monthly_report(job.period, job.params, progress=False, outputs=Path(job.out_dir).parent)
+        status, reason = "done", ""
+    except StomkpiError as exc:
+        status, reason = "failed", str(exc)
+    except Exception as exc:  # a defect or the machine: still only this report's failure
+        status, reason = "failed", f"внутренняя ошибка {type(exc).__name__}: {exc}"
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return Outcome(job, status, reason, time.perf_counter() - start, own, children, socket.gethostname(), os.getpid())
+
+
+def default_workers() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+@contextmanager
+def executor(workers: int | None = None, scheduler: str | None = None) -> Iterator[tuple[Executor, str]]:
+    """A `concurrent.futures` executor and its description: local worker processes, or a Dask cluster."""
+    if scheduler:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise ParamsError("для --scheduler нужен Dask: pip install 'stomkpi[dask]'") from None
+        try:
+            client = Client(scheduler, timeout="20s")
+        except OSError as exc:
+            raise ParamsError(f"нет связи с планировщиком Dask {scheduler}: {exc}") from None
+        with client:
+            threads = sum(w["nthreads"] for w in client.scheduler_info()["workers"].values())
+            yield client.get_executor(pure=False), f"кластер Dask {scheduler}, потоков: {threads}"
+        return
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    n = workers or default_workers()
+    # spawn: a fresh interpreter per worker, nothing inherited from the command's threads
+    with ProcessPoolExecutor(max_workers=n, mp_context=get_context("spawn")) as pool:
+        yield pool, f"процессов: {n}"
+
+
+def run_batch(jobs: list[Job], *, workers: int | None = None, scheduler: str | None = None,
+              progress: bool = True, task: Callable[[Job], Outcome] = run_job) -> tuple[list[Outcome], str]:
+    """Run every job on the executor, one progress bar over all; outcomes in the jobs' order.
+
+    A local worker process that dies (killed, out of memory) breaks its pool and every report the pool
+    still held; those are run again, each in a pool of its own, so only the one that kills its worker
+    fails. (A Dask cluster reschedules a lost worker's reports itself.)
+    """
+    from tqdm import tqdm
+
+    if not jobs:
+        return [], ""
+    workers = min(workers or default_workers(), len(jobs))
+    outcomes: dict[Job, Outcome] = {}
+    broken: list[Job] = []
+    with tqdm(total=len(jobs), desc="Отчёты", unit="отч", disable=not progress) as bar:
+        def record(outcome: Outcome) -> None:
+            outcomes[outcome.job] = outcome
+            bar.set_postfix_str(f"{outcome.job.label}: {'готов' if outcome.status == 'done' else 'ошибка'}",
+                                refresh=False)
+            bar.update()
+
+        with executor(workers, scheduler) as (pool, where):
+            futures = {pool.submit(task, job): job for job in jobs}
+            for future in as_completed(futures):
+                job = futures[future]
+                try:
+                    record(future.result())
+                except BrokenProcessPool:
+                    broken.append(job)
+                except Exception as exc:  # a Dask worker lost for good, a result that did not come back
+                    record(Outcome(job, "failed", f"рабочий процесс не вернул результат: {type(exc).__name__}: {exc}"))
+        if broken:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=workers) as alone:
+                for outcome in alone.map(lambda j: _alone(task, j), [j for j in jobs if j in broken]):
+                    record(outcome)
+    return [outcomes[j] for j in jobs], where
+
+
+def _alone(task: Callable[[Job], Outcome], job: Job) -> Outcome:
+    """One job in a worker process of its own: if it dies, only this job fails."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        try:
+            return pool.submit(task, job).result()
+        except BrokenProcessPool:
+            return Outcome(job, "failed", "рабочий процесс отчёта завершился аварийно (убит или не хватило памяти)")
+
+
+def summary(outcomes: list[Outcome], seconds: float, where: str = "") -> str:
+    """One Russian summary: how many done, failed (with the reason) and skipped."""
+    def count(status: str) -> list[Outcome]:
+        return [o for o in outcomes if o.status == status]
+
+    done, failed, skipped = count("done"), count("failed"), count("skipped")
+    head = (f"Отчётов: {len(outcomes)}; готово {len(done)}, с ошибкой {len(failed)}, пропущено {len(skipped)} "
+            f"— за {_duration(seconds)}" + (f" ({where})" if where else "") + ".")
+    lines = [head]
+    if done:
+        folders = sorted({str(Path(o.job.out_dir).parent) for o in done})
+        lines.append(f"Готово: {', '.join(o.job.label for o in done)} — в {', '.join(folders)}")
+    if failed:
+        lines.append("С ошибкой:")
+        lines += [f"  {o.job.label}: {_indent(o.reason)}" for o in failed]
+    if skipped:
+        lines.append("Пропущено:")
+        lines += [f"  {o.job.label}: {o.reason}" for o in skipped]
+    return "\n".join(lines)
+
+
+def _indent(text: str, limit: int = 12) -> str:
+    lines = str(text).splitlines() or [""]
+    more = len(lines) - limit
+    lines = lines[:limit] + ([f"… и ещё строк: {more}"] if more > 0 else [])
+    return "\n    ".join(lines)
+
+
+def _duration(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} мин {rest} с" if minutes else f"{seconds:.1f} с".replace(".", ",")

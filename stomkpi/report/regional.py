@@ -1,0 +1,329 @@
+"""The regional summary: many clinics' year side by side — computed in one call (`build_regional`) that
+the regional notebook displays and writes the report's files from.
+
+The story: read and score every clinic's year (its workbooks, norms and НМО workbook, as its annual
+report would) → each unit's МКР indicators per quarter and for the year → the region's best value of
+each unit's indicator for the year, over the clinics that reported it (`region_best`) → every clinic
+rated on the section 6 scale with its own norms, where `region_best: auto` takes the value just
+computed → the coefficient funds per month → the НМО plans at risk at the year's end.
+
+The region's best is written as `region-best-YYYY.yaml`; a clinic's norms file takes it with
+`region_best: auto` and `region_best_file:` (see `norms.py`), so nobody types it by hand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from ..catalog import Catalogs, load_catalogs
+from ..config import ClinicParams, clinic_root, load_params
+from ..effectiveness import rate
+from ..errors import ParamsError
+from ..nmo import at_risk
+from ..nmo import status as nmo_status
+from ..norms import load_norms
+from ..pipeline import month_counts, score_inputs, unit_values
+from ..provenance import collect, recorded
+from ..safe import markdown_text, spreadsheet_cell, write_csv
+from ..sheets import save_deterministic
+from . import words
+from .annual import annual_inputs, read_annual
+from .batch import clinic_name
+
+STATUSES = ("done", "on_track", "behind", "overdue")
+
+
+@dataclass
+class ClinicYear:
+    """One clinic's year as the regional report needs it."""
+
+    name: str  # its folder name (the parameters file's name)
+    title: str  # its name as its parameters say
+    values: pd.DataFrame  # unit, period, indicator, value (quarters and the year)
+    norms_file: Path
+    funds: pd.DataFrame  # month, staff, rates, coefficient_sum
+    nmo: pd.DataFrame | None  # every plan's status at the year's end
+
+
+@dataclass
+class RegionalReport:
+    year: int
+    provenance: dict
+    catalogs: Catalogs
+    clinics: list[ClinicYear]
+    values: pd.DataFrame  # clinic, unit, period, indicator, value
+    best: pd.DataFrame  # unit, indicator, direction, value, clinic: the region's best of the year
+    detail: pd.DataFrame  # clinic + the rating detail (P, Кэф, Пр per indicator)
+    summary: pd.DataFrame  # clinic, unit, unit_name, period, result, place (within the clinic), region_place
+    funds: pd.DataFrame  # clinic, month, staff, rates, coefficient_sum
+    nmo: pd.DataFrame  # clinic × status counts and at risk
+
+    def write_files(self, out_dir: Path | str) -> list[Path]:
+        """The workbook of the tables, the rating as CSV and the region's best for the clinics' norms files."""
+        folder = Path(out_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        book = folder / f"region-{self.year}.xlsx"
+        write_tables(book, {"Результаты": self.results_table(), "Баллы P": self.scores_table(),
+                            "Лучшие в регионе": self.best_table(), "Фонды": self.funds_table(),
+                            "Фонды по месяцам": self.funds_by_month(), "НМО": self.nmo_table()})
+        rating = write_csv(self.summary.drop(columns=["rank"]), folder / f"region-rating-{self.year}.csv")
+        return [book, rating, self.write_region_best(folder / f"region-best-{self.year}.yaml")]
+
+    def write_region_best(self, path: Path) -> Path:
+        """`region-best-YYYY.yaml`: what a norms file's `region_best: auto` takes."""
+        units: dict[str, dict[str, float]] = {}
+        holders: dict[str, dict[str, str]] = {}
+        for r in self.best.itertuples(index=False):
+            units.setdefault(r.unit, {})[r.indicator] = float(r.value)
+            holders.setdefault(r.unit, {})[r.indicator] = r.clinic
+        head = (f"# Лучшие показатели по региону за {self.year} год: посчитаны сводным отчётом (stomkpi region)\n"
+                "# из данных поликлиник. Файл норм поликлиники берёт их так: region_best_file: путь к этому файлу,\n"
+                "# и region_best: auto у показателя. holders — чей показатель лучший.\n")
+        body = {"year": self.year, "clinics": [c.name for c in self.clinics], "units": units, "holders": holders}
+        path.write_text(head + yaml.safe_dump(body, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        return path
+
+    def heading(self) -> str:
+        names = "; ".join(f"{markdown_text(c.title)} ({markdown_text(c.name)})" for c in self.clinics)
+        return f"# Сводный отчёт региона за {self.year} год\n\nПоликлиник: {len(self.clinics)}. {names}."
+
+    def provenance_table(self) -> pd.DataFrame:
+        return words.provenance_table(self.provenance)
+
+    def scale_explained(self) -> str:
+        return words.scale_explained(self.catalogs.indicators.scale)
+
+    def _unit_names(self) -> dict[str, str]:
+        return {u.code: u.name for u in self.catalogs.indicators.units}
+
+    def results_wide(self) -> pd.DataFrame:
+        """Clinics × units (in the catalog's order): the year's result, for the heat map."""
+        year = self.summary[self.summary["period"] == str(self.year)]
+        wide = year.pivot_table(index="clinic", columns="unit", values="result", aggfunc="first")
+        wide = wide.reindex(index=[c.name for c in self.clinics],
+                            columns=[u.code for u in self.catalogs.indicators.units if u.code in wide.columns])
+        return wide.rename(columns=self._unit_names())
+
+    def results_table(self) -> pd.DataFrame:
+        """A row per clinic, a column per unit: the year's result Σ Пр and the place among the same units."""
+        year = self.summary[self.summary["period"] == str(self.year)]
+        wide = year.pivot_table(index="clinic", columns="unit", values="result", aggfunc="first")
+        places = year.pivot_table(index="clinic", columns="unit", values="region_place", aggfunc="first")
+        units = [u for u in self.catalogs.indicators.units if u.code in wide.columns]
+        clinics = [c.name for c in self.clinics if c.name in wide.index]
+        table = pd.DataFrame({"Учреждение": clinics})
+        for u in units:
+            table[u.name] = [_result_text(wide.at[c, u.code], places.at[c, u.code]) for c in clinics]
+        return table
+
+    def scores_tables(self) -> dict[str, pd.DataFrame]:
+        """Per unit: a row per clinic, a column per indicator — the year's P on the 0–4 scale."""
+        d = self.detail[self.detail["period"] == str(self.year)]
+        names = {i.code: i.name for i in self.catalogs.indicators.indicators}
+        out = {}
+        for unit in self.catalogs.indicators.units:
+            part = d[d["unit"] == unit.code]
+            if part.empty:
+                continue
+            wide = part.pivot_table(index="clinic", columns="indicator", values="score", aggfunc="first")
+            clinics = [c.name for c in self.clinics if c.name in wide.index]
+            table = pd.DataFrame({"Учреждение": clinics})
+            for code in [c for c in unit.indicators if c in wide.columns]:
+                table[names[code]] = [_score_text(wide.at[c, code]) for c in clinics]
+            out[f"{unit.name}: балл P за {self.year} год"] = table
+        return out
+
+    def scores_table(self) -> pd.DataFrame:
+        """Every clinic × unit × indicator in one long table (the workbook's sheet)."""
+        d = self.detail[self.detail["period"] == str(self.year)]
+        names = {i.code: i.name for i in self.catalogs.indicators.indicators}
+        order = {(u.code, code): (i, j) for i, u in enumerate(self.catalogs.indicators.units)
+                 for j, code in enumerate(u.indicators)}
+        clinics = {c.name: k for k, c in enumerate(self.clinics)}
+        d = d.assign(key=[(clinics[c], *order[(u, i)]) for c, u, i in d[["clinic", "unit", "indicator"]].itertuples(
+            index=False)]).sort_values("key")
+        return pd.DataFrame({"Учреждение": d["clinic"], "Подразделение": d["unit"].map(self._unit_names()),
+                             "Показатель": d["indicator"].map(names), "Значение": d["value"].round(3),
+                             "Цель": d["target"], "Лучший в регионе": d["region_best"].round(3),
+                             "Экспертное": d["expert"].round(3),
+                             "P": [_score_text(p) for p in d["score"]]}).reset_index(drop=True)
+
+    def best_table(self) -> pd.DataFrame:
+        names = {i.code: i.name for i in self.catalogs.indicators.indicators}
+        b = self.best
+        return pd.DataFrame({
+            "Подразделение": b["unit"].map(self._unit_names()), "Показатель": b["indicator"].map(names),
+            "Лучше": b["direction"].map({"lower": "меньше", "higher": "больше"}),
+            "Лучший в регионе": b["value"].round(3), "Учреждение": b["clinic"],
+            "Поликлиник с данными": b["reported"]})
+
+    def funds_table(self) -> pd.DataFrame:
+        """Per clinic over the year: head count, rates, the sum of coefficients and the sum per rate."""
+        f = self.funds.groupby("clinic", sort=False).agg(
+            months=("month", "nunique"), staff=("staff", "mean"), rates=("rates", "mean"),
+            coefficient_sum=("coefficient_sum", "sum"), rate_months=("rates", "sum"))
+        return pd.DataFrame({
+            "Учреждение": f.index, "Месяцев": f["months"].to_numpy(),
+            "Сотрудников в месяц": f["staff"].round(1).to_numpy(), "Ставок ОМС в месяц": f["rates"].round(2).to_numpy(),
+            "Сумма коэффициентов за год": f["coefficient_sum"].round(2).to_numpy(),
+            "На ставку в месяц": (f["coefficient_sum"] / f["rate_months"]).round(3).to_numpy()})
+
+    def funds_by_month(self) -> pd.DataFrame:
+        """A row per clinic, a column per month: the sum of the coefficients of stimulating payments
+        (the clinic's fund is shared in proportion to them)."""
+        wide = self.funds.pivot_table(index="clinic", columns="month", values="coefficient_sum", aggfunc="first")
+        wide = wide.reindex([c.name for c in self.clinics if c.name in wide.index]).round(2)
+        wide.columns = [words.month_short(m) for m in wide.columns]
+        return wide.reset_index(names="Учреждение")
+
+    def nmo_table(self) -> pd.DataFrame:
+        return self.nmo.rename(columns={"clinic": "Учреждение", "plans": "Планов", "at_risk": "Требуют внимания",
+                                        **words.STATUS_NAMES})
+
+
+def region_best(values: pd.DataFrame, catalog, year: int) -> pd.DataFrame:
+    """The best value of the year of each unit's indicator over the clinics, and whose it is.
+
+    «Лучший» by the indicator's direction: the highest, or the lowest for «меньше — лучше»; a clinic
+    that did not report the indicator does not take part; equal values go to the clinic listed first.
+    """
+    year_values = values[(values["period"] == str(year)) & values["value"].notna()]
+    rows = []
+    for (unit, code), part in year_values.groupby(["unit", "indicator"], sort=False):
+        lower = catalog.by_code[code].direction == "lower"
+        pick = part["value"].to_numpy()
+        i = int(np.argmin(pick) if lower else np.argmax(pick))
+        rows.append({"unit": unit, "indicator": code, "direction": "lower" if lower else "higher",
+                     "value": float(pick[i]), "clinic": part["clinic"].iloc[i], "reported": len(part)})
+    order = {u.code: k for k, u in enumerate(catalog.units)}
+    best = pd.DataFrame(rows, columns=["unit", "indicator", "direction", "value", "clinic", "reported"])
+    return best.sort_values(["unit", "indicator"], key=lambda s: s.map(order) if s.name == "unit" else s,
+                            kind="stable").reset_index(drop=True)
+
+
+def read_clinic(year: int, params_file: Path, params: ClinicParams, catalogs: Catalogs) -> ClinicYear:
+    """Read and score one clinic's year: its units' indicators, its coefficient funds, its НМО plans."""
+    months, records = read_annual(year, params, catalogs)
+    scored = {k: score_inputs(m, catalogs) for k, m in months.items()}
+    funds = pd.DataFrame([{"month": k, "staff": len(s.scores.table), "rates": s.scores.table["rates_oms"].sum(),
+                           "coefficient_sum": s.scores.table["coefficient"].sum()} for k, s in scored.items()])
+    counts = month_counts([m.month for m in months.values()], catalogs.indicators)
+    values = unit_values(counts, catalogs.indicators)
+    nmo = nmo_status(records, catalogs.nmo, dt.date(year, 12, 31)) if records is not None else None
+    norms_file = annual_inputs(year, params)["norms"]
+    if norms_file is None:
+        raise ParamsError(f"у поликлиники «{params.clinic}» нет норм {year} года: без них её подразделения не оценить")
+    return ClinicYear(clinic_name(params_file), params.clinic, values, norms_file, funds, nmo)
+
+
+def regional_provenance(year: int, params_files: list[Path], settings: list[ClinicParams], catalogs: Catalogs) -> dict:
+    """What produced the regional report: every clinic's parameters and inputs, the catalogs, the versions.
+    Paths are relative to the first clinic's folder (the region's, when the clinics share one)."""
+    root = clinic_root(params_files[0])
+    parameters = {"year": year, "params": [recorded(p, root) for p in params_files],
+                  "clinics": [p.clinic for p in settings]}
+    inputs = {}
+    for path, params in zip(params_files, settings, strict=True):
+        name = clinic_name(path)
+        files = annual_inputs(year, params)
+        files.pop("region_best", None)  # the report computes the region's best itself
+        inputs.update({f"{name}: {label}": p for label, p in files.items()})
+    return collect("regional.ipynb", parameters, inputs, catalogs, root)
+
+
+def build_regional(year: int, params: list[Path | str], provenance: dict | None = None) -> RegionalReport:
+    """Read every clinic's year, compute the region's best and rate every clinic's units with it."""
+    files = [Path(p) for p in params]
+    if not files:
+        raise ParamsError("сводному отчёту нужны файлы параметров поликлиник (--params, по одному на поликлинику)")
+    settings = [load_params(p) for p in files]
+    catalogs = load_catalogs(settings[0].catalog_dir)
+    name = catalogs.indicators.path.name
+    for path, s in zip(files[1:], settings[1:], strict=True):
+        if load_catalogs(s.catalog_dir).hashes.get(name) != catalogs.hashes[name]:
+            raise ParamsError(f"у поликлиники {clinic_name(path)} свой каталог показателей: сравнивать в регионе "
+                              "можно только по одному каталогу")
+    names = [clinic_name(p) for p in files]
+    if len(set(names)) != len(names):
+        raise ParamsError("у разных поликлиник одно имя файла параметров: имя файла называет поликлинику в отчёте")
+    provenance = provenance or regional_provenance(year, files, settings, catalogs)
+    indicators = catalogs.indicators
+    clinics = [read_clinic(year, path, s, catalogs) for path, s in zip(files, settings, strict=True)]
+    values = pd.concat([c.values.assign(clinic=c.name) for c in clinics], ignore_index=True)
+    best = region_best(values, indicators, year)
+    best_map: dict[str, dict[str, float]] = {}
+    for r in best.itertuples(index=False):
+        best_map.setdefault(r.unit, {})[r.indicator] = r.value
+    details, summaries = [], []
+    for c in clinics:
+        detail, summary = rate(c.values, load_norms(c.norms_file, indicators, region_best=best_map), indicators)
+        if detail["region_best"].isna().any():
+            missing = detail.loc[detail["region_best"].isna(), ["unit", "indicator"]].drop_duplicates()
+            raise ParamsError(f"у поликлиники {c.name} region_best: auto, а в регионе нет данных: "
+                              + ", ".join(f"{u}.{i}" for u, i in missing.itertuples(index=False)))
+        details.append(detail.assign(clinic=c.name))
+        summaries.append(summary.assign(clinic=c.name))
+    detail = pd.concat(details, ignore_index=True)
+    summary = pd.concat(summaries, ignore_index=True)
+    summary["region_place"] = summary.groupby(["unit", "period"])["result"].rank(ascending=False, method="min")
+    summary = summary[["clinic", "unit", "unit_name", "period", "result", "indicators", "missing", "below_range",
+                       "rank", "place", "region_place"]]
+    funds = pd.concat([c.funds.assign(clinic=c.name) for c in clinics], ignore_index=True)
+    return RegionalReport(year, provenance, catalogs, clinics, values, best, detail, summary,
+                          funds[["clinic", "month", "staff", "rates", "coefficient_sum"]],
+                          _nmo_counts(clinics, catalogs, year))
+
+
+def _nmo_counts(clinics: list[ClinicYear], catalogs: Catalogs, year: int) -> pd.DataFrame:
+    rows = []
+    on = dt.date(year, 12, 31)
+    for c in clinics:
+        row = {"clinic": c.name, "plans": 0, **dict.fromkeys(STATUSES, 0), "at_risk": 0}
+        if c.nmo is not None:
+            counts = c.nmo["status"].value_counts()
+            row.update(plans=len(c.nmo), **{s: int(counts.get(s, 0)) for s in STATUSES},
+                       at_risk=len(at_risk(c.nmo, on, catalogs.nmo)))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _result_text(result: float, place: float) -> str:
+    if pd.isna(result):
+        return "—"
+    return f"{result:.3f} ({int(place)})".replace(".", ",")
+
+
+def _score_text(score: float) -> str:
+    return "—" if pd.isna(score) else str(int(score))
+
+
+def write_tables(path: Path, tables: dict[str, pd.DataFrame]) -> Path:
+    """A workbook with a sheet per table: bold headers, readable widths, no cell that starts a formula."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, frame in tables.items():
+        ws = book.create_sheet(title[:31])
+        ws.append([spreadsheet_cell(str(c)) for c in frame.columns])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in frame.itertuples(index=False):
+            ws.append([None if _missing(v) else spreadsheet_cell(v.item() if hasattr(v, "item") else v) for v in row])
+        for i, column in enumerate(frame.columns, start=1):
+            longest = max([len(str(column))] + [len(str(v)) for v in frame.iloc[:, i - 1]])
+            ws.column_dimensions[ws.cell(1, i).column_letter].width = min(max(10, longest + 2), 60)
+        ws.freeze_panes = "A2"
+    save_deterministic(book, path)
+    return path
+
+
+def _missing(v: object) -> bool:
+    return v is None or (isinstance(v, float) and np.isnan(v))

@@ -1,0 +1,42 @@
+"""Markdown to LaTeX in one pandoc run: the same pieces as one run per piece, and a safe fallback."""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+from nbconvert import LatexExporter
+from nbconvert.utils.pandoc import pandoc
+from nbformat.v4 import new_markdown_cell, new_notebook
+
+from stomkpi.report import markdown
+from stomkpi.report.run import _LATEX_OPTIONS
+
+MD = "markdown+tex_math_double_backslash"
+PIECES = ["## Итоги по отделениям\n\nПроцент — **сумма** баллов, 100 %.", "- первый\n- второй", "Формула $a_1$ и `код`",
+          "### Итоги по отделениям"]
+
+
+def test_one_run_gives_what_a_run_per_piece_gives():
+    batched = markdown.convert([(p, MD, "latex", ()) for p in PIECES])
+    # headings named alike get distinct anchors in one run («…-1»): compare all but the anchors' names
+    for piece, out in zip(PIECES, batched, strict=True):
+        assert _anchors(out) == _anchors(pandoc(piece, MD, "latex"))
+    assert "ux43c-1}" in batched[3]
+
+
+def _anchors(text: str) -> str:
+    return re.sub(r"\\(hypertarget|label)\{[^}]*\}", r"\\\1{}", text)
+
+
+def test_a_piece_that_swallows_the_separator_is_converted_alone():
+    pieces = ["```\nне закрытый блок кода", "после него"]
+    out = markdown.convert([(p, MD, "latex", ()) for p in pieces])
+    assert out == [pandoc(p, MD, "latex") for p in pieces]
+
+
+def test_the_exported_document_is_the_one_nbconvert_writes():
+    nb = new_notebook(cells=[new_markdown_cell(p) for p in PIECES[:3]])
+    ours, _ = markdown.export(LatexExporter, nb, **_LATEX_OPTIONS)
+    theirs, _ = LatexExporter(**_LATEX_OPTIONS).from_notebook_node(nbformat.from_dict(nb))
+    assert ours == theirs
