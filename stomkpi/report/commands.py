@@ -24,7 +24,7 @@ from ..safe import clean
 from . import approval, words
 from .annual import annual_inputs, annual_provenance, read_annual
 from .monthly import monthly_inputs, monthly_provenance, read_monthly
-from .run import RUN_STEPS, ReportError, RunResult, Steps, run_report
+from .run import RUN_STEPS, ReportError, RunResult, Steps, preload, run_report
 
 CHECK_STEP = "проверка файла параметров и входных данных"
 
@@ -36,6 +36,7 @@ def _notebook_parameters(params_file: Path, out_dir: Path) -> dict:
 
 def _checked(check: Callable[[], object], out_dir: Path, run: Callable[[Callable[[], object]], RunResult]) -> RunResult:
     """`run(ready)` with `check()` running beside it; `ready` waits for the check and raises its error."""
+    preload()
     with ThreadPoolExecutor(max_workers=1) as pool:
         checked = pool.submit(check)
         try:

@@ -39,7 +39,9 @@ KERNEL = "python3"
 SOURCE_DATE_EPOCH = "1735689600"  # 2025-01-01T00:00:00Z
 # The kernel logs errors only: its start-up notice about TCP without encryption (the kernel listens on
 # the loopback interface of this machine, for this one run) is not for the analyst's console.
-KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
+# jupyter_client interrupts (SIGINT) every kernel it shuts down, and ipykernel may log that as an error on
+# the terminal; a cell's own errors come back in the notebook, so the kernel's log stays quiet
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 VOLATILE_NB_KEYS = ("start_time", "end_time", "duration", "input_path", "output_path", "exception")
 
 
@@ -91,6 +93,7 @@ def run_report(notebook: str | Path, parameters: dict, out_dir: Path, *, provena
     source = notebook_source(notebook)
     out_dir = Path(out_dir)
     failed = out_dir.parent / f"{out_dir.name}.failed.ipynb"
+    preload()
     with outputs.period_lock(out_dir):
         approval.ensure_writable(out_dir)
         tmp = outputs.new_work_folder(out_dir)  # a sibling of out_dir: relative paths hold in it too
@@ -113,6 +116,15 @@ def run_report(notebook: str | Path, parameters: dict, out_dir: Path, *, provena
         finally:
             early.close()
     return RunResult(out_dir, sorted(out_dir.iterdir()))
+
+
+def preload() -> None:
+    """Import the notebook machinery (papermill, nbconvert, jupyter_client) in the calling thread, before
+    any other thread of a run starts: two threads importing jupyter_client at once can find it half
+    initialised («cannot import name … from partially initialized module»)."""
+    import nbconvert  # noqa: F401
+    import papermill  # noqa: F401
+    from nbconvert import LatexExporter  # noqa: F401
 
 
 def _early_pdf(title: str, date: str, epoch: str) -> latex.Early:
