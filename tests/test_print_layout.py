@@ -105,6 +105,19 @@ def test_columns_fit_every_header_word():
     assert "landscape" not in Table(pd.DataFrame(cells, columns=cols))._repr_latex_()
 
 
+def test_too_many_columns_for_whole_words_share_the_line():
+    """Twelve columns headed by 17-letter words: even at the smallest size their bold words need more than the
+    line (12 × «Удовлетворённость» ≈ 12 × 56 pt at 6 pt), so every column shrinks alike, the line is filled
+    exactly, and the LaTeX still builds (a word wider than its column gets break points)."""
+    cols = [f"Удовлетворённость{i}" for i in range(12)]
+    cells = [["1,5"] * 12]
+    size, widths = fit_columns(cols, cells)
+    assert size == 6.0
+    assert sum(widths) == pytest.approx(510.0)
+    assert max(widths) < 1.1 * min(widths)  # headers of nearly the same width: columns of nearly the same width
+    assert "longtable" in Table(pd.DataFrame(cells, columns=cols))._repr_latex_()
+
+
 def test_charts_keep_colours_and_legends_off_the_data():
     table = pd.DataFrame({"department": ["Б", "А", "В", "А"], "percent": [90.0, 101.0, 95.5, 99.0]})
     palette = charts.colours(["В", "А", "Б"])

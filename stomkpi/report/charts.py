@@ -199,5 +199,4 @@ def region_results_chart(wide: pd.DataFrame, title: str = "Результат п
             ax.text(j, i, f"{v:.2f}".replace(".", ","), ha="center", va="center", fontsize=7)
     fig.colorbar(image, ax=ax, fraction=0.03)
     ax.set_title(title)
-    fig.tight_layout()
     return Chart(fig, f"{title}: {len(clinics)} поликлиник × {len(units)} подразделений.")

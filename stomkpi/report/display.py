@@ -146,6 +146,8 @@ def fit_columns(cols: list[str], cells: list[list[str]], line: float = LINE_WIDT
             want.append(max(low[-1], min(longest, TEXT_CAP) + 2 * SEP + 1.5))
         if sum(low) <= line:
             break
+    else:  # too many columns for whole words even at the smallest size: every column shrinks alike, and a word
+        return size, [lo * line / sum(low) for lo in low]  # wider than its column gets break points (`_breakable`)
     if sum(want) <= line:
         return size, [w * line / sum(want) for w in want]
     spare, wish = line - sum(low), sum(w - lo for w, lo in zip(want, low, strict=True))
