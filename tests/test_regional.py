@@ -4,6 +4,7 @@ take it (`region_best: auto`), the demo region, and the report end to end with t
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 
 import pandas as pd
@@ -108,6 +109,22 @@ def test_the_regional_report_shows_every_clinic_side_by_side(regional, region):
     rating = pd.read_csv(regional / "region-rating-2025.csv", encoding="utf-8-sig")
     year = rating[rating["period"] == "2025"]
     assert set(year["clinic"]) == {"clinic-01", "clinic-02"} and year["region_place"].min() == 1
+
+
+def test_the_regional_report_reads_as_a_document(regional):
+    """Like the clinics' reports: a title page with the signatories' lines, the summary next, the provenance last."""
+    def page(n: int) -> str:
+        out = subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), str(regional / "2025.pdf"), "-"],
+                             capture_output=True, text=True, check=True).stdout
+        return " ".join(out.split())
+
+    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(regional / "2025.pdf")], capture_output=True,
+                                                             text=True, check=True).stdout)[1])
+    assert "Сводный отчёт региона за 2025 год" in page(1) and "Руководитель органа управления здравоохранением" in page(1)
+    assert "Поликлиник в сводке: 2" in page(1) and "Дата отчёта: 31.12.2025" in page(1)
+    assert page(2).startswith("Сводка за 2025 год") and "Фонд коэффициентов за год" in page(2)
+    assert "SHA-256" not in page(1) + page(2)  # the checksums are in the appendix, not in front
+    assert "Происхождение данных" in page(pages - 1) + page(pages)
 
 
 def test_the_region_best_is_computed_from_the_clinics_and_taken_by_their_annual_reports(regional, region):

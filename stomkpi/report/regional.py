@@ -37,6 +37,7 @@ from .annual import annual_inputs, read_annual
 from .batch import clinic_name
 
 STATUSES = ("done", "on_track", "behind", "overdue")
+REGION_SIGNATORIES = ["Руководитель органа управления здравоохранением", "Отчёт подготовил(а)"]
 
 
 @dataclass
@@ -89,9 +90,39 @@ class RegionalReport:
         path.write_text(head + yaml.safe_dump(body, allow_unicode=True, sort_keys=False), encoding="utf-8")
         return path
 
-    def heading(self) -> str:
+    def title_page(self):
+        """The title page: the region's clinics, the title, the year, the year's last day and the signatories' lines."""
+        from .display import TitlePage
+
+        return TitlePage(f"Поликлиник в сводке: {len(self.clinics)}", "Сводный отчёт региона", f"за {self.year} год",
+                         words.date_words(dt.date(self.year, 12, 31)), REGION_SIGNATORIES,
+                         f"Сделан программой {words.code_words(self.provenance.get('code'))}; происхождение данных — "
+                         "в приложении.")
+
+    def summary_text(self) -> str:
+        """The summary's text: the clinics, the leader of every unit on the section 6 scale, the funds, the НМО risk."""
         names = "; ".join(f"{markdown_text(c.title)} ({markdown_text(c.name)})" for c in self.clinics)
-        return f"# Сводный отчёт региона за {self.year} год\n\nПоликлиник: {len(self.clinics)}. {names}."
+        year = self.summary_year()
+        units = self._unit_names()
+        leaders = [f"{markdown_text(units.get(r.unit, r.unit))} — {markdown_text(r.clinic)} ({words.decimal(r.result, 3)})"
+                   for r in year[year["region_place"] == 1].itertuples(index=False)]
+        funds = self.funds.groupby("clinic", sort=False)["coefficient_sum"].sum()
+        fund_words = "; ".join(f"{markdown_text(c)} — {words.decimal(v, 2)}" for c, v in funds.items())
+        risk = "; ".join(f"{markdown_text(r.clinic)} — {int(r.at_risk)} из {int(r.plans)}"
+                         for r in self.nmo.itertuples(index=False))
+        return "\n\n".join([
+            f"## Сводка за {self.year} год",
+            f"Поликлиник: {len(self.clinics)}. {names}.",
+            "Лучший результат подразделения по шкале 0–4 (раздел 6) среди поликлиник региона: "
+            + ("; ".join(leaders) if leaders else "нет подразделений с результатом") + ".",
+            f"Фонд коэффициентов за год (сумма коэффициентов стимулирующих выплат всех месяцев): {fund_words or 'нет'}.",
+            f"НМО — планов, требующих внимания на конец года: {risk or 'книг НМО нет'}."])
+
+    def summary_year(self) -> pd.DataFrame:
+        """The rated units of the year, in the catalog's order of units and by place."""
+        year = self.summary[self.summary["period"] == str(self.year)]
+        order = {u.code: k for k, u in enumerate(self.catalogs.indicators.units)}
+        return year.assign(_o=year["unit"].map(order)).sort_values(["_o", "region_place"], kind="stable").drop(columns="_o")
 
     def provenance_table(self) -> pd.DataFrame:
         return words.provenance_table(self.provenance)
