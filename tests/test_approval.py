@@ -210,6 +210,49 @@ def test_diff_as_a_sheet_and_as_a_section_of_the_revision(life):
     assert "Сидорова" in changes_part and "Кравцова" not in changes_part
 
 
+def card_pages(folder: Path) -> dict[str, str]:
+    """Each employee's card as the department's PDF prints it (pdfplumber's lines) and as its workbook holds it
+    (the sheet's non-empty cells, row by row, joined by « | »), by таб. №."""
+    import pdfplumber
+
+    (pdf,) = folder.glob(f"cards-{PERIOD}-*.pdf")
+    (xlsx,) = folder.glob(f"cards-{PERIOD}-*.xlsx")
+    cards: dict[str, str] = {}
+    with pdfplumber.open(pdf) as doc:
+        for page in doc.pages:
+            text = page.extract_text()
+            staff_id = text.split("таб. № ", 1)[1].split()[0]
+            cards[f"pdf {staff_id}"] = text
+    for ws in load_workbook(xlsx).worksheets:
+        rows = [" | ".join(str(v) for v in row if v is not None) for row in ws.iter_rows(values_only=True)]
+        cards[f"xlsx {ws.title.split()[0]}"] = "\n".join(r for r in rows if r)
+    return cards
+
+
+def test_cards_of_a_revision_show_both_values_of_the_changed_employee(life):
+    revised, approved = card_pages(life.revised), card_pages(life.approved)
+    assert sorted(revised) == sorted(approved) == ["pdf 1", "pdf 2", "xlsx 1", "xlsx 2"]  # a page, a sheet each
+    for kind in ("pdf", "xlsx"):
+        dentist = revised[f"{kind} 1"]
+        lines = dentist.splitlines()
+        # the gratitude row: 2 events × (+1) = 2 approved, 3 × (+1) = 3 in revision 2 (the hand computation above)
+        (gratitude,) = [line for line in lines if "Благодарность" in line and not line.startswith("Изменилось")]
+        assert gratitude.endswith("| 2 → 3" if kind == "xlsx" else " 2 → 3"), gratitude  # the «Баллы» column
+        # the other criteria did not move: one «→» in the table, the rest in the block below it
+        assert sum("→" in line for line in lines[:lines.index(next(x for x in lines if x.startswith("Пересмотр:")))]) == 1
+        flat = " ".join(dentist.split())
+        assert "Пересмотр: редакция 1 (утверждена " in flat and f"{BY}) → редакция 2." in flat
+        assert f"Причина: {REASON}" in flat
+        # total 27,12 → 28,12; percent 27,12 / 30 = 90,4 % → 28,12 / 30 = 93,7 %; coefficient × 20/22: 0,82 → 0,85
+        assert ("Было → стало: сумма баллов 27,12 → 28,12; выполнение 90,4 % → 93,7 %; коэффициент 0,82 → 0,85."
+                in flat), flat
+        assert "Изменилось: «Благодарность»: 2 → 3." in flat
+        assert "Сумма баллов: 28,12 при норме 30 — выполнение 93,7 %." in flat  # the card's own figures are the new ones
+        for card in (revised[f"{kind} 2"], approved[f"{kind} 1"], approved[f"{kind} 2"]):
+            # the nurse did not change; the approved revision has nothing to compare with
+            assert "Пересмотр" not in card and "Было → стало" not in card and "→" not in card, card
+
+
 def test_verify_reproduces_the_approved_report_from_its_kept_inputs(life):
     # the workbook was corrected in place for revision 2: the approved report re-runs from the copy it kept
     result = run("verify", str(life.approved / f"{PERIOD}.ipynb"))
