@@ -24,6 +24,7 @@ from stomkpi.report.diff import Changes, InputChange, StaffChange, staff_changes
 from stomkpi.sheets import write_workbook
 
 from .conftest import person, write_month
+from .printed import outside, overlaps, read_pages
 from .test_cli import ROOT, run
 
 PERIOD = "2025-12"
@@ -251,6 +252,53 @@ def test_cards_of_a_revision_show_both_values_of_the_changed_employee(life):
         for card in (revised[f"{kind} 2"], approved[f"{kind} 1"], approved[f"{kind} 2"]):
             # the nurse did not change; the approved revision has nothing to compare with
             assert "Пересмотр" not in card and "Было → стало" not in card and "→" not in card, card
+    (pdf,) = life.revised.glob(f"cards-{PERIOD}-*.pdf")
+    for page in read_pages(pdf):  # still a page each, nothing overlapping or outside the margins
+        assert overlaps(page) == [] and outside(page, 40, 40, 40, 40) == [], page.number
+
+
+def test_a_card_takes_the_revisions_text_as_data(tmp_path):
+    """A reason and an approver that look like a formula, markup or TeX, with control characters and 10 000
+    characters: the PDF builds, a page per person; no cell starts a formula; an added employee is said to be new."""
+    from stomkpi.catalog import load_catalogs
+    from stomkpi.pipeline import read_inputs, score_inputs
+    from stomkpi.report.cards import REASON_SHOWN, cards_pdf, cards_xlsx, person_cards
+    from stomkpi.report.monthly import diff_names
+
+    catalogs = load_catalogs()
+    month = read_inputs(write_clinic_month(tmp_path / f"{PERIOD}.xlsx"), catalogs, period=PERIOD)
+    scored = score_inputs(month, catalogs)
+    hostile = '=HYPERLINK("http://x";"y") <script>alert(1)</script> \\input{/etc/passwd} \x07\x1b[31m' + "ж" * 10_000
+    changes = Changes(PERIOD, "редакция 1 (утверждена 10.01.2026 09:30, =cmd|' /C calc'!A0)", "редакция 2 (не утверждена)",
+                      hostile)
+    changes.staff = [
+        StaffChange("1", "Сидорова Анна Петровна", "Терапевтическое отделение",
+                    {"total_points": ("27.12", "28.12"), "percent": ("90.4", "93.7"), "coefficient": ("0.82", "0.82")},
+                    [("Благодарность", "2", "3")], [("ставки ОМС", "1.0", "0.5")]),
+        StaffChange("2", "Кравцова Ольга Ивановна", "Терапевтическое отделение",
+                    {"total_points": ("—", "35.95"), "percent": ("—", "89.9"), "coefficient": ("—", "0.22")}, [], [],
+                    "добавлен(а) в книгу месяца")]
+    cards = person_cards(scored.scores.table, scored.scores.details, scored.month.deprivations,
+                         catalogs.positions.rules(), changes, diff_names(catalogs))
+    pdf = tmp_path / "cards.pdf"
+    pdf.write_bytes(cards_pdf(PERIOD, "Тестовая поликлиника", "Терапевтическое отделение", cards))
+    pages = read_pages(pdf)
+    assert len(pages) == 2
+    for page in pages:
+        assert overlaps(page) == [] and outside(page, 40, 40, 40, 40) == [], page.number
+    nurse, dentist = (" ".join(p.text.split()) for p in pages)
+    assert "Причина: =HYPERLINK" in dentist and "\\input{/etc/passwd}" in dentist and "[31m" in dentist
+    assert 0 < dentist.count("ж") < REASON_SHOWN and "ж…" in dentist.replace(" ", "")  # shortened, not 10 000
+    # the coefficient did not move, so it is not listed; the rates are
+    assert "Было → стало: сумма баллов 27,12 → 28,12; выполнение 90,4 % → 93,7 %." in dentist
+    assert "Изменилось: «Благодарность»: 2 → 3; ставки ОМС: 1 → 0,5." in dentist
+    assert "Было → стало: добавлен(а) в книгу месяца в этой редакции; в прежней редакции карточки не было." in nurse
+    cards_xlsx(tmp_path / "cards.xlsx", PERIOD, "Тестовая поликлиника", cards)
+    cells = [c for ws in load_workbook(tmp_path / "cards.xlsx").worksheets for row in ws.iter_rows(values_only=True)
+             for c in row if isinstance(c, str)]
+    assert any(c.startswith("Причина: =HYPERLINK") for c in cells)
+    assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
+    assert not any(ch in c for c in cells for ch in "\x07\x1b")
 
 
 def test_verify_reproduces_the_approved_report_from_its_kept_inputs(life):
