@@ -32,7 +32,7 @@ from .words import decimal, month_words, rule_of
 MAIN, ADDITIONAL = "Основные критерии", "Дополнительные критерии"
 COLUMNS = ["№", "Критерий", "Введено", "Правило", "Норма", "Баллы"]
 SIGNATURE = "С оценкой ознакомлен(а) ____________________ (подпись)     «___» ____________ 20___ г."
-REASON_SHOWN = 300  # characters of a revision's reason a card prints (the report and the changes' sheet hold it all)
+REASON_SHOWN = 300  # characters of a revision's reason or approver a card prints (the report holds them all)
 
 
 @dataclass(frozen=True)
@@ -117,10 +117,9 @@ def revision_lines(changes: Changes, change: StaffChange) -> tuple[str, ...]:
     """What a revision changed for one employee, in words: the revisions, the reason, the figures before and after,
     and the criteria and factors that moved them (as `stomkpi diff` words them)."""
     # the new revision by its number only: its label's «(не утверждена)» stops being true once it is approved
-    lines = [f"Пересмотр: {clean(changes.old)} → {clean(changes.new).split(' (')[0]}."]
+    lines = [f"Пересмотр: {_short(changes.old)} → {_short(changes.new).split(' (')[0]}."]
     if changes.reason:
-        reason = " ".join(clean(changes.reason).split())
-        lines.append(f"Причина: {reason if len(reason) <= REASON_SHOWN else reason[:REASON_SHOWN] + '…'}")
+        lines.append(f"Причина: {_short(changes.reason)}")
     if change.note:
         lines.append(f"Было → стало: {change.note} в этой редакции; в прежней редакции карточки не было.")
         return tuple(lines)
@@ -130,8 +129,15 @@ def revision_lines(changes: Changes, change: StaffChange) -> tuple[str, ...]:
                for key, (title, unit, places) in shown.items()
                for a, b in [change.figures.get(key, ("", ""))] if not _same(a, b)]
     lines.append(f"Было → стало: {'; '.join(figures) or 'итоги те же'}.")
-    lines.append(f"Изменилось: {change.moved_by()}.")
+    if change.criteria or change.factors:
+        lines.append(f"Изменилось: {change.moved_by()}.")
     return tuple(lines)
+
+
+def _short(text: str) -> str:
+    """Input text (a reason, who approved) on one line, at most `REASON_SHOWN` characters: a card keeps its page."""
+    flat = " ".join(clean(text).split())
+    return flat if len(flat) <= REASON_SHOWN else flat[:REASON_SHOWN] + "…"
 
 
 def _figure(text: str, places: int | None) -> str:
