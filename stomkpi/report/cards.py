@@ -108,14 +108,18 @@ def person_cards(table: pd.DataFrame, details: pd.DataFrame, deprivations: pd.Da
 
 
 def _points(points: float, moved: tuple[str, str] | None) -> str:
-    """A criterion's points; «было → стало» when a revision moved them (a true minus sign, as the rules read)."""
-    text = f"{_num(moved[0])} → {_num(moved[1])}" if moved is not None else fmt(points)
-    return text.replace("-", "\u2212")
+    """A criterion's points; «было → стало» when a revision moved them."""
+    return f"{_minus(_num(moved[0]))} → {_minus(_num(moved[1]))}" if moved is not None else _minus(fmt(points))
+
+
+def _minus(number: str) -> str:
+    """A negative number with a true minus sign, as the rules read (a department's hyphen stays)."""
+    return "\u2212" + number[1:] if number.startswith("-") and number[1:2].isdigit() else number
 
 
 def revision_lines(changes: Changes, change: StaffChange) -> tuple[str, ...]:
-    """What a revision changed for one employee, in words: the revisions, the reason, the figures before and after,
-    and the criteria and factors that moved them (as `stomkpi diff` words them)."""
+    """What a revision changed for one employee, in words: the revisions, the reason, the figures and the factors of
+    the coefficient before and after (the factors as `stomkpi diff` words them; the criteria are in the table)."""
     # the new revision by its number only: its label's «(не утверждена)» stops being true once it is approved
     lines = [f"Пересмотр: {_short(changes.old)} → {_short(changes.new).split(' (')[0]}."]
     if changes.reason:
@@ -125,12 +129,11 @@ def revision_lines(changes: Changes, change: StaffChange) -> tuple[str, ...]:
         return tuple(lines)
     shown = {"total_points": ("сумма баллов", "", None), "percent": ("выполнение", " %", 1),
              "coefficient": ("коэффициент", "", 2)}
-    figures = [f"{title} {_figure(a, places)}{unit} → {_figure(b, places)}{unit}"
-               for key, (title, unit, places) in shown.items()
-               for a, b in [change.figures.get(key, ("", ""))] if not _same(a, b)]
-    lines.append(f"Было → стало: {'; '.join(figures) or 'итоги те же'}.")
-    if change.criteria or change.factors:
-        lines.append(f"Изменилось: {change.moved_by()}.")
+    moved = [f"{title} {_figure(a, places)}{unit} → {_figure(b, places)}{unit}"
+             for key, (title, unit, places) in shown.items()
+             for a, b in [change.figures.get(key, ("", ""))] if not _same(a, b)]
+    moved += [f"{title}: {_minus(_num(a))} → {_minus(_num(b))}" for title, a, b in change.factors]
+    lines.append(f"Было → стало: {'; '.join(moved) or 'итоги те же'}.")
     return tuple(lines)
 
 
@@ -144,7 +147,7 @@ def _figure(text: str, places: int | None) -> str:
     """A figure of the scores CSV as the card prints it: with `places` decimals like `result_lines`, else as
     `stomkpi diff` prints it."""
     try:
-        return _num(text) if places is None else decimal(float(text), places)
+        return _minus(_num(text) if places is None else decimal(float(text), places))
     except ValueError:
         return _num(text)
 
