@@ -3,11 +3,13 @@
 For each employee of a scored month: every criterion of their position with the value entered, the
 rule in words, the norm and the points; the total against the position's norm, the percent, and the
 coefficient with its factors (percent, rates, days, deprivation) — all taken from the scoring, none
-computed again — and a line to sign. On a revision of an approved month, the card of every employee the
-revision changed shows both values: the points of each criterion that moved as «было → стало», and a
-block naming the two revisions, the reason and the figures and factors before and after — all taken
-from the revision's `Changes`, none computed again. Written per department as a PDF (a page per person, fpdf2 with
+computed again — and a line to sign. Written per department as a PDF (a page per person, fpdf2 with
 the DejaVu fonts matplotlib ships) and as an .xlsx (a sheet per person, laid out by `printable`).
+
+On a revision of an approved month, the card of every employee the revision changed shows both values:
+the points of each criterion that moved as «было → стало» in its table, and a block naming the two
+revisions, the reason (shortened: the report holds it whole) and the figures and factors before and
+after — all taken from the revision's `Changes`, none computed again.
 
 Both files are byte-identical for the same month: the PDF's dates are the period's last day.
 """
