@@ -24,6 +24,7 @@ from stomkpi.report.diff import Changes, InputChange, StaffChange, staff_changes
 from stomkpi.sheets import write_workbook
 
 from .conftest import person, write_month
+from .printed import outside, overlaps, read_pages
 from .test_cli import ROOT, run
 
 PERIOD = "2025-12"
@@ -208,6 +209,95 @@ def test_diff_as_a_sheet_and_as_a_section_of_the_revision(life):
     assert "Сидорова Анна Петровна" in text and "Кравцова" in text  # the nurse is in the protocols, not in the changes
     changes_part = text[text.index("Изменения по сравнению"):text.index("Предупреждения по входным данным")]
     assert "Сидорова" in changes_part and "Кравцова" not in changes_part
+
+
+def card_pages(folder: Path) -> dict[str, str]:
+    """Each employee's card as the department's PDF prints it (pdfplumber's lines) and as its workbook holds it
+    (the sheet's non-empty cells, row by row, joined by « | »), by таб. №."""
+    import pdfplumber
+
+    (pdf,) = folder.glob(f"cards-{PERIOD}-*.pdf")
+    (xlsx,) = folder.glob(f"cards-{PERIOD}-*.xlsx")
+    cards: dict[str, str] = {}
+    with pdfplumber.open(pdf) as doc:
+        for page in doc.pages:
+            text = page.extract_text()
+            staff_id = text.split("таб. № ", 1)[1].split()[0]
+            cards[f"pdf {staff_id}"] = text
+    for ws in load_workbook(xlsx).worksheets:
+        rows = [" | ".join(str(v) for v in row if v is not None) for row in ws.iter_rows(values_only=True)]
+        cards[f"xlsx {ws.title.split()[0]}"] = "\n".join(r for r in rows if r)
+    return cards
+
+
+def test_cards_of_a_revision_show_both_values_of_the_changed_employee(life):
+    revised, approved = card_pages(life.revised), card_pages(life.approved)
+    assert sorted(revised) == sorted(approved) == ["pdf 1", "pdf 2", "xlsx 1", "xlsx 2"]  # a page, a sheet each
+    for kind in ("pdf", "xlsx"):
+        dentist = revised[f"{kind} 1"]
+        lines = dentist.splitlines()
+        # the gratitude row: 2 events × (+1) = 2 approved, 3 × (+1) = 3 in revision 2 (the hand computation above)
+        (gratitude,) = [line for line in lines if "Благодарность" in line]
+        assert gratitude.endswith("| 2 → 3" if kind == "xlsx" else " 2 → 3"), gratitude  # the «Баллы» column
+        # the other criteria did not move: one «→» in the table, the rest in the block below it
+        assert sum("→" in line for line in lines[:lines.index(next(x for x in lines if x.startswith("Пересмотр:")))]) == 1
+        flat = " ".join(dentist.split())
+        assert "Пересмотр: редакция 1 (утверждена " in flat and f"{BY}) → редакция 2." in flat
+        assert f"Причина: {REASON}" in flat
+        # total 27,12 → 28,12; percent 27,12 / 30 = 90,4 % → 28,12 / 30 = 93,7 %; coefficient × 20/22: 0,82 → 0,85
+        assert ("Было → стало: сумма баллов 27,12 → 28,12; выполнение 90,4 % → 93,7 %; коэффициент 0,82 → 0,85."
+                in flat), flat  # no factor moved: rates, days and deprivation are those of the approved revision
+        assert "Сумма баллов: 28,12 при норме 30 — выполнение 93,7 %." in flat  # the card's own figures are the new ones
+        for card in (revised[f"{kind} 2"], approved[f"{kind} 1"], approved[f"{kind} 2"]):
+            # the nurse did not change; the approved revision has nothing to compare with
+            assert "Пересмотр" not in card and "Было → стало" not in card and "→" not in card, card
+    (pdf,) = life.revised.glob(f"cards-{PERIOD}-*.pdf")
+    for page in read_pages(pdf):  # still a page each, nothing overlapping or outside the margins
+        assert overlaps(page) == [] and outside(page, 40, 40, 40, 40) == [], page.number
+
+
+def test_a_card_takes_the_revisions_text_as_data(tmp_path):
+    """A reason and an approver that look like a formula, markup or TeX, with control characters and 10 000
+    characters: the PDF builds, a page per person; no cell starts a formula; an added employee is said to be new."""
+    from stomkpi.catalog import load_catalogs
+    from stomkpi.pipeline import read_inputs, score_inputs
+    from stomkpi.report.cards import REASON_SHOWN, cards_pdf, cards_xlsx, person_cards
+    from stomkpi.report.monthly import diff_names
+
+    catalogs = load_catalogs()
+    month = read_inputs(write_clinic_month(tmp_path / f"{PERIOD}.xlsx"), catalogs, period=PERIOD)
+    scored = score_inputs(month, catalogs)
+    hostile = '=HYPERLINK("http://x";"y") <script>alert(1)</script> \\input{/etc/passwd} \x07\x1b[31m' + "ж" * 10_000
+    changes = Changes(PERIOD, "редакция 1 (утверждена 10.01.2026 09:30, =cmd|' /C calc'!A0)", "редакция 2 (не утверждена)",
+                      hostile)
+    changes.staff = [
+        StaffChange("1", "Сидорова Анна Петровна", "Терапевтическое отделение",
+                    {"total_points": ("27.12", "28.12"), "percent": ("90.4", "93.7"), "coefficient": ("0.82", "0.82")},
+                    [("Благодарность", "2", "3")], [("ставки ОМС", "1.0", "0.5")]),
+        StaffChange("2", "Кравцова Ольга Ивановна", "Терапевтическое отделение",
+                    {"total_points": ("—", "35.95"), "percent": ("—", "89.9"), "coefficient": ("—", "0.22")}, [], [],
+                    "добавлен(а) в книгу месяца")]
+    cards = person_cards(scored.scores.table, scored.scores.details, scored.month.deprivations,
+                         catalogs.positions.rules(), changes, diff_names(catalogs))
+    pdf = tmp_path / "cards.pdf"
+    pdf.write_bytes(cards_pdf(PERIOD, "Тестовая поликлиника", "Терапевтическое отделение", cards))
+    pages = read_pages(pdf)
+    assert len(pages) == 2
+    for page in pages:
+        assert overlaps(page) == [] and outside(page, 40, 40, 40, 40) == [], page.number
+    nurse, dentist = (" ".join(p.text.split()) for p in pages)
+    assert "Причина: =HYPERLINK" in dentist and "\\input{/etc/passwd}" in dentist and "[31m" in dentist
+    assert 0 < dentist.count("ж") < REASON_SHOWN and "ж…" in dentist.replace(" ", "")  # shortened, not 10 000
+    # the coefficient did not move, so it is not listed; the rates did
+    assert "Было → стало: сумма баллов 27,12 → 28,12; выполнение 90,4 % → 93,7 %; ставки ОМС: 1 → 0,5." in dentist
+    assert "Благодарность 2 +1 за каждый случай — 2 → 3" in dentist  # the workbook as approved: 2 entered
+    assert "Было → стало: добавлен(а) в книгу месяца в этой редакции; в прежней редакции карточки не было." in nurse
+    cards_xlsx(tmp_path / "cards.xlsx", PERIOD, "Тестовая поликлиника", cards)
+    cells = [c for ws in load_workbook(tmp_path / "cards.xlsx").worksheets for row in ws.iter_rows(values_only=True)
+             for c in row if isinstance(c, str)]
+    assert any(c.startswith("Причина: =HYPERLINK") for c in cells)
+    assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
+    assert not any(ch in c for c in cells for ch in "\x07\x1b")
 
 
 def test_verify_reproduces_the_approved_report_from_its_kept_inputs(life):

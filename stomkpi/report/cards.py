@@ -6,6 +6,11 @@ coefficient with its factors (percent, rates, days, deprivation) — all taken f
 computed again — and a line to sign. Written per department as a PDF (a page per person, fpdf2 with
 the DejaVu fonts matplotlib ships) and as an .xlsx (a sheet per person, laid out by `printable`).
 
+On a revision of an approved month, the card of every employee the revision changed shows both values:
+the points of each criterion that moved as «было → стало» in its table, and a block naming the two
+revisions, the reason (shortened: the report holds it whole) and the figures and factors before and
+after — all taken from the revision's `Changes`, none computed again.
+
 Both files are byte-identical for the same month: the PDF's dates are the period's last day.
 """
 
@@ -21,6 +26,7 @@ import pandas as pd
 
 from ..safe import clean
 from ..sheets import save_deterministic
+from .diff import Changes, StaffChange, _num, _same
 from .display import fmt
 from .printable import PrintedSheet, new_book, sheet_title, text_width, wrap
 from .words import decimal, month_words, rule_of
@@ -28,6 +34,7 @@ from .words import decimal, month_words, rule_of
 MAIN, ADDITIONAL = "Основные критерии", "Дополнительные критерии"
 COLUMNS = ["№", "Критерий", "Введено", "Правило", "Норма", "Баллы"]
 SIGNATURE = "С оценкой ознакомлен(а) ____________________ (подпись)     «___» ____________ 20___ г."
+REASON_SHOWN = 300  # characters of a revision's reason or approver a card prints (the report holds them all)
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,7 @@ class Card:
     deprived_percent: float
     deprivation_reasons: tuple[str, ...]
     coefficient: float
+    revision: tuple[str, ...] = ()  # what a revision changed for this employee, in words; empty when nothing
 
     def person_lines(self) -> list[str]:
         return [f"{self.name}, таб. № {self.staff_id}", f"{self.title}; {self.department}"]
@@ -65,8 +73,12 @@ class Card:
         ]
 
 
-def person_cards(table: pd.DataFrame, details: pd.DataFrame, deprivations: pd.DataFrame, rules: pd.DataFrame) -> list[Card]:
-    """The cards of every employee of `table` (a scored month), by department and name."""
+def person_cards(table: pd.DataFrame, details: pd.DataFrame, deprivations: pd.DataFrame, rules: pd.DataFrame,
+                 changes: Changes | None = None, criterion_names: dict[str, str] | None = None) -> list[Card]:
+    """The cards of every employee of `table` (a scored month), by department and name; with `changes` (a
+    revision's, whose criteria are named by `criterion_names`, code -> name), both values where they differ."""
+    revised = {s.staff_id: s for s in changes.staff} if changes is not None else {}
+    names = criterion_names or {}
     by_key = {(r["position"], r["criterion"]): r for r in rules.to_dict("records")}
     said = {key: rule_of(r) for key, r in by_key.items()}
     details = details.assign(staff_id=details["staff_id"].astype(str), criterion=details["criterion"].astype(str))
@@ -75,6 +87,8 @@ def person_cards(table: pd.DataFrame, details: pd.DataFrame, deprivations: pd.Da
     cards = []
     for p in table.sort_values(["department", "name", "staff_id"], kind="stable").itertuples(index=False):
         own = by_person.get(str(p.staff_id), details.iloc[:0])
+        change = revised.get(str(p.staff_id))
+        moved = {name: (a, b) for name, a, b in change.criteria} if change is not None else {}
         groups: dict[str, list] = {MAIN: [], ADDITIONAL: []}
         for d in own.itertuples(index=False):
             rule = by_key[(p.position, d.criterion)]
@@ -83,15 +97,61 @@ def person_cards(table: pd.DataFrame, details: pd.DataFrame, deprivations: pd.Da
             group = MAIN if d.group == "main" else ADDITIONAL
             groups[group].append([len(groups[group]) + 1, rule["criterion_name"], _entered(entered, d.kind),
                                   said[(p.position, d.criterion)], "—" if norm is None or pd.isna(norm) else fmt(float(norm)),
-                                  fmt(float(d.points)).replace("-", "\u2212")])
+                                  _points(float(d.points), moved.get(names.get(d.criterion, d.criterion)))])
         cards.append(Card(
             staff_id=str(p.staff_id), name=clean(p.name), title=clean(p.title), department=clean(p.department),
             criteria={k: pd.DataFrame(v, columns=COLUMNS) for k, v in groups.items()},
             total=float(p.total_points), norm_points=float(p.norm_points), percent=float(p.percent),
             rates=float(p.rates_oms), days_plan=float(p.days_plan), days_fact=float(p.days_fact),
             deprived_percent=float(p.deprived_percent), deprivation_reasons=reasons.get(p.staff_id, ()),
-            coefficient=float(p.coefficient)))
+            coefficient=float(p.coefficient),
+            revision=revision_lines(changes, change) if change is not None else ()))
     return cards
+
+
+def _points(points: float, moved: tuple[str, str] | None) -> str:
+    """A criterion's points; «было → стало» when a revision moved them."""
+    return f"{_minus(_num(moved[0]))} → {_minus(_num(moved[1]))}" if moved is not None else _minus(fmt(points))
+
+
+def _minus(number: str) -> str:
+    """A negative number with a true minus sign, as the rules read (a department's hyphen stays)."""
+    return "\u2212" + number[1:] if number.startswith("-") and number[1:2].isdigit() else number
+
+
+def revision_lines(changes: Changes, change: StaffChange) -> tuple[str, ...]:
+    """What a revision changed for one employee, in words: the revisions, the reason, the figures and the factors of
+    the coefficient before and after (the factors as `stomkpi diff` words them; the criteria are in the table)."""
+    # the new revision by its number only: its label's «(не утверждена)» stops being true once it is approved
+    lines = [f"Пересмотр: {_short(changes.old)} → {_short(changes.new).split(' (')[0]}."]
+    if changes.reason:
+        lines.append(f"Причина: {_short(changes.reason)}")
+    if change.note:
+        lines.append(f"Было → стало: {change.note} в этой редакции; в прежней редакции карточки не было.")
+        return tuple(lines)
+    shown = {"total_points": ("сумма баллов", "", None), "percent": ("выполнение", " %", 1),
+             "coefficient": ("коэффициент", "", 2)}
+    moved = [f"{title} {_figure(a, places)}{unit} → {_figure(b, places)}{unit}"
+             for key, (title, unit, places) in shown.items()
+             for a, b in [change.figures.get(key, ("", ""))] if not _same(a, b)]
+    moved += [f"{title}: {_minus(_num(a))} → {_minus(_num(b))}" for title, a, b in change.factors]
+    lines.append(f"Было → стало: {'; '.join(moved) or 'итоги те же'}.")
+    return tuple(lines)
+
+
+def _short(text: str) -> str:
+    """Input text (a reason, who approved) on one line, at most `REASON_SHOWN` characters: a card keeps its page."""
+    flat = " ".join(clean(text).split())
+    return flat if len(flat) <= REASON_SHOWN else flat[:REASON_SHOWN] + "…"
+
+
+def _figure(text: str, places: int | None) -> str:
+    """A figure of the scores CSV as the card prints it: with `places` decimals like `result_lines`, else as
+    `stomkpi diff` prints it."""
+    try:
+        return _minus(_num(text) if places is None else decimal(float(text), places))
+    except ValueError:
+        return _num(text)
 
 
 def _entered(value: float, kind: str) -> str:
@@ -237,6 +297,10 @@ def cards_pdf(period: str, clinic: str, department: str, cards: list[Card]) -> b
         pdf.space(8)
         for line in card.result_lines():
             pdf.text(line)
+        if card.revision:
+            pdf.space(6)
+            for i, line in enumerate(card.revision):
+                pdf.text(line, bold=i == 0)
         pdf.space(24)
         pdf.text(SIGNATURE)
     return bytes(pdf.pdf.output())
@@ -264,6 +328,10 @@ def cards_xlsx(path: Path, period: str, clinic: str, cards: list[Card]) -> None:
         sheet.blank()
         for line in card.result_lines():
             sheet.line(line, align="left")
+        if card.revision:
+            sheet.blank()
+            for i, line in enumerate(card.revision):
+                sheet.line(line, bold=i == 0, align="left")
         sheet.blank()
         sheet.block([SIGNATURE])
     save_deterministic(book, path)

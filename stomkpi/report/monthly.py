@@ -78,7 +78,7 @@ class MonthlyReport:
     def cards(self) -> list[Card]:
         """A card for every employee, by department and name."""
         return person_cards(self.table, self.scored.scores.details, self.scored.month.deprivations,
-                            self.catalogs.positions.rules())
+                            self.catalogs.positions.rules(), self.changes, diff_names(self.catalogs))
 
     def write_files(self, out_dir: Path | str | None = None) -> list[Path]:
         """Write the protocols (.xlsx), the scores (CSV) and every employee's card (a PDF and an .xlsx per
@@ -311,6 +311,11 @@ def revision_heading(block: dict | None) -> str:
             f"Причина: {markdown_text(block['reason'])}")
 
 
+def diff_names(catalogs: Catalogs) -> dict[str, str]:
+    """Criterion code -> the name a revision's changes give it (and the cards look it up by)."""
+    return {c.code: c.name for p in catalogs.positions.positions for c in p.criteria}
+
+
 def revision_changes(period: str, settings: ClinicParams, provenance: dict, table: pd.DataFrame,
                      catalogs: Catalogs) -> Changes | None:
     """A revision's changes since the approved revision it supersedes: its inputs as kept, this run's inputs, the
@@ -325,6 +330,5 @@ def revision_changes(period: str, settings: ClinicParams, provenance: dict, tabl
     old = Revision(period, block["supersedes_number"], settings.outputs / block["supersedes"])
     if sha256_file(old.folder / MANIFEST) != block["supersedes_manifest_sha256"]:
         raise StomkpiError(f"отчёт {old.folder} не тот, который заменяет эта редакция: его манифест изменён")
-    names = {c.code: c.name for p in catalogs.positions.positions for c in p.criteria}
-    return compare(old, provenance, monthly_inputs(period, settings), scores_as_written(table), names,
+    return compare(old, provenance, monthly_inputs(period, settings), scores_as_written(table), diff_names(catalogs),
                    new_label=f"редакция {block['number']}", reason=block["reason"])
