@@ -293,10 +293,13 @@ def test_a_card_takes_the_revisions_text_as_data(tmp_path):
     assert "Благодарность 2 +1 за каждый случай — 2 → 3" in dentist  # the workbook as approved: 2 entered
     assert "Было → стало: добавлен(а) в книгу месяца в этой редакции; в прежней редакции карточки не было." in nurse
     cards_xlsx(tmp_path / "cards.xlsx", PERIOD, "Тестовая поликлиника", cards)
-    cells = [c for ws in load_workbook(tmp_path / "cards.xlsx").worksheets for row in ws.iter_rows(values_only=True)
-             for c in row if isinstance(c, str)]
+    objects = [c for ws in load_workbook(tmp_path / "cards.xlsx").worksheets for row in ws.iter_rows() for c in row
+               if isinstance(c.value, str)]
+    cells = [c.value for c in objects]
     assert any(c.startswith("Причина: =HYPERLINK") for c in cells)
-    assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
+    # text that starts like a formula («+1 за каждый случай») is text with Excel's quote prefix, never a formula
+    like_formula = [c for c in objects if c.value.startswith(("=", "+", "-", "@"))]
+    assert like_formula and all(c.data_type == "s" and c.quotePrefix for c in like_formula)
     assert not any(ch in c for c in cells for ch in "\x07\x1b")
 
 

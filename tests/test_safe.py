@@ -34,6 +34,22 @@ def test_every_hostile_text_writes_to_xlsx_as_text(tmp_path):
     assert cells[list(TEXTS).index("long")].value == "Ж" * 10_000  # nothing lost
 
 
+def test_printed_sheets_mark_formula_like_text_as_text(tmp_path):
+    """The protocols and cards: a text that starts like a formula is kept as typed (no apostrophe shown) and
+    marked text by Excel's quote prefix, so that not even editing the cell makes it a formula."""
+    from stomkpi.report.printable import PrintedSheet, new_book
+
+    book = new_book()
+    sheet = PrintedSheet(book, "Лист", [20, 40])
+    keys = ["formula", "plus_cmd", "at_sum", "minus"]
+    sheet.table(None, ["Текст", "Правило"], [[TEXTS[k], "+1 за каждый случай"] for k in keys] + [["Иванов", "—"]])
+    book.save(tmp_path / "p.xlsx")
+    rows = list(load_workbook(tmp_path / "p.xlsx").active.iter_rows(min_row=2))
+    assert [r[0].value for r in rows] == [TEXTS[k] for k in keys] + ["Иванов"]
+    assert all(c.data_type == "s" and c.quotePrefix for r in rows[:-1] for c in r)
+    assert not rows[-1][0].quotePrefix  # plain text keeps the plain style
+
+
 def test_csv_has_a_bom_and_no_formula(tmp_path):
     path = write_csv(pd.DataFrame({"name": list(TEXTS.values()), "n": range(len(TEXTS))}), tmp_path / "x.csv")
     raw = path.read_bytes()

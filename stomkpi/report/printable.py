@@ -17,6 +17,7 @@ the page and font numbers below are the only layout constants.
 from __future__ import annotations
 
 import math
+from copy import copy
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.xml.functions import Element, SubElement
 
-from ..safe import spreadsheet_cell
+from ..safe import clean, spreadsheet_cell
 
 FONT_NAME = "DejaVu Sans"
 FONT_SIZE = 9.0  # pt
@@ -175,6 +176,8 @@ class PrintedSheet:
             if value is None:
                 SubElement(row, "c", attrs)
             elif isinstance(value, str):
+                if isinstance(value, Quoted):  # text that would read as a formula: marked as text, shown as it is
+                    attrs["s"] = self._styles.quoted(style)
                 attrs["t"] = "inlineStr"
                 SubElement(SubElement(SubElement(row, "c", attrs), "is"), "t").text = value
             else:
@@ -280,6 +283,21 @@ class _Styles:
             self.cache[key] = str(cell.style_id)
         return self.cache[key]
 
+    def quoted(self, style: str) -> str:
+        """The same style with Excel's quote prefix: the cell is text, also after someone edits it."""
+        key = ("quoted", style)
+        if key not in self.cache:
+            cell = WriteOnlyCell(self.ws)
+            cell._style = copy(self.ws.parent._cell_styles[int(style)])
+            cell.quotePrefix = True
+            self.cache[key] = str(cell.style_id)
+        return self.cache[key]
+
+
+class Quoted(str):
+    """Text that starts like a formula (=, +, −, @ …): written as text with the quote-prefix style, not as
+    a formula and without an apostrophe in the text."""
+
 
 def new_book() -> Workbook:
     """A write-only workbook whose default font is the one the rows are measured in."""
@@ -306,7 +324,9 @@ def _value(v: object) -> object:
         return int(v) if v.is_integer() else float(v)
     if hasattr(v, "item"):
         return _value(v.item())
-    text = spreadsheet_cell(str(v))
+    text, plain = spreadsheet_cell(str(v)), clean(str(v))
+    if text != plain:  # the guard's apostrophe: the quote-prefix style says «text» instead
+        return Quoted(plain[:32767])
     return text[:32767]
 
 
