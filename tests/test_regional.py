@@ -19,6 +19,7 @@ from stomkpi.norms import load_norms, region_input
 from stomkpi.pipeline import rate_counts
 from stomkpi.report.regional import region_best
 
+from .printed import report_layout_problems
 from .test_cli import run
 
 CATALOG = load_indicators()
@@ -125,6 +126,7 @@ def test_the_regional_report_reads_as_a_document(regional):
     assert page(2).startswith("Сводка за 2025 год") and "Фонд коэффициентов за год" in page(2)
     assert "SHA-256" not in page(1) + page(2)  # the checksums are in the appendix, not in front
     assert "Происхождение данных" in page(pages - 1) + page(pages)
+    assert report_layout_problems(regional / "2025.pdf") == []  # the clinics' reports' checks: no overlaps, margins, fill
 
 
 def test_the_region_best_is_computed_from_the_clinics_and_taken_by_their_annual_reports(regional, region):
