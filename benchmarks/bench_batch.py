@@ -70,6 +70,7 @@ def main() -> None:
 
     n = len(MONTHS)
     cpu_sequential, cpu_batch = (statistics.mean(cpu[k]) / n for k in ("sequential", "batch"))
+    cpu_in_worker = statistics.median(o.cpu_seconds for o in outcomes)
     busy = statistics.mean(cpu["sequential"]) / statistics.mean(sequential)  # cores the sequential run kept busy
     sequential, parallel = statistics.mean(sequential), statistics.mean(parallel)
     speedup = sequential / parallel
@@ -86,8 +87,8 @@ def main() -> None:
     print(f"the same twelve as a batch ({where}):   {parallel:.1f} s (mean of 2), including the workers' start")
     print(f"speed-up on {WORKERS} cores:                       {speedup:.2f}×  (target ≥ 1.7×)")
     print(f"CPU per report:                             {cpu_sequential:.2f} CPU-s one after another, {cpu_batch:.2f} CPU-s "
-          f"in the batch (with the workers' start); the sequential run kept {busy:.2f} cores busy, so {WORKERS} "
-          f"cores can make it at most {WORKERS / busy:.2f}× faster")
+          f"in the batch (with the workers' start; median {cpu_in_worker:.2f} CPU-s a report in a worker); the "
+          f"sequential run kept {busy:.2f} cores busy, so {WORKERS} cores can make it at most {WORKERS / busy:.2f}× faster")
     print(f"cost per report in the batch:               {core_seconds:.2f} core-seconds "
           f"({n / parallel * 60:.1f} reports a minute on {WORKERS} cores)")
     print(f"peak memory per worker:                     {worker_mb:.0f} MiB the worker process + "
