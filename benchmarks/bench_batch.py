@@ -2,10 +2,12 @@
 
 Twelve monthly reports of the demo clinic one after another in this process, and the same twelve
 as a batch on two local worker processes, in the same run, in the order A B B A so that a change in
-the machine's load weighs on both alike (target: the batch ≥ 1.7× faster). Then
-the cost per report, the peak memory of a worker and of its kernel, and a projection — computed
-from these measured figures, not measured — of a region of 300 clinics × 12 months on 16 cores,
-and of the regional report's reading of 300 clinic-years.
+the machine's load weighs on both alike (target: the batch ≥ 1.7× faster), with the machine's
+load average before and after. Then the CPU seconds per report either way (CPU time hardly depends
+on what else the machine runs, wall time does) and how many cores the sequential run kept busy
+(what bounds the speed-up), the cost per report, the peak memory of a worker and of its kernel, and
+a projection — computed from these measured figures, not measured — of a region of 300 clinics ×
+12 months on 16 cores, and of the regional report's reading of 300 clinic-years.
 """
 
 from __future__ import annotations
@@ -43,8 +45,10 @@ def main() -> None:
 
         plan = batch.plan(MONTHS, [params_file])
         sequential, parallel, one_by_one, outcomes = [], [], [], []
+        cpu: dict[str, list[float]] = {"sequential": [], "batch": []}
+        load_before = os.getloadavg()
         for order in ("sequential", "batch", "batch", "sequential"):  # ABBA: a drift in the machine's load weighs alike
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), _cpu()
             if order == "sequential":
                 for month in MONTHS:
                     t = time.perf_counter()
@@ -56,6 +60,8 @@ def main() -> None:
                 parallel.append(time.perf_counter() - start)
                 assert all(o.status == "done" for o in done), [o.reason for o in done if o.status != "done"]
                 outcomes += done
+            cpu[order].append(_cpu() - cpu_start)  # the pool's workers are joined: their CPU is counted
+        load_after = os.getloadavg()
 
         catalogs = load_catalogs(params.catalog_dir)
         t = time.perf_counter()
@@ -63,6 +69,9 @@ def main() -> None:
         clinic_year = time.perf_counter() - t
 
     n = len(MONTHS)
+    cpu_sequential, cpu_batch = (statistics.mean(cpu[k]) / n for k in ("sequential", "batch"))
+    cpu_in_worker = statistics.median(o.cpu_seconds for o in outcomes)
+    busy = statistics.mean(cpu["sequential"]) / statistics.mean(sequential)  # cores the sequential run kept busy
     sequential, parallel = statistics.mean(sequential), statistics.mean(parallel)
     speedup = sequential / parallel
     per_report = statistics.median(one_by_one)
@@ -72,11 +81,14 @@ def main() -> None:
     clinics, months, cores = REGION
     reports = clinics * months
     projected = reports * core_seconds / cores
-    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"the machine's load average after the run: {load} (other programs take cores from both measurements)")
+    print(f"the machine's load average (1, 5, 15 min) before the run: {_load(load_before)}, after: {_load(load_after)} "
+          f"on {os.cpu_count()} cores (other programs take cores from both measurements)")
     print(f"twelve monthly reports one after another: {sequential:.1f} s (mean of 2; median {per_report:.2f} s a report)")
     print(f"the same twelve as a batch ({where}):   {parallel:.1f} s (mean of 2), including the workers' start")
     print(f"speed-up on {WORKERS} cores:                       {speedup:.2f}×  (target ≥ 1.7×)")
+    print(f"CPU per report:                             {cpu_sequential:.2f} CPU-s one after another, {cpu_batch:.2f} CPU-s "
+          f"in the batch (with the workers' start; median {cpu_in_worker:.2f} CPU-s a report in a worker); the "
+          f"sequential run kept {busy:.2f} cores busy, so {WORKERS} cores can make it at most {WORKERS / busy:.2f}× faster")
     print(f"cost per report in the batch:               {core_seconds:.2f} core-seconds "
           f"({n / parallel * 60:.1f} reports a minute on {WORKERS} cores)")
     print(f"peak memory per worker:                     {worker_mb:.0f} MiB the worker process + "
@@ -87,6 +99,16 @@ def main() -> None:
           f"(120 employees) and the cores as busy as here")
     print(f"regional report, reading one clinic-year:   {clinic_year:.1f} s → {clinics} clinics ≈ "
           f"{clinics * clinic_year / 60:.0f} min in its one kernel (projection)")
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children (workers, kernels, xelatex)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def _load(load: tuple[float, float, float]) -> str:
+    return " ".join(f"{x:.1f}" for x in load)
 
 
 if __name__ == "__main__":

@@ -3,13 +3,16 @@
 The floor is what any report costs here: papermill on a trivial notebook that imports pandas and
 matplotlib and draws one chart, plus its HTML and one xelatex pass, in one process. Target: the
 monthly report end to end (input check, notebook, HTML, PDF, manifest) within 1.5× the floor. Then
-where a report's time goes: the input check, the kernel's start, each cell, HTML and PDF.
+where a report's time goes, in wall and CPU seconds (CPU time hardly depends on what else the machine
+runs): the kernel's start, the notebook, each stage of the kernel's work, HTML, PDF and the input check.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -24,7 +27,7 @@ from stomkpi.config import load_params  # noqa: E402
 from stomkpi.demo import write_demo  # noqa: E402
 from stomkpi.report.commands import monthly_report  # noqa: E402
 from stomkpi.report.monthly import read_monthly  # noqa: E402
-from stomkpi.report.run import NOTEBOOKS, _kernel_environment, execute, render_html, render_pdf  # noqa: E402
+from stomkpi.report.run import NOTEBOOKS, execute, render_html, render_pdf  # noqa: E402
 
 RUNS = 5
 FLOOR_CELLS = [
@@ -49,40 +52,49 @@ def floor(folder: Path) -> dict[str, float]:
     return {"execute": t1 - t0, "html": t2 - t1, "pdf": t3 - t2, "total": t3 - t0}
 
 
-def breakdown(root: Path, params_file: Path) -> list[tuple[str, float]]:
-    """One monthly report step by step, the notebook's cells timed by papermill."""
-    import papermill as pm
+def breakdown(root: Path, params_file: Path) -> list[tuple[str, float, float]]:
+    """One monthly report stage by stage, each stage alone: (what, wall seconds, CPU seconds)."""
+    from nbconvert import LatexExporter
 
     from stomkpi.catalog import load_catalogs
+    from stomkpi.report import latex, markdown
+    from stomkpi.report.run import _LATEX_OPTIONS, _pdf_environment, source_date
 
     params = load_params(params_file)
-    t = time.perf_counter()
-    read_monthly("2025-12", params, load_catalogs(params.catalog_dir))
-    steps = [("input check (the command runs it beside the notebook)", time.perf_counter() - t)]
+    steps = []
     work = root / "breakdown"
     work.mkdir()
-    with _kernel_environment():
-        t = time.perf_counter()
-        pm.execute_notebook(str(NOTEBOOKS / "monthly.ipynb"), str(work / "m.ipynb"), kernel_name="python3",
-                            parameters={"period": "2025-12", "params": str(params_file), "out_dir": "."}, cwd=str(work),
-                            progress_bar=False, log_output=False)
-        total = time.perf_counter() - t
+    empty = work / "empty.ipynb"
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, empty)
+    steps.append(_timed("kernel start (papermill on an empty notebook)",
+                        lambda: execute(empty, {}, work / "empty-out.ipynb", work)))
+    steps.append(_timed("the monthly notebook in its kernel (all cells, with its start)", lambda: execute(
+        NOTEBOOKS / "monthly.ipynb", {"period": "2025-12", "params": str(params_file), "out_dir": "."},
+        work / "m.ipynb", work)))
+    # what the kernel does, stage by stage, in a fresh process (so that its imports count)
+    out = subprocess.run([sys.executable, str(Path(__file__).with_name("report_stages.py")), str(params_file),
+                          str(work / "stages")],
+                         check=True, capture_output=True, text=True).stdout
+    steps += [(f"  {name}", wall, cpu) for name, wall, cpu in json.loads(out.splitlines()[-1])]
     nb = nbformat.read(work / "m.ipynb", as_version=4)
-    cells = [(c.source.splitlines()[-1].strip()[:60], c.metadata.papermill.get("duration") or 0.0)
-             for c in nb.cells if c.cell_type == "code"]
-    steps.append(("kernel start and papermill", total - sum(d for _, d in cells)))
-    steps.append(("imports, build_monthly, protocols and CSV (cell 2)", cells[2][1]))
-    charts = sum(d for src, d in cells if src.startswith("charts."))
-    steps.append(("three charts", charts))
-    steps.append(("tables and the rest", sum(d for _, d in cells) - cells[2][1] - charts))
-    nb = execute(work / "m.ipynb", {}, work / "again.ipynb", work)
-    t = time.perf_counter()
-    render_html(nb)
-    steps.append(("HTML", time.perf_counter() - t))
-    t = time.perf_counter()
-    render_pdf(nb)
-    steps.append(("PDF, one xelatex pass (the command runs it beside the HTML)", time.perf_counter() - t))
-    return steps
+    nb.metadata["stomkpi"] = {"parameters": {"period": "2025-12"}}
+    steps.append(_timed("HTML", lambda: render_html(nb)))
+    tex = _timed("PDF: LaTeX of the notebook (one pandoc run)", lambda: markdown.export(LatexExporter, nb, **_LATEX_OPTIONS))
+    steps.append(tex[:3])
+    body, resources = tex[3]
+    steps.append(_timed("PDF: one xelatex pass", lambda: latex.typeset(
+        body, resources.get("outputs", {}), env=_pdf_environment(source_date(nb.metadata["stomkpi"])))))
+    steps.append(_timed("input check (the command runs it only after a failed notebook)",
+                        lambda: read_monthly("2025-12", params, load_catalogs(params.catalog_dir))))
+    return [s[:3] for s in steps]
+
+
+def _timed(name: str, step) -> tuple:
+    wall, cpu = time.perf_counter(), _cpu()
+    result = step()
+    return name, time.perf_counter() - wall, _cpu() - cpu, result
 
 
 def _cpu() -> float:
@@ -102,12 +114,14 @@ def main() -> None:
         write_demo(params.data_dir)
         monthly_report("2025-12", params_file, progress=False)  # warm the caches both sides share
         floors, reports = [], []
+        load_before = os.getloadavg()
         for _ in range(RUNS):  # in pairs, so that the machine's load weighs on both alike
             cpu = _cpu()
             floors.append({**floor(root), "cpu": _cpu() - cpu})
             cpu, t = _cpu(), time.perf_counter()
             monthly_report("2025-12", params_file, progress=False)
             reports.append({"total": time.perf_counter() - t, "cpu": _cpu() - cpu})
+        load_after = os.getloadavg()
         steps = breakdown(root, params_file)
     f = {k: statistics.median(r[k] for r in floors) for k in floors[0]}
     report = statistics.median(r["total"] for r in reports)
@@ -119,9 +133,15 @@ def main() -> None:
           "protocols)")
     print(f"ratio report / floor:     {report / f['total']:.2f}×  (target ≤ 1.5×; median of the pairs' ratios "
           f"{pairs:.2f}×, of CPU time {cpu / f['cpu']:.2f}×)")
-    print("where one report's time goes:")
-    for name, seconds in steps:
-        print(f"  {name:<55} {seconds:5.2f} s")
+    print(f"the machine's load average (1, 5, 15 min) before: {_load(load_before)}, after: {_load(load_after)} on "
+          f"{os.cpu_count()} cores (other programs slow both sides; CPU seconds hardly depend on them)")
+    print("where one report's time goes, stage by stage, each alone:     wall     CPU")
+    for name, wall, seconds in steps:
+        print(f"  {name:<63} {wall:5.2f} s {seconds:5.2f} s")
+
+
+def _load(load: tuple[float, float, float]) -> str:
+    return " ".join(f"{x:.1f}" for x in load)
 
 
 if __name__ == "__main__":

@@ -63,6 +63,7 @@ class Outcome:
     kernel_peak_mb: float = 0.0  # the largest peak of a finished child (the notebook's kernel, xelatex)
     host: str = ""
     pid: int = 0
+    cpu_seconds: float = 0.0  # CPU time of the worker and its children (kernel, xelatex) during the report
 
 
 @dataclass
@@ -131,7 +132,7 @@ def run_job(job: Job) -> Outcome:
     """Make one report in this worker; every failure becomes the outcome's reason, never an exception."""
     from .commands import monthly_report
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     try:
         monthly_report(job.period, job.params, progress=False, outputs=Path(job.out_dir).parent)
         status, reason = "done", ""
@@ -141,7 +142,14 @@ def run_job(job: Job) -> Outcome:
         status, reason = "failed", f"внутренняя ошибка {type(exc).__name__}: {exc}"
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return Outcome(job, status, reason, time.perf_counter() - start, own, children, socket.gethostname(), os.getpid())
+    return Outcome(job, status, reason, time.perf_counter() - start, own, children, socket.gethostname(), os.getpid(),
+                   cpu_seconds=_cpu() - cpu)
+
+
+def _cpu() -> float:
+    """CPU seconds of this process (all its threads) and of its children that have ended."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def default_workers() -> int:

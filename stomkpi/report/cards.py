@@ -28,6 +28,7 @@ from ..safe import clean
 from ..sheets import save_deterministic
 from .diff import Changes, StaffChange, _num, _same
 from .display import fmt
+from .pdf_fonts import add_font
 from .printable import PrintedSheet, new_book, sheet_title, text_width, wrap
 from .words import decimal, month_words, rule_of
 
@@ -215,8 +216,8 @@ class _Pdf:
         pdf.set_margins(MARGIN, MARGIN, MARGIN)
         pdf.set_auto_page_break(False)
         pdf.set_line_width(0.5)
-        pdf.add_font("DejaVu", "", str(_FONTS / "DejaVuSans.ttf"))
-        pdf.add_font("DejaVu", "B", str(_FONTS / "DejaVuSans-Bold.ttf"))
+        add_font(pdf, "DejaVu", "", _FONTS / "DejaVuSans.ttf")
+        add_font(pdf, "DejaVu", "B", _FONTS / "DejaVuSans-Bold.ttf")
         self.width = pdf.w - 2 * MARGIN
         self.bottom = pdf.h - MARGIN
 
@@ -293,7 +294,7 @@ def cards_pdf(period: str, clinic: str, department: str, cards: list[Card]) -> b
             if not rows.empty:
                 pdf.space(5)
                 pdf.text(title, bold=True)
-                pdf.table(COLUMNS, rows.astype(str).to_numpy().tolist())
+                pdf.table(COLUMNS, [[str(v) for v in row] for row in rows.to_numpy(dtype=object).tolist()])
         pdf.space(8)
         for line in card.result_lines():
             pdf.text(line)

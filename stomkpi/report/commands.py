@@ -1,19 +1,19 @@
 """The monthly and annual report commands: check the inputs in-process, record the provenance, run the notebook.
 
-The check reads every input and stops with the full list of problems before anything is replaced;
-it runs beside the notebook (a thread of the command, while the kernel starts and computes), so it
-costs the report no time, and the report is swapped into place only once the check has passed. When
-both fail, the check's full list is the error. The report itself — every table, protocol and CSV —
-is computed once, inside the notebook, from the parameters given here: the period, the clinic's
-parameters file (relative to the report's folder, so the executed notebook re-runs from there) and
-the provenance.
+The check reads every input and gives the full list of problems. The notebook's first step reads
+and checks the same inputs with the same function (`read_monthly`, `read_annual`), and a report whose
+notebook failed replaces nothing; so the check runs here only after a failed notebook, and when it
+finds problems, its full list is the error. A report that succeeds reads its inputs once (running the
+check beside every notebook cost each report half a CPU-second, which a batch on busy cores pays in
+time). The report itself — every table, protocol and CSV — is computed once, inside the notebook,
+from the parameters given here: the period, the clinic's parameters file (relative to the report's
+folder, so the executed notebook re-runs from there) and the provenance.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..catalog import load_catalogs
@@ -24,7 +24,7 @@ from ..safe import clean
 from . import approval, words
 from .annual import annual_inputs, annual_provenance, read_annual
 from .monthly import monthly_inputs, monthly_provenance, read_monthly
-from .run import RUN_STEPS, ReportError, RunResult, Steps, preload, run_report
+from .run import RUN_STEPS, ReportError, RunResult, Steps, run_report
 
 CHECK_STEP = "проверка файла параметров и входных данных"
 
@@ -34,20 +34,18 @@ def _notebook_parameters(params_file: Path, out_dir: Path) -> dict:
     return {"params": os.path.relpath(os.path.abspath(params_file), os.path.abspath(out_dir)), "out_dir": "."}
 
 
-def _checked(check: Callable[[], object], out_dir: Path, run: Callable[[Callable[[], object]], RunResult]) -> RunResult:
-    """`run(ready)` with `check()` running beside it; `ready` waits for the check and raises its error."""
-    preload()
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        checked = pool.submit(check)
+def _checked(check: Callable[[], object], out_dir: Path, run: Callable[[], RunResult]) -> RunResult:
+    """`run()`; if it fails, `check()` runs, and its error, when it finds one, is the error."""
+    try:
+        return run()
+    except Exception as exc:
         try:
-            return run(checked.result)
-        except BaseException as exc:
-            error = checked.exception()
-            if error is None:
-                raise
+            check()
+        except Exception as error:  # noqa: BLE001 — whatever stops the check is what the analyst must see
             if isinstance(exc, ReportError):  # the notebook stopped on the same bad input: the list says it all
                 (out_dir.parent / f"{out_dir.name}.failed.ipynb").unlink(missing_ok=True)
             raise error from None
+        raise
 
 
 def monthly_report(period: str, params_file: Path | str, progress: bool = True, revision: str | None = None,
@@ -63,14 +61,14 @@ def monthly_report(period: str, params_file: Path | str, progress: bool = True, 
     catalogs = load_catalogs(params.catalog_dir)
     out_dir = plan.out_dir
 
-    def run(ready: Callable[[], object]) -> RunResult:
+    def run() -> RunResult:
         provenance = approval.with_kept_inputs(monthly_provenance(period, params_file, params, catalogs))
         if plan.revision:
             provenance["revision"] = plan.revision
         return run_report("monthly", {"period": period, **_notebook_parameters(Path(params_file), out_dir)}, out_dir,
                           provenance=provenance, title=approval.revision_title(words.monthly_title(period), plan.revision),
                           date=f"{clean(params.clinic)}, {words.month_words(period)}", steps=steps, stem=period,
-                          inputs={k: v for k, v in monthly_inputs(period, params).items() if v is not None}, ready=ready)
+                          inputs={k: v for k, v in monthly_inputs(period, params).items() if v is not None})
 
     return _checked(lambda: read_monthly(period, params, catalogs), out_dir, run)
 
@@ -83,10 +81,10 @@ def annual_report(year: int, params_file: Path | str, progress: bool = True) -> 
     check_outputs(params, params_file)
     catalogs = load_catalogs(params.catalog_dir)
     out_dir = params.outputs / str(year)
-    return _checked(lambda: read_annual(year, params, catalogs), out_dir, lambda ready: run_report(
+    return _checked(lambda: read_annual(year, params, catalogs), out_dir, lambda: run_report(
         "annual", {"year": year, **_notebook_parameters(Path(params_file), out_dir)}, out_dir,
         provenance=annual_provenance(year, params_file, params, catalogs), title=words.annual_title(year),
-        date=f"{clean(params.clinic)}, {year} год", steps=steps, ready=ready))
+        date=f"{clean(params.clinic)}, {year} год", steps=steps))
 
 
 def month_changes(period: str, params_file: Path | str, old: int | None = None, new: int | None = None):

@@ -1,8 +1,8 @@
 """The monthly report: one call reads, checks and scores the month and derives every table the report
 shows; the monthly notebook displays what it returns and writes the report's data files from it.
 
-`read_monthly` only reads and checks (the command line runs it before the notebook, so bad input
-fails fast with the full list); `build_monthly` is the one computation of a report run.
+`read_monthly` only reads and checks (the command line runs it after a failed notebook, for the full
+list of the inputs' problems); `build_monthly` is the one computation of a report run and reads through it.
 """
 
 from __future__ import annotations

@@ -17,7 +17,6 @@ import os
 import shutil
 import sys
 import threading
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -80,15 +79,14 @@ def notebook_source(notebook: str | Path) -> Path:
 
 def run_report(notebook: str | Path, parameters: dict, out_dir: Path, *, provenance: dict, title: str, date: str,
                progress: bool = True, stem: str | None = None, inputs: dict[str, Path] | None = None,
-               steps: Steps | None = None, ready: Callable[[], object] | None = None) -> RunResult:
+               steps: Steps | None = None) -> RunResult:
     """Execute the notebook with `parameters` and `provenance` in a fresh folder and render it into `out_dir`.
 
     `stem` names the notebook, HTML and PDF (the folder's name by default); `inputs` (label -> file) are
     copied into the folder where the provenance says (`kept`) and must not change while the notebook runs.
     An approved report's folder is never replaced (checked under the lock that `approve` takes too).
     `steps`: the caller's progress (its own steps done, these three to come); by default a progress of
-    these three steps, shown when `progress`. `ready()`, when given, is called before the swap (the input
-    check running beside the notebook): if it raises, nothing is replaced.
+    these three steps, shown when `progress`.
     """
     source = notebook_source(notebook)
     out_dir = Path(out_dir)
@@ -104,8 +102,6 @@ def run_report(notebook: str | Path, parameters: dict, out_dir: Path, *, provena
             step = steps or Steps(out_dir.name, len(RUN_STEPS), progress)
             _run_steps(source, parameters, provenance, tmp, failed, title, date, step, stem or out_dir.name, early)
             step(RUN_STEPS[2])
-            if ready is not None:
-                ready()
             if inputs:
                 approval.check_inputs_unchanged(inputs, provenance)
             outputs.swap(tmp, out_dir)
