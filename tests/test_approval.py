@@ -256,6 +256,27 @@ def test_cards_of_a_revision_show_both_values_of_the_changed_employee(life):
         assert overlaps(page) == [] and outside(page, 40, 40, 40, 40) == [], page.number
 
 
+def test_a_long_hostile_deprivation_reason_keeps_the_card_on_its_page(tmp_path):
+    """A deprivation reason of 10 000 characters with markup and TeX (control characters: test_hostile_report): the nurse's card is
+    still one page, clean, with the reason shortened to `REASON_SHOWN` characters and «…»."""
+    from stomkpi.catalog import load_catalogs
+    from stomkpi.pipeline import read_inputs, score_inputs
+    from stomkpi.report.cards import REASON_SHOWN, cards_pdf, person_cards
+
+    catalogs = load_catalogs()
+    reason = "<script>alert(1)</script> \\input{/etc/passwd} " + "ж" * 10_000
+    book = write_month(tmp_path / f"{PERIOD}.xlsx", [person("2", "Медицинская сестра", name="Кравцова Ольга Ивановна")],
+                       values=[("2", "Процент выполнения плана", 95)], deprivations=[("2", 50, reason)])
+    scored = score_inputs(read_inputs(book, catalogs, period=PERIOD), catalogs)
+    cards = person_cards(scored.scores.table, scored.scores.details, scored.month.deprivations, catalogs.positions.rules())
+    pdf = tmp_path / "cards.pdf"
+    pdf.write_bytes(cards_pdf(PERIOD, "Тестовая поликлиника", "Терапевтическое отделение", cards))
+    pages = read_pages(pdf)
+    assert len(pages) == 1
+    assert overlaps(pages[0]) == [] and outside(pages[0], 40, 40, 40, 40) == []
+    assert 0 < pages[0].text.count("ж") < REASON_SHOWN and "\\input{/etc/passwd}" in pages[0].text
+
+
 def test_a_card_takes_the_revisions_text_as_data(tmp_path):
     """A reason and an approver that look like a formula, markup or TeX, with control characters and 10 000
     characters: the PDF builds, a page per person; no cell starts a formula; an added employee is said to be new."""

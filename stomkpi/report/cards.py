@@ -35,7 +35,7 @@ from .words import decimal, month_words, rule_of
 MAIN, ADDITIONAL = "Основные критерии", "Дополнительные критерии"
 COLUMNS = ["№", "Критерий", "Введено", "Правило", "Норма", "Баллы"]
 SIGNATURE = "С оценкой ознакомлен(а) ____________________ (подпись)     «___» ____________ 20___ г."
-REASON_SHOWN = 300  # characters of a revision's reason or approver a card prints (the report holds them all)
+REASON_SHOWN = 300  # characters of a reason (deprivation, revision) or approver a card prints (the report holds them all)
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,8 @@ def person_cards(table: pd.DataFrame, details: pd.DataFrame, deprivations: pd.Da
     said = {key: rule_of(r) for key, r in by_key.items()}
     details = details.assign(staff_id=details["staff_id"].astype(str), criterion=details["criterion"].astype(str))
     by_person = dict(tuple(details.groupby("staff_id", sort=False, observed=True)))
-    reasons = deprivations.groupby("staff_id")["reason"].apply(lambda s: tuple(clean(r) for r in s if r))
+    # shortened like a revision's reason: the card keeps its page; the protocols hold the reason whole
+    reasons = deprivations.groupby("staff_id")["reason"].apply(lambda s: tuple(_short(r) for r in s if r))
     cards = []
     for p in table.sort_values(["department", "name", "staff_id"], kind="stable").itertuples(index=False):
         own = by_person.get(str(p.staff_id), details.iloc[:0])
