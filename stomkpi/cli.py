@@ -476,7 +476,7 @@ def monthly(
         raise SystemExit(1)
 
 
-@app.command()
+@command()
 def approve(
     month: Annotated[str, typer.Option("--month", help="Месяц отчёта ГГГГ-ММ.")],
     params: ParamsOpt = Path("params/demo.yaml"),
@@ -493,7 +493,7 @@ def approve(
     typer.echo(f"  перевыпущены с отметкой «Утверждено»: {', '.join(record['stamped'])}; папка только для чтения")
 
 
-@app.command(name="diff")
+@command(name="diff")
 def diff_command(
     month: Annotated[str, typer.Option("--month", help="Месяц отчёта ГГГГ-ММ.")],
     params: ParamsOpt = Path("params/demo.yaml"),

@@ -36,12 +36,17 @@ def clean(text: object) -> str:
     return _CONTROL.sub("", str(text))
 
 
+def starts_formula(text: str) -> bool:
+    """Whether a spreadsheet program could read the text as a formula (the OWASP list of first characters)."""
+    return text.startswith(_FORMULA_START)
+
+
 def spreadsheet_cell(value: object) -> object:
     """A value as an .xlsx or CSV cell may hold it: text never starts a formula, numbers pass as they are."""
     if not isinstance(value, str):
         return value
     text = clean(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return "'" + text if starts_formula(text) else text
 
 
 def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:

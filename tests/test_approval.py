@@ -283,7 +283,6 @@ def test_a_card_takes_the_revisions_text_as_data(tmp_path):
     from stomkpi.catalog import load_catalogs
     from stomkpi.pipeline import read_inputs, score_inputs
     from stomkpi.report.cards import REASON_SHOWN, cards_pdf, cards_xlsx, person_cards
-    from stomkpi.report.monthly import diff_names
 
     catalogs = load_catalogs()
     month = read_inputs(write_clinic_month(tmp_path / f"{PERIOD}.xlsx"), catalogs, period=PERIOD)
@@ -299,7 +298,7 @@ def test_a_card_takes_the_revisions_text_as_data(tmp_path):
                     {"total_points": ("—", "35.95"), "percent": ("—", "89.9"), "coefficient": ("—", "0.22")}, [], [],
                     "добавлен(а) в книгу месяца")]
     cards = person_cards(scored.scores.table, scored.scores.details, scored.month.deprivations,
-                         catalogs.positions.rules(), changes, diff_names(catalogs))
+                         catalogs.positions.rules(), changes, catalogs.positions.criterion_names())
     pdf = tmp_path / "cards.pdf"
     pdf.write_bytes(cards_pdf(PERIOD, "Тестовая поликлиника", "Терапевтическое отделение", cards))
     pages = read_pages(pdf)

@@ -60,8 +60,7 @@ class AnnualReport:
         """The title page: clinic, title, year, the year's last day and the signatories' lines."""
         return TitlePage(self.params.clinic, "Итоги года: результативность, рейтинг подразделений, качество, НМО",
                          f"{self.year} год", words.date_words(dt.date(self.year, 12, 31)), SIGNATORIES,
-                         f"Сделан программой {words.code_words(self.provenance.get('code'))}; происхождение данных — "
-                         "в приложении.")
+                         words.title_page_note(self.provenance))
 
     def palette(self) -> dict[str, str]:
         """One colour per department, and the same colour for the rating unit that is that department."""

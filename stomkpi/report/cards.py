@@ -26,7 +26,7 @@ import pandas as pd
 
 from ..safe import clean
 from ..sheets import save_deterministic
-from .diff import Changes, StaffChange, _num, _same
+from .diff import Changes, StaffChange, num_text, same_value
 from .display import fmt
 from .pdf_fonts import add_font
 from .printable import PrintedSheet, new_book, sheet_title, text_width, wrap
@@ -113,7 +113,7 @@ def person_cards(table: pd.DataFrame, details: pd.DataFrame, deprivations: pd.Da
 
 def _points(points: float, moved: tuple[str, str] | None) -> str:
     """A criterion's points; «было → стало» when a revision moved them."""
-    return f"{_minus(_num(moved[0]))} → {_minus(_num(moved[1]))}" if moved is not None else _minus(fmt(points))
+    return f"{_minus(num_text(moved[0]))} → {_minus(num_text(moved[1]))}" if moved is not None else _minus(fmt(points))
 
 
 def _minus(number: str) -> str:
@@ -135,8 +135,8 @@ def revision_lines(changes: Changes, change: StaffChange) -> tuple[str, ...]:
              "coefficient": ("коэффициент", "", 2)}
     moved = [f"{title} {_figure(a, places)}{unit} → {_figure(b, places)}{unit}"
              for key, (title, unit, places) in shown.items()
-             for a, b in [change.figures.get(key, ("", ""))] if not _same(a, b)]
-    moved += [f"{title}: {_minus(_num(a))} → {_minus(_num(b))}" for title, a, b in change.factors]
+             for a, b in [change.figures.get(key, ("", ""))] if not same_value(a, b)]
+    moved += [f"{title}: {_minus(num_text(a))} → {_minus(num_text(b))}" for title, a, b in change.factors]
     lines.append(f"Было → стало: {'; '.join(moved) or 'итоги те же'}.")
     return tuple(lines)
 
@@ -151,9 +151,9 @@ def _figure(text: str, places: int | None) -> str:
     """A figure of the scores CSV as the card prints it: with `places` decimals like `result_lines`, else as
     `stomkpi diff` prints it."""
     try:
-        return _minus(_num(text) if places is None else decimal(float(text), places))
+        return _minus(num_text(text) if places is None else decimal(float(text), places))
     except ValueError:
-        return _num(text)
+        return num_text(text)
 
 
 def _entered(value: float, kind: str) -> str:

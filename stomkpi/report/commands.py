@@ -103,8 +103,7 @@ def month_changes(period: str, params_file: Path | str, old: int | None = None, 
                               "чем (укажите --old и --new)")
         old = block["supersedes_number"]
     older = approval.revision(params.outputs, period, old)
-    names = {c.code: c.name for p in catalogs.positions.positions for c in p.criteria}
-    return between(older, newer, names)
+    return between(older, newer, catalogs.positions.criterion_names())
 
 
 def regional_report(year: int, params_files: list[Path | str], out_dir: Path | None = None,

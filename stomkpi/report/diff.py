@@ -79,14 +79,14 @@ class StaffChange:
 
     def moved_by(self) -> str:
         """The criteria and factors that moved the figures, in words."""
-        parts = [f"«{name}»: {_num(a)} → {_num(b)}" for name, a, b in self.criteria]
-        parts += [f"{name}: {_num(a)} → {_num(b)}" for name, a, b in self.factors]
+        parts = [f"«{name}»: {num_text(a)} → {num_text(b)}" for name, a, b in self.criteria]
+        parts += [f"{name}: {num_text(a)} → {num_text(b)}" for name, a, b in self.factors]
         if self.note:
             parts.insert(0, self.note)
         return "; ".join(parts) or "—"
 
     def __str__(self) -> str:
-        figures = "; ".join(f"{FIGURES[k]} {_num(a)} → {_num(b)}" for k, (a, b) in self.figures.items())
+        figures = "; ".join(f"{FIGURES[k]} {num_text(a)} → {num_text(b)}" for k, (a, b) in self.figures.items())
         return f"{self.name} (таб. № {self.staff_id}, {self.department}): {figures}. Изменилось: {self.moved_by()}"
 
 
@@ -146,7 +146,7 @@ class Changes:
     def staff_display(self) -> pd.DataFrame:
         """The employees for the report's pages: each figure as «было → стало» (the .xlsx keeps them as numbers)."""
         rows = [[s.staff_id, s.name, s.department,
-                 *(f"{_num(a)} → {_num(b)}" for a, b in (s.figures.get(k, ("", "")) for k in FIGURES)), s.moved_by()]
+                 *(f"{num_text(a)} → {num_text(b)}" for a, b in (s.figures.get(k, ("", "")) for k in FIGURES)), s.moved_by()]
                 for s in self.staff]
         return pd.DataFrame(rows, columns=["Таб. №", "ФИО", "Отделение", "Баллы", "Процент", "Коэфф. выплат",
                                            "Что изменилось (было → стало)"])
@@ -269,12 +269,13 @@ def staff_changes(old: pd.DataFrame, new: pd.DataFrame, criterion_names: dict[st
             continue
         x, y = a.loc[staff_id], b.loc[staff_id]
         figures = {k: (x.get(k, ""), y.get(k, "")) for k in FIGURES}
-        if all(_same(p, q) for p, q in figures.values()):
+        if all(same_value(p, q) for p, q in figures.values()):
             continue
         codes = sorted({c for c in (*x.index, *y.index) if c.startswith("pts_")})
         criteria = [(criterion_names.get(c[4:], c[4:]), x.get(c, ""), y.get(c, "")) for c in codes
-                    if not _same(x.get(c, ""), y.get(c, ""))]
-        factors = [(title, x.get(k, ""), y.get(k, "")) for k, title in FACTORS.items() if not _same(x.get(k, ""), y.get(k, ""))]
+                    if not same_value(x.get(c, ""), y.get(c, ""))]
+        factors = [(title, x.get(k, ""), y.get(k, "")) for k, title in FACTORS.items()
+                   if not same_value(x.get(k, ""), y.get(k, ""))]
         out.append(StaffChange(staff_id, y["name"], y["department"], figures, criteria, factors))
     return out
 
@@ -286,14 +287,15 @@ def _decimal(text: str) -> Decimal | None:
         return None
 
 
-def _same(a: str, b: str) -> bool:
+def same_value(a: str, b: str) -> bool:
+    """Whether two values of the scores CSV are the same: equal numbers however written, else equal text."""
     x, y = _decimal(a), _decimal(b)
     if x is not None and y is not None and x.is_finite() and y.is_finite():
         return x == y
     return str(a).strip() == str(b).strip()
 
 
-def _num(text: str) -> str:
+def num_text(text: str) -> str:
     """A CSV number as people read it (decimal comma), «—» for none."""
     if text in ("", None):
         return "—"

@@ -78,7 +78,7 @@ class MonthlyReport:
     def cards(self) -> list[Card]:
         """A card for every employee, by department and name."""
         return person_cards(self.table, self.scored.scores.details, self.scored.month.deprivations,
-                            self.catalogs.positions.rules(), self.changes, diff_names(self.catalogs))
+                            self.catalogs.positions.rules(), self.changes, self.catalogs.positions.criterion_names())
 
     def write_files(self, out_dir: Path | str | None = None) -> list[Path]:
         """Write the protocols (.xlsx), the scores (CSV) and every employee's card (a PDF and an .xlsx per
@@ -97,8 +97,7 @@ class MonthlyReport:
         """The title page: clinic, title, month, the month's last day and the signatories' lines."""
         return TitlePage(self.params.clinic, "Оценка результативности сотрудников", f"за {words.month_words(self.period)}",
                          words.date_words(month_bounds(self.period)[1]), SIGNATORIES,
-                         f"Сделан программой {words.code_words(self.provenance.get('code'))}; происхождение данных — "
-                         "в приложении.")
+                         words.title_page_note(self.provenance))
 
     def summary(self) -> str:
         """The summary's opening: head count, mean percent, below 100 %, deprivations, the coefficient fund."""
@@ -311,10 +310,6 @@ def revision_heading(block: dict | None) -> str:
             f"Причина: {markdown_text(block['reason'])}")
 
 
-def diff_names(catalogs: Catalogs) -> dict[str, str]:
-    """Criterion code -> the name a revision's changes give it (and the cards look it up by)."""
-    return {c.code: c.name for p in catalogs.positions.positions for c in p.criteria}
-
 
 def revision_changes(period: str, settings: ClinicParams, provenance: dict, table: pd.DataFrame,
                      catalogs: Catalogs) -> Changes | None:
@@ -330,5 +325,5 @@ def revision_changes(period: str, settings: ClinicParams, provenance: dict, tabl
     old = Revision(period, block["supersedes_number"], settings.outputs / block["supersedes"])
     if sha256_file(old.folder / MANIFEST) != block["supersedes_manifest_sha256"]:
         raise StomkpiError(f"отчёт {old.folder} не тот, который заменяет эта редакция: его манифест изменён")
-    return compare(old, provenance, monthly_inputs(period, settings), scores_as_written(table), diff_names(catalogs),
-                   new_label=f"редакция {block['number']}", reason=block["reason"])
+    return compare(old, provenance, monthly_inputs(period, settings), scores_as_written(table),
+                   catalogs.positions.criterion_names(), new_label=f"редакция {block['number']}", reason=block["reason"])

@@ -10,7 +10,8 @@ does not fit gets a page break and its header row again on the next page, so eve
 table carries its header; a heading is never left alone at a page's foot, and the signature lines
 stay together. Page numbers are in the footer, the paper is A4, fitted to the page's width.
 
-Editing rule: every value goes through `stomkpi.safe.spreadsheet_cell` in `_cell`, and nowhere else;
+Editing rule: every value goes through `_value` (input text as data: `stomkpi.safe.clean` and
+`starts_formula`, shown as typed under the quote-prefix style), and nowhere else;
 the page and font numbers below are the only layout constants.
 """
 
@@ -31,7 +32,7 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.xml.functions import Element, SubElement
 
-from ..safe import clean, spreadsheet_cell
+from ..safe import clean, starts_formula
 
 FONT_NAME = "DejaVu Sans"
 FONT_SIZE = 9.0  # pt
@@ -323,8 +324,8 @@ def new_book() -> Workbook:
 
 
 def _value(v: object) -> object:
-    """A value as the sheet holds it: numbers as numbers, text through `spreadsheet_cell` (never a formula,
-    no control characters, at most the 32 767 characters a cell holds)."""
+    """A value as the sheet holds it: numbers as numbers, text never a formula (text that starts like one is
+    `Quoted`), no control characters, at most the 32 767 characters a cell holds."""
     if v is None:
         return None
     if isinstance(v, bool):
@@ -337,10 +338,8 @@ def _value(v: object) -> object:
         return int(v) if v.is_integer() else float(v)
     if hasattr(v, "item"):
         return _value(v.item())
-    text, plain = spreadsheet_cell(str(v)), clean(str(v))
-    if text != plain:  # the guard's apostrophe: the quote-prefix style says «text» instead
-        return Quoted(plain[:32767])
-    return text[:32767]
+    text = clean(v)[:32767]
+    return Quoted(text) if starts_formula(text) else text  # the quote-prefix style, not an apostrophe, says «text»
 
 
 def _shown(v: object) -> str:

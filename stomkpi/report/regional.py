@@ -22,6 +22,7 @@ import pandas as pd
 import yaml
 
 from ..catalog import Catalogs, load_catalogs
+from ..compare import snap
 from ..config import ClinicParams, clinic_root, load_params
 from ..effectiveness import rate
 from ..errors import ParamsError
@@ -96,8 +97,7 @@ class RegionalReport:
 
         return TitlePage(f"Поликлиник в сводке: {len(self.clinics)}", "Сводный отчёт региона", f"за {self.year} год",
                          words.date_words(dt.date(self.year, 12, 31)), REGION_SIGNATORIES,
-                         f"Сделан программой {words.code_words(self.provenance.get('code'))}; происхождение данных — "
-                         "в приложении.")
+                         words.title_page_note(self.provenance))
 
     def summary_text(self) -> str:
         """The summary's text: the clinics, the leader of every unit on the section 6 scale, the funds, the НМО risk."""
@@ -218,6 +218,13 @@ class RegionalReport:
                                         **words.STATUS_NAMES})
 
 
+def region_places(summary: pd.DataFrame) -> pd.Series:
+    """Each clinic's place among the same units of the region in each period, on results compared exactly
+    (`stomkpi.compare`, as the clinic's own places in `rate`): equal results share the higher place."""
+    key = summary.assign(key=snap(summary["result"]))
+    return key.groupby(["unit", "period"])["key"].rank(ascending=False, method="min")
+
+
 def region_best(values: pd.DataFrame, catalog, year: int) -> pd.DataFrame:
     """The best value of the year of each unit's indicator over the clinics, and whose it is.
 
@@ -229,7 +236,8 @@ def region_best(values: pd.DataFrame, catalog, year: int) -> pd.DataFrame:
     for (unit, code), part in year_values.groupby(["unit", "indicator"], sort=False):
         lower = catalog.by_code[code].direction == "lower"
         pick = part["value"].to_numpy()
-        i = int(np.argmin(pick) if lower else np.argmax(pick))
+        exact = snap(pick)  # compared exactly: equal values go to the clinic listed first
+        i = int(np.argmin(exact) if lower else np.argmax(exact))
         rows.append({"unit": unit, "indicator": code, "direction": "lower" if lower else "higher",
                      "value": float(pick[i]), "clinic": part["clinic"].iloc[i], "reported": len(part)})
     order = {u.code: k for k, u in enumerate(catalog.units)}
@@ -302,7 +310,7 @@ def build_regional(year: int, params: list[Path | str], provenance: dict | None 
         summaries.append(summary.assign(clinic=c.name))
     detail = pd.concat(details, ignore_index=True)
     summary = pd.concat(summaries, ignore_index=True)
-    summary["region_place"] = summary.groupby(["unit", "period"])["result"].rank(ascending=False, method="min")
+    summary["region_place"] = region_places(summary)
     summary = summary[["clinic", "unit", "unit_name", "period", "result", "indicators", "missing", "below_range",
                        "rank", "place", "region_place"]]
     funds = pd.concat([c.funds.assign(clinic=c.name) for c in clinics], ignore_index=True)

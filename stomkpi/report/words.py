@@ -227,6 +227,11 @@ def provenance_table(provenance: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Что", "Имя", "Значение (SHA-256 / версия)"])
 
 
+def title_page_note(provenance: dict) -> str:
+    """The title page's last line: which code made the report, and where its provenance is."""
+    return f"Сделан программой {code_words(provenance.get('code'))}; происхождение данных — в приложении."
+
+
 def date_words(day: dt.date) -> str:
     """31.12.2025."""
     return f"{day:%d.%m.%Y}"
