@@ -47,10 +47,20 @@ def test_a_second_run_of_the_same_period_is_refused_with_who_holds_it(tmp_path):
 def test_a_run_killed_between_the_two_renames_gets_the_old_report_back(tmp_path):
     out = tmp_path / "2025-12"
     _folder(tmp_path / "2025-12.old", "прежний")  # the old folder renamed aside, the new one not yet in place
-    _folder(tmp_path / ".2025-12.abc123", "недостроенный")  # the killed run's temporary folder
+    _folder(tmp_path / ".2025-12.tmp-abc123", "недостроенный")  # the killed run's temporary folder
     recover(out)
     assert (out / "report.txt").read_text(encoding="utf-8") == "прежний"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["2025-12"]
+
+
+def test_recovering_a_month_leaves_its_revision_being_built_alone(tmp_path):
+    """`approve` of 2025-12 takes 2025-12's lock and recovers it while revision 2 (`2025-12.r2`, a lock of its
+    own) is being built: the revision's temporary folder is not the month's leftover."""
+    _folder(tmp_path / "2025-12", "утверждённый")
+    _folder(tmp_path / ".2025-12.r2.tmp-xyz", "строится")
+    _folder(tmp_path / ".2025-12.tmp-abc", "недостроенный")
+    recover(tmp_path / "2025-12")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".2025-12.r2.tmp-xyz", "2025-12"]
 
 
 def test_the_swap_leaves_one_complete_folder_and_survives_an_undeletable_old_file(tmp_path, monkeypatch):

@@ -5,7 +5,7 @@ Theory of operation: a run takes the period's lock (`.<period>.lock` beside the 
 exclusive `flock` that the kernel releases when the process dies, so a killed run never leaves a
 stale lock). Holding it, the run first repairs what a killed predecessor may have left: a folder
 renamed aside (`<period>.old`) while the new one was not yet in place is renamed back, and
-temporary folders (`.<period>.*`) are removed — only the lock holder creates them. The swap renames
+temporary folders (`.<period>.tmp-*`, `.<period>.trash-*`) are removed — only the lock holder creates them. The swap renames
 the old folder aside, the new one in, and only then removes the old one; a file that cannot be
 removed from the old folder is left in a uniquely named `.<period>.trash-*` folder, never blocking
 the next run.
@@ -63,14 +63,16 @@ def recover(out_dir: Path) -> None:
         old.rename(out_dir)  # killed between the two renames: the old report comes back
     elif old.exists():
         _discard(old, out_dir)
-    for stale in out_dir.parent.glob(f".{out_dir.name}.*"):
-        if stale.is_dir():
-            shutil.rmtree(stale, ignore_errors=True)
+    # this period's own leftovers only: `.2025-12.tmp-*` is not `.2025-12.r2.tmp-*`, a revision being built
+    for pattern in (f".{out_dir.name}.tmp-*", f".{out_dir.name}.trash-*"):
+        for stale in out_dir.parent.glob(pattern):
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
 
 
 def new_work_folder(out_dir: Path) -> Path:
     """A fresh temporary folder beside `out_dir` (so relative paths hold in it too)."""
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     tmp.chmod(0o755)
     return tmp
 
