@@ -24,11 +24,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..month import STAFF
 from ..safe import clean, spreadsheet_cell
 from ..sheets import MAX_COLUMNS, MAX_ROWS
 from ..text import match_key
 from .approval import Revision
 from .display import fmt
+
+# the staff number's column as the monthly workbook's readers know it (its header and aliases)
+_STAFF_ID_HEADERS = {match_key(h) for c in STAFF.columns if c.key == "staff_id" for h in c.headers()}
 
 FIGURES = {"total_points": "баллы", "percent": "процент", "coefficient": "коэффициент"}
 FACTORS = {"norm_points": "норма баллов", "rates_oms": "ставки ОМС", "days_plan": "дни по плану",
@@ -329,8 +333,9 @@ def file_changes(name: str, old: Path | None, new: Path | None, old_sha: str, ne
 
 def text_changes(name: str, old: Path, new: Path) -> list[InputChange]:
     """Changed, added and removed lines of a text file."""
-    a = old.read_text(encoding="utf-8-sig", errors="replace").splitlines()
-    b = new.read_text(encoding="utf-8-sig", errors="replace").splitlines()
+    from ..config import read_text  # as the run read it: UTF-8 or Windows-1251
+
+    a, b = (read_text(p, "входной файл").splitlines() for p in (old, new))
     return [InputChange(name, None, row, None, "нет строки" if x is None else _show(x), "нет строки" if y is None else _show(y))
             for row, x, y in _aligned(a, b)]
 
@@ -350,8 +355,7 @@ def workbook_changes(name: str, old: Path, new: Path) -> list[InputChange]:
                                    str(new_rows) if isinstance(new_rows, str) else "—"))
             continue
         header = [_show(v) for v in (new_rows[0] if new_rows else ())]
-        staff_col = next((i for i, h in enumerate(header) if match_key(h) in ("таб_номер", "таб номер", "табельный номер")),
-                         None)
+        staff_col = next((i for i, h in enumerate(header) if match_key(h) in _STAFF_ID_HEADERS), None)
         for row, x, y in _aligned(old_rows, new_rows):
             ident = _show(((y or x) + (None,) * 100)[staff_col]) if staff_col is not None else ""
             ident = "" if ident == EMPTY else ident

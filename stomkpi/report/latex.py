@@ -49,14 +49,18 @@ def typeset(latex: str, files: dict[str, bytes], *, time_limit: int = TIME_LIMIT
     its environment, e.g. SOURCE_DATE_EPOCH)."""
     with tempfile.TemporaryDirectory(prefix="stomkpi-tex-") as folder:
         work = Path(folder)
-        for name, content in files.items():
-            target = (work / name).resolve()
-            if work.resolve() not in target.parents:
-                continue  # an output name that points outside the folder is never written
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
+        _write_files(work, files)
         (work / "report.tex").write_text(latex, encoding="utf-8")
         return _wait(_start(work, env), work, latex, time_limit)
+
+
+def _write_files(work: Path, files: dict[str, bytes]) -> None:
+    """The files the document includes (images), inside `work`: a name that points outside it is never written."""
+    for name, content in files.items():
+        target = (work / name).resolve()
+        if work.resolve() in target.parents:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
 
 
 def _start(work: Path, extra_env: dict[str, str] | None = None, stdout=subprocess.PIPE) -> subprocess.Popen:
@@ -128,11 +132,7 @@ class Early:
         self._started.wait()
         if self.proc is None or not latex.startswith(self.preamble):
             return None
-        for name, content in files.items():
-            target = (self.work / name).resolve()
-            if self.work.resolve() in target.parents:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(content)
+        _write_files(self.work, files)
         pipe = self._open_pipe()
         if pipe is None:  # xelatex ended before it asked for the body: typeset whole, which says why
             return None
