@@ -48,7 +48,7 @@ def main() -> None:
         cpu: dict[str, list[float]] = {"sequential": [], "batch": []}
         load_before = os.getloadavg()
         for order in ("sequential", "batch", "batch", "sequential"):  # ABBA: a drift in the machine's load weighs alike
-            start, cpu_start = time.perf_counter(), _cpu()
+            start, cpu_start = time.perf_counter(), batch.process_cpu_seconds()
             if order == "sequential":
                 for month in MONTHS:
                     t = time.perf_counter()
@@ -60,7 +60,7 @@ def main() -> None:
                 parallel.append(time.perf_counter() - start)
                 assert all(o.status == "done" for o in done), [o.reason for o in done if o.status != "done"]
                 outcomes += done
-            cpu[order].append(_cpu() - cpu_start)  # the pool's workers are joined: their CPU is counted
+            cpu[order].append(batch.process_cpu_seconds() - cpu_start)  # the pool's workers are joined: their CPU is counted
         load_after = os.getloadavg()
 
         catalogs = load_catalogs(params.catalog_dir)
@@ -99,12 +99,6 @@ def main() -> None:
           f"(120 employees) and the cores as busy as here")
     print(f"regional report, reading one clinic-year:   {clinic_year:.1f} s → {clinics} clinics ≈ "
           f"{clinics * clinic_year / 60:.0f} min in its one kernel (projection)")
-
-
-def _cpu() -> float:
-    """CPU seconds of this process and of its finished children (workers, kernels, xelatex)."""
-    t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
 
 
 def _load(load: tuple[float, float, float]) -> str:

@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from stomkpi.config import load_params  # noqa: E402
 from stomkpi.demo import write_demo  # noqa: E402
+from stomkpi.report.batch import process_cpu_seconds  # noqa: E402
 from stomkpi.report.commands import monthly_report  # noqa: E402
 from stomkpi.report.monthly import read_monthly  # noqa: E402
 from stomkpi.report.run import NOTEBOOKS, execute, render_html, render_pdf  # noqa: E402
@@ -92,15 +93,9 @@ def breakdown(root: Path, params_file: Path) -> list[tuple[str, float, float]]:
 
 
 def _timed(name: str, step) -> tuple:
-    wall, cpu = time.perf_counter(), _cpu()
+    wall, cpu = time.perf_counter(), process_cpu_seconds()
     result = step()
-    return name, time.perf_counter() - wall, _cpu() - cpu, result
-
-
-def _cpu() -> float:
-    """CPU seconds of this process and of its finished children (the kernels, xelatex)."""
-    t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
+    return name, time.perf_counter() - wall, process_cpu_seconds() - cpu, result
 
 
 def main() -> None:
@@ -116,11 +111,11 @@ def main() -> None:
         floors, reports = [], []
         load_before = os.getloadavg()
         for _ in range(RUNS):  # in pairs, so that the machine's load weighs on both alike
-            cpu = _cpu()
-            floors.append({**floor(root), "cpu": _cpu() - cpu})
-            cpu, t = _cpu(), time.perf_counter()
+            cpu = process_cpu_seconds()
+            floors.append({**floor(root), "cpu": process_cpu_seconds() - cpu})
+            cpu, t = process_cpu_seconds(), time.perf_counter()
             monthly_report("2025-12", params_file, progress=False)
-            reports.append({"total": time.perf_counter() - t, "cpu": _cpu() - cpu})
+            reports.append({"total": time.perf_counter() - t, "cpu": process_cpu_seconds() - cpu})
         load_after = os.getloadavg()
         steps = breakdown(root, params_file)
     f = {k: statistics.median(r[k] for r in floors) for k in floors[0]}

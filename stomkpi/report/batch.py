@@ -132,7 +132,7 @@ def run_job(job: Job) -> Outcome:
     """Make one report in this worker; every failure becomes the outcome's reason, never an exception."""
     from .commands import monthly_report
 
-    start, cpu = time.perf_counter(), _cpu()
+    start, cpu = time.perf_counter(), process_cpu_seconds()
     try:
         monthly_report(job.period, job.params, progress=False, outputs=Path(job.out_dir).parent)
         status, reason = "done", ""
@@ -143,10 +143,10 @@ def run_job(job: Job) -> Outcome:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return Outcome(job, status, reason, time.perf_counter() - start, own, children, socket.gethostname(), os.getpid(),
-                   cpu_seconds=_cpu() - cpu)
+                   cpu_seconds=process_cpu_seconds() - cpu)
 
 
-def _cpu() -> float:
+def process_cpu_seconds() -> float:
     """CPU seconds of this process (all its threads) and of its children that have ended."""
     t = os.times()
     return t.user + t.system + t.children_user + t.children_system
