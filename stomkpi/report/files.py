@@ -45,10 +45,21 @@ def write_both(frame: pd.DataFrame, folder: Path, stem: str, criterion_names: di
 
 def write_xlsx(frame: pd.DataFrame, path: Path | str, sheet: str = "Таблица") -> None:
     """One sheet: bold wrapped headers, a frozen header row and a filter; text stays text, numbers numbers."""
+    write_sheets({sheet: frame}, path)
+
+
+def write_sheets(tables: dict[str, pd.DataFrame], path: Path | str) -> Path:
+    """A sheet per table, each as `write_xlsx` lays out its one."""
     book = Workbook()
-    ws = book.active
-    ws.title = sheet
-    ws.append([str(c) for c in frame.columns])
+    book.remove(book.active)
+    for sheet, frame in tables.items():
+        _sheet(book.create_sheet(sheet[:31]), frame)
+    save_deterministic(book, path)
+    return Path(path)
+
+
+def _sheet(ws, frame: pd.DataFrame) -> None:
+    ws.append([_cell(str(c)) for c in frame.columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -60,7 +71,6 @@ def write_xlsx(frame: pd.DataFrame, path: Path | str, sheet: str = "Таблиц
     ws.freeze_panes = "A2"
     if len(frame.columns):
         ws.auto_filter.ref = ws.dimensions
-    save_deterministic(book, path)
 
 
 def _cell(value: object) -> object:

@@ -31,11 +31,11 @@ from ..nmo import status as nmo_status
 from ..norms import load_norms
 from ..pipeline import month_counts, score_inputs, unit_values
 from ..provenance import collect, recorded
-from ..safe import markdown_text, spreadsheet_cell, write_csv
-from ..sheets import save_deterministic
+from ..safe import markdown_text, write_csv
 from . import words
 from .annual import annual_inputs, read_annual
 from .batch import clinic_name
+from .files import write_sheets
 
 STATUSES = ("done", "on_track", "behind", "overdue")
 REGION_SIGNATORIES = ["Руководитель органа управления здравоохранением", "Отчёт подготовил(а)"]
@@ -71,9 +71,9 @@ class RegionalReport:
         folder = Path(out_dir)
         folder.mkdir(parents=True, exist_ok=True)
         book = folder / f"region-{self.year}.xlsx"
-        write_tables(book, {"Результаты": self.results_table(), "Баллы P": self.scores_table(),
-                            "Лучшие в регионе": self.best_table(), "Фонды": self.funds_table(),
-                            "Фонды по месяцам": self.funds_by_month(), "НМО": self.nmo_table()})
+        write_sheets({"Результаты": self.results_table(), "Баллы P": self.scores_table(),
+                      "Лучшие в регионе": self.best_table(), "Фонды": self.funds_table(),
+                      "Фонды по месяцам": self.funds_by_month(), "НМО": self.nmo_table()}, book)
         rating = write_csv(self.summary.drop(columns=["rank"]), folder / f"region-rating-{self.year}.csv")
         return [book, rating, self.write_region_best(folder / f"region-best-{self.year}.yaml")]
 
@@ -340,29 +340,3 @@ def _result_text(result: float, place: float) -> str:
 
 def _score_text(score: float) -> str:
     return "—" if pd.isna(score) else str(int(score))
-
-
-def write_tables(path: Path, tables: dict[str, pd.DataFrame]) -> Path:
-    """A workbook with a sheet per table: bold headers, readable widths, no cell that starts a formula."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    book.remove(book.active)
-    for title, frame in tables.items():
-        ws = book.create_sheet(title[:31])
-        ws.append([spreadsheet_cell(str(c)) for c in frame.columns])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in frame.itertuples(index=False):
-            ws.append([None if _missing(v) else spreadsheet_cell(v.item() if hasattr(v, "item") else v) for v in row])
-        for i, column in enumerate(frame.columns, start=1):
-            longest = max([len(str(column))] + [len(str(v)) for v in frame.iloc[:, i - 1]])
-            ws.column_dimensions[ws.cell(1, i).column_letter].width = min(max(10, longest + 2), 60)
-        ws.freeze_panes = "A2"
-    save_deterministic(book, path)
-    return path
-
-
-def _missing(v: object) -> bool:
-    return v is None or (isinstance(v, float) and np.isnan(v))
