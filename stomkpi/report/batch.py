@@ -130,9 +130,11 @@ def plan(months: list[str], params_files: list[Path | str]) -> Plan:
 
 def run_job(job: Job) -> Outcome:
     """Make one report in this worker; every failure becomes the outcome's reason, never an exception."""
+    from . import run, warm
     from .commands import monthly_report
 
-    start, cpu = time.perf_counter(), process_cpu_seconds()
+    warm.start(run.kernel_variables())  # this worker's kernels, forked from a process with their imports done
+    start, cpu = time.perf_counter(), _cpu_with_kernels()
     try:
         monthly_report(job.period, job.params, progress=False, outputs=Path(job.out_dir).parent)
         status, reason = "done", ""
@@ -141,9 +143,16 @@ def run_job(job: Job) -> Outcome:
     except Exception as exc:  # a defect or the machine: still only this report's failure
         status, reason = "failed", f"внутренняя ошибка {type(exc).__name__}: {exc}"
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    children = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, warm.cpu_seconds()[1])
     return Outcome(job, status, reason, time.perf_counter() - start, own, children, socket.gethostname(), os.getpid(),
-                   cpu_seconds=process_cpu_seconds() - cpu)
+                   cpu_seconds=_cpu_with_kernels() - cpu)
+
+
+def _cpu_with_kernels() -> float:
+    """CPU seconds of this process, its ended children, and the warm kernels' process with its ended kernels."""
+    from . import warm
+
+    return process_cpu_seconds() + warm.cpu_seconds()[0]
 
 
 def process_cpu_seconds() -> float:

@@ -27,7 +27,7 @@ import nbformat
 
 from ..errors import StomkpiError
 from ..provenance import sha256_file
-from . import approval, latex, markdown, outputs
+from . import approval, latex, markdown, outputs, warm
 
 PACKAGE = Path(str(resources.files("stomkpi.report")))
 NOTEBOOKS = PACKAGE / "notebooks"
@@ -184,6 +184,14 @@ def source_date(provenance: dict) -> str:
     return str(int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()))
 
 
+def kernel_variables() -> dict[str, str]:
+    """The environment variables a report's kernel is given, on top of this process's."""
+    return {"PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+            "PYTHONPATH": os.pathsep.join(p for p in (str(PACKAGE.parents[1]), os.environ.get("PYTHONPATH")) if p),
+            "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+            "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "FORCE_SOURCE_DATE": "1"}
+
+
 _ENV_LOCK = threading.Lock()
 _env_users = 0
 _env_saved: dict[str, str | None] = {}
@@ -199,13 +207,9 @@ def _kernel_environment():
     global _env_users
     with _ENV_LOCK:
         if _env_users == 0:
-            _env_saved.update({k: os.environ.get(k) for k in
-                               ("PATH", "PYTHONPATH", "SOURCE_DATE_EPOCH", "FORCE_SOURCE_DATE", "MPLBACKEND")})
-            os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), _env_saved["PATH"] or ""])
-            os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGE.parents[1]), _env_saved["PYTHONPATH"]) if p)
-            os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
-            os.environ["SOURCE_DATE_EPOCH"] = SOURCE_DATE_EPOCH
-            os.environ["FORCE_SOURCE_DATE"] = "1"
+            values = kernel_variables()
+            _env_saved.update({k: os.environ.get(k) for k in values})
+            os.environ.update(values)
         _env_users += 1
     try:
         yield
@@ -227,9 +231,11 @@ def execute(source: Path, parameters: dict, target: Path, cwd: Path, failed: Pat
     import papermill as pm
 
     logging.getLogger("papermill").setLevel(logging.WARNING)
+    manager = warm.manager_class()  # a batch worker's kernels come warm (`warm`)
     with _kernel_environment():
         try:
             pm.execute_notebook(str(source), str(target), parameters=parameters, kernel_name=KERNEL, cwd=str(cwd),
+                                **({"kernel_manager_class": manager} if manager else {}),
                                 progress_bar=False, log_output=False, record_timing=False,
                                 extra_arguments=KERNEL_ARGUMENTS,
                                 # written once at the end (and on failure), not after every cell

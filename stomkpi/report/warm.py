@@ -1,0 +1,270 @@
+"""Warm kernels: a batch worker's notebooks run in kernels forked from a process that has imported their libraries.
+
+A fresh kernel spends about 1.5 CPU-seconds importing IPython, ipykernel, pandas, matplotlib and
+stomkpi before a report's first cell does anything; a batch of hundreds of reports pays it hundreds of
+times. A worker of a batch therefore starts one *warm process* (`serve`): a fresh interpreter with
+the kernel's environment that imports those libraries once, does nothing else, and forks a kernel for
+every report. Each report still gets a process of its own, started from the same state as a fresh
+kernel after its imports — nothing of one report reaches the next, as with a new kernel each time.
+
+How a kernel is asked for: the report's kernel manager (`WarmKernelManager`) starts `warm_launch.py`
+instead of `python -m ipykernel_launcher`; the launcher passes its streams, folder, environment and a
+life pipe to the warm process over a Unix socket, and stands for the forked kernel towards
+jupyter_client (interrupts, stop, exit code). Without a warm process the launcher is an ordinary
+kernel. CPU time: the kernels are the warm process's children, so `cpu_seconds()` asks it for theirs.
+
+Used by the batch only (`batch.run_job`): a single report pays the imports once either way.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+LAUNCHER = Path(__file__).with_name("warm_launch.py")
+# what every report's kernel imports before its first cell's work: the kernel, the notebooks' libraries
+PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "matplotlib_inline.backend_inline", "pandas", "matplotlib",
+           "stomkpi.report.charts", "stomkpi.report.display", "stomkpi.report.monthly", "stomkpi.report.annual",
+           "stomkpi.report.cards")
+_STARTED = 20.0  # seconds the warm process may take to import its libraries
+
+
+class Warm:
+    """The warm process of this worker and how to reach it."""
+
+    def __init__(self, env: dict[str, str]):
+        self.folder = Path(tempfile.mkdtemp(prefix="stomkpi-warm-"))
+        self.address = str(self.folder / "kernels")
+        self.proc = subprocess.Popen([sys.executable, "-m", "stomkpi.report.warm", self.address],
+                                     env={**os.environ, **env}, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + _STARTED
+        while not os.path.exists(self.address) and self.proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    def ready(self) -> bool:
+        return self.proc.poll() is None and os.path.exists(self.address)
+
+    def ask(self, what: str) -> dict:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.connect(self.address)
+            request = json.dumps({"ask": what}).encode()
+            conn.sendall(len(request).to_bytes(8, "big") + request)
+            return json.loads(conn.makefile("r", encoding="utf-8").readline())
+
+    def stop(self) -> None:
+        """End the warm process, which ends its kernels and reaps them (their CPU time then counts as this
+        process's children's)."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+_lock = threading.Lock()
+_warm: Warm | None = None
+
+
+def start(env: dict[str, str]) -> None:
+    """Start this process's warm process (once; `env`: the kernels' environment), ended when this process ends."""
+    global _warm
+    with _lock:
+        if _warm is None:
+            _warm = Warm(env)
+            atexit.register(_warm.stop)
+            try:  # a pool's worker process ends through multiprocessing, which runs no atexit functions
+                from multiprocessing import util
+                util.Finalize(_warm, _warm.stop, exitpriority=10)
+            except ImportError:
+                pass
+
+
+class WarmCommand:
+    """A kernel manager's mix-in: the kernel command goes through the launcher to the warm process at `address`."""
+
+    address = ""
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        cmd = super().format_kernel_cmd(extra_arguments)
+        if cmd[1:3] == ["-m", "ipykernel_launcher"]:
+            return [cmd[0], str(LAUNCHER), self.address, *cmd[3:]]
+        return cmd
+
+
+def manager_class(address: str | None = None):
+    """The kernel manager for the next notebook: warm kernels when this process has a warm process (or one
+    listens at `address`), else None (papermill's own)."""
+    if address is None:
+        if _warm is None or not _warm.ready():
+            return None
+        address = _warm.address
+    from jupyter_client.manager import AsyncKernelManager
+
+    return type("WarmKernelManager", (WarmCommand, AsyncKernelManager), {"address": address})
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """CPU seconds of the warm process and its ended kernels, and their largest peak memory in MiB; (0, 0) without one."""
+    if _warm is None or not _warm.ready():
+        return 0.0, 0.0
+    try:
+        stats = _warm.ask("stats")
+    except OSError:
+        return 0.0, 0.0
+    return stats["cpu"], stats["kernel_peak_mb"]
+
+
+# --- the warm process ---------------------------------------------------------------------------------------
+
+def serve(address: str) -> None:
+    """Import the kernels' libraries, then fork a kernel for every launcher that asks, until the parent ends."""
+    import importlib
+
+    if sys.path and sys.path[0] and Path(sys.path[0]) == Path.cwd():  # as ipykernel_launcher: not this folder
+        del sys.path[0]
+    for name in PRELOAD:
+        importlib.import_module(name)
+    parent = os.getppid()
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(address + ".new")
+    os.rename(address + ".new", address)  # the address exists once it is listened on
+    listener.listen(64)
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    waiting: dict[int, socket.socket] = {}  # kernel pid -> its launcher's connection
+    while not stopping and os.getppid() == parent:
+        ready, _, _ = select.select([listener], [], [], 0.2)
+        if ready:
+            conn, _ = listener.accept()
+            _answer(conn, listener, waiting)
+        _reap(waiting, block=False)
+    for pid in waiting:
+        _kill(pid)
+    _reap(waiting, block=True)
+    listener.close()
+    os.unlink(address)
+
+
+def _answer(conn: socket.socket, listener: socket.socket, waiting: dict[int, socket.socket]) -> None:
+    import resource
+
+    try:
+        conn.settimeout(5)
+        head, fds, _, _ = socket.recv_fds(conn, 8, 4)
+        size = int.from_bytes(head, "big")
+        body = b""
+        while len(body) < size:
+            chunk = conn.recv(size - len(body))
+            if not chunk:
+                raise OSError("запрос оборван")
+            body += chunk
+        request = json.loads(body)
+    except (OSError, ValueError):
+        conn.close()
+        return
+    if request.get("ask") == "stats":
+        times, usage = os.times(), resource.getrusage(resource.RUSAGE_CHILDREN)
+        conn.sendall((json.dumps({"cpu": times.user + times.system + times.children_user + times.children_system,
+                                  "kernel_peak_mb": usage.ru_maxrss / 1024}) + "\n").encode())
+        conn.close()
+        return
+    if threading.active_count() != 1 or len(fds) != 4:  # forking is safe only with one thread
+        for fd in fds:
+            os.close(fd)
+        conn.sendall(b"no\n")
+        conn.close()
+        return
+    pid = os.fork()
+    if pid == 0:
+        listener.close()
+        conn.close()
+        _kernel(request, fds)
+    for fd in fds:
+        os.close(fd)
+    conn.sendall(f"{pid}\n".encode())
+    waiting[pid] = conn
+
+
+def _kernel(request: dict, fds: list[int]) -> None:
+    """In the forked child: become the kernel the launcher asked for; never returns."""
+    code = 1
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        for target, fd in enumerate(fds[:3]):
+            os.dup2(fd, target)
+        life = fds[3]
+        for fd in fds[:3]:
+            if fd > 2:
+                os.close(fd)
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.chdir(request["cwd"])
+        sys.argv = [str(LAUNCHER), *request["argv"]]
+        import numpy
+
+        numpy.random.seed()  # a fresh process's own entropy, not the warm process's
+
+        def watch() -> None:  # the launcher ended (killed): end with it
+            while os.read(life, 1):
+                pass
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True).start()
+        from ipykernel import kernelapp
+
+        kernelapp.launch_new_instance()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 0
+    except BaseException:  # noqa: BLE001 — the kernel's own failure: its stderr is the launcher's
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        try:
+            atexit._run_exitfuncs()
+        finally:
+            os._exit(code)
+
+
+def _reap(waiting: dict[int, socket.socket], block: bool) -> None:
+    while waiting:
+        try:
+            pid, status = os.waitpid(-1, 0 if block else os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        conn = waiting.pop(pid, None)
+        if conn is not None:
+            try:
+                conn.sendall(f"{os.waitstatus_to_exitcode(status)}\n".encode())
+            except OSError:
+                pass
+            conn.close()
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1])

@@ -1,0 +1,139 @@
+"""Warm kernels (`stomkpi.report.warm`): a batch worker's kernels are forked from a process that has done the
+imports, and each is still a process of its own, started as a fresh kernel would be."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from stomkpi.report import batch, run, warm
+
+# what a kernel sees of itself: compared between a fresh kernel and a warm one
+SELF_PORTRAIT = """
+import json, os, sys
+import matplotlib
+print(json.dumps({"path": sys.path, "cwd": os.getcwd(), "argv0": os.path.basename(sys.argv[0]),
+                  "backend": matplotlib.get_backend(), "epoch": os.environ.get("SOURCE_DATE_EPOCH"),
+                  "pythonpath": os.environ.get("PYTHONPATH"), "main": sys.modules["__main__"].__name__,
+                  "parent": os.getppid(), "pid": os.getpid()}))
+"""
+
+
+@pytest.fixture(scope="module")
+def warm_process():
+    warm.start(run.kernel_variables())
+    assert warm._warm.ready()
+    yield warm._warm
+    warm._warm.stop()
+    warm._warm = None
+
+
+def _run(folder: Path, *cells: str, name: str = "nb") -> list[str]:
+    """Execute a notebook of `cells` in `folder`; the text each cell printed."""
+    nb = new_notebook(cells=[new_code_cell(c) for c in cells])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    folder.mkdir(parents=True, exist_ok=True)
+    source = folder / f"{name}.ipynb"
+    nbformat.write(nb, source)
+    done = run.execute(source, {}, folder / f"{name}-out.ipynb", folder)
+    return ["".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stdout") for cell in done.cells]
+
+
+def test_a_warm_kernel_sees_what_a_fresh_one_sees(tmp_path, warm_process):
+    warm_kernels = warm.manager_class
+    warm.manager_class = lambda address=None: None  # this one fresh
+    try:
+        fresh = json.loads(_run(tmp_path / "fresh", SELF_PORTRAIT)[0])
+    finally:
+        warm.manager_class = warm_kernels
+    forked = json.loads(_run(tmp_path / "warm", SELF_PORTRAIT)[0])
+    # the warm one is the warm process's child, so the test knows it ran there; the fresh one is not
+    assert forked.pop("parent") == warm_process.proc.pid
+    assert fresh.pop("parent") != warm_process.proc.pid
+    assert forked.pop("pid") != fresh.pop("pid")
+    # the same import path, inputs' folder, backend, dates of PDFs and package as a fresh kernel (the folders differ)
+    fresh["path"] = [p.replace(str(tmp_path / "fresh"), "HERE") for p in fresh["path"]]
+    forked["path"] = [p.replace(str(tmp_path / "warm"), "HERE") for p in forked["path"]]
+    assert forked["cwd"] == str(tmp_path / "warm")
+    fresh.pop("cwd"), forked.pop("cwd"), fresh.pop("argv0"), forked.pop("argv0")
+    assert forked == fresh
+
+
+def test_nothing_of_one_report_reaches_the_next(tmp_path, warm_process):
+    first = _run(tmp_path / "a",
+                 "import os, pandas as pd, stomkpi\n"
+                 "leak = 'утечка'\n"
+                 "pd.set_option('display.max_rows', 3)\n"
+                 "stomkpi.LEAK = leak\n"
+                 "os.environ['STOMKPI_LEAK'] = leak\n"
+                 "print(os.getpid(), os.getppid())")
+    second = _run(tmp_path / "b",
+                  "import os, pandas as pd, stomkpi\n"
+                  "print(os.getpid(), os.getppid())\n"
+                  "print('leak' in globals(), pd.get_option('display.max_rows'), hasattr(stomkpi, 'LEAK'), "
+                  "'STOMKPI_LEAK' in os.environ)")
+    (pid_a, parent_a), (pid_b, parent_b) = (map(int, out.split()[:2]) for out in (first[0], second[0]))
+    assert parent_a == parent_b == warm_process.proc.pid  # both forked from the same warm process
+    assert pid_a != pid_b
+    assert second[0].split("\n")[1] == "False 60 False False"  # pandas' own default is 60 rows
+
+
+def test_the_kernels_cpu_time_is_counted(tmp_path, warm_process):
+    """A batch's CPU figures must include the kernels' work, though they are not the worker's children."""
+    before = batch._cpu_with_kernels()
+    _run(tmp_path, "import time\nend = time.process_time() + 1.0\nwhile time.process_time() < end:\n    pass")
+    assert batch._cpu_with_kernels() - before >= 1.0  # the kernel's one CPU-second of busy loop, and its start
+
+
+def test_a_killed_launcher_takes_its_kernel_along(tmp_path, warm_process):
+    """jupyter_client kills the process it started (the launcher) when a kernel does not stop: the kernel,
+    the warm process's child, must not outlive it."""
+    from jupyter_client.manager import KernelManager
+
+    manager = type("Warm", (warm.WarmCommand, KernelManager), {"address": warm_process.address})
+    km = manager(kernel_name="python3")
+    km.start_kernel(cwd=str(tmp_path))
+    client = km.client()
+    client.start_channels()
+    client.wait_for_ready(timeout=30)
+    client.execute("import os; print(os.getpid())")
+    kernel = None
+    while kernel is None:
+        msg = client.get_iopub_msg(timeout=30)
+        if msg["msg_type"] == "stream":
+            kernel = int(msg["content"]["text"])
+    client.stop_channels()
+    assert kernel != km.provisioner.process.pid
+    os.kill(km.provisioner.process.pid, signal.SIGKILL)
+    km.provisioner.process.wait()
+    deadline = time.monotonic() + 10
+    while _alive(kernel) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(kernel)
+    km.cleanup_resources()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_without_a_warm_process_the_kernel_is_an_ordinary_one(tmp_path):
+    warm_kernels = warm.manager_class
+    nobody = str(tmp_path / "nobody-listens")
+    warm.manager_class = lambda address=None: warm_kernels(nobody)
+    try:
+        out = _run(tmp_path / "nb", "print(6 * 7)")
+    finally:
+        warm.manager_class = warm_kernels
+    assert out == ["42\n"]
