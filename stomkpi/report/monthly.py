@@ -31,6 +31,7 @@ from ..records import NmoRecords
 from ..safe import markdown_text
 from ..summary import by_department, input_warnings, lost_by_criterion, lost_points
 from . import words
+from .background import Background
 from .cards import Card, person_cards, write_cards
 from .diff import Changes, compare, scores_as_written
 from .display import TitlePage
@@ -92,6 +93,11 @@ class MonthlyReport:
         if self.changes is not None:
             written.append(self.changes.write_xlsx(folder / f"changes-{self.period}.xlsx"))
         return [*written, *write_cards(folder, self.period, self.params.clinic, self.cards())]
+
+    def write_files_aside(self, out_dir: Path | str | None = None) -> Background[list[Path]]:
+        """`write_files` in a process of its own while the notebook goes on (`background`): `.wait()` for the
+        files' list, or the error that stopped them, before the notebook ends."""
+        return Background(lambda: self.write_files(out_dir))
 
     def title_page(self) -> TitlePage:
         """The title page: clinic, title, month, the month's last day and the signatories' lines."""

@@ -36,7 +36,7 @@ LAUNCHER = Path(__file__).with_name("warm_launch.py")
 # what every report's kernel imports before its first cell's work: the kernel, the notebooks' libraries
 PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "matplotlib_inline.backend_inline", "pandas", "matplotlib",
            "stomkpi.report.charts", "stomkpi.report.display", "stomkpi.report.monthly", "stomkpi.report.annual",
-           "stomkpi.report.cards")
+           "stomkpi.report.cards", "fpdf", "openpyxl")
 _STARTED = 20.0  # seconds the warm process may take to import its libraries
 
 
