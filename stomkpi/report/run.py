@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import sys
 import threading
@@ -268,12 +269,41 @@ def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def render_html(nb: nbformat.NotebookNode) -> str:
     """Self-contained HTML with the code hidden: nothing is fetched from another host."""
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(template_name="stomkpi_html", extra_template_basedirs=[str(TEMPLATES)],
-                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter = _html_exporter()(template_name="stomkpi_html", extra_template_basedirs=[str(TEMPLATES)],
+                                exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb)
     return body
+
+
+# an output area or a text cell of the page, as the template writes it (a reader's text is escaped: it never
+# makes a tag)
+_FOCUSABLE = re.compile(r'(<div class="[^"<>]*\b(?:jp-OutputArea-output|jp-Cell-inputWrapper)\b[^"<>]*")')
+
+
+def _html_exporter():
+    """nbconvert's HTML exporter without its last pass, which parses the whole page with BeautifulSoup and writes
+    it again (a third of the HTML's time) to give images without alt text a stock one and every output area a
+    tabindex (for the keyboard). Every image here has its Russian alt text from the template; the tabindex is
+    added here."""
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class Exporter(HTMLExporter):
+        def from_notebook_node(self, nb, resources=None, **kw):
+            # HTMLExporter.from_notebook_node up to its BeautifulSoup pass
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            self.register_filter("highlight_code", self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+            resources = self._init_resources(resources)
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            return _FOCUSABLE.sub(r'\1 tabindex="0"', html), resources
+
+    return Exporter
 
 
 def _title_block(nb: nbformat.NotebookNode, title: str, date: str) -> None:
