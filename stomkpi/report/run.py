@@ -236,7 +236,9 @@ def execute(source: Path, parameters: dict, target: Path, cwd: Path, failed: Pat
     with _kernel_environment():
         try:
             pm.execute_notebook(str(source), str(target), parameters=parameters, kernel_name=KERNEL, cwd=str(cwd),
-                                **({"kernel_manager_class": manager} if manager else {}),
+                                # a warm kernel is stopped at once after its last cell: its work is written, and a
+                                # forked kernel has nothing of its own to save
+                                **({"kernel_manager_class": manager, "shutdown_kernel": "immediate"} if manager else {}),
                                 progress_bar=False, log_output=False, record_timing=False,
                                 extra_arguments=KERNEL_ARGUMENTS,
                                 # written once at the end (and on failure), not after every cell

@@ -36,7 +36,8 @@ LAUNCHER = Path(__file__).with_name("warm_launch.py")
 # what every report's kernel imports before its first cell's work: the kernel, the notebooks' libraries
 PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "matplotlib_inline.backend_inline", "pandas", "matplotlib",
            "stomkpi.report.charts", "stomkpi.report.display", "stomkpi.report.monthly", "stomkpi.report.annual",
-           "stomkpi.report.cards", "fpdf", "openpyxl")
+           "stomkpi.report.cards", "fpdf", "openpyxl", "stomkpi.xlsx_scan", "python_calamine", "pandas.io.formats.csvs",
+           "PIL.PngImagePlugin")
 _STARTED = 20.0  # seconds the warm process may take to import its libraries
 
 
@@ -146,12 +147,21 @@ def serve(address: str) -> None:
     listener.listen(64)
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    # a kernel that ends wakes the loop at once: its launcher, and the report waiting on it, learn it without delay
+    wake, woken = os.pipe()
+    os.set_blocking(wake, False)
+    os.set_blocking(woken, False)
+    signal.set_wakeup_fd(woken)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
     waiting: dict[int, socket.socket] = {}  # kernel pid -> its launcher's connection
     while not stopping and os.getppid() == parent:
-        ready, _, _ = select.select([listener], [], [], 0.2)
-        if ready:
+        ready, _, _ = select.select([listener, wake], [], [], 0.5)
+        if wake in ready:
+            while _drained(wake):
+                pass
+        if listener in ready:
             conn, _ = listener.accept()
-            _answer(conn, listener, waiting)
+            _answer(conn, listener, waiting, (wake, woken))
         _reap(waiting, block=False)
     for pid in waiting:
         _kill(pid)
@@ -160,7 +170,15 @@ def serve(address: str) -> None:
     os.unlink(address)
 
 
-def _answer(conn: socket.socket, listener: socket.socket, waiting: dict[int, socket.socket]) -> None:
+def _drained(fd: int) -> bool:
+    try:
+        return bool(os.read(fd, 512))
+    except BlockingIOError:
+        return False
+
+
+def _answer(conn: socket.socket, listener: socket.socket, waiting: dict[int, socket.socket],
+            own: tuple[int, int]) -> None:
     import resource
 
     try:
@@ -191,6 +209,10 @@ def _answer(conn: socket.socket, listener: socket.socket, waiting: dict[int, soc
         return
     pid = os.fork()
     if pid == 0:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        for fd in own:
+            os.close(fd)
         listener.close()
         conn.close()
         _kernel(request, fds)
