@@ -84,6 +84,8 @@ _warm: Warm | None = None
 def start(env: dict[str, str]) -> None:
     """Start this process's warm process (once; `env`: the kernels' environment), ended when this process ends."""
     global _warm
+    if not (hasattr(os, "fork") and hasattr(socket, "send_fds")):  # not a POSIX system: fresh kernels, as before
+        return
     with _lock:
         if _warm is None:
             _warm = Warm(env)
