@@ -28,7 +28,7 @@ from ..safe import clean
 from ..sheets import save_deterministic
 from .diff import Changes, StaffChange, num_text, same_value
 from .display import fmt
-from .pdf_fonts import add_font
+from .pdf_fonts import add_font, output
 from .printable import PrintedSheet, new_book, sheet_title, text_width, wrap
 from .words import decimal, month_words, rule_of
 
@@ -305,7 +305,7 @@ def cards_pdf(period: str, clinic: str, department: str, cards: list[Card]) -> b
                 pdf.text(line, bold=i == 0)
         pdf.space(24)
         pdf.text(SIGNATURE)
-    return bytes(pdf.pdf.output())
+    return output(pdf.pdf)
 
 
 # xlsx -----------------------------------------------------------------------------------------------
