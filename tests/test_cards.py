@@ -53,3 +53,26 @@ def test_every_letter_of_a_name_is_drawn_with_its_glyph():
         assert drawn.get(letter), letter
     assert LACKING not in drawn
     assert cards_pdf("2025-12", "Поликлиника", "Отделение", people) == pdf
+
+
+def test_the_cut_font_is_kept_for_the_next_process_and_an_unwritable_cache_is_no_failure(tmp_path, monkeypatch):
+    """The fonts cut to a card's scripts are kept in the cache folder, read back by the next process to the
+    same PDF bytes; a cache folder that cannot be made leaves the fonts uncached, the PDF the same."""
+    from stomkpi.report import pdf_fonts
+
+    people = [card("1", NAMES[0])]
+
+    def made_by_a_new_process(cache) -> bytes:
+        monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+        monkeypatch.setattr(pdf_fonts, "_SMALL", {})
+        return cards_pdf("2025-12", "Поликлиника", "Отделение", people)
+
+    first = made_by_a_new_process(tmp_path / "cache")
+    kept = sorted((tmp_path / "cache" / "stomkpi").iterdir())
+    assert [p.suffix for p in kept] == [".ttf", ".ttf"]
+    assert made_by_a_new_process(tmp_path / "cache") == first
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    assert made_by_a_new_process(blocked) == first
+    kept[0].write_bytes(b"not a font")  # damaged: cut again
+    assert made_by_a_new_process(tmp_path / "cache") == first
