@@ -10,8 +10,8 @@ document's output subsets in place (opened lazily: only the tables the subsettin
 The subsetting itself was the next cost: each document's output cut its few dozen glyphs out of the
 whole font (DejaVu Sans has 6 000 glyphs; reading its glyph names and offsets, and compiling the
 outlines again, took some 50 ms a font). So the font a document subsets is a smaller one, cut once
-per process from the file: the scripts a card holds (`SMALL_FONT`: Latin, Greek, Cyrillic,
-punctuation, arrows, mathematical signs), in memory, with the glyphs' outlines kept as the file has
+per process from the file: the scripts a card holds (`SMALL_FONT`: Latin, Cyrillic, punctuation,
+arrows, mathematical signs), in memory, with the glyphs' outlines kept as the file has
 them; and kept in the user's cache folder, named by what it is cut from, for the next processes (cutting
 it is a fifth of a CPU-second per report). A document that used a character of the file outside it is
 subset from the whole file, as before; a character the file lacks is left out and logged by fpdf2.
@@ -30,10 +30,12 @@ from functools import cache
 from io import BytesIO
 from pathlib import Path
 
-# code point ranges of the smaller font: Basic Latin to Cyrillic Supplement (Latin-1, Latin Extended-A
-# and -B, IPA, Greek, Cyrillic), Latin Extended Additional, and General Punctuation to Mathematical
-# Operators (dashes, quotes, №, currency, arrows, ±, −, ×, ≤)
-SMALL_FONT = ((0x0000, 0x052F), (0x1E00, 0x1EFF), (0x2000, 0x22FF))
+# code point ranges of the smaller font: Basic Latin, Latin-1, Latin Extended-A and -B, combining accents,
+# Cyrillic and its Supplement, General Punctuation (dashes, quotes), currency signs, letterlike symbols (№),
+# arrows and mathematical operators (±, −, ×, ≤). Every glyph more costs each document's subsetting: Greek,
+# IPA or Vietnamese letters are drawn from the whole file
+SMALL_FONT = ((0x0000, 0x024F), (0x0300, 0x036F), (0x0400, 0x052F), (0x2000, 0x206F), (0x20A0, 0x20CF),
+              (0x2100, 0x214F), (0x2190, 0x22FF))
 # tables fpdf2 leaves out of every embedded font; left out of the smaller font too (so they are not read)
 _DROPPED = ["FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "sbix", "CBDT", "CBLC", "EBDT", "EBLC", "EBSC",
             "SVG ", "CPAL", "COLR"]
