@@ -2,7 +2,8 @@
 to the spreadsheet program.
 
 Theory of operation: a `PrintedSheet` writes rows in openpyxl's write-only mode (streamed, so 50 000
-employees write in seconds) and lays them out as a printer would. Every row gets an explicit height
+employees write in seconds; each row's XML written as text, each sheet kept in memory, the workbook of
+`new_book` saved by `sheets.save_deterministic`) and lays them out as a printer would. Every row gets an explicit height
 from its wrapped text — the text measured with the font's own advance widths (DejaVu Sans, which the
 sheet uses and the PDF and LibreOffice have) and wrapped greedily at the column's width — because
 neither Excel nor LibreOffice grows a row when it opens a file. Pages are cut here too: a table that
@@ -18,6 +19,7 @@ the page and font numbers below are the only layout constants.
 from __future__ import annotations
 
 import math
+import re
 from copy import copy
 from functools import lru_cache
 from io import BytesIO
@@ -33,7 +35,6 @@ from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.pagebreak import Break
-from openpyxl.xml.functions import Element, SubElement
 
 from ..safe import clean, starts_formula
 from ..sheets import save_deterministic
@@ -141,7 +142,9 @@ def _fits(word: str, width: float, bold: bool, size: float) -> int:
 class PrintedSheet:
     """A write-only worksheet whose rows, heights and page breaks are laid out for printing."""
 
-    def __init__(self, book: Workbook, title: str, widths: list[float], *, landscape: bool = True):
+    def __init__(self, book: PrintedBook, title: str, widths: list[float], *, landscape: bool = True):
+        if not isinstance(book, PrintedBook):
+            raise TypeError("a printed sheet belongs to a workbook of `new_book()`")
         self.ws = book.create_sheet(title)
         self.widths = widths
         self.points = [w * POINTS_PER_UNIT for w in widths]
@@ -168,7 +171,7 @@ class PrintedSheet:
         # rows go to our writer as they are: (value, style id) per cell, no cell objects (see `_write_row`)
         ws._values_to_row = lambda values, row_idx: values
         self._heights = {}
-        ws._writer = _MemoryWriter(ws) if isinstance(book, PrintedBook) else WorksheetWriter(ws)
+        ws._writer = _MemoryWriter(ws)
         ws._writer.write_top()
         ws._writer.write_row = self._write_row
 
@@ -192,23 +195,24 @@ class PrintedSheet:
         self.used += height
 
     def _write_row(self, xf, cells: list[tuple[object, int]], row_idx: int) -> None:
-        """One row of the sheet's XML, built in one piece: a cell is its value and its style's id. This is
-        what openpyxl writes for a styled cell, without making a cell object per value — the most of the
-        time for 50 000 employees."""
-        row = Element("row", {"r": str(row_idx), "ht": str(self._heights.pop(row_idx)), "customHeight": "1"})
+        """One row of the sheet's XML, written as text: a cell is its value and its style's id. This is what
+        openpyxl writes for a styled cell (with non-ASCII characters as character references, as its XML
+        writer does), without a cell object or an XML element per value: those were the most of the time
+        for 50 000 employees, and a third of the cards' workbooks."""
+        row = f'<row r="{row_idx}" ht="{self._heights.pop(row_idx)}" customHeight="1"'
+        xml = []
         for letter, (value, style) in zip(self._letters, cells, strict=False):
-            attrs = {"r": f"{letter}{row_idx}", "s": style}
             if value is None:
-                SubElement(row, "c", attrs)
+                xml.append(f'<c r="{letter}{row_idx}" s="{style}"/>')
             elif isinstance(value, str):
                 if isinstance(value, Quoted):  # text that would read as a formula: marked as text, shown as it is
-                    attrs["s"] = self._styles.quoted(style)
-                attrs["t"] = "inlineStr"
-                SubElement(SubElement(SubElement(row, "c", attrs), "is"), "t").text = value
+                    style = self._styles.quoted(style)
+                xml.append(f'<c r="{letter}{row_idx}" s="{style}" t="inlineStr"><is><t>{_xml(value)}</t></is></c>')
             else:
-                attrs["t"] = "n"
-                SubElement(SubElement(row, "c", attrs), "v").text = repr(value)
-        xf.write(row)
+                xml.append(f'<c r="{letter}{row_idx}" s="{style}" t="n"><v>{value!r}</v></c>')
+        row = f"{row}>{''.join(xml)}</row>" if xml else f"{row}/>"
+        xf.flush()  # what the XML writer holds goes first
+        self.ws._writer.out.write(row.encode("ascii", "xmlcharrefreplace"))
 
     def _break(self) -> None:
         self.ws.row_breaks.append(Break(id=self.row))
@@ -270,7 +274,7 @@ class PrintedSheet:
 
     def _merge(self, first: int, last: int, row: int) -> None:
         # straight into the set: openpyxl's `add` checks every earlier range, quadratic over a long sheet
-        self.ws.merged_cells.ranges.add(CellRange(min_col=first, min_row=row, max_col=last, max_row=row))
+        self.ws.merged_cells.ranges.add(_cells(first, last, row))
 
     def _spans(self, n: int) -> list[int]:
         """A table of fewer columns than the sheet lets its last column take the rest."""
@@ -285,6 +289,12 @@ class PrintedSheet:
                 out += [(None, cell[1])] * (s - 1)
                 self._merge(start, start + s - 1, self.row + 1)
         return out
+
+
+@lru_cache(maxsize=1024)
+def _cells(first: int, last: int, row: int) -> CellRange:
+    """The range of columns `first` to `last` in `row`, made once: every card merges the same few rows."""
+    return CellRange(min_col=first, min_row=row, max_col=last, max_row=row)
 
 
 class PrintedBook(Workbook):
@@ -363,6 +373,15 @@ def new_book() -> PrintedBook:
     return book
 
 
+_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")  # no XML file may hold these (`clean` took the controls)
+
+
+def _xml(text: str) -> str:
+    """Text as XML character data: escaped as the XML writer escapes it, without what XML cannot hold."""
+    text = _NOT_XML.sub("", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
 def _value(v: object) -> object:
     """A value as the sheet holds it: numbers as numbers, text never a formula (text that starts like one is
     `Quoted`), no control characters, at most the 32 767 characters a cell holds."""
@@ -378,7 +397,13 @@ def _value(v: object) -> object:
         return int(v) if v.is_integer() else float(v)
     if hasattr(v, "item"):
         return _value(v.item())
-    text = clean(v)[:32767]
+    return _text(v if isinstance(v, str) else str(v))
+
+
+@lru_cache(maxsize=4096)
+def _text(text: str) -> str:
+    """Text as the sheet holds it (see `_value`), remembered: a workbook repeats its criteria and rules."""
+    text = clean(text)[:32767]
     return Quoted(text) if starts_formula(text) else text  # the quote-prefix style, not an apostrophe, says «text»
 
 
