@@ -84,6 +84,9 @@ def _cut(path: str) -> bytes:
     cutter = subset.Subsetter(options)
     cutter.populate(unicodes=codes)
     cutter.subset(font)
+    # the Windows Unicode map alone (fpdf2's, and what every reader of an embedded font needs): the other two
+    # are the same characters, read again by every document's subsetting
+    font["cmap"].tables = [table for table in font["cmap"].tables if (table.platformID, table.platEncID) == (3, 1)]
     out = BytesIO()
     font.save(out)
     return out.getvalue()
@@ -99,7 +102,7 @@ def _kept(path: str) -> Path | None:
         digest = hashlib.sha256(Path(path).read_bytes())
     except OSError:
         return None
-    digest.update(f"{fontTools.version} {SMALL_FONT} {_DROPPED}".encode())
+    digest.update(f"{fontTools.version} {SMALL_FONT} {_DROPPED} cmap (3, 1)".encode())
     root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "stomkpi"
     return root / f"font-{digest.hexdigest()[:40]}.ttf"
 
