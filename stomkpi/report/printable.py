@@ -35,6 +35,7 @@ from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.pagebreak import Break
+from openpyxl.xml.functions import Element, SubElement
 
 from ..safe import clean, starts_formula
 from ..sheets import save_deterministic
@@ -314,6 +315,15 @@ class _MemoryWriter(WorksheetWriter):
 
     def cleanup(self) -> None:
         """Nothing to remove."""
+
+    def write_merged_cells(self) -> None:
+        """The merged ranges as openpyxl writes them, without parsing each range's text again."""
+        ranges = self.ws.merged_cells.ranges
+        if ranges:
+            merged = Element("mergeCells", count=str(len(ranges)))
+            for cells in ranges:
+                SubElement(merged, "mergeCell", ref=cells.coord)
+            self.xf.send(merged)
 
 
 _BOOK_STYLES: WeakKeyDictionary = WeakKeyDictionary()
