@@ -28,7 +28,7 @@ from ..safe import clean
 from ..sheets import save_deterministic
 from .diff import Changes, StaffChange, num_text, same_value
 from .display import fmt
-from .pdf_fonts import add_font, output
+from .pdf_fonts import add_font, lacks_glyphs
 from .printable import PrintedSheet, new_book, sheet_title, text_width, wrap
 from .words import decimal, month_words, rule_of
 
@@ -208,7 +208,7 @@ class _Pdf:
     Editing rule: when fpdf2 is upgraded, the cards' tests (their text as pdfplumber reads it, the same
     bytes twice) say whether those two still hold."""
 
-    def __init__(self, title: str, author: str, date: dt.date):
+    def __init__(self, title: str, author: str, date: dt.date, *, whole_fonts: bool = False):
         from fpdf import FPDF
 
         pdf = self.pdf = FPDF(orientation="P", unit="pt", format="A4")
@@ -221,8 +221,8 @@ class _Pdf:
         pdf.set_margins(MARGIN, MARGIN, MARGIN)
         pdf.set_auto_page_break(False)
         pdf.set_line_width(0.5)
-        add_font(pdf, "DejaVu", "", _FONTS / "DejaVuSans.ttf")
-        add_font(pdf, "DejaVu", "B", _FONTS / "DejaVuSans-Bold.ttf")
+        add_font(pdf, "DejaVu", "", _FONTS / "DejaVuSans.ttf", whole=whole_fonts)
+        add_font(pdf, "DejaVu", "B", _FONTS / "DejaVuSans-Bold.ttf", whole=whole_fonts)
         self.width = pdf.w - 2 * MARGIN
         self.bottom = pdf.h - MARGIN
         self._encoded: dict[tuple[int, str], str] = {}  # (font, line) -> its text operator
@@ -304,7 +304,15 @@ def cards_pdf(period: str, clinic: str, department: str, cards: list[Card]) -> b
     from ..month import month_bounds
 
     clinic, department = clean(clinic), clean(department)  # no control character reaches the PDF
-    pdf = _Pdf(f"{_heading(period)}: {department}", clinic, month_bounds(period)[1])
+    title, date = f"{_heading(period)}: {department}", month_bounds(period)[1]
+    pdf = _draw(_Pdf(title, clinic, date), period, clinic, cards)
+    if lacks_glyphs(pdf.pdf):  # a letter outside the fonts cut to a card's scripts: drawn from the whole fonts
+        pdf = _draw(_Pdf(title, clinic, date, whole_fonts=True), period, clinic, cards)
+    return bytes(pdf.pdf.output())
+
+
+def _draw(pdf: _Pdf, period: str, clinic: str, cards: list[Card]) -> _Pdf:
+    """The cards drawn into `pdf`, a page per person."""
     for card in cards:
         pdf.page()
         pdf.text(clinic, size=8, align="R")
@@ -326,7 +334,7 @@ def cards_pdf(period: str, clinic: str, department: str, cards: list[Card]) -> b
                 pdf.text(line, bold=i == 0)
         pdf.space(24)
         pdf.text(SIGNATURE)
-    return output(pdf.pdf)
+    return pdf
 
 
 # xlsx -----------------------------------------------------------------------------------------------

@@ -9,12 +9,13 @@ document's output subsets in place (opened lazily: only the tables the subsettin
 
 The subsetting itself was the next cost: each document's output cut its few dozen glyphs out of the
 whole font (DejaVu Sans has 6 000 glyphs; reading its glyph names and offsets, and compiling the
-outlines again, took some 50 ms a font). So the font a document subsets is a smaller one, cut once
-per process from the file: the scripts a card holds (`SMALL_FONT`: Latin, Cyrillic, punctuation,
-arrows, mathematical signs), in memory, with the glyphs' outlines kept as the file has
-them; and kept in the user's cache folder, named by what it is cut from, for the next processes (cutting
-it is a fifth of a CPU-second per report). A document that used a character of the file outside it is
-subset from the whole file, as before; a character the file lacks is left out and logged by fpdf2.
+outlines again, took some 50 ms a font). So a document's font is a smaller one, cut once per process
+from the file: the scripts a card holds (`SMALL_FONT`: Latin, Cyrillic, punctuation, arrows,
+mathematical signs), in memory, with the glyphs' outlines kept as the file has them; and kept in the
+user's cache folder, named by what it is cut from, for the next processes (cutting it is a fifth of a
+CPU-second per report). fpdf2 leaves a character its font lacks out of the text: a document that
+asked for a character the cut font lacks and the file has (`lacks_glyphs`) is drawn again with the
+whole files (`add_font(whole=True)`); a character the file lacks is left out and logged, as fpdf2 does.
 
 Editing rule: this module relies on fpdf2's `TTFFont` attributes; when fpdf2 is upgraded, the cards'
 byte-reproducibility test says whether it still holds.
@@ -42,34 +43,40 @@ _DROPPED = ["FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "sbix", "CBD
 
 
 @cache
-def _parsed(path: str, family: str, style: str):
-    """The font as fpdf2's `add_font` makes it, in a document of its own that is never written."""
+def _parsed(path: str, family: str, style: str, whole: bool):
+    """The font as fpdf2's `add_font` makes it from the cut font (or the `whole` file), in a document of its own
+    that is never written: its character map, the width of each glyph and its descriptor."""
     from fpdf import FPDF
+    from fpdf.fonts import TTFFont
 
-    pdf = FPDF()
-    pdf.add_font(family, style, path)
-    return pdf.fonts[f"{family.lower()}{style}"]
-
-
-_SMALL: dict[str, tuple[bytes, frozenset[str]]] = {}  # font file -> `_small` of it, made once per process
+    return TTFFont(FPDF(), path if whole else BytesIO(_small(path)), f"{family.lower()}{style}", style)
 
 
-def _small(path: str) -> tuple[bytes, frozenset[str]]:
-    """The font file cut to the `SMALL_FONT` characters (and the glyphs those are drawn with), as bytes, and
-    the names of its glyphs (fpdf2 finds a used glyph in the font it embeds by name). Kept in the user's cache
-    folder too: cutting it took a fifth of a CPU-second per report, reading it takes a few milliseconds."""
+@cache
+def _characters(path: str) -> frozenset[int]:
+    """The characters the whole font file draws."""
+    return frozenset(_open(path).getBestCmap())
+
+
+_SMALL: dict[str, bytes] = {}  # font file -> `_small` of it, made once per process
+
+
+def _small(path: str) -> bytes:
+    """The font file cut to the `SMALL_FONT` characters (and the glyphs those are drawn with), as bytes. Kept
+    in the user's cache folder too: cutting it took a fifth of a CPU-second per report, reading it takes a few
+    milliseconds."""
     if path not in _SMALL:
         kept = _kept(path)
         _SMALL[path] = (_read(kept) if kept is not None else None) or _fresh(path, kept)
     return _SMALL[path]
 
 
-def _fresh(path: str, kept: Path | None) -> tuple[bytes, frozenset[str]]:
+def _fresh(path: str, kept: Path | None) -> bytes:
     """`_small` cut now, and kept for the next processes."""
     data = _cut(path)
     if kept is not None:
         _keep(kept, data)
-    return data, frozenset(_open(data).getGlyphOrder())
+    return data
 
 
 def _cut(path: str) -> bytes:
@@ -107,13 +114,14 @@ def _kept(path: str) -> Path | None:
     return root / f"font-{digest.hexdigest()[:40]}.ttf"
 
 
-def _read(kept: Path) -> tuple[bytes, frozenset[str]] | None:
-    """The kept cut font and its glyph names; None when there is none (or it is not a font: then it is cut again)."""
+def _read(kept: Path) -> bytes | None:
+    """The kept cut font; None when there is none (or it is not a font: then it is cut again)."""
     try:
         data = kept.read_bytes()
-        return data, frozenset(_open(data).getGlyphOrder())
+        _open(data).getGlyphOrder()
     except Exception:  # noqa: BLE001 - missing, unreadable or damaged
         return None
+    return data
 
 
 def _keep(kept: Path, data: bytes) -> None:
@@ -139,17 +147,19 @@ def _open(source: str | bytes):
                         recalcBBoxes=False, lazy=True)
 
 
-def add_font(pdf, family: str, style: str, path: Path | str) -> None:
-    """`pdf.add_font(family, style, path)`, with the font file parsed once per process."""
+def add_font(pdf, family: str, style: str, path: Path | str, *, whole: bool = False) -> None:
+    """`pdf.add_font(family, style, path)` with the font cut to `SMALL_FONT` (or the `whole` file), parsed once
+    per process; see `lacks_glyphs` for a document that used a character outside the cut font."""
     from fpdf.fonts import SubsetMap
 
-    parsed = _parsed(str(path), family, style)
+    parsed = _parsed(str(path), family, style, whole)
     if parsed.color_font is not None:  # drawn with objects of its own document: parsed for each document
         pdf.add_font(family, style, path)
         return
     font = copy.copy(parsed)
     font.i = len(pdf.fonts) + 1
-    font.ttfont = _open(_small(str(path))[0])
+    font.ttffile = str(path)  # the file it is cut from
+    font.ttfont = _open(str(path) if whole else _small(str(path)))
     font.desc = copy.copy(parsed.desc)
     font.subset = SubsetMap(font)
     font.missing_glyphs = []
@@ -158,11 +168,9 @@ def add_font(pdf, family: str, style: str, path: Path | str) -> None:
     pdf.fonts[font.fontkey] = font
 
 
-def output(pdf) -> bytes:
-    """The document as bytes; a font of `add_font` that drew a glyph the smaller font lacks is subset from
-    its whole file instead."""
-    for font in pdf.fonts.values():
-        small = _SMALL.get(str(getattr(font, "ttffile", "")))
-        if small is not None and not set(font.subset.get_all_glyph_names()) <= small[1]:
-            font.ttfont = _open(str(font.ttffile))
-    return bytes(pdf.output())
+def lacks_glyphs(pdf) -> bool:
+    """Whether a font of `add_font` was asked for a character its whole file has and it lacks (one cut to
+    `SMALL_FONT`): the document is then to be drawn again with the whole files, as fpdf2 leaves a character
+    its font lacks out of the text."""
+    return any(not _characters(str(font.ttffile)).isdisjoint(font.missing_glyphs)
+               for font in pdf.fonts.values() if getattr(font, "missing_glyphs", None))
