@@ -3,8 +3,8 @@ to the spreadsheet program.
 
 Theory of operation: a `PrintedSheet` writes rows in openpyxl's write-only mode (streamed, so 50 000
 employees write in seconds; each row's XML written as text, each sheet kept in memory, the workbook of
-`new_book` saved by `sheets.save_deterministic`) and lays them out as a printer would. Every row gets an explicit height
-from its wrapped text — the text measured with the font's own advance widths (DejaVu Sans, which the
+`new_book` saved by `sheets.save_deterministic`) and lays them out as a printer would. Every row gets an
+explicit height from its wrapped text — the text measured with the font's own advance widths (DejaVu Sans, which the
 sheet uses and the PDF and LibreOffice have) and wrapped greedily at the column's width — because
 neither Excel nor LibreOffice grows a row when it opens a file. Pages are cut here too: a table that
 does not fit gets a page break and its header row again on the next page, so every page of every
