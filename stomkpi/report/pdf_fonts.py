@@ -80,8 +80,9 @@ def _fresh(path: str, kept: Path | None) -> bytes:
 
 
 def _cut(path: str) -> bytes:
-    """The font file cut to the `SMALL_FONT` characters, with fpdf2's own options and the glyph names kept;
-    outlines copied as the file has them (no bounding boxes computed again), which keeps this cheap."""
+    """The font file cut to the `SMALL_FONT` characters, with fpdf2's own options; outlines copied as the file
+    has them (no bounding boxes computed again), which keeps this cheap. Glyph names are kept: without them,
+    every document's subsetting makes them up again from the character map."""
     from fontTools import subset
 
     font = _open(path)
