@@ -14,8 +14,10 @@ import datetime as dt
 import math
 import os
 import re
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from io import BytesIO
 from pathlib import Path
 
 import pandas as pd
@@ -353,28 +355,37 @@ _FIXED_TIME = dt.datetime(2000, 1, 1)
 
 def save_deterministic(book, path: Path | str) -> None:
     """Save an openpyxl workbook so that the same content gives byte-identical files."""
-    import zipfile
+    from openpyxl.writer.excel import ExcelWriter
 
     book.properties.created = _FIXED_TIME
-    book.properties.modified = _FIXED_TIME
+    book.properties.modified = _FIXED_TIME  # openpyxl's own `save` would stamp the time of saving
     book.properties.creator = "stomkpi"
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # both temporary files are siblings of the target, and neither outlives a failure
-    tmp, out = (path.with_name(f".{path.name}.{os.getpid()}.{k}.tmp") for k in ("raw", "zip"))
+    # the temporary file is a sibling of the target, and does not outlive a failure
+    out = path.with_name(f".{path.name}.{os.getpid()}.zip.tmp")
+    if book.write_only and not book.worksheets:  # as openpyxl's own `save`: a workbook has a sheet
+        book.create_sheet()
     try:
-        book.save(tmp)
-        # openpyxl stamps each zip member with the current time; rewrite them with a fixed one.
-        with zipfile.ZipFile(tmp) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-            for info in src.infolist():
-                fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
-                fixed.compress_type = zipfile.ZIP_DEFLATED
-                fixed.external_attr = info.external_attr
-                data = src.read(info.filename)
-                if info.filename == "docProps/core.xml":  # openpyxl stamps `modified` with the time of saving
-                    data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", data)
-                dst.writestr(fixed, data)
+        with _FixedTimeZip(out, "w", allowZip64=True) as archive:
+            ExcelWriter(book, archive).save()
         out.replace(path)
     finally:
-        tmp.unlink(missing_ok=True)
         out.unlink(missing_ok=True)
+
+
+class _FixedTimeZip(zipfile.ZipFile):
+    """A zip whose members all carry one fixed time (2000-01-01): openpyxl stamps each with the time of saving.
+    Written in one pass, instead of saving the workbook and copying every member again."""
+
+    def writestr(self, name, data, compress_type=None, compresslevel=None):
+        if not isinstance(name, zipfile.ZipInfo):
+            name = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
+            name.compress_type = zipfile.ZIP_DEFLATED
+            name.external_attr = 0o600 << 16
+        super().writestr(name, data, compress_type, compresslevel)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        """A member from a file (openpyxl's worksheets) or from memory (`report.printable`'s)."""
+        data = filename.getvalue() if isinstance(filename, BytesIO) else Path(filename).read_bytes()
+        self.writestr(arcname, data)

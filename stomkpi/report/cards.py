@@ -28,7 +28,7 @@ from ..safe import clean
 from ..sheets import save_deterministic
 from .diff import Changes, StaffChange, num_text, same_value
 from .display import fmt
-from .pdf_fonts import add_font
+from .pdf_fonts import add_font, lacks_glyphs
 from .printable import PrintedSheet, new_book, sheet_title, text_width, wrap
 from .words import decimal, month_words, rule_of
 
@@ -202,9 +202,13 @@ _FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 class _Pdf:
     """fpdf2 with text wrapped by `printable.wrap` (the same metrics as the workbooks) and tables drawn
     cell by cell: fpdf2's own table and multi_cell measure every character again for every line, which
-    took seconds per department."""
+    took seconds per department. Lines and borders are written as the operators fpdf2's `text` and `rect`
+    write (black, the line width set once), through its page buffer (`_out`, `_set_font_for_page`).
 
-    def __init__(self, title: str, author: str, date: dt.date):
+    Editing rule: when fpdf2 is upgraded, the cards' tests (their text as pdfplumber reads it, the same
+    bytes twice) say whether those two still hold."""
+
+    def __init__(self, title: str, author: str, date: dt.date, *, whole_fonts: bool = False):
         from fpdf import FPDF
 
         pdf = self.pdf = FPDF(orientation="P", unit="pt", format="A4")
@@ -217,10 +221,11 @@ class _Pdf:
         pdf.set_margins(MARGIN, MARGIN, MARGIN)
         pdf.set_auto_page_break(False)
         pdf.set_line_width(0.5)
-        add_font(pdf, "DejaVu", "", _FONTS / "DejaVuSans.ttf")
-        add_font(pdf, "DejaVu", "B", _FONTS / "DejaVuSans-Bold.ttf")
+        add_font(pdf, "DejaVu", "", _FONTS / "DejaVuSans.ttf", whole=whole_fonts)
+        add_font(pdf, "DejaVu", "B", _FONTS / "DejaVuSans-Bold.ttf", whole=whole_fonts)
         self.width = pdf.w - 2 * MARGIN
         self.bottom = pdf.h - MARGIN
+        self._encoded: dict[tuple[int, str], str] = {}  # (font, line) -> its text operator
 
     def page(self) -> None:
         self.pdf.add_page()
@@ -261,21 +266,37 @@ class _Pdf:
         return max(len(c) for c in cells) * TABLE_LINE + 2 * PAD
 
     def _row(self, cells: list[list[str]], bold: bool, align) -> None:
+        """A table row: each cell's border and its lines, drawn in one piece."""
         pdf = self.pdf
         pdf.set_font("DejaVu", "B" if bold else "", TABLE_SIZE)
         x, y, height = MARGIN, pdf.get_y(), self._height(cells)
+        drawn = []
         for lines, w, a in zip(cells, PDF_WIDTHS, align, strict=True):
-            pdf.rect(x, y, w, height)
+            drawn.append(f"{x * pdf.k:.2f} {(pdf.h - y) * pdf.k:.2f} {w * pdf.k:.2f} {-height * pdf.k:.2f} re S")
             for i, line in enumerate(lines):
-                self._put(line, x + PAD, y + PAD + i * TABLE_LINE, w - 2 * PAD, TABLE_LINE, TABLE_SIZE, bold, a)
+                drawn.append(self._line(line, x + PAD, y + PAD + i * TABLE_LINE, w - 2 * PAD, TABLE_LINE, TABLE_SIZE,
+                                        bold, a))
             x += w
+        pdf._out("\n".join(drawn))
         pdf.set_xy(MARGIN, y + height)
 
     def _put(self, line: str, x: float, top: float, width: float, height: float, size: float, bold: bool,
              align: str) -> None:
-        """One line of text in a box, aligned by its measured width (fpdf2's `text` is the fast call)."""
-        shift = {"L": 0.0, "C": 0.5, "R": 1.0}[align] * (width - text_width(line, bold, size))
-        self.pdf.text(x + shift, top + (height - size) / 2 + 0.8 * size, line)
+        """One line of text in a box."""
+        self.pdf._out(self._line(line, x, top, width, height, size, bold, align))
+
+    def _line(self, line: str, x: float, top: float, width: float, height: float, size: float, bold: bool,
+              align: str) -> str:
+        """The operators of one line of text in a box, aligned by its measured width, in the current font: what
+        fpdf2's `text` writes for black text, without its checks for every line (a month's cards have 14 000)."""
+        pdf = self.pdf
+        shift = 0.0 if align == "L" else {"C": 0.5, "R": 1.0}[align] * (width - text_width(line, bold, size))
+        font = "" if pdf.current_font_is_set_on_page else pdf._set_font_for_page(pdf.current_font, pdf.font_size_pt) + "\n"
+        key = (pdf.current_font.i, line)
+        if key not in self._encoded:  # a font's codes are given out as characters are first used: once per line
+            self._encoded[key] = pdf.current_font.encode_text(pdf.normalize_text(line))
+        baseline = top + (height - size) / 2 + 0.8 * size
+        return f"{font}BT {(x + shift) * pdf.k:.2f} {(pdf.h - baseline) * pdf.k:.2f} Td {self._encoded[key]} ET"
 
 
 def cards_pdf(period: str, clinic: str, department: str, cards: list[Card]) -> bytes:
@@ -283,7 +304,15 @@ def cards_pdf(period: str, clinic: str, department: str, cards: list[Card]) -> b
     from ..month import month_bounds
 
     clinic, department = clean(clinic), clean(department)  # no control character reaches the PDF
-    pdf = _Pdf(f"{_heading(period)}: {department}", clinic, month_bounds(period)[1])
+    title, date = f"{_heading(period)}: {department}", month_bounds(period)[1]
+    pdf = _draw(_Pdf(title, clinic, date), period, clinic, cards)
+    if lacks_glyphs(pdf.pdf):  # a letter outside the fonts cut to a card's scripts: drawn from the whole fonts
+        pdf = _draw(_Pdf(title, clinic, date, whole_fonts=True), period, clinic, cards)
+    return bytes(pdf.pdf.output())
+
+
+def _draw(pdf: _Pdf, period: str, clinic: str, cards: list[Card]) -> _Pdf:
+    """The cards drawn into `pdf`, a page per person."""
     for card in cards:
         pdf.page()
         pdf.text(clinic, size=8, align="R")
@@ -305,7 +334,7 @@ def cards_pdf(period: str, clinic: str, department: str, cards: list[Card]) -> b
                 pdf.text(line, bold=i == 0)
         pdf.space(24)
         pdf.text(SIGNATURE)
-    return bytes(pdf.pdf.output())
+    return pdf
 
 
 # xlsx -----------------------------------------------------------------------------------------------

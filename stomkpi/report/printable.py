@@ -2,8 +2,9 @@
 to the spreadsheet program.
 
 Theory of operation: a `PrintedSheet` writes rows in openpyxl's write-only mode (streamed, so 50 000
-employees write in seconds) and lays them out as a printer would. Every row gets an explicit height
-from its wrapped text — the text measured with the font's own advance widths (DejaVu Sans, which the
+employees write in seconds; each row's XML written as text, each sheet kept in memory, the workbook of
+`new_book` saved by `sheets.save_deterministic`) and lays them out as a printer would. Every row gets an
+explicit height from its wrapped text — the text measured with the font's own advance widths (DejaVu Sans, which the
 sheet uses and the PDF and LibreOffice have) and wrapped greedily at the column's width — because
 neither Excel nor LibreOffice grows a row when it opens a file. Pages are cut here too: a table that
 does not fit gets a page break and its header row again on the next page, so every page of every
@@ -18,21 +19,26 @@ the page and font numbers below are the only layout constants.
 from __future__ import annotations
 
 import math
+import re
 from copy import copy
 from functools import lru_cache
+from io import BytesIO
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 import matplotlib
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.xml.functions import Element, SubElement
 
 from ..safe import clean, starts_formula
+from ..sheets import save_deterministic
 
 FONT_NAME = "DejaVu Sans"
 FONT_SIZE = 9.0  # pt
@@ -95,9 +101,15 @@ def line_count(text: str, width: float, bold: bool = False) -> int:
 
 def wrap(text: str, width: float, bold: bool = False, size: float = FONT_SIZE) -> list[str]:
     """`text` wrapped greedily at spaces into lines of at most `width` pt; a longer word is cut."""
+    return list(_wrap(str(text), width, bold, size))
+
+
+@lru_cache(maxsize=4096)
+def _wrap(text: str, width: float, bold: bool, size: float) -> tuple[str, ...]:
+    """`wrap`, remembered: the cards wrap the same criterion and rule in the same column on every card."""
     space = text_width(" ", bold, size)
     lines = []
-    for paragraph in str(text).split("\n"):
+    for paragraph in text.split("\n"):
         line, x = [], 0.0
         for word in paragraph.split():
             w = text_width(word, bold, size)
@@ -115,7 +127,7 @@ def wrap(text: str, width: float, bold: bool = False, size: float = FONT_SIZE) -
             x += (space if line else 0.0) + w
             line.append(word)
         lines.append(" ".join(line))
-    return lines
+    return tuple(lines)
 
 
 def _fits(word: str, width: float, bold: bool, size: float) -> int:
@@ -131,7 +143,9 @@ def _fits(word: str, width: float, bold: bool, size: float) -> int:
 class PrintedSheet:
     """A write-only worksheet whose rows, heights and page breaks are laid out for printing."""
 
-    def __init__(self, book: Workbook, title: str, widths: list[float], *, landscape: bool = True):
+    def __init__(self, book: PrintedBook, title: str, widths: list[float], *, landscape: bool = True):
+        if not isinstance(book, PrintedBook):
+            raise TypeError("a printed sheet belongs to a workbook of `new_book()`")
         self.ws = book.create_sheet(title)
         self.widths = widths
         self.points = [w * POINTS_PER_UNIT for w in widths]
@@ -153,12 +167,13 @@ class PrintedSheet:
         ws.page_margins = PageMargins(**MARGINS)
         ws.oddFooter.center.text = "Страница &P из &N"
         ws.oddFooter.center.size = 8
-        self._styles = _Styles(ws)
+        self._styles = _styles(book)
         self._letters = [get_column_letter(i) for i in range(1, len(widths) + 1)]
         # rows go to our writer as they are: (value, style id) per cell, no cell objects (see `_write_row`)
         ws._values_to_row = lambda values, row_idx: values
         self._heights = {}
-        ws._get_writer()
+        ws._writer = _MemoryWriter(ws)
+        ws._writer.write_top()
         ws._writer.write_row = self._write_row
 
     # rows ------------------------------------------------------------------------------------------
@@ -181,23 +196,24 @@ class PrintedSheet:
         self.used += height
 
     def _write_row(self, xf, cells: list[tuple[object, int]], row_idx: int) -> None:
-        """One row of the sheet's XML, built in one piece: a cell is its value and its style's id. This is
-        what openpyxl writes for a styled cell, without making a cell object per value — the most of the
-        time for 50 000 employees."""
-        row = Element("row", {"r": str(row_idx), "ht": str(self._heights.pop(row_idx)), "customHeight": "1"})
+        """One row of the sheet's XML, written as text: a cell is its value and its style's id. This is what
+        openpyxl writes for a styled cell (with non-ASCII characters as character references, as its XML
+        writer does), without a cell object or an XML element per value: those were the most of the time
+        for 50 000 employees, and a third of the cards' workbooks."""
+        row = f'<row r="{row_idx}" ht="{self._heights.pop(row_idx)}" customHeight="1"'
+        xml = []
         for letter, (value, style) in zip(self._letters, cells, strict=False):
-            attrs = {"r": f"{letter}{row_idx}", "s": style}
             if value is None:
-                SubElement(row, "c", attrs)
+                xml.append(f'<c r="{letter}{row_idx}" s="{style}"/>')
             elif isinstance(value, str):
                 if isinstance(value, Quoted):  # text that would read as a formula: marked as text, shown as it is
-                    attrs["s"] = self._styles.quoted(style)
-                attrs["t"] = "inlineStr"
-                SubElement(SubElement(SubElement(row, "c", attrs), "is"), "t").text = value
+                    style = self._styles.quoted(style)
+                xml.append(f'<c r="{letter}{row_idx}" s="{style}" t="inlineStr"><is><t>{_xml(value)}</t></is></c>')
             else:
-                attrs["t"] = "n"
-                SubElement(SubElement(row, "c", attrs), "v").text = repr(value)
-        xf.write(row)
+                xml.append(f'<c r="{letter}{row_idx}" s="{style}" t="n"><v>{value!r}</v></c>')
+        row = f"{row}>{''.join(xml)}</row>" if xml else f"{row}/>"
+        xf.flush()  # what the XML writer holds goes first
+        self.ws._writer.out.write(row.encode("ascii", "xmlcharrefreplace"))
 
     def _break(self) -> None:
         self.ws.row_breaks.append(Break(id=self.row))
@@ -259,7 +275,7 @@ class PrintedSheet:
 
     def _merge(self, first: int, last: int, row: int) -> None:
         # straight into the set: openpyxl's `add` checks every earlier range, quadratic over a long sheet
-        self.ws.merged_cells.ranges.add(CellRange(min_col=first, min_row=row, max_col=last, max_row=row))
+        self.ws.merged_cells.ranges.add(_cells(first, last, row))
 
     def _spans(self, n: int) -> list[int]:
         """A table of fewer columns than the sheet lets its last column take the rest."""
@@ -276,17 +292,61 @@ class PrintedSheet:
         return out
 
 
+@lru_cache(maxsize=1024)
+def _cells(first: int, last: int, row: int) -> CellRange:
+    """The range of columns `first` to `last` in `row`, made once: every card merges the same few rows."""
+    return CellRange(min_col=first, min_row=row, max_col=last, max_row=row)
+
+
+class PrintedBook(Workbook):
+    """A write-only workbook whose `PrintedSheet`s are written in memory, saved by `sheets.save_deterministic`
+    (openpyxl's own saving reads every sheet from a file)."""
+
+    def save(self, filename) -> None:
+        save_deterministic(self, filename)
+
+
+class _MemoryWriter(WorksheetWriter):
+    """openpyxl's writer of a write-only sheet, into memory rather than a temporary file of its own (made and
+    removed for every sheet: a card's workbook has a sheet per person)."""
+
+    def __init__(self, ws):
+        super().__init__(ws, out=BytesIO())
+
+    def cleanup(self) -> None:
+        """Nothing to remove."""
+
+    def write_merged_cells(self) -> None:
+        """The merged ranges as openpyxl writes them, without parsing each range's text again."""
+        ranges = self.ws.merged_cells.ranges
+        if ranges:
+            merged = Element("mergeCells", count=str(len(ranges)))
+            for cells in ranges:
+                SubElement(merged, "mergeCell", ref=cells.coord)
+            self.xf.send(merged)
+
+
+_BOOK_STYLES: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _styles(book: Workbook) -> _Styles:
+    """The workbook's styles, shared by its sheets: registering them for every sheet took a tenth of a card's."""
+    if book not in _BOOK_STYLES:
+        _BOOK_STYLES[book] = _Styles(book)
+    return _BOOK_STYLES[book]
+
+
 class _Styles:
     """The id of each kind of cell's style in the workbook, registered once."""
 
-    def __init__(self, ws):
-        self.ws = ws
+    def __init__(self, book: Workbook):
+        self.book = book
         self.cache: dict[tuple[str, str | None], str] = {}
 
     def get(self, kind: str, align: str | None = None) -> str:
         key = (kind, align)
         if key not in self.cache:
-            cell = WriteOnlyCell(self.ws)  # never written: it only registers the style
+            cell = WriteOnlyCell(self.book.worksheets[0])  # never written: it only registers the style
             bold = kind in ("head", "bold")
             cell.font = Font(name=FONT_NAME, size=FONT_SIZE, bold=bold)
             horizontal = align or {"head": "center", "number": "right"}.get(kind, "left")
@@ -301,8 +361,8 @@ class _Styles:
         """The same style with Excel's quote prefix: the cell is text, also after someone edits it."""
         key = ("quoted", style)
         if key not in self.cache:
-            cell = WriteOnlyCell(self.ws)
-            cell._style = copy(self.ws.parent._cell_styles[int(style)])
+            cell = WriteOnlyCell(self.book.worksheets[0])
+            cell._style = copy(self.book._cell_styles[int(style)])
             cell.quotePrefix = True
             self.cache[key] = str(cell.style_id)
         return self.cache[key]
@@ -313,14 +373,23 @@ class Quoted(str):
     a formula and without an apostrophe in the text."""
 
 
-def new_book() -> Workbook:
+def new_book() -> PrintedBook:
     """A write-only workbook whose default font is the one the rows are measured in."""
     from openpyxl.utils.indexed_list import IndexedList
 
-    book = Workbook(write_only=True)
+    book = PrintedBook(write_only=True)
     # the Normal style's font (the first): column widths are counted in its digits
     book._fonts = IndexedList([Font(name=FONT_NAME, size=FONT_SIZE, family=2)])
     return book
+
+
+_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")  # no XML file may hold these (`clean` took the controls)
+
+
+def _xml(text: str) -> str:
+    """Text as XML character data: escaped as the XML writer escapes it, without what XML cannot hold."""
+    text = _NOT_XML.sub("", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
 def _value(v: object) -> object:
@@ -338,7 +407,13 @@ def _value(v: object) -> object:
         return int(v) if v.is_integer() else float(v)
     if hasattr(v, "item"):
         return _value(v.item())
-    text = clean(v)[:32767]
+    return _text(v if isinstance(v, str) else str(v))
+
+
+@lru_cache(maxsize=4096)
+def _text(text: str) -> str:
+    """Text as the sheet holds it (see `_value`), remembered: a workbook repeats its criteria and rules."""
+    text = clean(text)[:32767]
     return Quoted(text) if starts_formula(text) else text  # the quote-prefix style, not an apostrophe, says «text»
 
 
