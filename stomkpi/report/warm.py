@@ -19,6 +19,7 @@ Used by the batch only (`batch.run_job`): a single report pays the imports once 
 from __future__ import annotations
 
 import atexit
+import gc
 import json
 import os
 import select
@@ -142,6 +143,9 @@ def serve(address: str) -> None:
         del sys.path[0]
     for name in PRELOAD:
         importlib.import_module(name)
+    # the libraries' objects live as long as a kernel: kept out of the collector's full passes, each of which
+    # walked them all (a tenth of a second) in every kernel
+    gc.freeze()
     parent = os.getppid()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(address + ".new")
