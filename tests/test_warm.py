@@ -35,35 +35,41 @@ def warm_process():
     warm._warm = None
 
 
-def _run(folder: Path, *cells: str, name: str = "nb") -> list[str]:
-    """Execute a notebook of `cells` in `folder`; the text each cell printed."""
+def _run(folder: Path, *cells: str, name: str = "nb", report_kernel: bool = True) -> list[str]:
+    """Execute a notebook of `cells` in `folder` in a report's kernel (or jupyter's own); the text each cell printed."""
     nb = new_notebook(cells=[new_code_cell(c) for c in cells])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     folder.mkdir(parents=True, exist_ok=True)
     source = folder / f"{name}.ipynb"
     nbformat.write(nb, source)
-    done = run.execute(source, {}, folder / f"{name}-out.ipynb", folder)
+    done = run.execute(source, {}, folder / f"{name}-out.ipynb", folder, report_kernel=report_kernel)
     return ["".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stdout") for cell in done.cells]
 
 
+def _portrait(folder: Path, report_kernel: bool = True) -> dict:
+    seen = json.loads(_run(folder, SELF_PORTRAIT, report_kernel=report_kernel)[0])
+    assert seen.pop("cwd") == str(folder)
+    seen["path"] = [p.replace(str(folder), "HERE") for p in seen["path"]]  # each kernel runs in its own folder
+    seen.pop("argv0")
+    return seen
+
+
 def test_a_warm_kernel_sees_what_a_fresh_one_sees(tmp_path, warm_process):
+    plain = _portrait(tmp_path / "plain", report_kernel=False)  # jupyter's own python3 kernel
+    forked = _portrait(tmp_path / "warm")
     warm_kernels = warm.manager_class
-    warm.manager_class = lambda address=None: None  # this one fresh
+    warm.manager_class = lambda address=None: None  # as in a process without a warm one: a fresh report kernel
     try:
-        fresh = json.loads(_run(tmp_path / "fresh", SELF_PORTRAIT)[0])
+        fresh = _portrait(tmp_path / "fresh")
     finally:
         warm.manager_class = warm_kernels
-    forked = json.loads(_run(tmp_path / "warm", SELF_PORTRAIT)[0])
-    # the warm one is the warm process's child, so the test knows it ran there; the fresh one is not
+    # the warm one is the warm process's child, so the test knows it ran there; the fresh ones are not
     assert forked.pop("parent") == warm_process.proc.pid
-    assert fresh.pop("parent") != warm_process.proc.pid
-    assert forked.pop("pid") != fresh.pop("pid")
-    # the same import path, inputs' folder, backend, dates of PDFs and package as a fresh kernel (the folders differ)
-    fresh["path"] = [p.replace(str(tmp_path / "fresh"), "HERE") for p in fresh["path"]]
-    forked["path"] = [p.replace(str(tmp_path / "warm"), "HERE") for p in forked["path"]]
-    assert forked["cwd"] == str(tmp_path / "warm")
-    fresh.pop("cwd"), forked.pop("cwd"), fresh.pop("argv0"), forked.pop("argv0")
-    assert forked == fresh
+    assert fresh.pop("parent") != warm_process.proc.pid and plain.pop("parent") != warm_process.proc.pid
+    assert len({forked.pop("pid"), fresh.pop("pid"), plain.pop("pid")}) == 3
+    # the same import path, backend, dates of PDFs and package as jupyter's own kernel
+    assert forked == plain
+    assert fresh == plain
 
 
 def test_nothing_of_one_report_reaches_the_next(tmp_path, warm_process):
@@ -137,3 +143,11 @@ def test_without_a_warm_process_the_kernel_is_an_ordinary_one(tmp_path):
     finally:
         warm.manager_class = warm_kernels
     assert out == ["42\n"]
+
+
+def test_a_fresh_report_kernel_starts_with_the_reports_libraries(tmp_path):
+    """Outside a batch a report's kernel is a fresh process that has imported what the notebook imports and
+    kept those objects out of the collector's full passes; jupyter's own kernel has neither."""
+    probe = "import gc, sys\nprint('stomkpi.report.monthly' in sys.modules, gc.get_freeze_count() > 0)"
+    assert _run(tmp_path / "report", probe) == ["True True\n"]
+    assert _run(tmp_path / "plain", probe, report_kernel=False) == ["False False\n"]

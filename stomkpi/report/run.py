@@ -143,7 +143,8 @@ def _early_pdf(title: str, date: str, epoch: str) -> latex.Early:
 def _run_steps(source: Path, parameters: dict, provenance: dict, tmp: Path, failed: Path, title: str, date: str,
                step: Steps, stem: str, early: latex.Early | None = None) -> None:
     step(RUN_STEPS[0])
-    nb = execute(source, {**parameters, "provenance": provenance}, tmp / f"{stem}.ipynb", tmp, failed)
+    nb = execute(source, {**parameters, "provenance": provenance}, tmp / f"{stem}.ipynb", tmp, failed,
+                 report_kernel=True)
     step(RUN_STEPS[1])
     finish(nb, tmp, stem, provenance, title=title, date=date, early=early)
 
@@ -225,20 +226,29 @@ def _kernel_environment():
                         os.environ[k] = v
 
 
-def execute(source: Path, parameters: dict, target: Path, cwd: Path, failed: Path | None = None) -> nbformat.NotebookNode:
-    """Run the notebook with papermill in `cwd` and return it normalised; on failure keep it at `failed`."""
+def execute(source: Path, parameters: dict, target: Path, cwd: Path, failed: Path | None = None, *,
+            report_kernel: bool = False) -> nbformat.NotebookNode:
+    """Run the notebook with papermill in `cwd` and return it normalised; on failure keep it at `failed`.
+
+    `report_kernel`: a kernel that has the reports' libraries imported before the notebook starts (`warm`) —
+    forked from this process's warm process when it has one (a batch worker), else a fresh one; otherwise
+    jupyter's own python3 kernel."""
     import logging
 
     import papermill as pm
 
     logging.getLogger("papermill").setLevel(logging.WARNING)
-    manager = warm.manager_class()  # a batch worker's kernels come warm (`warm`)
+    kernel = {}
+    if report_kernel:
+        forked = warm.manager_class()  # a batch worker's kernels come warm
+        # a warm kernel is stopped at once after its last cell: its work is written, and a forked kernel has
+        # nothing of its own to save
+        kernel = ({"kernel_manager_class": forked, "shutdown_kernel": "immediate"} if forked
+                  else {"kernel_manager_class": warm.report_manager_class()})
     with _kernel_environment():
         try:
             pm.execute_notebook(str(source), str(target), parameters=parameters, kernel_name=KERNEL, cwd=str(cwd),
-                                # a warm kernel is stopped at once after its last cell: its work is written, and a
-                                # forked kernel has nothing of its own to save
-                                **({"kernel_manager_class": manager, "shutdown_kernel": "immediate"} if manager else {}),
+                                **kernel,
                                 progress_bar=False, log_output=False, record_timing=False,
                                 extra_arguments=KERNEL_ARGUMENTS,
                                 # written once at the end (and on failure), not after every cell

@@ -56,7 +56,7 @@ def verify(executed: Path | str) -> VerifyResult:
         if substitutes:  # the inputs as the report read them: its kept copies
             parameters = {**parameters, "params": str(approval.params_with_inputs(
                 folder / parameters["params"], substitutes, Path(aside)))}
-        fresh = execute(NOTEBOOKS / name, parameters, Path(tmp) / executed.name, Path(tmp))
+        fresh = execute(NOTEBOOKS / name, parameters, Path(tmp) / executed.name, Path(tmp), report_kernel=True)
         written = {p.name: p.read_bytes() for p in Path(tmp).iterdir() if p.is_file() and p.name != executed.name}
     messages += _compare_cells(nb, fresh)
     for file, content in sorted(written.items()):

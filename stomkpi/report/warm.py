@@ -110,6 +110,24 @@ class WarmCommand:
         return cmd
 
 
+class ReportCommand:
+    """A kernel manager's mix-in: a fresh kernel that imports the reports' libraries before it is ready
+    (`python -m stomkpi.report.warm --kernel`), as the warm process does, and ends without tearing them down."""
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        cmd = super().format_kernel_cmd(extra_arguments)
+        if cmd[1:3] == ["-m", "ipykernel_launcher"]:
+            return [cmd[0], "-m", "stomkpi.report.warm", "--kernel", *cmd[3:]]
+        return cmd
+
+
+def report_manager_class():
+    """The kernel manager of a report's fresh kernel (`ReportCommand`)."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    return type("ReportKernelManager", (ReportCommand, AsyncKernelManager), {})
+
+
 def manager_class(address: str | None = None):
     """The kernel manager for the next notebook: warm kernels when this process has a warm process (or one
     listens at `address`), else None (papermill's own)."""
@@ -137,15 +155,7 @@ def cpu_seconds() -> tuple[float, float]:
 
 def serve(address: str) -> None:
     """Import the kernels' libraries, then fork a kernel for every launcher that asks, until the parent ends."""
-    import importlib
-
-    if sys.path and sys.path[0] and Path(sys.path[0]) == Path.cwd():  # as ipykernel_launcher: not this folder
-        del sys.path[0]
-    for name in PRELOAD:
-        importlib.import_module(name)
-    # the libraries' objects live as long as a kernel: kept out of the collector's full passes, each of which
-    # walked them all (a tenth of a second) in every kernel
-    gc.freeze()
+    _preload()
     parent = os.getppid()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(address + ".new")
@@ -181,6 +191,19 @@ def _drained(fd: int) -> bool:
         return bool(os.read(fd, 512))
     except BlockingIOError:
         return False
+
+
+def _preload() -> None:
+    """What every report's kernel imports, imported; then kept out of the collector's way."""
+    import importlib
+
+    if sys.path and sys.path[0] and Path(sys.path[0]) == Path.cwd():  # as ipykernel_launcher: not this folder
+        del sys.path[0]
+    for name in PRELOAD:
+        importlib.import_module(name)
+    # the libraries' objects live as long as a kernel: kept out of the collector's full passes, each of which
+    # walked them all (a tenth of a second) in every kernel
+    gc.freeze()
 
 
 def _answer(conn: socket.socket, listener: socket.socket, waiting: dict[int, socket.socket],
@@ -230,7 +253,6 @@ def _answer(conn: socket.socket, listener: socket.socket, waiting: dict[int, soc
 
 def _kernel(request: dict, fds: list[int]) -> None:
     """In the forked child: become the kernel the launcher asked for; never returns."""
-    code = 1
     try:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         for target, fd in enumerate(fds[:3]):
@@ -253,13 +275,26 @@ def _kernel(request: dict, fds: list[int]) -> None:
             os._exit(1)
 
         threading.Thread(target=watch, daemon=True).start()
+    except BaseException:  # noqa: BLE001 — the launcher gets the exit code; stderr is its own
+        import traceback
+
+        traceback.print_exc()
+        os._exit(1)
+    _run_kernel()
+
+
+def _run_kernel() -> None:
+    """Run ipykernel with `sys.argv`, then end the process without tearing the libraries down (the kernel's own
+    exit functions still run): nothing of a kernel outlives its notebook. Never returns."""
+    code = 1
+    try:
         from ipykernel import kernelapp
 
         kernelapp.launch_new_instance()
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 0
-    except BaseException:  # noqa: BLE001 — the kernel's own failure: its stderr is the launcher's
+    except BaseException:  # noqa: BLE001 — the kernel's own failure, on its stderr
         import traceback
 
         traceback.print_exc()
@@ -267,6 +302,8 @@ def _kernel(request: dict, fds: list[int]) -> None:
         try:
             atexit._run_exitfuncs()
         finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
             os._exit(code)
 
 
@@ -295,4 +332,8 @@ def _kill(pid: int) -> None:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--kernel"]:  # one fresh report kernel: `python -m stomkpi.report.warm --kernel -f …`
+        sys.argv = [str(LAUNCHER), *sys.argv[2:]]
+        _preload()
+        _run_kernel()
     serve(sys.argv[1])
