@@ -89,7 +89,9 @@ def main() -> None:
     print(f"speed-up on {WORKERS} cores:                       {speedup:.2f}×  (target ≥ 1.7×)")
     print(f"CPU per report:                             {cpu_sequential:.2f} CPU-s one after another, {cpu_batch:.2f} CPU-s "
           f"in the batch (with the workers' start; median {cpu_in_worker:.2f} CPU-s a report in a worker); the "
-          f"sequential run kept {busy:.2f} cores busy, so {WORKERS} cores can make it at most {WORKERS / busy:.2f}× faster")
+          f"sequential run kept {busy:.2f} cores busy: with reports as costly as one after another, {WORKERS} cores "
+          f"could make it at most {WORKERS / busy:.2f}× faster, and {WORKERS / busy * cpu_sequential / cpu_batch:.2f}× "
+          "with the batch's cheaper reports (warm kernels)")
     print(f"cost per report in the batch:               {core_seconds:.2f} core-seconds "
           f"({n / parallel * 60:.1f} reports a minute on {WORKERS} cores)")
     print(f"peak memory per worker:                     {worker_mb:.0f} MiB the worker process + "
