@@ -71,9 +71,9 @@ def breakdown(root: Path, params_file: Path) -> list[tuple[str, float, float]]:
     nbformat.write(nb, empty)
     steps.append(_timed("kernel start (papermill on an empty notebook)",
                         lambda: execute(empty, {}, work / "empty-out.ipynb", work)))
-    steps.append(_timed("the monthly notebook in its kernel (all cells, with its start)", lambda: execute(
+    steps.append(_timed("the monthly notebook in a report's kernel (all cells, with its start)", lambda: execute(
         NOTEBOOKS / "monthly.ipynb", {"period": "2025-12", "params": str(params_file), "out_dir": "."},
-        work / "m.ipynb", work)))
+        work / "m.ipynb", work, report_kernel=True)))
     # what the kernel does, stage by stage, in a fresh process (so that its imports count)
     out = subprocess.run([sys.executable, str(Path(__file__).with_name("report_stages.py")), str(params_file),
                           str(work / "stages")],

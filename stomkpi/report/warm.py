@@ -37,8 +37,10 @@ LAUNCHER = Path(__file__).with_name("warm_launch.py")
 # what every report's kernel imports before its first cell's work: the kernel, the notebooks' libraries
 PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "matplotlib_inline.backend_inline", "pandas", "matplotlib",
            "stomkpi.report.charts", "stomkpi.report.display", "stomkpi.report.monthly", "stomkpi.report.annual",
-           "stomkpi.report.cards", "fpdf", "openpyxl", "stomkpi.xlsx_scan", "python_calamine", "pandas.io.formats.csvs",
-           "PIL.PngImagePlugin")
+           "stomkpi.report.cards", "openpyxl", "stomkpi.xlsx_scan", "python_calamine", "PIL.PngImagePlugin")
+# what only the month's files need (`background`): a warm process imports them once for all its kernels; a fresh
+# kernel leaves them to the process that writes the files beside the notebook, off the report's way
+ASIDE = ("fpdf", "pandas.io.formats.csvs")
 _STARTED = 20.0  # seconds the warm process may take to import its libraries
 
 
@@ -155,7 +157,7 @@ def cpu_seconds() -> tuple[float, float]:
 
 def serve(address: str) -> None:
     """Import the kernels' libraries, then fork a kernel for every launcher that asks, until the parent ends."""
-    _preload()
+    _preload(PRELOAD + ASIDE)
     parent = os.getppid()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(address + ".new")
@@ -193,13 +195,13 @@ def _drained(fd: int) -> bool:
         return False
 
 
-def _preload() -> None:
+def _preload(modules: tuple[str, ...]) -> None:
     """What every report's kernel imports, imported; then kept out of the collector's way."""
     import importlib
 
     if sys.path and sys.path[0] and Path(sys.path[0]) == Path.cwd():  # as ipykernel_launcher: not this folder
         del sys.path[0]
-    for name in PRELOAD:
+    for name in modules:
         importlib.import_module(name)
     # the libraries' objects live as long as a kernel: kept out of the collector's full passes, each of which
     # walked them all (a tenth of a second) in every kernel
@@ -334,6 +336,6 @@ def _kill(pid: int) -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--kernel"]:  # one fresh report kernel: `python -m stomkpi.report.warm --kernel -f …`
         sys.argv = [str(LAUNCHER), *sys.argv[2:]]
-        _preload()
+        _preload(PRELOAD)
         _run_kernel()
     serve(sys.argv[1])
