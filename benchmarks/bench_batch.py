@@ -21,13 +21,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from stomkpi.catalog import load_catalogs  # noqa: E402
-from stomkpi.config import load_params  # noqa: E402
-from stomkpi.demo import write_demo  # noqa: E402
-from stomkpi.report import batch  # noqa: E402
-from stomkpi.report.commands import monthly_report  # noqa: E402
-from stomkpi.report.regional import read_clinic  # noqa: E402
+# stomkpi is imported in main(): a worker process of the batch starts by importing this script again (spawn), and
+# under `python -m stomkpi` it imports only what a report needs; so must it here
 
 MONTHS = [f"2025-{m:02d}" for m in range(1, 13)]
 WORKERS = 2
@@ -35,6 +30,13 @@ REGION = (300, 12, 16)  # clinics, months, cores of the projection
 
 
 def main() -> None:
+    from stomkpi.catalog import load_catalogs
+    from stomkpi.config import load_params
+    from stomkpi.demo import write_demo
+    from stomkpi.report import batch
+    from stomkpi.report.commands import monthly_report
+    from stomkpi.report.regional import read_clinic
+
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "params").mkdir()
