@@ -103,8 +103,7 @@ def test_a_killed_launcher_takes_its_kernel_along(tmp_path, warm_process):
     the warm process's child, must not outlive it."""
     from jupyter_client.manager import KernelManager
 
-    manager = type("Warm", (warm.WarmCommand, KernelManager), {"address": warm_process.address})
-    km = manager(kernel_name="python3")
+    km = warm.manager_class(warm_process.address, base=KernelManager)(kernel_name="python3")
     km.start_kernel(cwd=str(tmp_path))
     client = km.client()
     client.start_channels()

@@ -143,7 +143,7 @@ def run_job(job: Job) -> Outcome:
     except Exception as exc:  # a defect or the machine: still only this report's failure
         status, reason = "failed", f"внутренняя ошибка {type(exc).__name__}: {exc}"
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    children = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, warm.cpu_seconds()[1])
+    children = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, warm.usage()[1])
     return Outcome(job, status, reason, time.perf_counter() - start, own, children, socket.gethostname(), os.getpid(),
                    cpu_seconds=_cpu_with_kernels() - cpu)
 
@@ -152,7 +152,7 @@ def _cpu_with_kernels() -> float:
     """CPU seconds of this process, its ended children, and the warm kernels' process with its ended kernels."""
     from . import warm
 
-    return process_cpu_seconds() + warm.cpu_seconds()[0]
+    return process_cpu_seconds() + warm.usage()[0]
 
 
 def process_cpu_seconds() -> float:

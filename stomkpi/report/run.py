@@ -21,6 +21,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -292,6 +293,7 @@ def render_html(nb: nbformat.NotebookNode) -> str:
 _FOCUSABLE = re.compile(r'(<div class="[^"<>]*\b(?:jp-OutputArea-output|jp-Cell-inputWrapper)\b[^"<>]*")')
 
 
+@cache
 def _html_exporter():
     """nbconvert's HTML exporter without its last pass, which parses the whole page with BeautifulSoup and writes
     it again (a third of the HTML's time) to give images without alt text a stock one and every output area a

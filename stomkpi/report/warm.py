@@ -1,4 +1,4 @@
-"""Warm kernels: a batch worker's notebooks run in kernels forked from a process that has imported their libraries.
+"""Report kernels that start with their libraries imported: warm (forked) in a batch, fresh otherwise.
 
 A fresh kernel spends about 1.5 CPU-seconds importing IPython, ipykernel, pandas, matplotlib and
 stomkpi before a report's first cell does anything; a batch of hundreds of reports pays it hundreds of
@@ -7,13 +7,15 @@ the kernel's environment that imports those libraries once, does nothing else, a
 every report. Each report still gets a process of its own, started from the same state as a fresh
 kernel after its imports — nothing of one report reaches the next, as with a new kernel each time.
 
-How a kernel is asked for: the report's kernel manager (`WarmKernelManager`) starts `warm_launch.py`
+How a kernel is asked for: the report's kernel manager (`manager_class`) starts `warm_launch.py`
 instead of `python -m ipykernel_launcher`; the launcher passes its streams, folder, environment and a
 life pipe to the warm process over a Unix socket, and stands for the forked kernel towards
 jupyter_client (interrupts, stop, exit code). Without a warm process the launcher is an ordinary
-kernel. CPU time: the kernels are the warm process's children, so `cpu_seconds()` asks it for theirs.
+kernel. CPU time: the kernels are the warm process's children, so `usage()` asks it for theirs.
 
-Used by the batch only (`batch.run_job`): a single report pays the imports once either way.
+Outside a batch (a single report, `verify`'s fresh run) a report's kernel is a fresh process started as
+`python -m stomkpi.report.warm --kernel` (`report_manager_class`): the same imports, done before the
+kernel is ready, the same collector settings, and the same quick end.
 """
 
 from __future__ import annotations
@@ -100,49 +102,42 @@ def start(env: dict[str, str]) -> None:
                 pass
 
 
-class WarmCommand:
-    """A kernel manager's mix-in: the kernel command goes through the launcher to the warm process at `address`."""
+class KernelCommand:
+    """A kernel manager's mix-in: jupyter's kernel command (`python -m ipykernel_launcher …`) started as `launch`
+    instead, with the same arguments."""
 
-    address = ""
-
-    def format_kernel_cmd(self, extra_arguments=None):
-        cmd = super().format_kernel_cmd(extra_arguments)
-        if cmd[1:3] == ["-m", "ipykernel_launcher"]:
-            return [cmd[0], str(LAUNCHER), self.address, *cmd[3:]]
-        return cmd
-
-
-class ReportCommand:
-    """A kernel manager's mix-in: a fresh kernel that imports the reports' libraries before it is ready
-    (`python -m stomkpi.report.warm --kernel`), as the warm process does, and ends without tearing them down."""
+    launch: tuple[str, ...] = ()
 
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
         if cmd[1:3] == ["-m", "ipykernel_launcher"]:
-            return [cmd[0], "-m", "stomkpi.report.warm", "--kernel", *cmd[3:]]
+            return [cmd[0], *self.launch, *cmd[3:]]
         return cmd
+
+
+def _manager(name: str, launch: tuple[str, ...], base=None):
+    if base is None:
+        from jupyter_client.manager import AsyncKernelManager as base
+    return type(name, (KernelCommand, base), {"launch": launch})
 
 
 def report_manager_class():
-    """The kernel manager of a report's fresh kernel (`ReportCommand`)."""
-    from jupyter_client.manager import AsyncKernelManager
-
-    return type("ReportKernelManager", (ReportCommand, AsyncKernelManager), {})
+    """The kernel manager of a report's fresh kernel (`python -m stomkpi.report.warm --kernel`)."""
+    return _manager("ReportKernelManager", ("-m", "stomkpi.report.warm", "--kernel"))
 
 
-def manager_class(address: str | None = None):
+def manager_class(address: str | None = None, base=None):
     """The kernel manager for the next notebook: warm kernels when this process has a warm process (or one
-    listens at `address`), else None (papermill's own)."""
+    listens at `address`), else None. `base`: the kernel manager class it extends (jupyter_client's
+    asynchronous one by default)."""
     if address is None:
         if _warm is None or not _warm.ready():
             return None
         address = _warm.address
-    from jupyter_client.manager import AsyncKernelManager
-
-    return type("WarmKernelManager", (WarmCommand, AsyncKernelManager), {"address": address})
+    return _manager("WarmKernelManager", (str(LAUNCHER), address), base)
 
 
-def cpu_seconds() -> tuple[float, float]:
+def usage() -> tuple[float, float]:
     """CPU seconds of the warm process and its ended kernels, and their largest peak memory in MiB; (0, 0) without one."""
     if _warm is None or not _warm.ready():
         return 0.0, 0.0

@@ -22,15 +22,15 @@ def main() -> None:
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         conn.connect(address)
     except OSError:
-        os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *argv])
+        _ordinary(argv)
     life_read, life_write = os.pipe()  # the kernel's end is closed only when this process ends
     request = json.dumps({"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)}).encode()
     socket.send_fds(conn, [len(request).to_bytes(8, "big") + request], [0, 1, 2, life_read])
     os.close(life_read)
     reply = conn.makefile("r", encoding="ascii")
     line = reply.readline()
-    if not line.strip().isdigit():
-        os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *argv])
+    if not line.strip().isdigit():  # the warm process could not fork
+        _ordinary(argv)
     kernel = int(line)
 
     def forward(signum, _frame) -> None:
@@ -47,6 +47,11 @@ def main() -> None:
         sys.exit(1)
     os.close(life_write)
     sys.exit(int(status) & 0xFF)
+
+
+def _ordinary(argv: list[str]) -> None:
+    """Become jupyter's own kernel, with the same arguments."""
+    os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *argv])
 
 
 if __name__ == "__main__":
