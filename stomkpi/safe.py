@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# control characters (tab and line breaks kept), and what no UTF-8 or XML file can hold: lone surrogates, U+FFFE/FFFF
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$&~^\"'=:%])")
 _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
@@ -32,7 +33,7 @@ LONG_WORD = 40  # characters between break opportunities in a word with no space
 
 
 def clean(text: object) -> str:
-    """The text without control characters (tab and line breaks kept)."""
+    """The text without control characters (tab and line breaks kept) and what no UTF-8 or XML file can hold."""
     return _CONTROL.sub("", str(text))
 
 

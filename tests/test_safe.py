@@ -92,3 +92,8 @@ def test_latex_breaks_long_words_without_splitting_an_escape():
 
 def test_control_characters_are_dropped():
     assert clean("a\x00b\x1bc\x7fd\te\nf") == "abcd\te\nf"
+
+
+def test_what_no_utf8_or_xml_file_holds_is_dropped():
+    # a lone surrogate (from a badly decoded file) and the two non-characters U+FFFE, U+FFFF; «ё» and № stay
+    assert clean("ё\ud800№\udfff\ufffe!\uffff") == "ё№!"

@@ -19,7 +19,6 @@ the page and font numbers below are the only layout constants.
 from __future__ import annotations
 
 import math
-import re
 from copy import copy
 from functools import lru_cache
 from io import BytesIO
@@ -383,12 +382,9 @@ def new_book() -> PrintedBook:
     return book
 
 
-_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")  # no XML file may hold these (`clean` took the controls)
-
-
 def _xml(text: str) -> str:
-    """Text as XML character data: escaped as the XML writer escapes it, without what XML cannot hold."""
-    text = _NOT_XML.sub("", text)
+    """Cleaned text (`safe.clean`: nothing XML cannot hold) as XML character data, escaped as the XML writer
+    escapes it."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
