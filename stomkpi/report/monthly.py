@@ -316,7 +316,6 @@ def revision_heading(block: dict | None) -> str:
             f"Причина: {markdown_text(block['reason'])}")
 
 
-
 def revision_changes(period: str, settings: ClinicParams, provenance: dict, table: pd.DataFrame,
                      catalogs: Catalogs) -> Changes | None:
     """A revision's changes since the approved revision it supersedes: its inputs as kept, this run's inputs, the
