@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ParamsError, StomkpiError
+from . import without_iri_grammar
 
 RESERVED = {"region"}  # names of output folders that are not clinics (the regional report's)
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -130,6 +131,7 @@ def plan(months: list[str], params_files: list[Path | str]) -> Plan:
 
 def run_job(job: Job) -> Outcome:
     """Make one report in this worker; every failure becomes the outcome's reason, never an exception."""
+    without_iri_grammar()
     from . import run, warm
     from .commands import monthly_report
 
