@@ -40,3 +40,20 @@ def test_the_exported_document_is_the_one_nbconvert_writes():
     ours, _ = markdown.export(LatexExporter, nb, **_LATEX_OPTIONS)
     theirs, _ = LatexExporter(**_LATEX_OPTIONS).from_notebook_node(nbformat.from_dict(nb))
     assert ours == theirs
+
+
+def test_an_exporter_used_again_gives_what_a_new_one_gives():
+    # a batch worker renders report after report with the same exporters (their templates compiled once)
+    from stomkpi.report import run
+
+    first = new_notebook(cells=[new_markdown_cell(p) for p in PIECES[:2]])
+    second = new_notebook(cells=[new_markdown_cell(p) for p in PIECES[2:]])
+    used = markdown.Batched(LatexExporter, **_LATEX_OPTIONS)
+    used.export(first)
+    assert used.export(second) == markdown.Batched(LatexExporter, **_LATEX_OPTIONS).export(second)
+    assert used.pieces == [(p, MD, "latex", ()) for p in PIECES[2:]]  # only the second notebook's pieces
+    fresh = run._html_exporter()(template_name="stomkpi_html", extra_template_basedirs=[str(run.TEMPLATES)],
+                                 exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    run.render_html(first)
+    assert run.render_html(second) == fresh.from_notebook_node(second)[0]
+    assert "Формула" in run.render_html(second) and "Формула" not in run.render_html(first)

@@ -23,18 +23,29 @@ _SEPARATOR = "STOMKPIPANDOCSEPARATOR"
 _PLACEHOLDER = re.compile(r"STOMKPIPANDOC(\d{6})PIECE")
 
 
+class Batched:
+    """An nbconvert exporter whose Markdown pieces are converted by one pandoc run per kind of conversion.
+
+    One export at a time; its templates are compiled once, for every notebook it exports."""
+
+    def __init__(self, exporter_class, **options):
+        self.pieces: list[tuple[str, str, str, tuple[str, ...]]] = []
+        self.exporter = exporter_class(filters={"convert_pandoc": self._record}, **options)
+
+    def _record(self, source: str, from_format: str, to_format: str, extra_args=None) -> str:
+        self.pieces.append((source, from_format, to_format, tuple(extra_args or ())))
+        return f"STOMKPIPANDOC{len(self.pieces) - 1:06d}PIECE"
+
+    def export(self, nb: nbformat.NotebookNode) -> tuple[str, dict]:
+        self.pieces = []
+        body, resources = self.exporter.from_notebook_node(nb)
+        converted = convert(self.pieces)
+        return _PLACEHOLDER.sub(lambda m: converted[int(m.group(1))], body), resources
+
+
 def export(exporter_class, nb: nbformat.NotebookNode, **options) -> tuple[str, dict]:
     """`exporter_class(**options).from_notebook_node(nb)` with every pandoc conversion batched."""
-    pieces: list[tuple[str, str, str, tuple[str, ...]]] = []
-
-    def record(source: str, from_format: str, to_format: str, extra_args=None) -> str:
-        pieces.append((source, from_format, to_format, tuple(extra_args or ())))
-        return f"STOMKPIPANDOC{len(pieces) - 1:06d}PIECE"
-
-    exporter = exporter_class(filters={"convert_pandoc": record}, **options)
-    body, resources = exporter.from_notebook_node(nb)
-    converted = convert(pieces)
-    return _PLACEHOLDER.sub(lambda m: converted[int(m.group(1))], body), resources
+    return Batched(exporter_class, **options).export(nb)
 
 
 def convert(pieces: list[tuple[str, str, str, tuple[str, ...]]]) -> list[str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import queue
 import re
 import shutil
 import sys
@@ -134,7 +135,8 @@ def _early_pdf(title: str, date: str, epoch: str) -> latex.Early:
 
         stub = new_notebook()
         _title_block(stub, title, date)
-        text, _ = markdown.export(LatexExporter, stub, **_LATEX_OPTIONS)
+        with _lent("latex", lambda: markdown.Batched(LatexExporter, **_LATEX_OPTIONS)) as exporter:
+            text, _ = exporter.export(stub)
         end = text.find("\\begin{document}")
         return text[:end] if end > 0 else ""
 
@@ -282,10 +284,32 @@ def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def render_html(nb: nbformat.NotebookNode) -> str:
     """Self-contained HTML with the code hidden: nothing is fetched from another host."""
-    exporter = _html_exporter()(template_name="stomkpi_html", extra_template_basedirs=[str(TEMPLATES)],
+    def make():
+        return _html_exporter()(template_name="stomkpi_html", extra_template_basedirs=[str(TEMPLATES)],
                                 exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nb)
+
+    with _lent("html", make) as exporter:
+        body, _ = exporter.from_notebook_node(nb)
     return body
+
+
+_EXPORTERS: dict[str, queue.SimpleQueue] = {}
+
+
+@contextmanager
+def _lent(kind: str, make):
+    """An exporter of `kind`, made by `make()` when none is free, lent to one render at a time and kept for the next:
+    its templates are compiled once per process (a tenth of a CPU-second each for the HTML and the LaTeX, which a
+    batch worker would pay for every report). Renders in several threads at once (a Dask worker) each get their own."""
+    pool = _EXPORTERS.setdefault(kind, queue.SimpleQueue())
+    try:
+        exporter = pool.get_nowait()
+    except queue.Empty:
+        exporter = make()
+    try:
+        yield exporter
+    finally:
+        pool.put(exporter)
 
 
 # an output area or a text cell of the page, as the template writes it (a reader's text is escaped: it never
@@ -344,7 +368,8 @@ def render_pdf(nb: nbformat.NotebookNode, early: latex.Early | None = None, epoc
     from nbconvert import LatexExporter
 
     epoch = epoch or source_date(nb.metadata.get("stomkpi") or {})
-    body, resources = markdown.export(LatexExporter, nb, **_LATEX_OPTIONS)
+    with _lent("latex", lambda: markdown.Batched(LatexExporter, **_LATEX_OPTIONS)) as exporter:
+        body, resources = exporter.export(nb)
     files = resources.get("outputs", {})
     try:
         pdf = early.typeset(body, files) if early is not None else None
