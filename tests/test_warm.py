@@ -150,3 +150,31 @@ def test_a_fresh_report_kernel_starts_with_the_reports_libraries(tmp_path):
     probe = "import gc, sys\nprint('stomkpi.report.monthly' in sys.modules, gc.get_freeze_count() > 0)"
     assert _run(tmp_path / "report", probe) == ["True True\n"]
     assert _run(tmp_path / "plain", probe, report_kernel=False) == ["False False\n"]
+
+
+def _kernel_parent(job: batch.Job) -> batch.Outcome:
+    """A stand-in for a report, run in a pool's worker: a notebook that busies its kernel for half a CPU-second and
+    says which process forked it; the reason carries that process, this worker's warm address and the CPU counted."""
+    before = batch._cpu_with_kernels()
+    printed = _run(Path(job.out_dir), "import os, time\nend = time.process_time() + 0.5\n"
+                   "while time.process_time() < end:\n    pass\nprint(os.getppid())")
+    counted = batch._cpu_with_kernels() - before
+    return batch.Outcome(job, "done", reason=json.dumps([int(printed[0]), warm._shared, warm._warm is None, counted]),
+                         pid=os.getpid())
+
+
+def test_a_pools_workers_share_one_warm_process(tmp_path):
+    """A local batch starts one warm process for all its workers: the kernels of every worker are forked from it,
+    each worker is counted its own kernels' CPU time, and the warm process ends with the pool."""
+    jobs = [batch.Job(f"2025-0{m}", "p.yaml", str(tmp_path / f"2025-0{m}")) for m in range(1, 5)]
+    with batch.executor(workers=2) as (pool, _):
+        outcomes = list(pool.map(_kernel_parent, jobs))
+    seen = [json.loads(o.reason) for o in outcomes]
+    assert len({o.pid for o in outcomes}) == 2  # both workers took reports
+    assert len({parent for parent, *_ in seen}) == 1  # one warm process forked every kernel
+    address = seen[0][1]
+    assert all(s[1] == address and s[2] for s in seen)  # the pool's address; no worker started a warm process
+    assert all(s[3] >= 0.5 for s in seen)  # the kernel's half CPU-second counted to the worker that asked for it
+    assert not os.path.exists(address)  # stopped with the pool
+    with pytest.raises(ProcessLookupError):
+        os.kill(seen[0][0], 0)

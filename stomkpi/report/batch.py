@@ -190,10 +190,19 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Iterat
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
+    from . import run, warm
+
     n = workers or default_workers()
-    # spawn: a fresh interpreter per worker, nothing inherited from the command's threads
-    with ProcessPoolExecutor(max_workers=n, mp_context=get_context("spawn")) as pool:
-        yield pool, f"процессов: {n}"
+    # the workers' one warm process, importing while they do (see `warm.use`)
+    shared = warm.Warm(run.kernel_variables(), wait=False) if warm.possible() else None
+    try:
+        # spawn: a fresh interpreter per worker, nothing inherited from the command's threads
+        with ProcessPoolExecutor(max_workers=n, mp_context=get_context("spawn"), initializer=warm.use,
+                                 initargs=(shared.address if shared else None,)) as pool:
+            yield pool, f"процессов: {n}"
+    finally:
+        if shared:
+            shared.stop()  # after the workers: it ends the kernels it still has and reaps them
 
 
 def run_batch(jobs: list[Job], *, workers: int | None = None, scheduler: str | None = None,

@@ -2,16 +2,19 @@
 
 A fresh kernel spends about 1.5 CPU-seconds importing IPython, ipykernel, pandas, matplotlib and
 stomkpi before a report's first cell does anything; a batch of hundreds of reports pays it hundreds of
-times. A worker of a batch therefore starts one *warm process* (`serve`): a fresh interpreter with
-the kernel's environment that imports those libraries once, does nothing else, and forks a kernel for
-every report. Each report still gets a process of its own, started from the same state as a fresh
-kernel after its imports — nothing of one report reaches the next, as with a new kernel each time.
+times. A batch therefore starts one *warm process* (`serve`): a fresh interpreter with the kernel's
+environment that imports those libraries once, does nothing else, and forks a kernel for every
+report. A local batch starts one for all its worker processes, importing while they start (`use`);
+a Dask worker starts its own (`start`). Each report still gets a process of its own, started from the
+same state as a fresh kernel after its imports — nothing of one report reaches the next, as with a new
+kernel each time.
 
 How a kernel is asked for: the report's kernel manager (`manager_class`) starts `warm_launch.py`
 instead of `python -m ipykernel_launcher`; the launcher passes its streams, folder, environment and a
 life pipe to the warm process over a Unix socket, and stands for the forked kernel towards
 jupyter_client (interrupts, stop, exit code). Without a warm process the launcher is an ordinary
-kernel. CPU time: the kernels are the warm process's children, so `usage()` asks it for theirs.
+kernel. CPU time: the kernels are the warm process's children, so `usage()` asks it for theirs — for
+a shared one, the share of the worker that asked for them (the launcher's parent).
 
 Outside a batch (a single report, `verify`'s fresh run) a report's kernel is a fresh process started as
 `python -m stomkpi.report.warm --kernel` (`report_manager_class`): the same imports, done before the
@@ -49,25 +52,21 @@ _STARTED = 20.0  # seconds the warm process may take to import its libraries
 class Warm:
     """The warm process of this worker and how to reach it."""
 
-    def __init__(self, env: dict[str, str]):
+    def __init__(self, env: dict[str, str], wait: bool = True):
+        """Start it (`env`: the kernels' environment); `wait`: until it listens (its imports done)."""
         self.folder = Path(tempfile.mkdtemp(prefix="stomkpi-warm-"))
         self.address = str(self.folder / "kernels")
         self.proc = subprocess.Popen([sys.executable, "-m", "stomkpi.report.warm", self.address],
                                      env={**os.environ, **env}, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + _STARTED
-        while not os.path.exists(self.address) and self.proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.02)
+        if wait:
+            _listening(self.address, self.proc.poll)
 
     def ready(self) -> bool:
         return self.proc.poll() is None and os.path.exists(self.address)
 
-    def ask(self, what: str) -> dict:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
-            conn.connect(self.address)
-            request = json.dumps({"ask": what}).encode()
-            conn.sendall(len(request).to_bytes(8, "big") + request)
-            return json.loads(conn.makefile("r", encoding="utf-8").readline())
+    def ask(self, what: str, **details) -> dict:
+        return _ask(self.address, what, **details)
 
     def stop(self) -> None:
         """End the warm process, which ends its kernels and reaps them (their CPU time then counts as this
@@ -82,14 +81,51 @@ class Warm:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def _listening(address: str, ended=lambda: None) -> bool:
+    """Wait until a warm process listens at `address` (it imports its libraries first); False if it never does."""
+    deadline = time.monotonic() + _STARTED
+    while not os.path.exists(address) and ended() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return os.path.exists(address)
+
+
+def _ask(address: str, what: str, **details) -> dict:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+        conn.connect(address)
+        request = json.dumps({"ask": what, **details}).encode()
+        conn.sendall(len(request).to_bytes(8, "big") + request)
+        return json.loads(conn.makefile("r", encoding="utf-8").readline())
+
+
+def possible() -> bool:
+    """Whether kernels can be forked here (a POSIX system with fd passing); elsewhere fresh kernels, as before."""
+    return hasattr(os, "fork") and hasattr(socket, "send_fds")
+
+
 _lock = threading.Lock()
 _warm: Warm | None = None
+_shared: str | None = None  # the address of the warm process this worker's pool shares (`use`)
+_waited = False
+
+
+def use(address: str | None) -> None:
+    """In a worker of a local pool: fork this worker's kernels from the pool's one warm process at `address` (the
+    pool's initializer) instead of starting one of its own — one import of the kernels' libraries, and one copy of
+    them in memory, for all the pool's workers."""
+    global _shared
+    _shared = address
 
 
 def start(env: dict[str, str]) -> None:
-    """Start this process's warm process (once; `env`: the kernels' environment), ended when this process ends."""
-    global _warm
-    if not (hasattr(os, "fork") and hasattr(socket, "send_fds")):  # not a POSIX system: fresh kernels, as before
+    """Start this process's warm process (once; `env`: the kernels' environment), ended when this process ends —
+    unless the process shares its pool's (`use`)."""
+    global _warm, _waited
+    if not possible():
+        return
+    if _shared:
+        if not _waited:  # the pool's warm process imports while its workers do: the first report waits for it
+            _listening(_shared)
+            _waited = True
         return
     with _lock:
         if _warm is None:
@@ -131,18 +167,25 @@ def manager_class(address: str | None = None, base=None):
     listens at `address`), else None. `base`: the kernel manager class it extends (jupyter_client's
     asynchronous one by default)."""
     if address is None:
-        if _warm is None or not _warm.ready():
+        if _shared and os.path.exists(_shared):
+            address = _shared
+        elif _warm is not None and _warm.ready():
+            address = _warm.address
+        else:
             return None
-        address = _warm.address
     return _manager("WarmKernelManager", (str(LAUNCHER), address), base)
 
 
 def usage() -> tuple[float, float]:
-    """CPU seconds of the warm process and its ended kernels, and their largest peak memory in MiB; (0, 0) without one."""
-    if _warm is None or not _warm.ready():
-        return 0.0, 0.0
+    """CPU seconds of this process's warm kernels and their largest peak memory in MiB: of its own warm process with
+    all its ended kernels, or of the ended kernels this process had from the shared one; (0, 0) without either."""
     try:
-        stats = _warm.ask("stats")
+        if _shared:
+            stats = _ask(_shared, "stats", owner=os.getpid())
+        elif _warm is not None and _warm.ready():
+            stats = _warm.ask("stats")
+        else:
+            return 0.0, 0.0
     except OSError:
         return 0.0, 0.0
     return stats["cpu"], stats["kernel_peak_mb"]
@@ -166,7 +209,8 @@ def serve(address: str) -> None:
     os.set_blocking(woken, False)
     signal.set_wakeup_fd(woken)
     signal.signal(signal.SIGCHLD, lambda *_: None)
-    waiting: dict[int, socket.socket] = {}  # kernel pid -> its launcher's connection
+    waiting: dict[int, tuple[socket.socket, int]] = {}  # kernel pid -> its launcher's connection, the launcher's parent
+    spent: dict[int, list[float]] = {}  # a launcher's parent (a worker) -> CPU seconds and peak MiB of its ended kernels
     while not stopping and os.getppid() == parent:
         ready, _, _ = select.select([listener, wake], [], [], 0.5)
         if wake in ready:
@@ -174,11 +218,11 @@ def serve(address: str) -> None:
                 pass
         if listener in ready:
             conn, _ = listener.accept()
-            _answer(conn, listener, waiting, (wake, woken))
-        _reap(waiting, block=False)
+            _answer(conn, listener, waiting, spent, (wake, woken))
+        _reap(waiting, spent, block=False)
     for pid in waiting:
         _kill(pid)
-    _reap(waiting, block=True)
+    _reap(waiting, spent, block=True)
     listener.close()
     os.unlink(address)
 
@@ -203,8 +247,8 @@ def _preload(modules: tuple[str, ...]) -> None:
     gc.freeze()
 
 
-def _answer(conn: socket.socket, listener: socket.socket, waiting: dict[int, socket.socket],
-            own: tuple[int, int]) -> None:
+def _answer(conn: socket.socket, listener: socket.socket, waiting: dict[int, tuple[socket.socket, int]],
+            spent: dict[int, list[float]], own: tuple[int, int]) -> None:
     import resource
 
     try:
@@ -222,9 +266,12 @@ def _answer(conn: socket.socket, listener: socket.socket, waiting: dict[int, soc
         conn.close()
         return
     if request.get("ask") == "stats":
-        times, usage = os.times(), resource.getrusage(resource.RUSAGE_CHILDREN)
-        conn.sendall((json.dumps({"cpu": times.user + times.system + times.children_user + times.children_system,
-                                  "kernel_peak_mb": usage.ru_maxrss / 1024}) + "\n").encode())
+        if "owner" in request:  # one worker's share: its ended kernels
+            cpu, peak = spent.get(request["owner"], (0.0, 0.0))
+        else:  # all of it: this process and every ended kernel
+            times, usage = os.times(), resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu, peak = times.user + times.system + times.children_user + times.children_system, usage.ru_maxrss / 1024
+        conn.sendall((json.dumps({"cpu": cpu, "kernel_peak_mb": peak}) + "\n").encode())
         conn.close()
         return
     if threading.active_count() != 1 or len(fds) != 4:  # forking is safe only with one thread
@@ -245,7 +292,7 @@ def _answer(conn: socket.socket, listener: socket.socket, waiting: dict[int, soc
     for fd in fds:
         os.close(fd)
     conn.sendall(f"{pid}\n".encode())
-    waiting[pid] = conn
+    waiting[pid] = conn, int(request.get("owner", 0))
 
 
 def _kernel(request: dict, fds: list[int]) -> None:
@@ -304,15 +351,18 @@ def _run_kernel() -> None:
             os._exit(code)
 
 
-def _reap(waiting: dict[int, socket.socket], block: bool) -> None:
+def _reap(waiting: dict[int, tuple[socket.socket, int]], spent: dict[int, list[float]], block: bool) -> None:
     while waiting:
         try:
-            pid, status = os.waitpid(-1, 0 if block else os.WNOHANG)
+            pid, status, usage = os.wait4(-1, 0 if block else os.WNOHANG)
         except ChildProcessError:
             return
         if pid == 0:
             return
-        conn = waiting.pop(pid, None)
+        conn, owner = waiting.pop(pid, (None, 0))
+        share = spent.setdefault(owner, [0.0, 0.0])
+        share[0] += usage.ru_utime + usage.ru_stime
+        share[1] = max(share[1], usage.ru_maxrss / 1024)
         if conn is not None:
             try:
                 conn.sendall(f"{os.waitstatus_to_exitcode(status)}\n".encode())

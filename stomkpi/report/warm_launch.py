@@ -24,7 +24,8 @@ def main() -> None:
     except OSError:
         _ordinary(argv)
     life_read, life_write = os.pipe()  # the kernel's end is closed only when this process ends
-    request = json.dumps({"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)}).encode()
+    # owner: the process whose report this kernel runs (a batch worker), to which the warm process counts its CPU time
+    request = json.dumps({"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ), "owner": os.getppid()}).encode()
     socket.send_fds(conn, [len(request).to_bytes(8, "big") + request], [0, 1, 2, life_read])
     os.close(life_read)
     reply = conn.makefile("r", encoding="ascii")
