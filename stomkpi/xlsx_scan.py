@@ -14,7 +14,8 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from xml.etree.ElementTree import iterparse
+from xml.etree.ElementTree import ParseError, iterparse
+from xml.parsers.expat import ExpatError, ParserCreate
 
 from .text import match_key
 
@@ -64,27 +65,83 @@ def _column_number(letters: str) -> int:
     return n
 
 
+# What one pass needs of a cell, exactly as an element tree of the sheet would show it: its `r` and `t`
+# attributes, whether it has an <f> child, and the text of its first <v> child up to that child's own
+# first child element (None: no <v>, or a <v> without text). Expat's handlers see each tag once and no
+# element is built: a quarter less time than iterparse's element and event per tag, the most of a read.
+_MAIN_URI = _MAIN[1:-1]
+_C, _V, _F = f"{_MAIN_URI}}}c", f"{_MAIN_URI}}}v", f"{_MAIN_URI}}}f"
+_NO_VALUE = object()  # a cell without a <v> child (a <v> without text holds None)
+_CHUNK = 64 * 1024
+
+
 def _scan(fh) -> SheetScan:
     scan = SheetScan()
-    for _, el in iterparse(fh):
-        if el.tag != f"{_MAIN}c":
-            if el.tag == f"{_MAIN}row":
-                el.clear()
-            continue
-        m = _REF.fullmatch(el.get("r", ""))
-        if m:
-            col, row = _column_number(m.group(1)), int(m.group(2))
-            scan.rows, scan.columns = max(scan.rows, row), max(scan.columns, col)
-            value = el.find(f"{_MAIN}v")
-            if el.get("t") == "e":
-                text = value.text if value is not None else "ошибка"
-                scan.notes[(row, col - 1)] = f"в ячейке ошибка формулы «{text}»: нужно значение"
-            elif el.find(f"{_MAIN}f") is not None and (value is None or value.text is None):
-                scan.notes[(row, col - 1)] = ("формула без сохранённого значения: откройте книгу в Excel и сохраните "
-                                              "её или впишите значение вместо формулы")
-        el.clear()
-    scan.last_cell = _cell_name(scan.rows, scan.columns)
+    notes = scan.notes
+    open_cells: list[list] = []  # [depth, r, t, value, formula] of every <c> open, innermost last
+    depth = 0
+    rows = columns = 0
+    reading = None  # the cell whose first <v>'s text is being read: text is only looked at then
+
+    def start(tag, attrs):
+        nonlocal depth, reading
+        depth += 1
+        if reading is not None:  # the <v> being read has a child: its text ends there
+            reading = parser.CharacterDataHandler = None
+        if open_cells:
+            cell = open_cells[-1]
+            if cell[0] == depth - 1:  # a child of the innermost open cell
+                if tag == _V and cell[3] is _NO_VALUE:
+                    cell[3] = None
+                    reading, parser.CharacterDataHandler = cell, text
+                elif tag == _F:
+                    cell[4] = True
+        if tag == _C:
+            open_cells.append([depth, attrs.get("r", ""), attrs.get("t"), _NO_VALUE, False])
+
+    def text(data):
+        reading[3] = data if reading[3] is None else reading[3] + data
+
+    def end(tag):
+        nonlocal depth, rows, columns, reading
+        if reading is not None:
+            reading = parser.CharacterDataHandler = None
+        if open_cells and open_cells[-1][0] == depth:
+            _, ref, kind, value, formula = open_cells.pop()
+            m = _REF.fullmatch(ref)
+            if m:
+                col, row = _column_number(m.group(1)), int(m.group(2))
+                rows, columns = max(rows, row), max(columns, col)
+                if kind == "e":
+                    shown = value if value is not _NO_VALUE else "ошибка"
+                    notes[(row, col - 1)] = f"в ячейке ошибка формулы «{shown}»: нужно значение"
+                elif formula and (value is _NO_VALUE or value is None):
+                    notes[(row, col - 1)] = ("формула без сохранённого значения: откройте книгу в Excel и "
+                                             "сохраните её или впишите значение вместо формулы")
+        depth -= 1
+
+    parser = ParserCreate(namespace_separator="}")
+    parser.buffer_text = True
+    parser.StartElementHandler, parser.EndElementHandler = start, end
+    parser.SkippedEntityHandler = _undefined_entity
+    try:
+        while chunk := fh.read(_CHUNK):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except ExpatError as exc:  # the error an element tree of the sheet raises
+        error = ParseError(str(exc))
+        error.code, error.position = exc.code, (exc.lineno, exc.offset)
+        raise error from None
+    scan.rows, scan.columns = rows, columns
+    scan.last_cell = _cell_name(rows, columns)
     return scan
+
+
+def _undefined_entity(name: str, parameter: bool) -> None:
+    """An entity the document does not define (after a reference to an external DTD, which is never read)
+    is an error, as for an element tree of the sheet: text is never silently dropped."""
+    if not parameter:
+        raise ParseError(f"undefined entity &{name};")
 
 
 def _cell_name(row: int, col: int) -> str:
