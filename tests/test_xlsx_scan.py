@@ -112,3 +112,69 @@ def test_broken_xml_fails_as_for_an_element_tree(xml):
         reference(io.BytesIO(xml))
     with pytest.raises(ParseError):
         _scan(io.BytesIO(xml))
+
+
+def document(cells: str, root: str = f'<worksheet xmlns="{NS}">', head: str = '<?xml version="1.0" encoding="UTF-8"?>',
+             encoding: str = "utf-8") -> bytes:
+    return f"{head}{root}<sheetData><row r=\"1\">{cells}</row></sheetData></worksheet>".encode(encoding)
+
+
+PLAIN = {  # sheets the plain scan reads
+    "numbers and strings": document(CELLS["numbers"] + CELLS["shared and inline strings, rich text"]),
+    "types and entities": document(CELLS["booleans, dates, text with entities"]),
+    "the last addresses": document(CELLS["the last addresses"]),
+    "no cells": document(""),
+    "no declaration, a byte order mark": b"\xef\xbb\xbf" + document('<c r="B3"/>', head=""),
+    "single quotes, spaces": document("<c  r = \"C9\" t='s' ><v>1</v></c>", root=f"<worksheet  xmlns = '{NS}' >"),
+    "other namespaces on the root": document('<c r="A1"><x:y/></c>',
+                                             root=f'<worksheet xmlns="{NS}" xmlns:x="urn:x" mc:Ignorable="x" '
+                                                  'xmlns:mc="urn:mc">'),
+    "markup in text": document('<c r="A1" t="inlineStr"><is><t>&lt;c r="Z99"&gt; &lt;f&gt; c&gt;</t></is></c>'),
+}
+NOT_PLAIN = {  # sheets it leaves to the parsed scan, which reads them as an element tree does
+    "an error cell": document('<c r="A1" t="e"><v>#N/A</v></c>'),
+    "a formula": document('<c r="A1"><f>1</f><v>1</v></c>'),
+    "a formula elsewhere": document('<c r="A1"/>', root=f'<worksheet xmlns="{NS}"><x:f xmlns:x="urn:x"/>'),
+    "what looks like a type in text": document('<c r="A1" t="inlineStr"><is><t> t="e"</t></is></c>'),
+    "an odd type": document('<c r="A1" t="E"/><c r="B1" t="&#101;"/>'),
+    "the address not first": document('<c s="1" r="D4"/><c r="A1"/>'),
+    "the address quoted singly": document("<c r='D4'/>"),
+    "the address with a reference": document('<c r="&#68;4"/><c r="A1"/>'),
+    "an odd address": document('<c r="AAAA1"/><c r="A1"/><c r="A\u0663"/>'),
+    "a cell without an address": document('<c/><c r="A1"/>'),
+    "no namespace": document('<c r="A1"/>', root="<worksheet>"),
+    "another default namespace": document('<c r="A1"/>', root='<worksheet xmlns="urn:other">'),
+    "the namespace in an attribute's text": document('<c r="A1"/>', root=f"<worksheet a=\" xmlns='{NS}'\">"),
+    "a second default namespace": document('<c r="A1"/><c r="Z9" xmlns="urn:other"/>'),
+    "a prefixed cell": document(f'<x:c xmlns:x="{NS}" r="Z9"/><c r="A1"/>'),
+    "a comment": document('<!-- <c r="Z9"/> --><c r="A1"/>'),
+    "CDATA": document('<c r="A1" t="inlineStr"><is><t><![CDATA[<c r="Z9"/>]]></t></is></c>'),
+    "a processing instruction": document('<?pi <c r="Z9"/>?><c r="A1"/>'),
+    "a DTD": document('<c r="A1"/>&cell;', head=f'<!DOCTYPE worksheet [<!ENTITY cell \'<c xmlns="{NS}" r="Z9"/>\'>]>'),
+    "another encoding": document('<c r="B2" t="inlineStr"><is><t>Ж</t></is></c>',
+                                 head='<?xml version="1.0" encoding="windows-1251"?>', encoding="cp1251"),
+    "UTF-16": document('<c r="B2"/>', head='<?xml version="1.0" encoding="UTF-16"?>', encoding="utf-16"),
+    "UTF-16 without a byte order mark": document('<c r="B2"/>', head="", encoding="utf-16-le"),
+}
+
+
+@pytest.mark.parametrize("xml", list(PLAIN.values()) + list(NOT_PLAIN.values()), ids=list(PLAIN) + list(NOT_PLAIN))
+def test_plain_scan_reads_only_what_it_reads_alike(xml):
+    from stomkpi.xlsx_scan import _plain_scan
+
+    want = reference(io.BytesIO(xml))
+    plain = _plain_scan(xml)
+    assert (plain is not None) == (xml in PLAIN.values())
+    for got in (plain, _scan(io.BytesIO(xml))):
+        if got is not None:
+            assert (got.rows, got.columns, got.last_cell, got.notes) == (want.rows, want.columns, want.last_cell,
+                                                                        want.notes)
+
+
+def test_plain_scan_leaves_broken_xml_to_the_parsed_one():
+    from stomkpi.xlsx_scan import _plain_scan
+
+    xml = document('<c r="A1"/><c r="B1">')
+    assert _plain_scan(xml) is None
+    with pytest.raises(ParseError):
+        _scan(io.BytesIO(xml))
