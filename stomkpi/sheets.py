@@ -17,6 +17,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 
@@ -253,7 +254,7 @@ def _type_sheet(spec: Sheet, rows: list[tuple], problems: list[Problem], notes: 
 
 
 # The reading of the cells that fill most of a workbook (text, a finite number, a whole staff number, a date
-# cell), exactly as `_cell` reads them when they are in range: on every row, `_cell` and `_convert` cost
+# cell, yes or no), exactly as `_cell` reads them when they are in range: on every row, `_cell` and `_convert` cost
 # more than the rest of the sheet's typing. `_SLOW` sends anything else to `_cell`, which has every problem.
 _SLOW = object()
 
@@ -278,7 +279,23 @@ def _plain_id(raw: object):
     if type(raw) is float and raw.is_integer():
         return str(int(raw))
     if type(raw) is str and raw.strip():  # what is not blank keeps a character after dropping spaces
-        return staff_number(raw)
+        return _text_staff_number(raw)
+    return _SLOW
+
+
+@lru_cache(maxsize=4096)
+def _text_staff_number(raw: str) -> str | None:
+    """`staff_number` of a text cell: a staff number typed as text recurs on every row of its person."""
+    return staff_number(raw)
+
+
+def _plain_bool(raw: object):
+    if type(raw) is str and raw.strip():
+        key = match_key(raw)
+        if key in _TRUE:
+            return True
+        if key in _FALSE:
+            return False
     return _SLOW
 
 
@@ -288,7 +305,7 @@ def _plain_date(raw: object):
 
 
 _PLAIN = {"str": _plain_text, "float": _plain_float, "int": _plain_int, "id": _plain_id, "date": _plain_date,
-          "bool": lambda raw: _SLOW}
+          "bool": _plain_bool}
 
 
 def _cell(sheet: str, row: int, col: Column, raw: object, problems: list[Problem], present: bool):
