@@ -71,10 +71,13 @@ def ukv_summary(detail: pd.DataFrame, catalog: IndicatorCatalog) -> pd.DataFrame
     УКВ = Σ points / (10 × indicators judged) — the normative sum of item 4.3."""
     judged = detail[detail["status"] != UKV_NO_NORM]
     g = judged.groupby("staff_id")
-    out = pd.DataFrame({"indicators": g.size(),
-                        "missed": g["status"].apply(lambda s: int((s != UKV_MET).sum())),
-                        "no_data": g["status"].apply(lambda s: int((s == UKV_NO_DATA).sum())),
-                        "points": g["points"].sum()})
+    if len(judged):  # counted in one pass over all doctors, not a function call per doctor
+        status, by = judged["status"], judged["staff_id"]
+        missed, no_data = (status != UKV_MET).groupby(by).sum(), (status == UKV_NO_DATA).groupby(by).sum()
+    else:
+        missed = g["status"].apply(lambda s: int((s != UKV_MET).sum()))
+        no_data = g["status"].apply(lambda s: int((s == UKV_NO_DATA).sum()))
+    out = pd.DataFrame({"indicators": g.size(), "missed": missed, "no_data": no_data, "points": g["points"].sum()})
     out["ukv"] = out["points"] / (catalog.ukv_points * out["indicators"])
     return out.reset_index()
 

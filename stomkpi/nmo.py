@@ -44,7 +44,7 @@ def current_cycles(certificates: pd.DataFrame, rules: NmoRules, on: dt.date) -> 
     latest = latest.merge(counts, on=["staff_id", "specialty_key"])
     start = latest["date"].dt.date
     latest["cycle_start"] = start
-    latest["deadline"] = [d + relativedelta(years=rules.cycle_years) for d in start]
+    latest["deadline"] = [add_years(d, rules.cycle_years) for d in start]
     latest["filing_from"] = [d - relativedelta(months=rules.filing_window_months) for d in latest["deadline"]]
     earlier = rules.plans.portal.earlier_certificates
     latest["earlier"] = start < earlier.before
@@ -73,10 +73,23 @@ def _fold(text: object) -> str:
 
 
 def _cycle_year(start: dt.date, end: dt.date) -> int:
-    year = 1
-    while end >= start + relativedelta(years=year):
-        year += 1
-    return year
+    """Which cycle year 1, 2, … `end` falls in: one more than the anniversaries of `start` on or before it."""
+    if end < start:
+        return 1
+    # the anniversary in `end`'s own calendar year, or the one before: no other can be the last one passed
+    years = end.year - start.year
+    if add_years(start, years) > end:
+        years -= 1
+    return years + 1
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """`day` moved by whole years, 29 February to 28 February of a year without one — as
+    `day + relativedelta(years=years)`, without its cost on every credit of every plan."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year without one (a year out of range fails again, as it should)
+        return day.replace(year=day.year + years, day=28)
 
 
 def status(records: NmoRecords, rules: NmoRules, on: dt.date) -> pd.DataFrame:

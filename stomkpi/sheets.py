@@ -17,6 +17,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 
@@ -213,19 +214,36 @@ def _type_sheet(spec: Sheet, rows: list[tuple], problems: list[Problem], notes: 
             where[col.key] = idx
     data: dict[str, list] = {c.key: [] for c in spec.columns}
     data[ROW] = []
+    absent = [(data[c.key].append, c.default) for c in spec.columns if c.key not in where]
+    # (column, index, its values, the plain reading of its kind, whether it has a range) per column present
+    present = [(c, where[c.key], data[c.key], _PLAIN[c.kind],
+                c.kind in ("int", "float") and (c.low is not None or c.high is not None))
+               for c in spec.columns if c.key in where]
+    numbered = data[ROW].append
     for n, row in enumerate(rows[1:], start=2):
         if all(_blank(v) for v in row):
             continue
-        data[ROW].append(n)
-        for col in spec.columns:
-            idx = where.get(col.key)
-            raw = row[idx] if idx is not None and idx < len(row) else None
-            note = notes.get((n, idx)) if idx is not None else None
-            if note:
-                problems.append(Problem(spec.name, n, col.name, note))
-                data[col.key].append(col.default)
+        numbered(n)
+        for fill, default in absent:  # what `_cell` gives a column not in the header: its default, no problem
+            fill(default)
+        width = len(row)
+        for col, idx, values, plain, ranged in present:
+            if notes:
+                note = notes.get((n, idx))
+                if note:
+                    problems.append(Problem(spec.name, n, col.name, note))
+                    values.append(col.default)
+                    continue
+            raw = row[idx] if idx < width else None
+            value = plain(raw)
+            if value is _SLOW:
+                values.append(_cell(spec.name, n, col, raw, problems, True))
                 continue
-            data[col.key].append(_cell(spec.name, n, col, raw, problems, idx is not None))
+            if ranged:
+                message = _range_message(col, value)
+                if message:
+                    problems.append(Problem(spec.name, n, col.name, message))
+            values.append(value)
     frame = pd.DataFrame(data)
     for col in spec.columns:
         if col.kind == "date":
@@ -233,6 +251,61 @@ def _type_sheet(spec: Sheet, rows: list[tuple], problems: list[Problem], notes: 
         elif col.kind in ("int", "float"):
             frame[col.key] = pd.to_numeric(frame[col.key], errors="coerce").astype("float64")
     return frame
+
+
+# The reading of the cells that fill most of a workbook (text, a finite number, a whole staff number, a date
+# cell, yes or no), exactly as `_cell` reads them when they are in range: on every row, `_cell` and `_convert` cost
+# more than the rest of the sheet's typing. `_SLOW` sends anything else to `_cell`, which has every problem.
+_SLOW = object()
+
+
+def _plain_text(raw: object):
+    if type(raw) is str:
+        text = raw.strip()
+        if text:
+            return text
+    return _SLOW
+
+
+def _plain_float(raw: object):
+    return raw if type(raw) is float and raw - raw == 0.0 else _SLOW  # nan - nan and inf - inf are nan
+
+
+def _plain_int(raw: object):
+    return raw if type(raw) is float and raw.is_integer() else _SLOW  # False for nan and inf
+
+
+def _plain_id(raw: object):
+    if type(raw) is float and raw.is_integer():
+        return str(int(raw))
+    if type(raw) is str and raw.strip():  # what is not blank keeps a character after dropping spaces
+        return _text_staff_number(raw)
+    return _SLOW
+
+
+@lru_cache(maxsize=4096)
+def _text_staff_number(raw: str) -> str | None:
+    """`staff_number` of a text cell: a staff number typed as text recurs on every row of its person."""
+    return staff_number(raw)
+
+
+def _plain_bool(raw: object):
+    if type(raw) is str and raw.strip():
+        key = match_key(raw)
+        if key in _TRUE:
+            return True
+        if key in _FALSE:
+            return False
+    return _SLOW
+
+
+def _plain_date(raw: object):
+    kind = type(raw)
+    return raw.date() if kind is dt.datetime else raw if kind is dt.date else _SLOW
+
+
+_PLAIN = {"str": _plain_text, "float": _plain_float, "int": _plain_int, "id": _plain_id, "date": _plain_date,
+          "bool": _plain_bool}
 
 
 def _cell(sheet: str, row: int, col: Column, raw: object, problems: list[Problem], present: bool):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _DASHES = re.compile(r"\s*[-\u2010\u2011\u2012\u2013\u2014\u2015\u2212]\s*")
 _SPACES = re.compile(r"\s+")
@@ -16,7 +17,14 @@ def match_key(text: object) -> str:
     """Fold a name so that case, ё/е, runs of spaces, dash kinds and spacing, trailing punctuation and
     Latin look-alike letters inside Russian words do not matter:
     «Санитарно – эпидемиологического.» == «санитарно-эпидемиологического»."""
-    s = str(text).strip().lower().replace("ё", "е")
+    return _folded(text if type(text) is str else str(text))
+
+
+# A workbook repeats the same few names (a specialty, a department, a criterion) on thousands of rows:
+# each is folded once. Bounded, so that a workbook of distinct strings cannot grow it without end.
+@lru_cache(maxsize=4096)
+def _folded(text: str) -> str:
+    s = text.strip().lower().replace("ё", "е")
     s = _DASHES.sub("-", s)
     s = _SPACES.sub(" ", s)
     s = " ".join(w.translate(_LOOKALIKES) if _CYRILLIC.search(w) else w for w in s.split(" "))

@@ -255,3 +255,24 @@ def test_dmp_case_that_harmed_the_patient_is_an_input_error(tmp_path, coefficien
         read_month(path, load_positions())
     assert "лист «Экспертиза», строка 2, столбец «Влияние»: коэффициент" in str(info.value)
     assert "это ДМП" in str(info.value)
+
+
+def test_ukv_summary_counts_as_per_doctor_counting_does():
+    """The summary's counts in one pass against counting each doctor's rows, on every status and a doctor
+    whose indicators all lack a norm."""
+    from stomkpi.indicators import UKV_MET, UKV_MISSED, UKV_NO_DATA, UKV_NO_NORM
+
+    statuses = [UKV_MET, UKV_MISSED, UKV_NO_DATA, UKV_NO_NORM]
+    detail = pd.DataFrame({"staff_id": [f"{n % 7:03d}" for n in range(40)] + ["900", "900"],
+                           "status": [statuses[(n * 3) % 4] for n in range(40)] + [UKV_NO_NORM] * 2,
+                           "points": [float(n % 11) for n in range(42)]})
+    judged = detail[detail["status"] != UKV_NO_NORM]
+    g = judged.groupby("staff_id")
+    want = pd.DataFrame({"indicators": g.size(),
+                         "missed": g["status"].apply(lambda s: int((s != UKV_MET).sum())),
+                         "no_data": g["status"].apply(lambda s: int((s == UKV_NO_DATA).sum())),
+                         "points": g["points"].sum()})
+    want["ukv"] = want["points"] / (IND.ukv_points * want["indicators"])
+    got = ukv_summary(detail, IND)
+    pd.testing.assert_frame_equal(got, want.reset_index(), check_exact=True)
+    assert "900" not in set(got["staff_id"]) and got["missed"].sum() > 0 and got["no_data"].sum() > 0

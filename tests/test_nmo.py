@@ -6,9 +6,10 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from dateutil.relativedelta import relativedelta
 
 from stomkpi.catalog import load_nmo_rules
-from stomkpi.nmo import status, yearly
+from stomkpi.nmo import _cycle_year, add_years, status, yearly
 from stomkpi.nmo_inputs import CERTIFICATES, EDUCATION, NMO_STAFF, read_nmo
 from stomkpi.sheets import write_workbook
 
@@ -140,6 +141,31 @@ def test_29_february_start(tmp_path):
     y = years.set_index("cycle_year")
     assert y.loc[1, "earned"] == 36 and y.loc[2, "earned"] == 18
     assert y.loc[2, "year_start"] == D(2025, 2, 28)
+
+
+def test_cycle_year_by_plain_dates_agrees_with_relativedelta():
+    """The plain date arithmetic of cycle years against the calendar library's, for starts on every day of
+    2023–2025 (29.02.2024 among them) and ends on every anniversary, the day before and the day after."""
+
+    def reference(start, end):
+        year = 1
+        while end >= start + relativedelta(years=year):
+            year += 1
+        return year
+
+    starts = [D(2023, 1, 1) + dt.timedelta(days=n) for n in range(3 * 366)] + [D(2000, 2, 29), D(1900, 2, 28)]
+    checked = 0
+    for start in starts:
+        for k in range(-1, 7):
+            anniversary = start + relativedelta(years=k)
+            assert add_years(start, k) == anniversary
+            for end in (anniversary - dt.timedelta(days=1), anniversary, anniversary + dt.timedelta(days=1)):
+                assert _cycle_year(start, end) == reference(start, end), (start, end)
+                checked += 1
+    assert checked == len(starts) * 8 * 3
+    assert add_years(D(2024, 2, 29), 1) == D(2025, 2, 28) and add_years(D(2024, 2, 29), 4) == D(2028, 2, 29)
+    with pytest.raises(ValueError):
+        add_years(D(9999, 12, 31), 1)
 
 
 def test_yearly_guide_and_carried_shortfall(tmp_path):
