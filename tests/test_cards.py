@@ -6,21 +6,20 @@ from __future__ import annotations
 
 from io import BytesIO
 
-import pandas as pd
 import pdfplumber
 from fontTools.ttLib import TTFont
 from pdfminer.pdftypes import PDFStream, resolve1
 
-from stomkpi.report.cards import ADDITIONAL, COLUMNS, MAIN, Card, cards_pdf
+from stomkpi.report.cards import ADDITIONAL, MAIN, Card, cards_pdf
 
 NAMES = ["Әлия Ңөүһ", "Łukasz Żółć Ğüneş", "Ảnh Nguyễn", "Անի Ղազարյան"]
 LACKING = "王"  # DejaVu Sans has no CJK
 
 
 def card(staff_id: str, name: str) -> Card:
-    rows = pd.DataFrame([[1, "Процент выполнения плана", "95", "10 при 100 %", "100", "9,5"]], columns=COLUMNS)
+    rows = [[1, "Процент выполнения плана", "95", "10 при 100 %", "100", "9,5"]]
     return Card(staff_id=staff_id, name=name, title="Врач-стоматолог", department="Отделение",
-                criteria={MAIN: rows, ADDITIONAL: rows.iloc[:0]}, total=9.5, norm_points=10, percent=95.0, rates=1,
+                criteria={MAIN: rows, ADDITIONAL: []}, total=9.5, norm_points=10, percent=95.0, rates=1,
                 days_plan=22, days_fact=22, deprived_percent=0, deprivation_reasons=(), coefficient=0.95)
 
 

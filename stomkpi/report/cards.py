@@ -46,7 +46,7 @@ class Card:
     name: str
     title: str
     department: str
-    criteria: dict[str, pd.DataFrame]  # MAIN / ADDITIONAL -> rows with COLUMNS
+    criteria: dict[str, list[list]]  # MAIN / ADDITIONAL -> rows of COLUMNS' values
     total: float
     norm_points: float
     percent: float
@@ -82,27 +82,30 @@ def person_cards(table: pd.DataFrame, details: pd.DataFrame, deprivations: pd.Da
     names = criterion_names or {}
     by_key = {(r["position"], r["criterion"]): r for r in rules.to_dict("records")}
     said = {key: rule_of(r) for key, r in by_key.items()}
+    # each person's rows as plain tuples, the columns read once: a frame or a row object per person took most
+    # of the cards' time (the values are those `itertuples` gives: a column's own iteration)
     details = details.assign(staff_id=details["staff_id"].astype(str), criterion=details["criterion"].astype(str))
-    by_person = dict(tuple(details.groupby("staff_id", sort=False, observed=True)))
+    by_person: dict[str, list[tuple]] = {}
+    for row in zip(*(details[c] for c in ("staff_id", "criterion", "group", "kind", "value", "norm", "count",
+                                             "points")), strict=True):
+        by_person.setdefault(row[0], []).append(row)
     # shortened like a revision's reason: the card keeps its page; the protocols hold the reason whole
-    reasons = deprivations.groupby("staff_id")["reason"].apply(lambda s: tuple(_short(r) for r in s if r))
+    reasons = deprivations.groupby("staff_id")["reason"].apply(lambda s: tuple(_short(r) for r in s if r)).to_dict()
     cards = []
     for p in table.sort_values(["department", "name", "staff_id"], kind="stable").itertuples(index=False):
-        own = by_person.get(str(p.staff_id), details.iloc[:0])
         change = revised.get(str(p.staff_id))
         moved = {name: (a, b) for name, a, b in change.criteria} if change is not None else {}
         groups: dict[str, list] = {MAIN: [], ADDITIONAL: []}
-        for d in own.itertuples(index=False):
-            rule = by_key[(p.position, d.criterion)]
-            entered = d.count if d.kind == "per_event" else d.value
-            norm = d.norm if d.kind == "versus_norm" else (100.0 if d.kind == "plan" else None)
-            group = MAIN if d.group == "main" else ADDITIONAL
-            groups[group].append([len(groups[group]) + 1, rule["criterion_name"], _entered(entered, d.kind),
-                                  said[(p.position, d.criterion)], "—" if norm is None or pd.isna(norm) else fmt(float(norm)),
-                                  _points(float(d.points), moved.get(names.get(d.criterion, d.criterion)))])
+        for _, criterion, group, kind, value, norm, count, points in by_person.get(str(p.staff_id), ()):
+            entered = count if kind == "per_event" else value
+            norm = norm if kind == "versus_norm" else (100.0 if kind == "plan" else None)
+            rows = groups[MAIN if group == "main" else ADDITIONAL]
+            rows.append([len(rows) + 1, by_key[(p.position, criterion)]["criterion_name"], _entered(entered, kind),
+                         said[(p.position, criterion)], "—" if norm is None or pd.isna(norm) else fmt(float(norm)),
+                         _points(float(points), moved.get(names.get(criterion, criterion)))])
         cards.append(Card(
             staff_id=str(p.staff_id), name=clean(p.name), title=clean(p.title), department=clean(p.department),
-            criteria={k: pd.DataFrame(v, columns=COLUMNS) for k, v in groups.items()},
+            criteria=groups,
             total=float(p.total_points), norm_points=float(p.norm_points), percent=float(p.percent),
             rates=float(p.rates_oms), days_plan=float(p.days_plan), days_fact=float(p.days_fact),
             deprived_percent=float(p.deprived_percent), deprivation_reasons=reasons.get(p.staff_id, ()),
@@ -321,10 +324,10 @@ def _draw(pdf: _Pdf, period: str, clinic: str, cards: list[Card]) -> _Pdf:
         pdf.text(card.person_lines()[0], size=10, bold=True)
         pdf.text(card.person_lines()[1])
         for title, rows in card.criteria.items():
-            if not rows.empty:
+            if rows:
                 pdf.space(5)
                 pdf.text(title, bold=True)
-                pdf.table(COLUMNS, [[str(v) for v in row] for row in rows.to_numpy(dtype=object).tolist()])
+                pdf.table(COLUMNS, [[str(v) for v in row] for row in rows])
         pdf.space(8)
         for line in card.result_lines():
             pdf.text(line)
@@ -353,9 +356,9 @@ def cards_xlsx(path: Path, period: str, clinic: str, cards: list[Card]) -> None:
         sheet.line(card.person_lines()[0], bold=True, align="left")
         sheet.line(card.person_lines()[1], align="left")
         for title, rows in card.criteria.items():
-            if not rows.empty:
+            if rows:
                 sheet.blank()
-                sheet.table(title, COLUMNS, rows.to_numpy(dtype=object).tolist())
+                sheet.table(title, COLUMNS, rows)
         sheet.blank()
         for line in card.result_lines():
             sheet.line(line, align="left")
