@@ -228,14 +228,29 @@ class _Pdf:
         add_font(pdf, "DejaVu", "B", _FONTS / "DejaVuSans-Bold.ttf", whole=whole_fonts)
         self.width = pdf.w - 2 * MARGIN
         self.bottom = pdf.h - MARGIN
+        self._font: tuple[bool, float] | None = None  # (bold, size) last set, so that `set_font` is called on a change only
         self._encoded: dict[tuple[int, str], str] = {}  # (font, line) -> its text operator
+        # (font, line, x, width, size, bold, align) -> the line's left edge and text operator: the cards repeat
+        # their criteria, rules and headings in the same columns on every page
+        self._placed: dict[tuple, tuple[str, str]] = {}
+        # each table column's left edge and its border's left edge and width, in the page's units
+        k, x, self._columns = pdf.k, MARGIN, []
+        for w in PDF_WIDTHS:
+            self._columns.append((x, w, f"{x * k:.2f}", f"{w * k:.2f}"))
+            x += w
 
     def page(self) -> None:
         self.pdf.add_page()
 
+    def _set_font(self, bold: bool, size: float) -> None:
+        """fpdf2's `set_font`, only when the font or size changes (when neither does, it does nothing)."""
+        if self._font != (bold, size):
+            self.pdf.set_font("DejaVu", "B" if bold else "", size)
+            self._font = (bold, size)
+
     def text(self, text: str, size: float = 9.0, bold: bool = False, align: str = "L", gap: float = 1.3) -> None:
         pdf = self.pdf
-        pdf.set_font("DejaVu", "B" if bold else "", size)
+        self._set_font(bold, size)
         for line in wrap(text, self.width, bold, size):
             self._room(size * gap)
             self._put(line, MARGIN, pdf.get_y(), self.width, size * gap, size, bold, align)
@@ -271,15 +286,15 @@ class _Pdf:
     def _row(self, cells: list[list[str]], bold: bool, align) -> None:
         """A table row: each cell's border and its lines, drawn in one piece."""
         pdf = self.pdf
-        pdf.set_font("DejaVu", "B" if bold else "", TABLE_SIZE)
-        x, y, height = MARGIN, pdf.get_y(), self._height(cells)
+        self._set_font(bold, TABLE_SIZE)
+        y, height = pdf.get_y(), self._height(cells)
+        top, depth = f"{(pdf.h - y) * pdf.k:.2f}", f"{-height * pdf.k:.2f}"
         drawn = []
-        for lines, w, a in zip(cells, PDF_WIDTHS, align, strict=True):
-            drawn.append(f"{x * pdf.k:.2f} {(pdf.h - y) * pdf.k:.2f} {w * pdf.k:.2f} {-height * pdf.k:.2f} re S")
+        for lines, (x, w, left, across), a in zip(cells, self._columns, align, strict=True):
+            drawn.append(f"{left} {top} {across} {depth} re S")
             for i, line in enumerate(lines):
                 drawn.append(self._line(line, x + PAD, y + PAD + i * TABLE_LINE, w - 2 * PAD, TABLE_LINE, TABLE_SIZE,
                                         bold, a))
-            x += w
         pdf._out("\n".join(drawn))
         pdf.set_xy(MARGIN, y + height)
 
@@ -293,13 +308,17 @@ class _Pdf:
         """The operators of one line of text in a box, aligned by its measured width, in the current font: what
         fpdf2's `text` writes for black text, without its checks for every line (a month's cards have 14 000)."""
         pdf = self.pdf
-        shift = 0.0 if align == "L" else {"C": 0.5, "R": 1.0}[align] * (width - text_width(line, bold, size))
         font = "" if pdf.current_font_is_set_on_page else pdf._set_font_for_page(pdf.current_font, pdf.font_size_pt) + "\n"
-        key = (pdf.current_font.i, line)
-        if key not in self._encoded:  # a font's codes are given out as characters are first used: once per line
-            self._encoded[key] = pdf.current_font.encode_text(pdf.normalize_text(line))
+        place = (pdf.current_font.i, line, x, width, size, bold, align)
+        if place not in self._placed:
+            shift = 0.0 if align == "L" else {"C": 0.5, "R": 1.0}[align] * (width - text_width(line, bold, size))
+            key = (pdf.current_font.i, line)
+            if key not in self._encoded:  # a font's codes are given out as characters are first used: once per line
+                self._encoded[key] = pdf.current_font.encode_text(pdf.normalize_text(line))
+            self._placed[place] = (f"{(x + shift) * pdf.k:.2f}", f"Td {self._encoded[key]} ET")
+        left, shown = self._placed[place]
         baseline = top + (height - size) / 2 + 0.8 * size
-        return f"{font}BT {(x + shift) * pdf.k:.2f} {(pdf.h - baseline) * pdf.k:.2f} Td {self._encoded[key]} ET"
+        return f"{font}BT {left} {(pdf.h - baseline) * pdf.k:.2f} {shown}"
 
 
 def cards_pdf(period: str, clinic: str, department: str, cards: list[Card]) -> bytes:
