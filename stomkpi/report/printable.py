@@ -207,12 +207,12 @@ class PrintedSheet:
             elif isinstance(value, str):
                 if isinstance(value, Quoted):  # text that would read as a formula: marked as text, shown as it is
                     style = self._styles.quoted(style)
-                xml.append(f'<c r="{letter}{row_idx}" s="{style}" t="inlineStr"><is><t>{_xml(value)}</t></is></c>')
+                xml.append(f'<c r="{letter}{row_idx}" s="{style}" t="inlineStr"><is><t>{_inline(value)}</t></is></c>')
             else:
                 xml.append(f'<c r="{letter}{row_idx}" s="{style}" t="n"><v>{value!r}</v></c>')
         row = f"{row}>{''.join(xml)}</row>" if xml else f"{row}/>"
         xf.flush()  # what the XML writer holds goes first
-        self.ws._writer.out.write(row.encode("ascii", "xmlcharrefreplace"))
+        self.ws._writer.out.write(row.encode("ascii"))
 
     def _break(self) -> None:
         self.ws.row_breaks.append(Break(id=self.row))
@@ -436,6 +436,13 @@ def _xml(text: str) -> str:
     """Cleaned text (`safe.clean`: nothing XML cannot hold) as XML character data, escaped as the XML writer
     escapes it."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+@lru_cache(maxsize=4096)
+def _inline(text: str) -> str:
+    """`_xml` of the text with every non-ASCII character as a character reference, as the XML writer writes it,
+    remembered: a card's sheet repeats its criteria, rules and headings, and each is escaped once."""
+    return _xml(text).encode("ascii", "xmlcharrefreplace").decode("ascii")
 
 
 def _value(v: object) -> object:
