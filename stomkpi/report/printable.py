@@ -18,6 +18,7 @@ the page and font numbers below are the only layout constants.
 
 from __future__ import annotations
 
+import itertools
 import math
 from copy import copy
 from functools import lru_cache
@@ -256,13 +257,25 @@ class PrintedSheet:
             self.line(title, bold=True, align="left")
         self._emit(self._spread(head, span), head_height)
         number, text = self._styles.get("number"), self._styles.get("body")
+        widths = [sum(self.points[col - s:col]) for col, s in zip(itertools.accumulate(span), span, strict=True)]
         for values in body:
-            height = self._height([(v, s, False) for v, s in zip(values, span, strict=True)])
+            shown = list(map(_value, values))
+            height = self._row_height(values, shown, widths)
             if self.used + height > self.page_height:
                 self._break()
                 self._emit(self._spread(head, span), head_height)
-            cells = [(v, number if isinstance(v, int | float) else text) for v in map(_value, values)]
+            cells = [(v, number if isinstance(v, int | float) else text) for v in shown]
             self._emit(self._spread(cells, span), height)
+
+    @staticmethod
+    def _row_height(values: list, shown: list, widths: list[float]) -> float:
+        """`_height` of a table's row of `values` (as `_value` shows them: `shown`) in cells `widths` pt wide: each
+        value made and each cell's width summed once, not again for measuring."""
+        lines = 1
+        for value, text, width in zip(values, shown, widths, strict=True):
+            if value is not None and value != "" and not isinstance(value, int | float):
+                lines = max(lines, line_count(str(text), width, False))
+        return lines * LINE_HEIGHT + ROW_PADDING
 
     # cells -----------------------------------------------------------------------------------------
 
