@@ -75,3 +75,16 @@ def test_the_cut_font_is_kept_for_the_next_process_and_an_unwritable_cache_is_no
     assert made_by_a_new_process(blocked) == first
     kept[0].write_bytes(b"not a font")  # damaged: cut again
     assert made_by_a_new_process(tmp_path / "cache") == first
+
+
+def test_sheets_of_one_layout_share_their_fixed_parts_to_the_same_bytes(tmp_path, monkeypatch):
+    """A card's workbook writes the parts of a sheet that its layout decides (page setup, margins, footer, columns)
+    once per book: the file is the one each sheet writing its own parts makes."""
+    from stomkpi.report import printable
+    from stomkpi.report.cards import cards_xlsx
+
+    people = [card(str(i), name) for i, name in enumerate(NAMES, start=1)]
+    cards_xlsx(tmp_path / "shared.xlsx", "2025-12", "Поликлиника", people)
+    monkeypatch.setattr(printable, "_parts", lambda book, layout: {})
+    cards_xlsx(tmp_path / "own.xlsx", "2025-12", "Поликлиника", people)
+    assert (tmp_path / "shared.xlsx").read_bytes() == (tmp_path / "own.xlsx").read_bytes()

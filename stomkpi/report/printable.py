@@ -13,7 +13,9 @@ stay together. Page numbers are in the footer, the paper is A4, fitted to the pa
 
 Editing rule: every value goes through `_value` (input text as data: `stomkpi.safe.clean` and
 `starts_formula`, shown as typed under the quote-prefix style), and nowhere else;
-the page and font numbers below are the only layout constants.
+the page and font numbers below are the only layout constants; a sheet's properties, views, columns, print options,
+margins, page setup and footer are written once per book and layout (`_parts`), so they are set in `PrintedSheet`'s
+constructor from its layout alone, never per sheet.
 """
 
 from __future__ import annotations
