@@ -289,12 +289,17 @@ class _Pdf:
         self._set_font(bold, TABLE_SIZE)
         y, height = pdf.get_y(), self._height(cells)
         top, depth = f"{(pdf.h - y) * pdf.k:.2f}", f"{-height * pdf.k:.2f}"
-        drawn = []
+        # the font's operator before the row's first line, as `_line` writes it; each line's baseline once per row
+        drawn, font = [], "" if pdf.current_font_is_set_on_page else pdf._set_font_for_page(pdf.current_font,
+                                                                                            pdf.font_size_pt) + "\n"
+        baselines = [self._baseline(y + PAD + i * TABLE_LINE, TABLE_LINE, TABLE_SIZE)
+                     for i in range(max(len(c) for c in cells))]
         for lines, (x, w, left, across), a in zip(cells, self._columns, align, strict=True):
             drawn.append(f"{left} {top} {across} {depth} re S")
-            for i, line in enumerate(lines):
-                drawn.append(self._line(line, x + PAD, y + PAD + i * TABLE_LINE, w - 2 * PAD, TABLE_LINE, TABLE_SIZE,
-                                        bold, a))
+            for line, baseline in zip(lines, baselines, strict=False):
+                start, shown = self._placed_line(line, x + PAD, w - 2 * PAD, TABLE_SIZE, bold, a)
+                drawn.append(f"{font}BT {start} {baseline} {shown}")
+                font = ""
         pdf._out("\n".join(drawn))
         pdf.set_xy(MARGIN, y + height)
 
@@ -309,6 +314,16 @@ class _Pdf:
         fpdf2's `text` writes for black text, without its checks for every line (a month's cards have 14 000)."""
         pdf = self.pdf
         font = "" if pdf.current_font_is_set_on_page else pdf._set_font_for_page(pdf.current_font, pdf.font_size_pt) + "\n"
+        start, shown = self._placed_line(line, x, width, size, bold, align)
+        return f"{font}BT {start} {self._baseline(top, height, size)} {shown}"
+
+    def _baseline(self, top: float, height: float, size: float) -> str:
+        """The baseline of a line of `size` pt centred in a box `height` pt high from `top`, in the page's units."""
+        return f"{(self.pdf.h - (top + (height - size) / 2 + 0.8 * size)) * self.pdf.k:.2f}"
+
+    def _placed_line(self, line: str, x: float, width: float, size: float, bold: bool, align: str) -> tuple[str, str]:
+        """A line's left edge in its box and its text operator, in the current font; once per font, line and box."""
+        pdf = self.pdf
         place = (pdf.current_font.i, line, x, width, size, bold, align)
         if place not in self._placed:
             shift = 0.0 if align == "L" else {"C": 0.5, "R": 1.0}[align] * (width - text_width(line, bold, size))
@@ -316,9 +331,7 @@ class _Pdf:
             if key not in self._encoded:  # a font's codes are given out as characters are first used: once per line
                 self._encoded[key] = pdf.current_font.encode_text(pdf.normalize_text(line))
             self._placed[place] = (f"{(x + shift) * pdf.k:.2f}", f"Td {self._encoded[key]} ET")
-        left, shown = self._placed[place]
-        baseline = top + (height - size) / 2 + 0.8 * size
-        return f"{font}BT {left} {(pdf.h - baseline) * pdf.k:.2f} {shown}"
+        return self._placed[place]
 
 
 def cards_pdf(period: str, clinic: str, department: str, cards: list[Card]) -> bytes:
