@@ -6,21 +6,20 @@ from __future__ import annotations
 
 from io import BytesIO
 
-import pandas as pd
 import pdfplumber
 from fontTools.ttLib import TTFont
 from pdfminer.pdftypes import PDFStream, resolve1
 
-from stomkpi.report.cards import ADDITIONAL, COLUMNS, MAIN, Card, cards_pdf
+from stomkpi.report.cards import ADDITIONAL, MAIN, Card, cards_pdf
 
 NAMES = ["Әлия Ңөүһ", "Łukasz Żółć Ğüneş", "Ảnh Nguyễn", "Անի Ղազարյան"]
 LACKING = "王"  # DejaVu Sans has no CJK
 
 
 def card(staff_id: str, name: str) -> Card:
-    rows = pd.DataFrame([[1, "Процент выполнения плана", "95", "10 при 100 %", "100", "9,5"]], columns=COLUMNS)
+    rows = [[1, "Процент выполнения плана", "95", "10 при 100 %", "100", "9,5"]]
     return Card(staff_id=staff_id, name=name, title="Врач-стоматолог", department="Отделение",
-                criteria={MAIN: rows, ADDITIONAL: rows.iloc[:0]}, total=9.5, norm_points=10, percent=95.0, rates=1,
+                criteria={MAIN: rows, ADDITIONAL: []}, total=9.5, norm_points=10, percent=95.0, rates=1,
                 days_plan=22, days_fact=22, deprived_percent=0, deprivation_reasons=(), coefficient=0.95)
 
 
@@ -76,3 +75,16 @@ def test_the_cut_font_is_kept_for_the_next_process_and_an_unwritable_cache_is_no
     assert made_by_a_new_process(blocked) == first
     kept[0].write_bytes(b"not a font")  # damaged: cut again
     assert made_by_a_new_process(tmp_path / "cache") == first
+
+
+def test_sheets_of_one_layout_share_their_fixed_parts_to_the_same_bytes(tmp_path, monkeypatch):
+    """A card's workbook writes the parts of a sheet that its layout decides (page setup, margins, footer, columns)
+    once per book: the file is the one each sheet writing its own parts makes."""
+    from stomkpi.report import printable
+    from stomkpi.report.cards import cards_xlsx
+
+    people = [card(str(i), name) for i, name in enumerate(NAMES, start=1)]
+    cards_xlsx(tmp_path / "shared.xlsx", "2025-12", "Поликлиника", people)
+    monkeypatch.setattr(printable, "_parts", lambda book, layout: {})
+    cards_xlsx(tmp_path / "own.xlsx", "2025-12", "Поликлиника", people)
+    assert (tmp_path / "shared.xlsx").read_bytes() == (tmp_path / "own.xlsx").read_bytes()

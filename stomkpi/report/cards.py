@@ -46,7 +46,7 @@ class Card:
     name: str
     title: str
     department: str
-    criteria: dict[str, pd.DataFrame]  # MAIN / ADDITIONAL -> rows with COLUMNS
+    criteria: dict[str, list[list]]  # MAIN / ADDITIONAL -> rows of COLUMNS' values
     total: float
     norm_points: float
     percent: float
@@ -82,27 +82,30 @@ def person_cards(table: pd.DataFrame, details: pd.DataFrame, deprivations: pd.Da
     names = criterion_names or {}
     by_key = {(r["position"], r["criterion"]): r for r in rules.to_dict("records")}
     said = {key: rule_of(r) for key, r in by_key.items()}
+    # each person's rows as plain tuples, the columns read once: a frame or a row object per person took most
+    # of the cards' time (the values are those `itertuples` gives: a column's own iteration)
     details = details.assign(staff_id=details["staff_id"].astype(str), criterion=details["criterion"].astype(str))
-    by_person = dict(tuple(details.groupby("staff_id", sort=False, observed=True)))
+    by_person: dict[str, list[tuple]] = {}
+    for row in zip(*(details[c] for c in ("staff_id", "criterion", "group", "kind", "value", "norm", "count",
+                                             "points")), strict=True):
+        by_person.setdefault(row[0], []).append(row)
     # shortened like a revision's reason: the card keeps its page; the protocols hold the reason whole
-    reasons = deprivations.groupby("staff_id")["reason"].apply(lambda s: tuple(_short(r) for r in s if r))
+    reasons = deprivations.groupby("staff_id")["reason"].apply(lambda s: tuple(_short(r) for r in s if r)).to_dict()
     cards = []
     for p in table.sort_values(["department", "name", "staff_id"], kind="stable").itertuples(index=False):
-        own = by_person.get(str(p.staff_id), details.iloc[:0])
         change = revised.get(str(p.staff_id))
         moved = {name: (a, b) for name, a, b in change.criteria} if change is not None else {}
         groups: dict[str, list] = {MAIN: [], ADDITIONAL: []}
-        for d in own.itertuples(index=False):
-            rule = by_key[(p.position, d.criterion)]
-            entered = d.count if d.kind == "per_event" else d.value
-            norm = d.norm if d.kind == "versus_norm" else (100.0 if d.kind == "plan" else None)
-            group = MAIN if d.group == "main" else ADDITIONAL
-            groups[group].append([len(groups[group]) + 1, rule["criterion_name"], _entered(entered, d.kind),
-                                  said[(p.position, d.criterion)], "—" if norm is None or pd.isna(norm) else fmt(float(norm)),
-                                  _points(float(d.points), moved.get(names.get(d.criterion, d.criterion)))])
+        for _, criterion, group, kind, value, norm, count, points in by_person.get(str(p.staff_id), ()):
+            entered = count if kind == "per_event" else value
+            norm = norm if kind == "versus_norm" else (100.0 if kind == "plan" else None)
+            rows = groups[MAIN if group == "main" else ADDITIONAL]
+            rows.append([len(rows) + 1, by_key[(p.position, criterion)]["criterion_name"], _entered(entered, kind),
+                         said[(p.position, criterion)], "—" if norm is None or pd.isna(norm) else fmt(float(norm)),
+                         _points(float(points), moved.get(names.get(criterion, criterion)))])
         cards.append(Card(
             staff_id=str(p.staff_id), name=clean(p.name), title=clean(p.title), department=clean(p.department),
-            criteria={k: pd.DataFrame(v, columns=COLUMNS) for k, v in groups.items()},
+            criteria=groups,
             total=float(p.total_points), norm_points=float(p.norm_points), percent=float(p.percent),
             rates=float(p.rates_oms), days_plan=float(p.days_plan), days_fact=float(p.days_fact),
             deprived_percent=float(p.deprived_percent), deprivation_reasons=reasons.get(p.staff_id, ()),
@@ -225,14 +228,29 @@ class _Pdf:
         add_font(pdf, "DejaVu", "B", _FONTS / "DejaVuSans-Bold.ttf", whole=whole_fonts)
         self.width = pdf.w - 2 * MARGIN
         self.bottom = pdf.h - MARGIN
+        self._font: tuple[bool, float] | None = None  # (bold, size) last set, so that `set_font` is called on a change only
         self._encoded: dict[tuple[int, str], str] = {}  # (font, line) -> its text operator
+        # (font, line, x, width, size, bold, align) -> the line's left edge and text operator: the cards repeat
+        # their criteria, rules and headings in the same columns on every page
+        self._placed: dict[tuple, tuple[str, str]] = {}
+        # each table column's left edge and its border's left edge and width, in the page's units
+        k, x, self._columns = pdf.k, MARGIN, []
+        for w in PDF_WIDTHS:
+            self._columns.append((x, w, f"{x * k:.2f}", f"{w * k:.2f}"))
+            x += w
 
     def page(self) -> None:
         self.pdf.add_page()
 
+    def _set_font(self, bold: bool, size: float) -> None:
+        """fpdf2's `set_font`, only when the font or size changes (when neither does, it does nothing)."""
+        if self._font != (bold, size):
+            self.pdf.set_font("DejaVu", "B" if bold else "", size)
+            self._font = (bold, size)
+
     def text(self, text: str, size: float = 9.0, bold: bool = False, align: str = "L", gap: float = 1.3) -> None:
         pdf = self.pdf
-        pdf.set_font("DejaVu", "B" if bold else "", size)
+        self._set_font(bold, size)
         for line in wrap(text, self.width, bold, size):
             self._room(size * gap)
             self._put(line, MARGIN, pdf.get_y(), self.width, size * gap, size, bold, align)
@@ -268,15 +286,20 @@ class _Pdf:
     def _row(self, cells: list[list[str]], bold: bool, align) -> None:
         """A table row: each cell's border and its lines, drawn in one piece."""
         pdf = self.pdf
-        pdf.set_font("DejaVu", "B" if bold else "", TABLE_SIZE)
-        x, y, height = MARGIN, pdf.get_y(), self._height(cells)
-        drawn = []
-        for lines, w, a in zip(cells, PDF_WIDTHS, align, strict=True):
-            drawn.append(f"{x * pdf.k:.2f} {(pdf.h - y) * pdf.k:.2f} {w * pdf.k:.2f} {-height * pdf.k:.2f} re S")
-            for i, line in enumerate(lines):
-                drawn.append(self._line(line, x + PAD, y + PAD + i * TABLE_LINE, w - 2 * PAD, TABLE_LINE, TABLE_SIZE,
-                                        bold, a))
-            x += w
+        self._set_font(bold, TABLE_SIZE)
+        y, height = pdf.get_y(), self._height(cells)
+        top, depth = f"{(pdf.h - y) * pdf.k:.2f}", f"{-height * pdf.k:.2f}"
+        # the font's operator before the row's first line, as `_line` writes it; each line's baseline once per row
+        drawn, font = [], "" if pdf.current_font_is_set_on_page else pdf._set_font_for_page(pdf.current_font,
+                                                                                            pdf.font_size_pt) + "\n"
+        baselines = [self._baseline(y + PAD + i * TABLE_LINE, TABLE_LINE, TABLE_SIZE)
+                     for i in range(max(len(c) for c in cells))]
+        for lines, (x, w, left, across), a in zip(cells, self._columns, align, strict=True):
+            drawn.append(f"{left} {top} {across} {depth} re S")
+            for line, baseline in zip(lines, baselines, strict=False):
+                start, shown = self._placed_line(line, x + PAD, w - 2 * PAD, TABLE_SIZE, bold, a)
+                drawn.append(f"{font}BT {start} {baseline} {shown}")
+                font = ""
         pdf._out("\n".join(drawn))
         pdf.set_xy(MARGIN, y + height)
 
@@ -290,13 +313,25 @@ class _Pdf:
         """The operators of one line of text in a box, aligned by its measured width, in the current font: what
         fpdf2's `text` writes for black text, without its checks for every line (a month's cards have 14 000)."""
         pdf = self.pdf
-        shift = 0.0 if align == "L" else {"C": 0.5, "R": 1.0}[align] * (width - text_width(line, bold, size))
         font = "" if pdf.current_font_is_set_on_page else pdf._set_font_for_page(pdf.current_font, pdf.font_size_pt) + "\n"
-        key = (pdf.current_font.i, line)
-        if key not in self._encoded:  # a font's codes are given out as characters are first used: once per line
-            self._encoded[key] = pdf.current_font.encode_text(pdf.normalize_text(line))
-        baseline = top + (height - size) / 2 + 0.8 * size
-        return f"{font}BT {(x + shift) * pdf.k:.2f} {(pdf.h - baseline) * pdf.k:.2f} Td {self._encoded[key]} ET"
+        start, shown = self._placed_line(line, x, width, size, bold, align)
+        return f"{font}BT {start} {self._baseline(top, height, size)} {shown}"
+
+    def _baseline(self, top: float, height: float, size: float) -> str:
+        """The baseline of a line of `size` pt centred in a box `height` pt high from `top`, in the page's units."""
+        return f"{(self.pdf.h - (top + (height - size) / 2 + 0.8 * size)) * self.pdf.k:.2f}"
+
+    def _placed_line(self, line: str, x: float, width: float, size: float, bold: bool, align: str) -> tuple[str, str]:
+        """A line's left edge in its box and its text operator, in the current font; once per font, line and box."""
+        pdf = self.pdf
+        place = (pdf.current_font.i, line, x, width, size, bold, align)
+        if place not in self._placed:
+            shift = 0.0 if align == "L" else {"C": 0.5, "R": 1.0}[align] * (width - text_width(line, bold, size))
+            key = (pdf.current_font.i, line)
+            if key not in self._encoded:  # a font's codes are given out as characters are first used: once per line
+                self._encoded[key] = pdf.current_font.encode_text(pdf.normalize_text(line))
+            self._placed[place] = (f"{(x + shift) * pdf.k:.2f}", f"Td {self._encoded[key]} ET")
+        return self._placed[place]
 
 
 def cards_pdf(period: str, clinic: str, department: str, cards: list[Card]) -> bytes:
@@ -321,10 +356,10 @@ def _draw(pdf: _Pdf, period: str, clinic: str, cards: list[Card]) -> _Pdf:
         pdf.text(card.person_lines()[0], size=10, bold=True)
         pdf.text(card.person_lines()[1])
         for title, rows in card.criteria.items():
-            if not rows.empty:
+            if rows:
                 pdf.space(5)
                 pdf.text(title, bold=True)
-                pdf.table(COLUMNS, [[str(v) for v in row] for row in rows.to_numpy(dtype=object).tolist()])
+                pdf.table(COLUMNS, [[str(v) for v in row] for row in rows])
         pdf.space(8)
         for line in card.result_lines():
             pdf.text(line)
@@ -353,9 +388,9 @@ def cards_xlsx(path: Path, period: str, clinic: str, cards: list[Card]) -> None:
         sheet.line(card.person_lines()[0], bold=True, align="left")
         sheet.line(card.person_lines()[1], align="left")
         for title, rows in card.criteria.items():
-            if not rows.empty:
+            if rows:
                 sheet.blank()
-                sheet.table(title, COLUMNS, rows.to_numpy(dtype=object).tolist())
+                sheet.table(title, COLUMNS, rows)
         sheet.blank()
         for line in card.result_lines():
             sheet.line(line, align="left")

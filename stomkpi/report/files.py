@@ -63,10 +63,11 @@ def _sheet(ws, frame: pd.DataFrame) -> None:
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for row in frame.itertuples(index=False):
+    rows = list(frame.itertuples(index=False))
+    for row in rows:
         ws.append([_cell(v) for v in row])
-    for i, column in enumerate(frame.columns, start=1):
-        longest = max([len(str(column)) // 2, *(len(str(v)) for v in frame.iloc[:200, i - 1])], default=8)
+    for i, column in enumerate(frame.columns, start=1):  # widths from the first 200 rows' values, read once above
+        longest = max([len(str(column)) // 2, *(len(str(row[i - 1])) for row in rows[:200])], default=8)
         ws.column_dimensions[ws.cell(1, i).column_letter].width = min(max(8, longest + 2), 50)
     ws.freeze_panes = "A2"
     if len(frame.columns):
@@ -74,6 +75,8 @@ def _sheet(ws, frame: pd.DataFrame) -> None:
 
 
 def _cell(value: object) -> object:
+    if isinstance(value, str):  # most cells: what the checks below come to for text, without them
+        return spreadsheet_cell(value)
     if value is None or (pd.api.types.is_scalar(value) and not isinstance(value, str) and pd.isna(value)):
         return None
     if hasattr(value, "item"):  # numpy scalars

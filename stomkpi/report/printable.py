@@ -13,11 +13,14 @@ stay together. Page numbers are in the footer, the paper is A4, fitted to the pa
 
 Editing rule: every value goes through `_value` (input text as data: `stomkpi.safe.clean` and
 `starts_formula`, shown as typed under the quote-prefix style), and nowhere else;
-the page and font numbers below are the only layout constants.
+the page and font numbers below are the only layout constants; a sheet's properties, views, columns, print options,
+margins, page setup and footer are written once per book and layout (`_parts`), so they are set in `PrintedSheet`'s
+constructor from its layout alone, never per sheet.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from copy import copy
 from functools import lru_cache
@@ -171,7 +174,7 @@ class PrintedSheet:
         # rows go to our writer as they are: (value, style id) per cell, no cell objects (see `_write_row`)
         ws._values_to_row = lambda values, row_idx: values
         self._heights = {}
-        ws._writer = _MemoryWriter(ws)
+        ws._writer = _MemoryWriter(ws, _parts(book, (tuple(widths), landscape)))
         ws._writer.write_top()
         ws._writer.write_row = self._write_row
 
@@ -207,12 +210,12 @@ class PrintedSheet:
             elif isinstance(value, str):
                 if isinstance(value, Quoted):  # text that would read as a formula: marked as text, shown as it is
                     style = self._styles.quoted(style)
-                xml.append(f'<c r="{letter}{row_idx}" s="{style}" t="inlineStr"><is><t>{_xml(value)}</t></is></c>')
+                xml.append(f'<c r="{letter}{row_idx}" s="{style}" t="inlineStr"><is><t>{_inline(value)}</t></is></c>')
             else:
                 xml.append(f'<c r="{letter}{row_idx}" s="{style}" t="n"><v>{value!r}</v></c>')
         row = f"{row}>{''.join(xml)}</row>" if xml else f"{row}/>"
         xf.flush()  # what the XML writer holds goes first
-        self.ws._writer.out.write(row.encode("ascii", "xmlcharrefreplace"))
+        self.ws._writer.out.write(row.encode("ascii"))
 
     def _break(self) -> None:
         self.ws.row_breaks.append(Break(id=self.row))
@@ -256,13 +259,25 @@ class PrintedSheet:
             self.line(title, bold=True, align="left")
         self._emit(self._spread(head, span), head_height)
         number, text = self._styles.get("number"), self._styles.get("body")
+        widths = [sum(self.points[col - s:col]) for col, s in zip(itertools.accumulate(span), span, strict=True)]
         for values in body:
-            height = self._height([(v, s, False) for v, s in zip(values, span, strict=True)])
+            shown = list(map(_value, values))
+            height = self._row_height(values, shown, widths)
             if self.used + height > self.page_height:
                 self._break()
                 self._emit(self._spread(head, span), head_height)
-            cells = [(v, number if isinstance(v, int | float) else text) for v in map(_value, values)]
+            cells = [(v, number if isinstance(v, int | float) else text) for v in shown]
             self._emit(self._spread(cells, span), height)
+
+    @staticmethod
+    def _row_height(values: list, shown: list, widths: list[float]) -> float:
+        """`_height` of a table's row of `values` (as `_value` shows them: `shown`) in cells `widths` pt wide: each
+        value made and each cell's width summed once, not again for measuring."""
+        lines = 1
+        for value, text, width in zip(values, shown, widths, strict=True):
+            if value is not None and value != "" and not isinstance(value, int | float):
+                lines = max(lines, line_count(str(text), width, False))
+        return lines * LINE_HEIGHT + ROW_PADDING
 
     # cells -----------------------------------------------------------------------------------------
 
@@ -307,10 +322,41 @@ class PrintedBook(Workbook):
 
 class _MemoryWriter(WorksheetWriter):
     """openpyxl's writer of a write-only sheet, into memory rather than a temporary file of its own (made and
-    removed for every sheet: a card's workbook has a sheet per person)."""
+    removed for every sheet: a card's workbook has a sheet per person). The parts of the sheet's XML that its
+    layout alone decides (properties, views, columns, print options, margins, page setup, footer) are made once
+    for the sheets of a book that share the layout (`parts`): making them took a fifth of a card's sheet."""
 
-    def __init__(self, ws):
+    def __init__(self, ws, parts: dict[str, list]):
         super().__init__(ws, out=BytesIO())
+        self.parts = parts
+
+    def _send(self, part: str, write) -> None:
+        """The elements `write` sends, made by the first sheet of the layout and sent again by the others."""
+        if part not in self.parts:
+            made = []
+            stream, self.xf = self.xf, _Collect(made)
+            try:
+                write()
+            finally:
+                self.xf = stream
+            self.parts[part] = made
+        for element in self.parts[part]:
+            self.xf.send(element)
+
+    def write_top(self) -> None:
+        self._send("top", super().write_top)
+
+    def write_print(self) -> None:
+        self._send("print", super().write_print)
+
+    def write_margins(self) -> None:
+        self._send("margins", super().write_margins)
+
+    def write_page(self) -> None:
+        self._send("page", super().write_page)
+
+    def write_header(self) -> None:
+        self._send("header", super().write_header)
 
     def cleanup(self) -> None:
         """Nothing to remove."""
@@ -323,6 +369,25 @@ class _MemoryWriter(WorksheetWriter):
             for cells in ranges:
                 SubElement(merged, "mergeCell", ref=cells.coord)
             self.xf.send(merged)
+
+
+class _Collect:
+    """Stands for a writer's XML stream while a sheet's fixed parts are made: keeps what is sent."""
+
+    def __init__(self, made: list):
+        self.made = made
+
+    def send(self, element) -> None:
+        self.made.append(element)
+
+
+_BOOK_PARTS: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _parts(book: Workbook, layout: tuple) -> dict[str, list]:
+    """The fixed parts of the XML of a book's sheets of one layout (column widths, orientation): every sheet of
+    `PrintedSheet` sets them the same from openpyxl's defaults, so sheets of one layout share them."""
+    return _BOOK_PARTS.setdefault(book, {}).setdefault(layout, {})
 
 
 _BOOK_STYLES: WeakKeyDictionary = WeakKeyDictionary()
@@ -386,6 +451,13 @@ def _xml(text: str) -> str:
     """Cleaned text (`safe.clean`: nothing XML cannot hold) as XML character data, escaped as the XML writer
     escapes it."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+@lru_cache(maxsize=4096)
+def _inline(text: str) -> str:
+    """`_xml` of the text with every non-ASCII character as a character reference, as the XML writer writes it,
+    remembered: a card's sheet repeats its criteria, rules and headings, and each is escaped once."""
+    return _xml(text).encode("ascii", "xmlcharrefreplace").decode("ascii")
 
 
 def _value(v: object) -> object:
