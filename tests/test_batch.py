@@ -166,3 +166,25 @@ def test_a_worker_that_dies_fails_only_its_own_report(tmp_path):
     assert [(o.job.period, o.status) for o in outcomes] == [("2025-01", "done"), ("2025-02", "failed"),
                                                             ("2025-03", "done"), ("2025-04", "done")]
     assert "завершился аварийно" in outcomes[1].reason
+    from multiprocessing import forkserver
+
+    assert forkserver._forkserver._forkserver_pid is None  # the fork server the lone pools shared is stopped too
+
+
+def _what_a_worker_has(job: batch.Job) -> batch.Outcome:
+    """A stand-in for a report: what the worker process has before any report of its own."""
+    from stomkpi.report import run as runner
+
+    ready = {kind: not pool.empty() for kind, pool in runner._EXPORTERS.items()}
+    return batch.Outcome(job, "done", reason=json.dumps(ready, sort_keys=True), pid=os.getpid())
+
+
+def test_workers_start_with_the_machinery_prepared_once(tmp_path):
+    """A local pool's workers are forked from a fork server that has imported the notebook machinery and compiled
+    the exporters' templates (`worker`), so no worker pays for them; the fork server ends with the batch."""
+    from multiprocessing import forkserver
+
+    jobs = [batch.Job(f"2025-0{m}", "p.yaml", str(tmp_path / f"2025-0{m}")) for m in range(1, 5)]
+    outcomes, _ = batch.run_batch(jobs, workers=2, progress=False, task=_what_a_worker_has)
+    assert [json.loads(o.reason) for o in outcomes] == [{"html": True, "latex": True}] * 4
+    assert forkserver._forkserver._forkserver_pid is None  # stopped and reaped with its batch

@@ -188,21 +188,46 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Iterat
             yield client.get_executor(pure=False), f"кластер Dask {scheduler}, потоков: {threads}"
         return
     from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
 
     from . import run, warm
 
     n = workers or default_workers()
-    # the workers' one warm process, importing while they do (see `warm.use`)
+    # the workers' one warm process, importing while they start (see `warm.use`)
     shared = warm.Warm(run.kernel_variables(), wait=False) if warm.possible() else None
+    context = _workers_context()
     try:
-        # spawn: a fresh interpreter per worker, nothing inherited from the command's threads
-        with ProcessPoolExecutor(max_workers=n, mp_context=get_context("spawn"), initializer=warm.use,
+        with ProcessPoolExecutor(max_workers=n, mp_context=context, initializer=warm.use,
                                  initargs=(shared.address if shared else None,)) as pool:
             yield pool, f"процессов: {n}"
     finally:
+        _stop_fork_server(context)
         if shared:
             shared.stop()  # after the workers: it ends the kernels it still has and reaps them
+
+
+def _workers_context():
+    """How a local pool starts its workers: forked from a fork server that has imported and prepared what they need
+    (`worker`), once for all of them; where there is no fork server (not a POSIX system), each a fresh interpreter.
+    Either way nothing is inherited from the command's own threads."""
+    from multiprocessing import get_all_start_methods, get_context
+
+    if "forkserver" not in get_all_start_methods():
+        return get_context("spawn")
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["stomkpi.report.worker"])
+    return context
+
+
+def _stop_fork_server(context) -> None:
+    """End the fork server with its batch (multiprocessing would keep it, and its memory, for the life of the
+    process; the next batch starts its own) and reap it, so its CPU time counts as this process's children's."""
+    if context.get_start_method() != "forkserver":
+        return
+    from multiprocessing import forkserver
+
+    stop = getattr(forkserver._forkserver, "_stop", None)  # multiprocessing's own, used by its tests
+    if stop is not None:
+        stop()
 
 
 def run_batch(jobs: list[Job], *, workers: int | None = None, scheduler: str | None = None,
@@ -243,15 +268,15 @@ def run_batch(jobs: list[Job], *, workers: int | None = None, scheduler: str | N
             with ThreadPoolExecutor(max_workers=workers) as alone:
                 for outcome in alone.map(lambda j: _alone(task, j), [j for j in jobs if j in broken]):
                     record(outcome)
+            _stop_fork_server(_workers_context())  # the one their pools shared, once they are all done
     return [outcomes[j] for j in jobs], where
 
 
 def _alone(task: Callable[[Job], Outcome], job: Job) -> Outcome:
     """One job in a worker process of its own: if it dies, only this job fails."""
     from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
 
-    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=1, mp_context=_workers_context()) as pool:
         try:
             return pool.submit(task, job).result()
         except BrokenProcessPool:

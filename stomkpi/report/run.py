@@ -126,6 +126,29 @@ def preload() -> None:
     from nbconvert import LatexExporter  # noqa: F401
 
 
+def prepare() -> None:
+    """What the first report of a process does once, done now: the notebook machinery imported (`preload`) with
+    what a run imports on its way, the HTML and LaTeX exporters made (their templates compiled), the notebook
+    validator built and pandoc's version asked. A local batch's fork server does it once for all its workers."""
+    preload()
+    import jupyter_client.manager  # noqa: F401
+    import nbclient  # noqa: F401
+    import papermill.engines  # noqa: F401
+    from nbconvert import LatexExporter
+    from nbconvert.utils.pandoc import get_pandoc_version
+    from nbformat.v4 import new_notebook
+
+    stub = new_notebook()
+    nbformat.validate(stub)
+    render_html(stub)
+    with _lent("latex", lambda: markdown.Batched(LatexExporter, **_LATEX_OPTIONS)) as exporter:
+        exporter.export(stub)
+    try:
+        get_pandoc_version()
+    except Exception:  # noqa: BLE001 — no pandoc: the report that needs it says so
+        pass
+
+
 def _early_pdf(title: str, date: str, epoch: str) -> latex.Early:
     """xelatex started on the PDF's preamble (the same for every notebook with this title and date), to
     load its packages and fonts while the notebook runs (`latex.Early`)."""
