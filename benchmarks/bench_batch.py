@@ -1,8 +1,9 @@
 """Benchmark: a batch of reports. Prints figures; not a test.
 
 Twelve monthly reports of the demo clinic one after another in this process (the single command's
-way: a fresh kernel each), and the same twelve as a batch on two local worker processes (each forks
-its reports' kernels from a warm process, `stomkpi.report.warm`), in the same run, in the order A B B A so that a change in
+way: a fresh kernel each), and the same twelve as a batch on two local worker processes (forked from
+a fork server that prepared them, `stomkpi.report.worker`, and forking their reports' kernels from one
+warm process, `stomkpi.report.warm`; both counted), in the same run, in the order A B B A so that a change in
 the machine's load weighs on both alike (target: the batch ≥ 1.7× faster), with the machine's
 load average before and after. Then the CPU seconds per report either way (CPU time hardly depends
 on what else the machine runs, wall time does) and how many cores the sequential run kept busy
