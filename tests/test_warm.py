@@ -91,6 +91,19 @@ def test_nothing_of_one_report_reaches_the_next(tmp_path, warm_process):
     assert second[0].split("\n")[1] == "False 60 False False"  # pandas' own default is 60 rows
 
 
+def test_a_warm_kernel_writes_the_months_files_in_line(tmp_path, warm_process):
+    """In a batch every core is busy with another report: a warm kernel does not fork its files aside; a single
+    report's kernel does."""
+    cell = "from stomkpi.report import background\nprint(background.FORK)"
+    assert _run(tmp_path / "warm", cell)[0].strip() == "False"
+    warm_kernels = warm.manager_class
+    warm.manager_class = lambda address=None: None  # as in a process without a warm one: a fresh report kernel
+    try:
+        assert _run(tmp_path / "fresh", cell)[0].strip() == "True"
+    finally:
+        warm.manager_class = warm_kernels
+
+
 def test_the_kernels_cpu_time_is_counted(tmp_path, warm_process):
     """A batch's CPU figures must include the kernels' work, though they are not the worker's children."""
     before = batch._cpu_with_kernels()

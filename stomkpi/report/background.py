@@ -8,7 +8,9 @@ child's own exception, so a failure names what failed as if the files had been w
 
 The child is a copy of the kernel taken at one moment: it writes only files, prints nothing (the
 kernel's output channels are not its own), and dies with the kernel. Where a process cannot be
-forked (not a POSIX system), `work()` simply runs at once.
+forked (not a POSIX system), or should not be (`FORK` off: a batch's kernel, whose cores are all busy
+with other reports, so that a fork would only add its own cost), `work()` runs at once, and `wait()`
+gives its result or raises its exception all the same.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from ..errors import StomkpiError
 
 T = TypeVar("T")
 _PR_SET_PDEATHSIG = 1
+FORK = True  # set off in a batch's kernels (`warm`)
 
 
 class Background(Generic[T]):
@@ -33,8 +36,12 @@ class Background(Generic[T]):
 
     def __init__(self, work: Callable[[], T]):
         self._pid: int | None = None
-        if not hasattr(os, "fork"):
-            self._result = work()
+        self._error: Exception | None = None
+        if not (FORK and hasattr(os, "fork")):
+            try:
+                self._result = work()
+            except Exception as exc:  # noqa: BLE001 — raised by `wait()`, where a forked child's would be
+                self._error = exc
             return
         read, write = os.pipe()
         with warnings.catch_warnings():  # the kernel's other threads are not needed by the child
@@ -49,6 +56,8 @@ class Background(Generic[T]):
     def wait(self) -> T:
         """The work's result, once the child is done; its exception if it failed."""
         if self._pid is None:
+            if self._error is not None:
+                raise self._error
             return self._result
         with os.fdopen(self._read, "rb") as pipe:
             data = pipe.read()

@@ -119,13 +119,8 @@ def use(address: str | None) -> None:
 def start(env: dict[str, str]) -> None:
     """Start this process's warm process (once; `env`: the kernels' environment), ended when this process ends —
     unless the process shares its pool's (`use`)."""
-    global _warm, _waited
-    if not possible():
-        return
-    if _shared:
-        if not _waited:  # the pool's warm process imports while its workers do: the first report waits for it
-            _listening(_shared)
-            _waited = True
+    global _warm
+    if not possible() or _shared:
         return
     with _lock:
         if _warm is None:
@@ -166,7 +161,11 @@ def manager_class(address: str | None = None, base=None):
     """The kernel manager for the next notebook: warm kernels when this process has a warm process (or one
     listens at `address`), else None. `base`: the kernel manager class it extends (jupyter_client's
     asynchronous one by default)."""
+    global _waited
     if address is None:
+        if _shared and not _waited:  # the pool's warm process imports while its workers start: the first report waits
+            _listening(_shared)
+            _waited = True
         if _shared and os.path.exists(_shared):
             address = _shared
         elif _warm is not None and _warm.ready():
@@ -312,6 +311,9 @@ def _kernel(request: dict, fds: list[int]) -> None:
         import numpy
 
         numpy.random.seed()  # a fresh process's own entropy, not the warm process's
+        from . import background
+
+        background.FORK = False  # a batch's cores are busy with other reports: the month's files are written in line
 
         def watch() -> None:  # the launcher ended (killed): end with it
             while os.read(life, 1):
