@@ -107,7 +107,9 @@ def test_a_warm_kernel_writes_the_months_files_in_line(tmp_path, warm_process):
 def test_the_kernels_cpu_time_is_counted(tmp_path, warm_process):
     """A batch's CPU figures must include the kernels' work, though they are not the worker's children."""
     before = batch._cpu_with_kernels()
-    _run(tmp_path, "import time\nend = time.process_time() + 1.0\nwhile time.process_time() < end:\n    pass")
+    printed = _run(tmp_path, "import os, time\nend = time.process_time() + 1.0\nwhile time.process_time() < end:\n"
+                   "    pass\nprint(os.getpid())")
+    _gone(int(printed[0]))  # stopped at once, the kernel ends a moment after its notebook
     assert batch._cpu_with_kernels() - before >= 1.0  # the kernel's one CPU-second of busy loop, and its start
 
 
@@ -170,10 +172,23 @@ def _kernel_parent(job: batch.Job) -> batch.Outcome:
     says which process forked it; the reason carries that process, this worker's warm address and the CPU counted."""
     before = batch._cpu_with_kernels()
     printed = _run(Path(job.out_dir), "import os, time\nend = time.process_time() + 0.5\n"
-                   "while time.process_time() < end:\n    pass\nprint(os.getppid())")
+                   "while time.process_time() < end:\n    pass\nprint(os.getppid(), os.getpid())")
+    parent, kernel = map(int, printed[0].split())
+    _gone(kernel)  # stopped at once, the kernel ends a moment after its notebook
     counted = batch._cpu_with_kernels() - before
-    return batch.Outcome(job, "done", reason=json.dumps([int(printed[0]), warm._shared, warm._warm is None, counted]),
+    return batch.Outcome(job, "done", reason=json.dumps([parent, warm._shared, warm._warm is None, counted]),
                          pid=os.getpid())
+
+
+def _gone(pid: int, seconds: float = 10.0) -> None:
+    """Wait until the process `pid` has ended and been reaped by its parent."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.01)
 
 
 def test_a_pools_workers_share_one_warm_process(tmp_path):

@@ -265,6 +265,7 @@ def _answer(conn: socket.socket, listener: socket.socket, waiting: dict[int, tup
         conn.close()
         return
     if request.get("ask") == "stats":
+        _reap(waiting, spent, block=False)  # a kernel that has just ended is counted
         if "owner" in request:  # one worker's share: its ended kernels
             cpu, peak = spent.get(request["owner"], (0.0, 0.0))
         else:  # all of it: this process and every ended kernel
