@@ -134,15 +134,13 @@ def prepare() -> None:
     import jupyter_client.manager  # noqa: F401
     import nbclient  # noqa: F401
     import papermill.engines  # noqa: F401
-    from nbconvert import LatexExporter
     from nbconvert.utils.pandoc import get_pandoc_version
     from nbformat.v4 import new_notebook
 
     stub = new_notebook()
     nbformat.validate(stub)
     render_html(stub)
-    with _lent("latex", lambda: markdown.Batched(LatexExporter, **_LATEX_OPTIONS)) as exporter:
-        exporter.export(stub)
+    _latex(stub)
     try:
         get_pandoc_version()
     except Exception:  # noqa: BLE001 — no pandoc: the report that needs it says so
@@ -153,13 +151,11 @@ def _early_pdf(title: str, date: str, epoch: str) -> latex.Early:
     """xelatex started on the PDF's preamble (the same for every notebook with this title and date), to
     load its packages and fonts while the notebook runs (`latex.Early`)."""
     def preamble() -> str:
-        from nbconvert import LatexExporter
         from nbformat.v4 import new_notebook
 
         stub = new_notebook()
         _title_block(stub, title, date)
-        with _lent("latex", lambda: markdown.Batched(LatexExporter, **_LATEX_OPTIONS)) as exporter:
-            text, _ = exporter.export(stub)
+        text, _ = _latex(stub)
         end = text.find("\\begin{document}")
         return text[:end] if end > 0 else ""
 
@@ -384,15 +380,21 @@ def _pdf_environment(epoch: str) -> dict[str, str]:
     return {"SOURCE_DATE_EPOCH": epoch, "FORCE_SOURCE_DATE": "1"}
 
 
+def _latex(nb: nbformat.NotebookNode) -> tuple[str, dict]:
+    """The notebook's LaTeX by the stomkpi template, its Markdown converted by one pandoc run (`markdown.Batched`),
+    with this process's LaTeX exporter (`_lent`), and the files it includes."""
+    from nbconvert import LatexExporter
+
+    with _lent("latex", lambda: markdown.Batched(LatexExporter, **_LATEX_OPTIONS)) as exporter:
+        return exporter.export(nb)
+
+
 def render_pdf(nb: nbformat.NotebookNode, early: latex.Early | None = None, epoch: str | None = None) -> bytes:
     """PDF through xelatex with Cyrillic fonts; code hidden; byte-identical for the same notebook (also when
     `early`, an xelatex started on the preamble while the notebook ran, typesets it); dated `epoch` (by default
     the last day of the period the notebook's provenance names; `early` must have been started with the same)."""
-    from nbconvert import LatexExporter
-
     epoch = epoch or source_date(nb.metadata.get("stomkpi") or {})
-    with _lent("latex", lambda: markdown.Batched(LatexExporter, **_LATEX_OPTIONS)) as exporter:
-        body, resources = exporter.export(nb)
+    body, resources = _latex(nb)
     files = resources.get("outputs", {})
     try:
         pdf = early.typeset(body, files) if early is not None else None
