@@ -173,9 +173,11 @@ def test_a_worker_that_dies_fails_only_its_own_report(tmp_path):
 
 def _what_a_worker_has(job: batch.Job) -> batch.Outcome:
     """A stand-in for a report: what the worker process has before any report of its own."""
+    from stomkpi.report import latex
     from stomkpi.report import run as runner
 
     ready = {kind: not pool.empty() for kind, pool in runner._EXPORTERS.items()}
+    ready["format"] = str(latex.FORMAT.folder) if latex.FORMAT else None
     return batch.Outcome(job, "done", reason=json.dumps(ready, sort_keys=True), pid=os.getpid())
 
 
@@ -186,5 +188,9 @@ def test_workers_start_with_the_machinery_prepared_once(tmp_path):
 
     jobs = [batch.Job(f"2025-0{m}", "p.yaml", str(tmp_path / f"2025-0{m}")) for m in range(1, 5)]
     outcomes, _ = batch.run_batch(jobs, workers=2, progress=False, task=_what_a_worker_has)
-    assert [json.loads(o.reason) for o in outcomes] == [{"html": True, "latex": True}] * 4
+    had = [json.loads(o.reason) for o in outcomes]
+    assert [{k: v for k, v in h.items() if k != "format"} for h in had] == [{"html": True, "latex": True}] * 4
     assert forkserver._forkserver._forkserver_pid is None  # stopped and reaped with its batch
+    # one xelatex format for the pool's PDFs (`latex.Format`), in a folder that ends with the batch
+    formats = {h["format"] for h in had}
+    assert len(formats) == 1 and None not in formats and not Path(formats.pop()).exists()

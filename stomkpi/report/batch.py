@@ -22,7 +22,9 @@ from __future__ import annotations
 import os
 import re
 import resource
+import shutil
 import socket
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, as_completed
@@ -194,15 +196,26 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Iterat
     n = workers or default_workers()
     # the workers' one warm process, importing while they start (see `warm.use`)
     shared = warm.Warm(run.kernel_variables(), wait=False) if warm.possible() else None
+    formats = tempfile.mkdtemp(prefix="stomkpi-format-")  # the workers' one xelatex format (see `run.use_format`)
     context = _workers_context()
     try:
-        with ProcessPoolExecutor(max_workers=n, mp_context=context, initializer=warm.use,
-                                 initargs=(shared.address if shared else None,)) as pool:
+        with ProcessPoolExecutor(max_workers=n, mp_context=context, initializer=_start_worker,
+                                 initargs=(shared.address if shared else None, formats)) as pool:
             yield pool, f"процессов: {n}"
     finally:
         _stop_fork_server(context)
         if shared:
             shared.stop()  # after the workers: it ends the kernels it still has and reaps them
+        shutil.rmtree(formats, ignore_errors=True)
+
+
+def _start_worker(address: str | None, formats: str) -> None:
+    """A local pool's worker, before its first report: its kernels forked from the pool's warm process at `address`
+    (`warm.use`), its PDFs typeset from the pool's xelatex format in the folder `formats` (`run.use_format`)."""
+    from . import run, warm
+
+    warm.use(address)
+    run.use_format(formats)
 
 
 def _workers_context():

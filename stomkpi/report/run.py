@@ -147,6 +147,20 @@ def prepare() -> None:
         pass
 
 
+def use_format(folder: str | None) -> None:
+    """In a batch's worker process: typeset its reports' PDFs from the batch's format in `folder` (`latex.Format`),
+    which the first of the batch's workers to get here builds from the template, while the reports start; None:
+    typeset every PDF whole."""
+    if folder is None:
+        return
+    from nbformat.v4 import new_notebook
+
+    fmt = latex.Format(folder)
+    if fmt.claim():
+        fmt.build(_latex(new_notebook())[0])
+    latex.FORMAT = fmt
+
+
 def _early_pdf(title: str, date: str, epoch: str) -> latex.Early:
     """xelatex started on the PDF's preamble (the same for every notebook with this title and date), to
     load its packages and fonts while the notebook runs (`latex.Early`)."""
