@@ -87,3 +87,20 @@ def test_only_the_first_claim_builds_and_a_template_without_the_mark_builds_noth
     assert fmt.claim() and not other.claim()
     fmt.build("\\documentclass{article}\n\\begin{document}x\\end{document}\n")
     assert not (tmp_path / "dump.tex").exists() and fmt.document("\\documentclass{article}") is None
+
+
+def test_a_process_with_no_word_from_a_pool_builds_its_own_format_once(monkeypatch):
+    """A Dask worker (no pool's initializer) makes a format of its own on its first report and keeps it; a lone
+    pool's worker, told None, typesets whole."""
+    monkeypatch.setattr(latex, "FORMAT", None)
+    monkeypatch.setattr(run, "_format_chosen", False)
+    run.own_format()
+    first = latex.FORMAT
+    run.own_format()
+    assert first is not None and latex.FORMAT is first and (first.folder / "claimed").is_dir()
+    first.close()
+    monkeypatch.setattr(latex, "FORMAT", None)
+    monkeypatch.setattr(run, "_format_chosen", False)
+    run.use_format(None)
+    run.own_format()
+    assert latex.FORMAT is None

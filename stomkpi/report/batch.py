@@ -138,6 +138,7 @@ def run_job(job: Job) -> Outcome:
     from .commands import monthly_report
 
     warm.start(run.kernel_variables())  # this worker's kernels, forked from a process with their imports done
+    run.own_format()  # a Dask worker's PDFs from a format of its own; a local pool's worker has the pool's
     start, cpu = time.perf_counter(), _cpu_with_kernels()
     try:
         monthly_report(job.period, job.params, progress=False, outputs=Path(job.out_dir).parent)
@@ -209,7 +210,7 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Iterat
         shutil.rmtree(formats, ignore_errors=True)
 
 
-def _start_worker(address: str | None, formats: str) -> None:
+def _start_worker(address: str | None, formats: str | None) -> None:
     """A local pool's worker, before its first report: its kernels forked from the pool's warm process at `address`
     (`warm.use`), its PDFs typeset from the pool's xelatex format in the folder `formats` (`run.use_format`)."""
     from . import run, warm
@@ -289,7 +290,9 @@ def _alone(task: Callable[[Job], Outcome], job: Job) -> Outcome:
     """One job in a worker process of its own: if it dies, only this job fails."""
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=1, mp_context=_workers_context()) as pool:
+    # no format for one report: it would cost more than it saves
+    with ProcessPoolExecutor(max_workers=1, mp_context=_workers_context(), initializer=_start_worker,
+                             initargs=(None, None)) as pool:
         try:
             return pool.submit(task, job).result()
         except BrokenProcessPool:

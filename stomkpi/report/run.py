@@ -147,10 +147,16 @@ def prepare() -> None:
         pass
 
 
+_FORMAT_LOCK = threading.Lock()
+_format_chosen = False
+
+
 def use_format(folder: str | None) -> None:
     """In a batch's worker process: typeset its reports' PDFs from the batch's format in `folder` (`latex.Format`),
     which the first of the batch's workers to get here builds from the template, while the reports start; None:
     typeset every PDF whole."""
+    global _format_chosen
+    _format_chosen = True
     if folder is None:
         return
     from nbformat.v4 import new_notebook
@@ -159,6 +165,20 @@ def use_format(folder: str | None) -> None:
     if fmt.claim():
         fmt.build(_latex(new_notebook())[0])
     latex.FORMAT = fmt
+
+
+def own_format() -> None:
+    """In a process that runs a batch's reports with no word from a pool (a Dask worker): a format of its own for
+    its PDFs (`use_format`), built while its first report runs, removed when the process ends."""
+    with _FORMAT_LOCK:
+        if _format_chosen:
+            return
+        import atexit
+        import tempfile
+
+        folder = tempfile.mkdtemp(prefix="stomkpi-format-")
+        atexit.register(shutil.rmtree, folder, True)
+        use_format(folder)
 
 
 def _early_pdf(title: str, date: str, epoch: str) -> latex.Early:
