@@ -240,9 +240,10 @@ class Format:
         (self.folder / "dump.tex").write_text(latex[:end + len(HEAD_END)] + _DUMP, encoding="utf-8")
         env = {**os.environ, "openin_any": "p", "openout_any": "p", "shell_escape": "f",
                "TEXMFOUTPUT": str(self.folder)}
-        # renamed only when complete: a reader never sees half a format
-        script = (f'xelatex -ini -jobname=new -interaction=batchmode -halt-on-error "&xelatex" dump.tex '
-                  f'>/dev/null 2>&1 && mv new.fmt {self.file.name}')
+        # within the time limit of any xelatex here (where `timeout` is missing, no format: the PDFs are typeset
+        # whole), and renamed only when complete: a reader never sees half a format
+        script = (f'timeout -s KILL {TIME_LIMIT} xelatex -ini -jobname=new -interaction=batchmode -halt-on-error '
+                  f'"&xelatex" dump.tex >/dev/null 2>&1 && mv new.fmt {self.file.name}')
         try:
             self._proc = subprocess.Popen(["sh", "-c", script], cwd=self.folder, env=env, stdin=subprocess.DEVNULL,
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
