@@ -50,10 +50,10 @@ def typeset(latex: str, files: dict[str, bytes], *, time_limit: int = TIME_LIMIT
             env: dict[str, str] | None = None) -> bytes:
     """The PDF of a LaTeX document and the files it includes (images), typeset once by xelatex (`env`: added to
     its environment, e.g. SOURCE_DATE_EPOCH)."""
-    preloaded = FORMAT.document(latex) if FORMAT is not None else None
-    if preloaded is not None:
+    fmt, text = _from_format(latex)
+    if fmt is not None:
         try:
-            return _typeset(preloaded[1], files, time_limit, env, preloaded[0])
+            return _typeset(text, files, time_limit, env, fmt)
         except LatexTimeout:
             raise
         except LatexError:  # typeset whole again: its message quotes the right line of the document
@@ -82,8 +82,7 @@ def _write_files(work: Path, files: dict[str, bytes]) -> None:
 def _start(work: Path, extra_env: dict[str, str] | None = None, stdout=subprocess.PIPE,
            fmt: Path | None = None) -> subprocess.Popen:
     """xelatex on `work`/report.tex (from the format `fmt`, a `Format`'s file, when given)."""
-    env = {**os.environ, **(extra_env or {}), "openin_any": "p", "openout_any": "p", "shell_escape": "f",
-           "TEXMFOUTPUT": str(work)}
+    env = _environment(work, extra_env)
     command = ["xelatex", *([f"-fmt={fmt.with_suffix('')}"] if fmt else []), "-no-shell-escape",
                "-interaction=nonstopmode", "-halt-on-error", "report.tex"]
     try:
@@ -91,6 +90,12 @@ def _start(work: Path, extra_env: dict[str, str] | None = None, stdout=subproces
                                 stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent)
     except FileNotFoundError:
         raise LatexError("не найден xelatex: установите пакеты (bash scripts/system-deps.sh)") from None
+
+
+def _environment(work: Path, extra_env: dict[str, str] | None = None) -> dict[str, str]:
+    """xelatex's environment in `work`: kpathsea's paranoid mode, no shell escape, output only into `work`."""
+    return {**os.environ, **(extra_env or {}), "openin_any": "p", "openout_any": "p", "shell_escape": "f",
+            "TEXMFOUTPUT": str(work)}
 
 
 def _wait(proc: subprocess.Popen, work: Path, latex: str, time_limit: int) -> bytes:
@@ -137,8 +142,7 @@ class Early:
         try:
             self.preamble = make_preamble()
             if self.preamble:
-                preloaded = FORMAT.document(self.preamble) if FORMAT is not None else None
-                fmt, text = preloaded if preloaded is not None else (None, self.preamble)
+                fmt, text = _from_format(self.preamble)
                 (self.work / "report.tex").write_text(text + _INPUT_BODY, encoding="utf-8")
                 os.mkfifo(self.work / "body.tex")
                 with open(self.work / "xelatex.out", "wb") as out:  # not a pipe: nobody reads it until the body comes
@@ -238,16 +242,15 @@ class Format:
             return
         (self.folder / "head.tex").write_text(latex[:end + len(HEAD_END)], encoding="utf-8")
         (self.folder / "dump.tex").write_text(latex[:end + len(HEAD_END)] + _DUMP, encoding="utf-8")
-        env = {**os.environ, "openin_any": "p", "openout_any": "p", "shell_escape": "f",
-               "TEXMFOUTPUT": str(self.folder)}
         # within the time limit of any xelatex here (where `timeout` is missing, no format: the PDFs are typeset
         # whole), and renamed only when complete: a reader never sees half a format
         script = (f'timeout -s KILL {TIME_LIMIT} xelatex -ini -jobname=new -interaction=batchmode -halt-on-error '
                   f'"&xelatex" dump.tex >/dev/null 2>&1 && mv new.fmt {self.file.name}')
         try:
-            self._proc = subprocess.Popen(["sh", "-c", script], cwd=self.folder, env=env, stdin=subprocess.DEVNULL,
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                          start_new_session=True, preexec_fn=_die_with_parent)
+            self._proc = subprocess.Popen(["sh", "-c", script], cwd=self.folder, env=_environment(self.folder),
+                                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL, start_new_session=True,
+                                          preexec_fn=_die_with_parent)
         except OSError:  # no shell: the reports are typeset whole
             pass
 
@@ -270,6 +273,12 @@ class Format:
 
 
 FORMAT: Format | None = None  # this process's reports' format (a batch worker's), else None: typeset whole
+
+
+def _from_format(latex: str) -> tuple[Path | None, str]:
+    """(this process's format, what xelatex reads from it) for `latex`, or (None, `latex`) to typeset it whole."""
+    preloaded = FORMAT.document(latex) if FORMAT is not None else None
+    return preloaded if preloaded is not None else (None, latex)
 
 
 def explain(log: str, latex: str) -> str:
