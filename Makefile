@@ -37,6 +37,7 @@ test: setup bytecode system-deps lint
 bench: setup bytecode system-deps
 	$(PY) benchmarks/bench_scoring.py
 	$(PY) benchmarks/bench_protocols.py
+	$(PY) benchmarks/bench_payroll.py
 	$(PY) benchmarks/bench_reports.py
 	$(PY) benchmarks/bench_batch.py
 
