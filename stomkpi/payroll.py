@@ -27,6 +27,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
+import pandas as pd
 
 KOPECKS = 100  # in a rouble
 
@@ -213,3 +214,70 @@ def group_problems(names: Sequence[str], paid: Sequence[bool], groups: list[list
             rows = ", ".join(f"строка {funds[f].row} ({funds[f].label()})" for f in found)
             problems.append(f"{name}: входит в несколько групп листа «Фонд» ({rows}) — группы не должны пересекаться")
     return problems
+
+
+# --- a scored month's payroll --------------------------------------------------------------------------------
+
+METHODS = ("coefficient", "points")
+
+
+def exact(value: object) -> Fraction:
+    """A figure of the scores table as the analyst typed or the protocol prints it (0.75, not 0.75000000000000001)."""
+    return Fraction(Decimal(str(value)))
+
+
+def weights(table: pd.DataFrame, method: str) -> list[Fraction]:
+    """Each person's weight: the signed coefficient (2 decimals), or «стоимость балла»'s points × ставки ОМС ×
+    дни/план × (1 − лишение), with a negative total counted as 0 (as the coefficient does)."""
+    if method == "coefficient":
+        return [exact(c) for c in table["coefficient"]]
+    if method != "points":
+        raise ValueError(f"способ распределения «{method}» неизвестен: {' или '.join(METHODS)}")
+    rows = zip(table["total_points"], table["rates_oms"], table["days_fact"], table["days_plan"],
+               table["deprived_percent"], strict=True)
+    return [max(Fraction(0), exact(p)) * exact(r) * exact(f) / exact(d) * (1 - exact(x) / 100)
+            for p, r, f, d, x in rows]
+
+
+@dataclass(frozen=True)
+class MonthPayroll:
+    """The month's fund shared: a row per person and a row per group (the «Фонд» sheet's rows)."""
+
+    people: pd.DataFrame  # staff_id, name, department, category, group, weight, amount (Decimal), capped
+    groups: pd.DataFrame  # row, group, fund, weights, unit_value, paid, unspent, people
+
+
+def month_payroll(table: pd.DataFrame, categories: Sequence[str], funds: Sequence[Fund], method: str = "coefficient",
+                  caps: Sequence[Decimal | None] | None = None) -> MonthPayroll:
+    """Share every fund of the «Фонд» sheet among its group; `categories` and `caps` (roubles) are per row of
+    `table`. A ValueError lists who is in no group or in several."""
+    w = weights(table, method)
+    names = table["name"].astype(str).tolist()
+    groups = assign_groups(table["department"].astype(str).tolist(), list(categories), funds)
+    problems = group_problems(names, [x > 0 for x in w], groups, funds)
+    if problems:
+        raise ValueError("\n".join(problems))
+    caps = list(caps) if caps is not None else [None] * len(table)
+    ids = table["staff_id"].astype(str).tolist()
+    members: list[list[Share]] = [[] for _ in funds]
+    for i, found in enumerate(groups):
+        if found:
+            members[found[0]].append(Share(ids[i], w[i], caps[i]))
+    shared = [share_fund(f.amount, people) for f, people in zip(funds, members, strict=True)]
+    amount = {sid: a for result in shared for sid, a in result.amounts.items()}
+    capped = {sid for result in shared for sid in result.capped}
+    people = pd.DataFrame({
+        "staff_id": ids, "name": names, "department": table["department"].astype(str).tolist(),
+        "category": list(categories),
+        "group": [funds[g[0]].label() if g else None for g in groups],
+        "weight": w,
+        "amount": [amount.get(sid, Decimal("0.00")) for sid in ids],
+        "capped": [sid in capped for sid in ids],
+    })
+    summary = pd.DataFrame({
+        "row": [f.row for f in funds], "group": [f.label() for f in funds], "fund": [f.amount for f in funds],
+        "weights": [r.weights for r in shared], "unit_value": [r.unit_value for r in shared],
+        "paid": [sum(r.amounts.values(), Decimal("0.00")) for r in shared], "unspent": [r.unspent for r in shared],
+        "people": [len(m) for m in members],
+    })
+    return MonthPayroll(people, summary)

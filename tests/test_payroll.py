@@ -5,11 +5,22 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stomkpi.payroll import Fund, Share, assign_groups, group_problems, id_order, share_fund, snils_problem, to_kopecks
+from stomkpi.payroll import (
+    Fund,
+    Share,
+    assign_groups,
+    group_problems,
+    id_order,
+    month_payroll,
+    share_fund,
+    snils_problem,
+    to_kopecks,
+)
 
 D = Decimal
 
@@ -193,3 +204,42 @@ def test_a_person_in_no_group_is_named_unless_nothing_is_due():
     # the nurse's coefficient is 0 (deprived in full): nothing to pay, no group needed
     assert group_problems(["Орлов", "Белова"], [True, False], groups, FUNDS) == [
         "Орлов: не входит ни в одну группу листа «Фонд» — добавьте строку его отделения или «Все»"]
+
+
+def scores_table(rows):
+    columns = ["staff_id", "name", "department", "total_points", "rates_oms", "days_fact", "days_plan",
+               "deprived_percent", "coefficient"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+MONTH = scores_table([
+    # id, name, department, points, ставки, дни факт, дни план, лишение %, coefficient (as scoring rounds it)
+    ("01", "Анисимова", "Терапевтическое", 30.0, 1.0, 20, 20, 0.0, 1.00),
+    ("02", "Белов", "Терапевтическое", 45.0, 0.5, 10, 20, 0.0, 0.38),
+    ("03", "Волкова", "Терапевтическое", 40.0, 1.0, 20, 20, 50.0, 0.50),
+    ("04", "Гусева", "Хирургическое", -5.0, 1.0, 20, 20, 0.0, 0.00),  # a negative total: nothing due
+])
+
+
+def test_month_payroll_by_points_and_by_coefficient():
+    funds = [Fund(2, "Терапевтическое", None, D("1000")), Fund(3, "Хирургическое", None, D("10"))]
+    cats = ["врачи", "врачи", "средний", "младший"]
+    # points (the worked example above): 30 / 11,25 / 20 → 489,80 / 183,67 / 326,53; Гусева's −5 points count as 0,
+    # so Хирургическое's 10 ₽ stay unspent
+    by_points = month_payroll(MONTH, cats, funds, "points")
+    assert by_points.people["amount"].tolist() == [D("489.80"), D("183.67"), D("326.53"), D("0.00")]
+    assert by_points.groups["unspent"].tolist() == [D("0.00"), D("10.00")]
+    # coefficients 1,00 / 0,38 / 0,50 (Σ 1,88), 100 000 kopecks: 53 191,489… / 20 212,766… / 26 595,745…;
+    # floors 99 998, two kopecks to the largest remainders (,766 Белов and ,745 Волкова, not ,489): 531,91 / 202,13 /
+    # 265,96
+    by_coefficient = month_payroll(MONTH, cats, funds)
+    assert by_coefficient.people["amount"].tolist()[:3] == [D("531.91"), D("202.13"), D("265.96")]
+    assert by_coefficient.groups.loc[0, "unit_value"] == Fraction(1000) / Fraction(188, 100)
+
+
+def test_month_payroll_names_who_is_in_no_group():
+    # only Терапевтическое's средний персонал has a fund there: its doctors Анисимова and Белов are in no group
+    funds = [Fund(2, "Терапевтическое", "средний", D("100")), Fund(3, "Хирургическое", None, D("1"))]
+    with pytest.raises(ValueError) as error:
+        month_payroll(MONTH, ["врачи", "врачи", "средний", "младший"], funds)
+    assert [line.split(":")[0] for line in str(error.value).splitlines()] == ["Анисимова", "Белов"]
