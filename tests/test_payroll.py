@@ -243,3 +243,34 @@ def test_month_payroll_names_who_is_in_no_group():
     with pytest.raises(ValueError) as error:
         month_payroll(MONTH, ["врачи", "врачи", "средний", "младший"], funds)
     assert [line.split(":")[0] for line in str(error.value).splitlines()] == ["Анисимова", "Белов"]
+
+
+def test_payroll_csv_for_payroll_software(tmp_path):
+    from stomkpi.report.payroll_files import decimals, write_payroll_csv, write_payroll_xlsx
+
+    month = MONTH.assign(staff_id=["01", "02", "03", "0004"], name=["=Анисимова", "Белов", "Волкова", "Гусева"],
+                         snils=["112-233-445 95", "", None, "123-456-789 64"], title="Врач-стоматолог")
+    funds = [Fund(2, "Терапевтическое", None, D("1000")), Fund(3, "Хирургическое", None, D("10"))]
+    payroll = month_payroll(month, ["врачи", "врачи", "средний", "младший"], funds)
+    totals = write_payroll_csv(payroll, "2025-12", month, tmp_path / "payroll-2025-12.csv")
+    raw = (tmp_path / "payroll-2025-12.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # a BOM, for Excel
+    rows = pd.read_csv(tmp_path / "payroll-2025-12.csv", dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    assert list(rows.columns) == ["period", "staff_id", "snils", "full_name", "department", "indicator", "value"]
+    assert set(rows["period"]) == {"2025-12-01"}
+    assert rows["staff_id"].tolist() == ["01", "01", "02", "02", "03", "03", "0004", "0004"]  # zeros kept
+    assert rows["full_name"][0] == "'=Анисимова"  # never a formula
+    assert rows["snils"].tolist()[:2] == ["11223344595"] * 2 and rows["snils"][6] == "12345678964"
+    amounts = rows[rows["indicator"] == "stimulus_amount"]["value"].tolist()
+    # the coefficient example above: 531,91 / 202,13 / 265,96; Гусева's coefficient 0: 0,00 of Хирургическое's 10 ₽
+    assert amounts == ["531.91", "202.13", "265.96", "0.00"]
+    assert rows[rows["indicator"] == "stimulus_coefficient"]["value"].tolist() == ["1.0000", "0.3800", "0.5000", "0.0000"]
+    assert totals["total"] == "1000.00" and totals["rows"] == 8
+    assert decimals(Fraction(1, 3), 4) == "0.3333" and decimals(Fraction(2, 3), 2) == "0.67" and decimals(0, 2) == "0.00"
+    write_payroll_xlsx(payroll, "2025-12", "Поликлиника", month, "coefficient", tmp_path / "payroll-2025-12.xlsx")
+    from openpyxl import load_workbook
+
+    text = [c for row in load_workbook(tmp_path / "payroll-2025-12.xlsx").active.iter_rows(values_only=True)
+            for c in row if c]
+    assert "Итого по группе: 1000,00 руб." in text and "Итого по группе: 0,00 руб.; не распределено 10,00 руб." in text
+    assert any(str(c).startswith("Главный бухгалтер") for c in text)
