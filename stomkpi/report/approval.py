@@ -330,12 +330,11 @@ def approved_problems(rev: Revision) -> list[str]:
     of that approval (empty: every byte as approved)."""
     record = rev.approval()  # first: a damaged approval.json is named as such
     entries = rev.registered()
-    where = f"журнал утверждений {register.path_of(rev.folder.absolute().parent)}"
     if record is None:
         if entries:
-            return [f"нет файла {APPROVAL} (а {where}, строка {entries[0].line}, записывает папку утверждённой)"]
+            return [f"нет файла {APPROVAL}, а журнал утверждений (строка {entries[0].line}) записывает папку утверждённой"]
         return [f"редакция {rev.number} не утверждена"]
-    problems = [f"{APPROVAL} не тот, что записан при утверждении ({where}, строка {e.line})" for e in entries
+    problems = [f"{APPROVAL} не тот, что записан при утверждении (журнал утверждений, строка {e.line})" for e in entries
                 if sha256_file(rev.folder / APPROVAL) != e.record["approval_sha256"]]
     if "edition" in record and record["edition"] != register.edition_of(record):
         problems.append(f"{APPROVAL}: код редакции не сходится с записью (она изменена)")

@@ -45,7 +45,8 @@ def json_file(path: Path, what: str) -> object:
     except UnicodeDecodeError:
         raise FolderFileError(f"файл {path} повреждён: не текст UTF-8") from None
     except json.JSONDecodeError as exc:
-        raise FolderFileError(f"файл {path} повреждён: не JSON ({exc.msg}, строка {exc.lineno})") from None
+        raise FolderFileError(f"файл {path} повреждён: не JSON (ошибка в строке {exc.lineno}, "
+                              f"знак {exc.colno})") from None
     except (ValueError, RecursionError):
         raise FolderFileError(f"файл {path} повреждён: не JSON") from None
 
