@@ -376,9 +376,11 @@ def _fake_revision(outputs: Path, name: str, approved: bool) -> None:
     folder = outputs / name
     folder.mkdir(parents=True)
     (folder / "manifest.json").write_text("{}", encoding="utf-8")
-    if approved:
-        (folder / "approval.json").write_text(json.dumps({"approved_at": "2026-01-10T09:30:00+03:00",
-                                                          "approved_by": BY}), encoding="utf-8")
+    if approved:  # a whole approval of that folder (its one file, the manifest, as approved)
+        manifest = hashlib.sha256(b"{}").hexdigest()
+        (folder / "approval.json").write_text(json.dumps({
+            "period": PERIOD, "revision": 1, "folder": name, "approved_at": "2026-01-10T09:30:00+03:00", "approved_by": BY,
+            "manifest_sha256": manifest, "files": {"manifest.json": manifest}, "stamped": []}), encoding="utf-8")
 
 
 def test_plan_run_numbers_revisions(tmp_path):

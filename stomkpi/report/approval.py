@@ -22,6 +22,20 @@ recomputes anything; then the folder is made read-only, and stomkpi refuses to w
 The story of a run (`plan_run`): a period with no approved revision is replaced as before; a
 period with one refuses unless a reason is given, and then the run writes the next revision (or
 replaces the newest one if that one is a draft, not yet approved) — never the approved folder.
+
+An approval a folder cannot forget: every approval is also a line of the clinic's register of
+approvals, `<outputs>/approvals.jsonl` beside the period folders — append-only, each line carrying
+the SHA-256 of the line before it, the approval's facts, the checksums of the manifest, of
+approval.json and of the folder's list of files, and the edition's code, whose first 12 hex digits
+the title page and every stamped workbook print («Код редакции»), so that paper and files can be
+compared (`register`). A folder the register lists is approved whatever it holds: a run, `approve`,
+`diff` and a revision refuse it — one Russian line naming what is wrong — when it is gone, has no
+approval.json, or holds an approval.json or a file other than the approved ones (`check_register`,
+`check_folder`). Nothing reads a report folder unchecked: `diff` and a revision compare two folders
+only once each matches its approval (approved) or its manifest (not approved), and read only files
+inside them (`inside`: no absolute path, «..» or symbolic link). Nothing writes into an approved
+folder or anything under it (`ensure_writable`), be it a run, `diff --xlsx` or the notebook run by
+papermill directly. A damaged approval.json or manifest.json is one Russian line naming the file.
 """
 
 from __future__ import annotations
@@ -40,12 +54,13 @@ from pathlib import Path
 from ..errors import ParamsError, StomkpiError
 from ..provenance import sha256_file
 from ..safe import clean, spreadsheet_cell
-from . import words
+from . import register, words
+from .checked import FOLDER, INPUTS, FolderFileError, approval_problem, json_file, links, manifest_problem
 
 APPROVAL = "approval.json"
 MANIFEST = "manifest.json"
-INPUTS = "inputs"
-_FOLDER = re.compile(r"^(?P<period>\d{4}-\d{2})(?:\.r(?P<number>[1-9]\d*))?$")
+_FOLDER = FOLDER
+SHOWN = 5  # problems named in one line, the rest counted
 
 
 class ApprovedError(StomkpiError):
@@ -62,22 +77,46 @@ class Revision:
 
     @property
     def approved(self) -> bool:
-        return (self.folder / APPROVAL).is_file()
+        """Approved: it holds an approval.json (whatever its state), or the clinic's register lists it."""
+        return os.path.lexists(self.folder / APPROVAL) or bool(self.registered())
+
+    def registered(self) -> list[register.Entry]:
+        """The lines of the clinic's register (in the folder's parent) that approve this folder."""
+        folder = self.folder.absolute()
+        return register.entries_of(folder.parent, folder.name)
 
     def approval(self) -> dict | None:
+        """The folder's approval.json, checked (None when there is none); one Russian line naming it when damaged."""
         path = self.folder / APPROVAL
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+        if not os.path.lexists(path):
+            return None
+        record = json_file(path, "запись об утверждении")
+        problem = approval_problem(record)
+        if problem:
+            raise FolderFileError(f"файл {path} повреждён: {problem} — восстановите его из резервной копии")
+        return record
 
     def manifest(self) -> dict:
+        """The folder's manifest.json, checked: its outputs and inputs of the right kind, every kept copy inside
+        `inputs/`."""
         path = self.folder / MANIFEST
         if not path.is_file():
             raise StomkpiError(f"в папке {self.folder} нет {MANIFEST}: это не отчёт stomkpi или он не достроен")
-        return json.loads(path.read_text(encoding="utf-8"))
+        manifest = json_file(path, "манифест отчёта")
+        problem = manifest_problem(manifest)
+        if problem:
+            raise FolderFileError(f"файл {path} повреждён: {problem}")
+        return manifest
 
     def label(self) -> str:
         """«редакция 2 (утверждена 24.11.2025 10:05, Иванов И. И., главный врач)» or «редакция 1 (не утверждена)»."""
         record = self.approval()
         return f"редакция {self.number} ({approval_words(record) if record else 'не утверждена'})"
+
+
+def _listed(problems: list[str]) -> str:
+    shown = "; ".join(problems[:SHOWN])
+    return shown + (f" и ещё {len(problems) - SHOWN}" if len(problems) > SHOWN else "")
 
 
 def folder_name(period: str, number: int) -> str:
@@ -130,8 +169,9 @@ class RunPlan:
 
 def plan_run(outputs: Path, period: str, reason: str | None) -> RunPlan:
     """Decide where a run for the period writes; refuse (one Russian line) when it would replace an approved report."""
+    check_register(outputs, period)  # a folder the register lists is approved, whatever it holds now
     found = revisions(outputs, period)
-    approved = [r for r in found if r.approved]
+    approved = [r for r in found if r.approved and r.approval() is not None]  # each approval.json read and checked
     month = words.month_words(period)
     if not approved:
         if reason is not None:
@@ -144,6 +184,7 @@ def plan_run(outputs: Path, period: str, reason: str | None) -> RunPlan:
     reason = " ".join(clean(reason).split())
     if not reason:
         raise ParamsError("причина редакции пуста: напишите её в --revision \"причина\"")
+    check_folder(base)  # the revision is compared with it
     newest = found[-1]
     number = newest.number + 1 if newest.approved else newest.number  # a draft revision is replaced
     return RunPlan(Path(outputs) / folder_name(period, number), {
@@ -155,10 +196,38 @@ def plan_run(outputs: Path, period: str, reason: str | None) -> RunPlan:
     })
 
 
-def ensure_writable(out_dir: Path) -> None:
-    """Refuse to write into an approved report's folder: the guard of every writer of outputs."""
-    if (Path(out_dir) / APPROVAL).exists():
-        raise ApprovedError(f"папка {out_dir} — утверждённый отчёт: stomkpi в неё не пишет")
+def check_register(outputs: Path, period: str) -> None:
+    """Every folder of the period that the clinic's register lists is there, with the approval.json and the files
+    approved; else one Russian line naming the register's line and what is wrong."""
+    month = words.month_words(period)
+    for entry in register.read(outputs):
+        if entry.record["period"] != period:
+            continue
+        rev = Revision(period, entry.record["revision"], Path(outputs) / entry.record["folder"])
+        problems = [f"папки {rev.folder} нет"] if not rev.folder.is_dir() else approved_problems(rev)
+        if problems:
+            raise ApprovedError(f"отчёт за {month} утверждён (журнал утверждений {register.path_of(outputs)}, строка "
+                                f"{entry.line}), но папка {rev.folder} не та, что утверждена: {_listed(problems)} — "
+                                "stomkpi не заменяет её и не сравнивает с ней; восстановите её из резервной копии")
+
+
+def check_folder(rev: Revision) -> None:
+    """Refuse (one Russian line) a revision whose folder is not the one approved (when approved) or computed (when not)."""
+    approved = rev.approved
+    problems = approved_problems(rev) if approved else computed_problems(rev)
+    if problems:
+        raise ApprovedError(f"папка {rev.folder} не та, что {'утверждена' if approved else 'записал расчёт'}: "
+                            f"{_listed(problems)} — stomkpi не сравнивает и не читает её")
+
+
+def ensure_writable(target: Path) -> None:
+    """Refuse to write into an approved report's folder or anything under it (a folder with approval.json, or one
+    the clinic's register lists): the guard of every writer into outputs."""
+    target = Path(target).absolute()
+    real = Path(os.path.realpath(target))
+    for folder in dict.fromkeys([target, *target.parents, real, *real.parents]):
+        if os.path.lexists(folder / APPROVAL) or (folder.parent != folder and register.entries_of(folder.parent, folder.name)):
+            raise ApprovedError(f"папка {folder} — утверждённый отчёт: stomkpi в неё не пишет")
 
 
 def revision_title(title: str, block: dict | None) -> str:
@@ -245,6 +314,9 @@ def computed_problems(rev: Revision) -> list[str]:
     for rec in manifest.get("inputs", {}).values():
         if "kept" in rec:
             expected[rec["kept"]] = rec["sha256"]
+    found = links(rev.folder)
+    if found:
+        return found
     actual = file_hashes(rev.folder)
     problems = [f"нет файла {name}" for name in sorted(set(expected) - set(actual))]
     problems += [f"файл {name} изменён после расчёта" for name, sha in sorted(expected.items())
@@ -254,10 +326,21 @@ def computed_problems(rev: Revision) -> list[str]:
 
 
 def approved_problems(rev: Revision) -> list[str]:
-    """How an approved folder differs from what its approval recorded (empty: every byte as approved)."""
-    record = rev.approval()
+    """How an approved folder differs from what its approval recorded, and from what the clinic's register recorded
+    of that approval (empty: every byte as approved)."""
+    record = rev.approval()  # first: a damaged approval.json is named as such
+    entries = rev.registered()
     if record is None:
+        if entries:
+            return [f"нет файла {APPROVAL}, а журнал утверждений (строка {entries[0].line}) записывает папку утверждённой"]
         return [f"редакция {rev.number} не утверждена"]
+    problems = [f"{APPROVAL} не тот, что записан при утверждении (журнал утверждений, строка {e.line})" for e in entries
+                if sha256_file(rev.folder / APPROVAL) != e.record["approval_sha256"]]
+    if "edition" in record and record["edition"] != register.edition_of(record):
+        problems.append(f"{APPROVAL}: код редакции не сходится с записью (она изменена)")
+    problems += links(rev.folder)
+    if problems:
+        return problems
     actual, expected = file_hashes(rev.folder), record["files"]
     problems = [f"нет файла {name}" for name in sorted(set(expected) - set(actual))]
     problems += [f"файл {name} изменён после утверждения" for name in sorted(expected)
@@ -269,45 +352,56 @@ def approved_problems(rev: Revision) -> list[str]:
 
 
 def approve(outputs: Path, period: str, by: str | None, *, now: dt.datetime | None = None) -> tuple[Revision, dict]:
-    """Approve the period's newest revision: record who, when and the checksums, stamp the documents, make it read-only."""
+    """Approve the period's newest revision: record who, when and the checksums, stamp the documents, make it read-only,
+    and append the approval to the clinic's register."""
     from . import outputs as folders
 
     rev = revision(outputs, period)
     with folders.period_lock(rev.folder):  # no run replaces the folder while it is being approved
+        check_register(outputs, period)  # the register reads whole, and what it lists is intact
         if rev.approved:
             raise ApprovedError(f"редакция {rev.number} отчёта за {words.month_words(period)} уже "
                                 f"{approval_words(rev.approval())}")
         problems = computed_problems(rev)
         if problems:
             raise StomkpiError(f"утвердить нельзя: папка {rev.folder} не та, что записал расчёт "
-                               f"({'; '.join(problems)}) — постройте отчёт заново")
-        manifest = rev.manifest()
-        by = " ".join(clean(by).split()) if by else None
-        when = (now or dt.datetime.now().astimezone()).replace(microsecond=0)
-        record = {
-            "period": period,
-            "revision": rev.number,
-            "folder": rev.folder.name,
-            "approved_by": by,
-            "approved_at": when.isoformat(),
-            "account": _account(),
-            "manifest_sha256": sha256_file(rev.folder / MANIFEST),
-            "computed": manifest["outputs"],
-            "supersedes": manifest.get("revision", {}).get("supersedes"),
-        }
+                               f"({_listed(problems)}) — постройте отчёт заново")
+        record = _approval_record(rev, by, now)
         tmp = folders.new_work_folder(rev.folder)
         try:
             shutil.copytree(rev.folder, tmp, dirs_exist_ok=True)
-            record["stamped"] = stamp(tmp, record, manifest)
+            record["stamped"] = stamp(tmp, record, rev.manifest())
             record["files"] = file_hashes(tmp)
             (tmp / APPROVAL).write_text(json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
                                         encoding="utf-8")
+            written = sha256_file(tmp / APPROVAL)
             make_read_only(tmp)
             folders.swap(tmp, rev.folder)
         except BaseException:
             _remove(tmp)
             raise
+        register.append(outputs, {**{k: record[k] for k in register.EDITION}, "account": record["account"],
+                                  "approval_sha256": written, "files_sha256": register.files_digest(record["files"])})
     return rev, record
+
+
+def _approval_record(rev: Revision, by: str | None, now: dt.datetime | None) -> dict:
+    """Who approves which run and when, with the edition's code — all known before the documents are stamped."""
+    manifest = rev.manifest()
+    when = (now or dt.datetime.now().astimezone()).replace(microsecond=0)
+    record = {
+        "period": rev.period,
+        "revision": rev.number,
+        "folder": rev.folder.name,
+        "approved_by": " ".join(clean(by).split()) if by else None,
+        "approved_at": when.isoformat(),
+        "account": _account(),
+        "manifest_sha256": sha256_file(rev.folder / MANIFEST),
+        "computed": manifest["outputs"],
+        "supersedes": manifest.get("revision", {}).get("supersedes"),
+    }
+    record["edition"] = register.edition_of(record)
+    return record
 
 
 def _account() -> str:
@@ -324,7 +418,10 @@ def stamp_lines(record: dict) -> list[str]:
     head = f"Утверждено: {who}, {when:%d.%m.%Y %H:%M}. Редакция {record['revision']}"
     if record.get("supersedes"):
         head += f" (взамен редакции из папки {record['supersedes']})"
-    return [head + ".", f"Контрольная сумма манифеста расчёта (SHA-256): {record['manifest_sha256']}"]
+    head += "."
+    if record.get("edition"):  # approvals made before the register had no code: their stamp stays as it was
+        head += f" Код редакции: {record['edition'][:12]}."
+    return [head, f"Контрольная сумма манифеста расчёта (SHA-256): {record['manifest_sha256']}"]
 
 
 def stamp(folder: Path, record: dict, manifest: dict) -> list[str]:

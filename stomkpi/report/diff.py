@@ -8,6 +8,11 @@ cells of each changed row are named by sheet, spreadsheet row and column header.
 year's norms) is compared line by line; a file with no copy kept (a report made before copies were
 kept) is compared by checksum only, and says so.
 
+Nothing is read from a folder on trust: both revisions are checked first — an approved one against its
+approval and the clinic's register, a draft against its manifest (`approval.check_folder`) — and a file is
+read only from inside its folder (no absolute path, «..» or symbolic link). The changes are never written
+into an approved folder.
+
 Employees are compared from the two executions' scores CSV (one row per employee, a `pts_<code>`
 column per criterion), as the text it holds: exact, never a float's last digit. Only those whose
 total points, percent or coefficient differ are listed; each with the criteria whose points
@@ -28,7 +33,9 @@ from ..month import STAFF
 from ..safe import clean, spreadsheet_cell
 from ..sheets import MAX_COLUMNS, MAX_ROWS
 from ..text import match_key
+from . import approval
 from .approval import Revision
+from .checked import inside
 from .display import fmt
 
 # the staff number's column as the monthly workbook's readers know it (its header and aliases)
@@ -163,6 +170,7 @@ class Changes:
 
         from ..sheets import save_deterministic
 
+        approval.ensure_writable(Path(path))  # never into an approved report's folder
         book = Workbook()
         book.remove(book.active)
         for title, table, widths in (("Входные данные", self.inputs_table(), [18, 14, 8, 10, 16, 30, 30]),
@@ -197,7 +205,8 @@ class Changes:
 
 
 def between(old: Revision, new: Revision, criterion_names: dict[str, str]) -> Changes:
-    """The changes from revision `old` to revision `new`, both as their folders keep them."""
+    """The changes from revision `old` to revision `new`, both as their folders keep them (each checked first)."""
+    approval.check_folder(new)
     new_manifest = new.manifest()
     return compare(old, new_manifest, kept_files(new.folder, new_manifest), read_scores(new.folder, new.period),
                    criterion_names, new_label=new.label(), reason=new_manifest.get("revision", {}).get("reason"))
@@ -205,7 +214,9 @@ def between(old: Revision, new: Revision, criterion_names: dict[str, str]) -> Ch
 
 def compare(old: Revision, new_provenance: dict, new_files: dict[str, Path], new_scores: pd.DataFrame,
             criterion_names: dict[str, str], *, new_label: str, reason: str | None) -> Changes:
-    """The changes from revision `old` to a new execution: its provenance, the input files it read, its scores."""
+    """The changes from revision `old` (checked first) to a new execution: its provenance, the input files it read,
+    its scores."""
+    approval.check_folder(old)
     old_manifest = old.manifest()
     changes = Changes(old.period, old.label(), new_label, reason)
     old_files = kept_files(old.folder, old_manifest)
@@ -227,17 +238,18 @@ def _input_order(label: str) -> tuple[int, str]:
 
 
 def kept_files(folder: Path, manifest: dict) -> dict[str, Path]:
-    """The kept copy of each input of a revision, by label (inputs without a copy are left out)."""
+    """The kept copy of each input of a revision, by label (inputs without a copy are left out); never a file outside
+    the folder."""
     out = {}
     for label, rec in manifest.get("inputs", {}).items():
-        if "kept" in rec and (folder / rec["kept"]).is_file():
-            out[label] = folder / rec["kept"]
+        if "kept" in rec and inside(folder, rec["kept"]).is_file():
+            out[label] = inside(folder, rec["kept"])
     return out
 
 
 def read_scores(folder: Path, period: str) -> pd.DataFrame:
     """A revision's scores CSV as text (exact values, as written)."""
-    path = Path(folder) / f"scores-{period}.csv"
+    path = inside(Path(folder), f"scores-{period}.csv")
     if not path.is_file():
         from ..errors import StomkpiError
 

@@ -83,8 +83,8 @@ class MonthlyReport:
 
     def write_files(self, out_dir: Path | str | None = None) -> list[Path]:
         """Write the protocols (.xlsx), the scores (CSV) and every employee's card (a PDF and an .xlsx per
-        department) into `out_dir` (default: the period's outputs folder)."""
-        folder = Path(out_dir) if out_dir is not None else self.params.outputs / self.period
+        department) into `out_dir` (default: the period's outputs folder) — never into an approved report's folder."""
+        folder = self.files_folder(out_dir)
         folder.mkdir(parents=True, exist_ok=True)
         protocols = folder / f"protocols-{self.period}.xlsx"
         write_protocols(protocols, self.period, self.params.clinic, self.department_protocols, self.clinic_protocol)
@@ -96,8 +96,22 @@ class MonthlyReport:
 
     def write_files_aside(self, out_dir: Path | str | None = None) -> Background[list[Path]]:
         """`write_files` in a process of its own while the notebook goes on (`background`): `.wait()` for the
-        files' list, or the error that stopped them, before the notebook ends."""
+        files' list, or the error that stopped them, before the notebook ends. An approved folder is refused here and now."""
+        self.files_folder(out_dir)
         return Background(lambda: self.write_files(out_dir))
+
+    def files_folder(self, out_dir: Path | str | None = None) -> Path:
+        """Where the data files go: `out_dir`, or the period's outputs folder — refused (in Russian) when it is an
+        approved report's (as when papermill runs the notebook directly on an approved month)."""
+        from .approval import ApprovedError, ensure_writable
+
+        folder = Path(out_dir) if out_dir is not None else self.params.outputs / self.period
+        try:
+            ensure_writable(folder)
+        except ApprovedError as exc:
+            raise ApprovedError(f"{exc}; протоколы, баллы и карточки не записаны — укажите другую папку: -p out_dir ПАПКА, "
+                                "или постройте новую редакцию: stomkpi monthly --revision \"причина\"") from None
+        return folder
 
     def title_page(self) -> TitlePage:
         """The title page: clinic, title, month, the month's last day and the signatories' lines."""
@@ -319,15 +333,18 @@ def revision_heading(block: dict | None) -> str:
 def revision_changes(period: str, settings: ClinicParams, provenance: dict, table: pd.DataFrame,
                      catalogs: Catalogs) -> Changes | None:
     """A revision's changes since the approved revision it supersedes: its inputs as kept, this run's inputs, the
-    two scores tables. None for a month's first report."""
+    two scores tables. None for a month's first report. The approved folder is checked before it is read (`compare`)."""
     block = provenance.get("revision")
     if not block:
         return None
     from ..errors import StomkpiError
     from ..provenance import sha256_file
-    from .approval import MANIFEST, Revision
+    from .approval import FOLDER, MANIFEST, Revision
 
-    old = Revision(period, block["supersedes_number"], settings.outputs / block["supersedes"])
+    name = block.get("supersedes")
+    if not isinstance(name, str) or not FOLDER.match(name) or FOLDER.match(name)["period"] != period:
+        raise StomkpiError(f"редакция заменяет папку «{name}», а это не папка отчёта за {words.month_words(period)}")
+    old = Revision(period, block["supersedes_number"], settings.outputs / name)
     if sha256_file(old.folder / MANIFEST) != block["supersedes_manifest_sha256"]:
         raise StomkpiError(f"отчёт {old.folder} не тот, который заменяет эта редакция: его манифест изменён")
     return compare(old, provenance, monthly_inputs(period, settings), scores_as_written(table),
