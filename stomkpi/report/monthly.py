@@ -37,6 +37,7 @@ from .diff import Changes, compare, scores_as_written
 from .display import TitlePage
 from .files import write_both
 from .protocols_xlsx import write_protocols
+from .trail import value_trails
 
 SIGNATORIES = ["Главный врач", "Председатель комиссии", "Член комиссии", "Член комиссии", "Отчёт подготовил(а)"]
 
@@ -78,7 +79,8 @@ class MonthlyReport:
     def cards(self) -> list[Card]:
         """A card for every employee, by department and name."""
         return person_cards(self.table, self.scored.scores.details, self.scored.month.deprivations,
-                            self.catalogs.positions.rules(), self.changes, self.catalogs.positions.criterion_names())
+                            self.catalogs.positions.rules(), self.changes, self.catalogs.positions.criterion_names(),
+                            value_trails(self.scored))
 
     def write_files(self, out_dir: Path | str | None = None) -> list[Path]:
         """Write the protocols (.xlsx), the scores (CSV) and every employee's card (a PDF and an .xlsx per
