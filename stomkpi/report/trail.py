@@ -24,7 +24,6 @@ from .words import number
 _NO_ROW = "нет строки — 0 замечаний и случаев, у прочих критериев «не введено»"
 TYPED = f"Остальные значения введены на листе «Показатели» ({_NO_ROW})."
 ALL_TYPED = f"Все значения введены на листе «Показатели» ({_NO_ROW})."
-CASES_SHOWN = 12  # cases or events a card lists by name; the rest are counted («и ещё N»)
 
 
 def value_trails(scored: ScoredMonth) -> dict[str, dict[str, str]]:
@@ -50,7 +49,7 @@ def _cases(scored: ScoredMonth, staff_id: str) -> str:
     threshold = number(quality.kmp_min)
     checked = f"проверено случаев: {len(own)}"
     if low.empty:
-        return f"лист «Экспертиза»: случаев с коэффициентом ниже {threshold} нет ({checked})."
+        return f"лист «Экспертиза», случаев с коэффициентом ниже {threshold} нет ({checked})."
     reasons = {t.code: t.aliases[0] if t.aliases else t.name for t in quality.reasons}  # the short word: a card's line
     category = quality_category(low["coefficient"].astype(float), scored.catalogs.indicators)
     shown = []
@@ -94,6 +93,6 @@ def _events(events: pd.DataFrame) -> str:
 
 
 def _listed(items: list[str]) -> str:
-    """Items joined by «; », the first `CASES_SHOWN` of them, the rest counted."""
-    rest = len(items) - CASES_SHOWN
-    return "; ".join(items[:CASES_SHOWN]) + (f"; и ещё {rest}" if rest > 0 else "")
+    """Every item, joined by «; »: a card that leaves a case out explains its count no longer (a long list runs
+    onto the card's next page)."""
+    return "; ".join(items)
