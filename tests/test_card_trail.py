@@ -4,6 +4,7 @@ note — read back from the card's PDF and its .xlsx, as the employee holds them
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import subprocess
 
@@ -96,3 +97,30 @@ def test_a_card_of_typed_values_says_they_were_typed(cards):
     nurse = next(p for p in pages if "Антонова Анна Ивановна" in p)
     assert "Все значения введены на листе «Показатели»" in nurse and "Экспертиза" not in nurse
     assert "введены на листе «Показатели»" in next(t for title, t in sheets.items() if title.startswith("2 "))
+
+
+def test_a_revised_card_names_the_reason_once_shortened_and_only_its_own_changes(cards):
+    """A revision's reason of 190 characters about two people: each card prints its first 120 characters once, with
+    «полностью — в отчёте», and only its own employee's figures."""
+    from stomkpi.report.cards import REVISION_SHOWN, cards_pdf
+    from stomkpi.report.diff import Changes, StaffChange
+
+    report, _, _ = cards
+    reason = ("Яковлеву учтён второй случай экспертизы К-103, принятый комиссией после пересмотра; "
+              "Антоновой исправлены дни: по табелю 20 рабочих дней вместо 22, уточнено отделом кадров 12.01.2026")
+    assert len(reason) > REVISION_SHOWN == 120
+    changes = Changes(PERIOD, "редакция 1 (утверждена 10.01.2026)", "редакция 2 (не утверждена)", reason)
+    changes.staff = [
+        StaffChange("1", "Яковлев Олег Петрович", THERAPY, {"total_points": ("23", "22"), "percent": ("76.7", "73.3"),
+                                                             "coefficient": ("0.77", "0.73")}, [], []),
+        StaffChange("2", "Антонова Анна Ивановна", THERAPY, {"coefficient": ("1.0", "0.91")}, [],
+                    [("дни по факту", "22", "20")])]
+    pdf = cards_pdf(PERIOD, "Кабинет", THERAPY, dataclasses.replace(report, changes=changes).cards())
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    nurse, doctor = (" ".join(p.split()) for p in text.split("\f") if p.strip())
+    for card in (nurse, doctor):
+        assert card.count("Причина:") == 1
+        assert f"Причина: {reason[:REVISION_SHOWN]}… (полностью — в отчёте)" in card
+        assert "уточнено отделом кадров" not in card
+    assert "выполнение 76,7 % → 73,3 %" in doctor and "дни по факту" not in doctor
+    assert "дни по факту: 22 → 20" in nurse and "76,7" not in nurse
