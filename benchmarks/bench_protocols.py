@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.bench_scoring import synthetic  # noqa: E402
 from stomkpi.catalog import load_positions  # noqa: E402
-from stomkpi.protocols import clinic_protocol, department_protocol, protocol_departments  # noqa: E402
+from stomkpi.protocols import clinic_protocol, department_protocol  # noqa: E402
 from stomkpi.report.protocols_xlsx import write_protocols  # noqa: E402
 from stomkpi.scoring import score  # noqa: E402
 
@@ -31,7 +31,7 @@ def main() -> None:
     staff["name"] = [f"Сотрудникова Мария Александровна {i}" for i in range(N)]
     table = score(staff, values, events, deprivations, catalog).table
     t0 = time.perf_counter()
-    departments = {d: department_protocol(table, deprivations, catalog, d) for d in protocol_departments(table, catalog)}
+    departments = {d: department_protocol(table, deprivations, catalog, d) for d in sorted(table["department"].unique())}
     commission = clinic_protocol(table, deprivations, catalog)
     t1 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:

@@ -60,7 +60,7 @@ def main(params_file: str, folder: str) -> None:
                   charts.lost_points_chart(r.lost_by_criterion)):
         chart._repr_png_()
     mark("three charts (PNG)")
-    tables = [r.department_totals(), r.below_table(), r.lost_points.head(40), r.other_staff_table(), r.ukv_table(),
+    tables = [r.department_totals(), r.below_table(), r.lost_points.head(40), r.ukv_table(),
               r.rules_table(), r.lint_all(), r.provenance_table(), *r.clinic_protocol.values(),
               *(t for tables in r.department_protocols.values() for t in tables.values())]
     for table in tables:

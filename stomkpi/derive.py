@@ -4,7 +4,9 @@ A criterion marked `derived_from` in the catalog takes its count from the data w
 has no row for it: `ukv_missed` — the number of the doctor's УКВ indicators that miss the
 department's norm (section 4); `quality_defects` — the doctor's reviewed cases below the КМП
 threshold (ОКЛ, section 7). A position with `scope: department` («Отделение») uses the counts
-and cases of its whole department. An explicit value always wins; `sources` says which was used.
+and cases of its whole department. An explicit value always wins; `sources` says which was used, and
+`ukv_detail` and `defects` keep the rows a derived count was made of (each indicator against its norm,
+each case below the threshold), so that a card can name them.
 `year_norms` gives the norms that `versus_norm` criteria without a Норма of their own compare with.
 """
 
@@ -15,6 +17,7 @@ import dataclasses
 import pandas as pd
 
 from .catalog import IndicatorCatalog, PositionCatalog
+from .compare import below
 from .errors import ParamsError
 from .indicators import defect_counts, ukv, ukv_summary
 from .records import Month
@@ -30,6 +33,12 @@ class Derived:
     month: Month  # the month with derived counts added to `values`
     sources: pd.DataFrame  # staff_id, criterion, count, source
     ukv: pd.DataFrame  # per doctor: indicators, missed, points, ukv
+    # per doctor × УКВ indicator: indicator, value, norm, met, points, status (as `indicators.ukv`)
+    ukv_detail: pd.DataFrame = dataclasses.field(default_factory=lambda: _empty_detail())
+    # per employee whose ОКЛ counts it × reviewed case (all cases, `below` marks those under the КМП threshold):
+    # staff_id (the employee scored), author (whose case), case, coefficient, reason, impact, below
+    reviewed: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(
+        columns=["staff_id", "author", "case", "coefficient", "reason", "impact", "below"]))
 
 
 def derive(month: Month, catalog: PositionCatalog, indicators: IndicatorCatalog,
@@ -51,8 +60,11 @@ def derive(month: Month, catalog: PositionCatalog, indicators: IndicatorCatalog,
         summary = ukv_summary(detail, indicators)
     missed = dict(zip(summary["staff_id"], summary["missed"], strict=True))
     defects = pd.Series(dtype=float)
+    reviewed = None
     if month.reviews is not None:
-        defects = defect_counts(_pooled(month.reviews, scoped), indicators)
+        pooled = _pooled(month.reviews.assign(author=month.reviews["staff_id"]), scoped)
+        defects = defect_counts(pooled, indicators)
+        reviewed = pooled.assign(below=below(pooled["coefficient"], indicators.quality.kmp_min))
 
     for sid, position in zip(staff["staff_id"], staff["position"], strict=True):
         for pos_code, crit in targets:
@@ -69,7 +81,8 @@ def derive(month: Month, catalog: PositionCatalog, indicators: IndicatorCatalog,
     new_values = pd.DataFrame({"staff_id": added["staff_id"], "criterion": added["criterion"],
                                "value": added["count"].astype(float), "norm": float("nan")})
     values = pd.concat([month.values, new_values], ignore_index=True) if len(new_values) else month.values
-    return Derived(dataclasses.replace(month, values=values), sources, summary)
+    extra = {"reviewed": reviewed} if reviewed is not None else {}
+    return Derived(dataclasses.replace(month, values=values), sources, summary, detail, **extra)
 
 
 def year_norms(norms: pd.DataFrame | None, indicators: IndicatorCatalog) -> dict:

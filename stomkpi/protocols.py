@@ -1,35 +1,59 @@
 """The protocol tables of Приложение 3 (department council) and Приложение 4 (clinic commission).
 
-Pure: scores and deprivations in, tables out, with exactly the columns of the forms. Who goes
-into which table follows the catalog's `education` of the position: doctors (higher), medical
-workers with secondary education (secondary); positions without medical education are not in
-these forms and are listed separately by `other_staff`.
+Pure: scores and deprivations in, tables out, with the columns of the forms. Every scored person is
+on both forms, in one section: the catalog's `category` of their position names it — doctors,
+medical workers with secondary education (the seed's two sections), then «Младший медицинский
+персонал» and «Прочий персонал» (the regulation scores them in Приложение 2, so the forms carry them,
+with the columns of the doctors' sections). Each form ends with the deprivations of its people,
+with the share withheld («Лишить, %»). So the coefficients of Приложение 4's sections add up to the
+month's whole coefficient fund.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 import pandas as pd
 
 from .catalog import PositionCatalog
 
-# Приложение 3: «Врачей», «Медсестёр», «Лишить премии»
+DEPRIVED_PERCENT = "Лишить, %"
+# Приложение 3: «Врачей», «Медсестёр», then the two added sections and «Лишить премии»
 DEPT_DOCTORS = ["№", "Ф.И.О.", "Занимаем. должность", "Количество ставок по ОМС", "Количество ставок платно",
                 "Оценка показателей в % от ставки"]
 DEPT_NURSES = ["№", "Ф.И.О.", "Занимаем. должность", "Количество ставок по ОМС", "Количество ставок по платно",
                "Оценка показателей в %"]
-DEPT_DEPRIVED = ["№", "Ф.И.О.", "Должность", "Причина", "Лишить %"]
-# Приложение 4: «Врачи», «Медицинские работники со средним образованием», «Лишить денежных выплат»
+DEPT_STAFF = ["№", "Ф.И.О.", "Занимаем. должность", "Количество ставок по ОМС", "Количество ставок платно",
+              "Оценка показателей в %"]
+DEPT_DEPRIVED = ["№", "Ф.И.О.", "Должность", "Причина", DEPRIVED_PERCENT]
+# Приложение 4: «Врачи», «Медицинские работники со средним образованием», the two added sections and
+# «Лишить денежных выплат»
 CLINIC_DOCTORS = ["№ п/п", "Ф И О врача", "должность", "Факт. дни", "К-во ставок",
                   "Оценка деятельности в баллах: норма", "Оценка деятельности в баллах: факт",
                   "Процент выполнения показателей", "Коэффициент денежных выплат"]
 CLINIC_NURSES = ["№ п/п", "Ф И О медсестры", "Факт. дни", "К-во ставок",
                  "Оценка деятельности в баллах: норма", "Оценка деятельности в баллах: факт",
                  "Процент выполнения показателей", "Коэффициент денежных выплат"]
-CLINIC_DEPRIVED = ["№ п/п", "Ф И О", "должность", "Причина"]
+CLINIC_STAFF = ["№ п/п", "Ф И О", *CLINIC_DOCTORS[2:]]
+CLINIC_DEPRIVED = ["№ п/п", "Ф И О", "должность", "Причина", DEPRIVED_PERCENT]
+
+JUNIOR, OTHER = "Младший медицинский персонал", "Прочий персонал"
+_DEPT_FIELDS = ["name", "title", "rates_oms", "rates_paid", "percent"]
+_CLINIC_FIELDS = ["name", "title", "days_fact", "rates_oms", "norm_points", "total_points", "percent", "coefficient"]
+_NURSE_FIELDS = [f for f in _CLINIC_FIELDS if f != "title"]  # the seed's nurses' section names no position
+# category -> its section of Приложение 3 (title, columns) and of Приложение 4 (title, columns, score fields),
+# in the forms' order
+SECTIONS = {
+    "doctors": (("Врачей", DEPT_DOCTORS), ("Врачи", CLINIC_DOCTORS, _CLINIC_FIELDS)),
+    "secondary": (("Медсестёр", DEPT_NURSES),
+                  ("Медицинские работники со средним образованием", CLINIC_NURSES, _NURSE_FIELDS)),
+    "junior": ((JUNIOR, DEPT_STAFF), (JUNIOR, CLINIC_STAFF, _CLINIC_FIELDS)),
+    "other": ((OTHER, DEPT_STAFF), (OTHER, CLINIC_STAFF, _CLINIC_FIELDS)),
+}
 
 
-def _education(table: pd.DataFrame, catalog: PositionCatalog) -> pd.Series:
-    return table["position"].map({p.code: p.education for p in catalog.positions})
+def _category(table: pd.DataFrame, catalog: PositionCatalog) -> pd.Series:
+    return table["position"].map({p.code: p.category for p in catalog.positions})
 
 
 def _numbered(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -45,53 +69,42 @@ def _ordered(table: pd.DataFrame) -> pd.DataFrame:
 
 def _deprived(table: pd.DataFrame, deprivations: pd.DataFrame) -> pd.DataFrame:
     merged = deprivations.merge(table[["staff_id", "name", "title", "department"]], on="staff_id", how="inner")
-    return merged.sort_values(["name", "staff_id"], kind="stable")
+    return merged.sort_values(["name", "staff_id"], kind="stable")[["name", "title", "reason", "percent"]]
 
 
-def _covered(table: pd.DataFrame, catalog: PositionCatalog) -> pd.DataFrame:
-    """The staff the forms cover: doctors and staff with secondary medical education."""
-    return table[_education(table, catalog).isin(["higher", "secondary"])]
-
-
-def protocol_departments(table: pd.DataFrame, catalog: PositionCatalog) -> list[str]:
-    """The departments that have someone a form of Приложение 3 covers, in alphabetical order."""
-    return sorted(_covered(table, catalog)["department"].unique())
+def _sections(people: pd.DataFrame, catalog: PositionCatalog, clinic: bool) -> dict[str, pd.DataFrame]:
+    """Every staff section of a form, in order, with its people (as `people` are sorted) in the section's columns."""
+    category = _category(people, catalog)
+    out = {}
+    for code, (department_form, clinic_form) in SECTIONS.items():
+        own = people[category == code]
+        if clinic:
+            title, columns, fields = clinic_form
+        else:
+            (title, columns), fields = department_form, _DEPT_FIELDS
+        out[title] = _numbered(own[fields], columns)
+    return out
 
 
 def department_protocol(table: pd.DataFrame, deprivations: pd.DataFrame, catalog: PositionCatalog,
                         department: str) -> dict[str, pd.DataFrame]:
-    """Приложение 3 for one department: doctors, nurses and the deprivations of those two (the form covers no one else)."""
+    """Приложение 3 for one department (every department with a scored person has one): a section per staff group
+    and the deprivations of its people."""
     own = _ordered(table[table["department"] == department])
-    education = _education(own, catalog)
-    doctors = own[education == "higher"]
-    nurses = own[education == "secondary"]
-    deprived = _deprived(_covered(own, catalog), deprivations)
-    return {
-        "Врачей": _numbered(doctors[["name", "title", "rates_oms", "rates_paid", "percent"]], DEPT_DOCTORS),
-        "Медсестёр": _numbered(nurses[["name", "title", "rates_oms", "rates_paid", "percent"]], DEPT_NURSES),
-        "Лишить премии": _numbered(deprived[["name", "title", "reason", "percent"]], DEPT_DEPRIVED),
-    }
+    return {**_sections(own, catalog, clinic=False),
+            "Лишить премии": _numbered(_deprived(own, deprivations), DEPT_DEPRIVED)}
 
 
 def clinic_protocol(table: pd.DataFrame, deprivations: pd.DataFrame,
                     catalog: PositionCatalog) -> dict[str, pd.DataFrame]:
-    """Приложение 4 for the clinic: doctors, secondary medical staff and the deprivations of those two."""
+    """Приложение 4 for the clinic: a section per staff group and the deprivations of the month."""
     ordered = _ordered(table)
-    education = _education(ordered, catalog)
-    doctors = ordered[education == "higher"]
-    nurses = ordered[education == "secondary"]
-    deprived = _deprived(_covered(ordered, catalog), deprivations)
-    cols = ["days_fact", "rates_oms", "norm_points", "total_points", "percent", "coefficient"]
-    return {
-        "Врачи": _numbered(doctors[["name", "title", *cols]], CLINIC_DOCTORS),
-        "Медицинские работники со средним образованием": _numbered(nurses[["name", *cols]], CLINIC_NURSES),
-        "Лишить денежных выплат": _numbered(deprived[["name", "title", "reason"]], CLINIC_DEPRIVED),
-    }
+    return {**_sections(ordered, catalog, clinic=True),
+            "Лишить денежных выплат": _numbered(_deprived(ordered, deprivations), CLINIC_DEPRIVED)}
 
 
-def other_staff(table: pd.DataFrame, catalog: PositionCatalog) -> pd.DataFrame:
-    """Scored staff outside the forms of Приложений 3–4 (positions without medical education)."""
-    ordered = _ordered(table)
-    rest = ordered[_education(ordered, catalog) == "none"]
-    return rest[["name", "title", "department", "days_fact", "rates_oms", "norm_points", "total_points",
-                 "percent", "coefficient"]].reset_index(drop=True)
+def fund(protocol: dict[str, pd.DataFrame]) -> Decimal:
+    """The sum of the coefficients over the staff sections of Приложение 4 (`clinic_protocol`), exactly as printed:
+    the coefficient fund the commission signs."""
+    column = CLINIC_DOCTORS[-1]
+    return sum((Decimal(str(v)) for t in protocol.values() if column in t.columns for v in t[column]), Decimal(0))

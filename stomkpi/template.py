@@ -1,4 +1,7 @@
-"""The blank monthly workbook with an instruction sheet in Russian (`stomkpi template`)."""
+"""The blank monthly workbook with an instruction sheet in Russian (`stomkpi template`).
+
+A blank book is written only where no file is: a path that exists may hold a month of data, and a
+blank book over it would lose that month without a word."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from openpyxl.styles import Alignment, Font
 
 from .catalog import IndicatorCatalog, PositionCatalog, load_indicators
 from .catalog.positions import KIND_NAMES
+from .errors import ParamsError
 from .month import MONTH_SHEETS, OPTIONAL_SHEETS
 from .sheets import save_deterministic
 
@@ -23,7 +27,10 @@ _WHAT_TO_ENTER = {
 
 
 def write_template(path: Path | str, catalog: PositionCatalog, indicators: IndicatorCatalog | None = None) -> None:
-    """Write an empty monthly workbook: the instruction sheet, the input sheets, the criteria list."""
+    """Write an empty monthly workbook: the instruction sheet, the input sheets, the criteria list. An existing
+    file at `path` is refused (`ParamsError`), never replaced."""
+    if Path(path).exists():
+        raise ParamsError(f"файл {path} уже есть: шаблон не записан, чтобы не потерять данные; укажите другое имя")
     book = Workbook()
     info = book.active
     info.title = "Инструкция"

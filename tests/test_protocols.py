@@ -11,12 +11,12 @@ from stomkpi.protocols import (
     CLINIC_DEPRIVED,
     CLINIC_DOCTORS,
     CLINIC_NURSES,
+    CLINIC_STAFF,
     DEPT_DOCTORS,
     DEPT_NURSES,
+    DEPT_STAFF,
     clinic_protocol,
     department_protocol,
-    other_staff,
-    protocol_departments,
 )
 from stomkpi.report.monthly import build_monthly
 from stomkpi.report.protocols_xlsx import write_protocols
@@ -57,9 +57,13 @@ def test_department_protocol(tmp_path, catalog):
     assert p["Врачей"]["Оценка показателей в % от ставки"].tolist() == [99.7, 100.3]
     assert p["Медсестёр"]["Ф.И.О."].tolist() == ["Антонова Анна Ивановна"]
     assert p["Лишить премии"].values.tolist() == [[1, "Антонова Анна Ивановна", "Медицинская сестра", "Выговор", 50.0]]
-    # the children's department doctor is not in the therapy protocol, the orderly in neither table
+    assert p["Лишить премии"].columns[-1] == "Лишить, %"
+    # the orderly in her own section, with the columns of the others; the children's department doctor elsewhere
+    assert list(p) == ["Врачей", "Медсестёр", "Младший медицинский персонал", "Прочий персонал", "Лишить премии"]
+    assert p["Младший медицинский персонал"].values.tolist() == [[1, "Борисова Галина Юрьевна", "Санитарка", 1.0, 0.0, 100.0]]
+    assert list(p["Прочий персонал"].columns) == DEPT_STAFF and p["Прочий персонал"].empty
     every_name = {n for t in p.values() for n in t.iloc[:, 1]}
-    assert "Белова Ольга Сергеевна" not in every_name and "Борисова Галина Юрьевна" not in every_name
+    assert "Белова Ольга Сергеевна" not in every_name
 
 
 def test_clinic_protocol(tmp_path, catalog):
@@ -75,7 +79,12 @@ def test_clinic_protocol(tmp_path, catalog):
     nurse = p["Медицинские работники со средним образованием"].iloc[0].tolist()
     # nurse: 40 of 40, 100 %, deprived 50 % → coefficient 1 × 1 × 1 × 0.5 = 0.5
     assert nurse == [1, "Антонова Анна Ивановна", 22, 1.0, 40, 40.0, 100.0, 0.5]
-    assert other_staff(table, catalog)["name"].tolist() == ["Борисова Галина Юрьевна"]
+    # the orderly: 4 deductions at full points, 40 of 40 → coefficient 1
+    junior = p["Младший медицинский персонал"]
+    assert list(junior.columns) == CLINIC_STAFF
+    assert junior.values.tolist() == [[1, "Борисова Галина Юрьевна", "Санитарка", 22, 1.0, 40, 40.0, 100.0, 1.0]]
+    assert p["Прочий персонал"].empty
+    assert p["Лишить денежных выплат"].values.tolist() == [[1, "Антонова Анна Ивановна", "Медицинская сестра", "Выговор", 50.0]]
 
 
 def test_protocols_xlsx(tmp_path, catalog):
@@ -98,8 +107,9 @@ def test_month_words():
     assert month_words("2025-12") == "декабрь 2025 года"
 
 
-def test_forms_cover_only_their_staff_and_departments(tmp_path, catalog):
-    """A deprived orderly is in no form's «Лишить премии»; a department with only orderlies gets no protocol."""
+def test_forms_carry_every_deprivation_and_department(tmp_path, catalog):
+    """A deprived orderly is in her department's «Лишить премии» and the clinic's; a department with only orderlies
+    has its protocol."""
     staff = [person("1", "Врач-стоматолог-терапевт", name="Яковлев Олег Петрович"),
              person("3", "Санитарка", name="Борисова Галина Юрьевна"),
              person("6", "Санитарка", name="Серова Нина Ивановна", department="Хозяйственная служба")]
@@ -107,10 +117,14 @@ def test_forms_cover_only_their_staff_and_departments(tmp_path, catalog):
                        deprivations=[("3", 100, "Прогул"), ("6", 50, "Опоздания")])
     month = read_month(path, catalog)
     table = score_month(month, catalog).table
-    assert protocol_departments(table, catalog) == [THERAPY]
     therapy = department_protocol(table, month.deprivations, catalog, THERAPY)
-    assert therapy["Лишить премии"].empty
-    assert clinic_protocol(table, month.deprivations, catalog)["Лишить денежных выплат"].empty
+    assert therapy["Лишить премии"].values.tolist() == [[1, "Борисова Галина Юрьевна", "Санитарка", "Прогул", 100.0]]
+    service = department_protocol(table, month.deprivations, catalog, "Хозяйственная служба")
+    assert service["Младший медицинский персонал"]["Ф.И.О."].tolist() == ["Серова Нина Ивановна"]
+    assert service["Лишить премии"].values.tolist() == [[1, "Серова Нина Ивановна", "Санитарка", "Опоздания", 50.0]]
+    deprived = clinic_protocol(table, month.deprivations, catalog)["Лишить денежных выплат"]
+    assert deprived[["Ф И О", "Лишить, %"]].values.tolist() == [["Борисова Галина Юрьевна", 100.0],
+                                                               ["Серова Нина Ивановна", 50.0]]
 
 
 def test_hostile_text_stays_text(tmp_path, catalog):
@@ -169,6 +183,7 @@ def test_demo_protocols_print_whole_through_libreoffice(project, monthly, tmp_pa
     assert "Страница 1 из" in " ".join(w["text"] for w in printed[0].words)
     missing = _cell_tokens(xlsx) - _printed_tokens(printed)
     assert not missing, list(missing)[:20]
-    # no protocol of Приложение 3 for a department whose staff the form does not cover
+    # a protocol of Приложение 3 for every department
+    assert list(report.department_protocols) == sorted(report.table["department"].unique())
     book = load_workbook(xlsx, read_only=True)
     assert book.sheetnames == [f"П3 {d}"[:31] for d in report.department_protocols] + ["П4 Комиссия"]

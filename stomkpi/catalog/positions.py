@@ -25,6 +25,8 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
     "versus_norm": ("weight", "direction"),
     "info": (),
 }
+# A position's staff group when the catalog names none: by its education.
+EDUCATION_CATEGORY = {"higher": "doctors", "secondary": "secondary", "none": "other"}
 _RULE_FIELDS = ("max", "step", "penalty", "weight", "low", "high", "direction")
 KIND_NAMES = {
     "plan": "процент выполнения плана",
@@ -87,11 +89,21 @@ class Position(Frozen):
     name: str
     aliases: tuple[str, ...] = ()
     education: Literal["higher", "secondary", "none"]
+    # the staff group a person of this position is signed for in Приложения 3–4 (and a fund's category):
+    # when the catalog leaves it out, doctors for higher education, secondary for secondary, other for none
+    category: Literal["doctors", "secondary", "junior", "other"]
     scope: Literal["person", "department"] = "person"  # «Отделение» is scored on its department's counts
     norm: float
     note: str | None = None
     main: tuple[Criterion, ...]
     additional: tuple[Criterion, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _category_from_education(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("category") is None and "education" in data:
+            data = {**data, "category": EDUCATION_CATEGORY.get(data["education"], data["education"])}
+        return data
 
     @property
     def criteria(self) -> tuple[Criterion, ...]:

@@ -1,15 +1,18 @@
 """A card for every employee: what a person sees when they dispute their bonus.
 
-For each employee of a scored month: every criterion of their position with the value entered, the
-rule in words, the norm and the points; the total against the position's norm, the percent, and the
-coefficient with its factors (percent, rates, days, deprivation) — all taken from the scoring, none
-computed again — and a line to sign. Written per department as a PDF (a page per person, fpdf2 with
-the DejaVu fonts matplotlib ships) and as an .xlsx (a sheet per person, laid out by `printable`).
+For each employee of a scored month: every criterion of their position with its value, the rule in
+words, the norm and the points; where each value came from (`trail`: the cases, indicators and events
+a derived count was made of; «введены» only for what was typed on «Показатели»); the total against the
+position's norm, the percent, and the coefficient with its factors (percent, rates, days, deprivation)
+— all taken from the scoring, none computed again — and a line to sign. Written per department as a PDF
+(a page per person, fpdf2 with the DejaVu fonts matplotlib ships) and as an .xlsx (a sheet per person,
+laid out by `printable`).
 
 On a revision of an approved month, the card of every employee the revision changed shows both values:
 the points of each criterion that moved as «было → стало» in its table, and a block naming the two
-revisions, the reason (shortened: the report holds it whole) and the figures and factors before and
-after — all taken from the revision's `Changes`, none computed again.
+revisions, the reason once (shortened to `REVISION_SHOWN`: the report holds it whole, with other people's
+matters) and this employee's own figures and factors before and after — all taken from the revision's
+`Changes`, none computed again.
 
 Both files are byte-identical for the same month: the PDF's dates are the period's last day.
 """
@@ -30,12 +33,15 @@ from .diff import Changes, StaffChange, num_text, same_value
 from .display import fmt
 from .pdf_fonts import add_font, lacks_glyphs
 from .printable import PrintedSheet, new_book, sheet_title, text_width, wrap
-from .words import decimal, month_words, rule_of
+from .trail import ALL_TYPED, TYPED
+from .words import decimal, month_words, rule_of, short
 
 MAIN, ADDITIONAL = "Основные критерии", "Дополнительные критерии"
-COLUMNS = ["№", "Критерий", "Введено", "Правило", "Норма", "Баллы"]
+COLUMNS = ["№", "Критерий", "Значение", "Правило", "Норма", "Баллы"]
+SOURCES = "Откуда значения"
 SIGNATURE = "С оценкой ознакомлен(а) ____________________ (подпись)     «___» ____________ 20___ г."
-REASON_SHOWN = 300  # characters of a reason (deprivation, revision) or approver a card prints (the report holds them all)
+REASON_SHOWN = 300  # characters of a deprivation's reason or an approver a card prints (the report holds them all)
+REVISION_SHOWN = 120  # characters of a revision's reason a card prints: the reason speaks of the whole revision
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,7 @@ class Card:
     deprivation_reasons: tuple[str, ...]
     coefficient: float
     revision: tuple[str, ...] = ()  # what a revision changed for this employee, in words; empty when nothing
+    sources: tuple[str, ...] = ()  # where the values came from, in words: a line per derived value, then the typed
 
     def person_lines(self) -> list[str]:
         return [f"{self.name}, таб. № {self.staff_id}", f"{self.title}; {self.department}"]
@@ -75,9 +82,11 @@ class Card:
 
 
 def person_cards(table: pd.DataFrame, details: pd.DataFrame, deprivations: pd.DataFrame, rules: pd.DataFrame,
-                 changes: Changes | None = None, criterion_names: dict[str, str] | None = None) -> list[Card]:
+                 changes: Changes | None = None, criterion_names: dict[str, str] | None = None,
+                 trails: dict[str, dict[str, str]] | None = None) -> list[Card]:
     """The cards of every employee of `table` (a scored month), by department and name; with `changes` (a
-    revision's, whose criteria are named by `criterion_names`, code -> name), both values where they differ."""
+    revision's, whose criteria are named by `criterion_names`, code -> name), both values where they differ; with
+    `trails` (`trail.value_trails`: staff_id -> criterion -> words), where each derived value came from."""
     revised = {s.staff_id: s for s in changes.staff} if changes is not None else {}
     names = criterion_names or {}
     by_key = {(r["position"], r["criterion"]): r for r in rules.to_dict("records")}
@@ -96,6 +105,7 @@ def person_cards(table: pd.DataFrame, details: pd.DataFrame, deprivations: pd.Da
         change = revised.get(str(p.staff_id))
         moved = {name: (a, b) for name, a, b in change.criteria} if change is not None else {}
         groups: dict[str, list] = {MAIN: [], ADDITIONAL: []}
+        own_trail, sources = (trails or {}).get(str(p.staff_id), {}), []
         for _, criterion, group, kind, value, norm, count, points in by_person.get(str(p.staff_id), ()):
             entered = count if kind == "per_event" else value
             norm = norm if kind == "versus_norm" else (100.0 if kind == "plan" else None)
@@ -103,6 +113,8 @@ def person_cards(table: pd.DataFrame, details: pd.DataFrame, deprivations: pd.Da
             rows.append([len(rows) + 1, by_key[(p.position, criterion)]["criterion_name"], _entered(entered, kind),
                          said[(p.position, criterion)], "—" if norm is None or pd.isna(norm) else fmt(float(norm)),
                          _points(float(points), moved.get(names.get(criterion, criterion)))])
+            if criterion in own_trail:
+                sources.append(f"{short(rows[-1][1])} = {rows[-1][2]}: {own_trail[criterion]}")
         cards.append(Card(
             staff_id=str(p.staff_id), name=clean(p.name), title=clean(p.title), department=clean(p.department),
             criteria=groups,
@@ -110,7 +122,8 @@ def person_cards(table: pd.DataFrame, details: pd.DataFrame, deprivations: pd.Da
             rates=float(p.rates_oms), days_plan=float(p.days_plan), days_fact=float(p.days_fact),
             deprived_percent=float(p.deprived_percent), deprivation_reasons=reasons.get(p.staff_id, ()),
             coefficient=float(p.coefficient),
-            revision=revision_lines(changes, change) if change is not None else ()))
+            revision=revision_lines(changes, change) if change is not None else (),
+            sources=((*sources, TYPED) if sources else (ALL_TYPED,)) if trails is not None else ()))
     return cards
 
 
@@ -130,7 +143,7 @@ def revision_lines(changes: Changes, change: StaffChange) -> tuple[str, ...]:
     # the new revision by its number only: its label's «(не утверждена)» stops being true once it is approved
     lines = [f"Пересмотр: {_short(changes.old)} → {_short(changes.new).split(' (')[0]}."]
     if changes.reason:
-        lines.append(f"Причина: {_short(changes.reason)}")
+        lines.append(f"Причина: {_short(changes.reason, REVISION_SHOWN)}")
     if change.note:
         lines.append(f"Было → стало: {change.note} в этой редакции; в прежней редакции карточки не было.")
         return tuple(lines)
@@ -144,10 +157,12 @@ def revision_lines(changes: Changes, change: StaffChange) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def _short(text: str) -> str:
-    """Input text (a reason, who approved) on one line, at most `REASON_SHOWN` characters: a card keeps its page."""
+def _short(text: str, limit: int = REASON_SHOWN) -> str:
+    """Input text (a reason, who approved) on one line, at most `limit` characters: a card keeps its page."""
     flat = " ".join(clean(text).split())
-    return flat if len(flat) <= REASON_SHOWN else flat[:REASON_SHOWN] + "…"
+    if len(flat) <= limit:
+        return flat
+    return flat[:limit] + ("… (полностью — в отчёте)" if limit == REVISION_SHOWN else "…")
 
 
 def _figure(text: str, places: int | None) -> str:
@@ -360,6 +375,11 @@ def _draw(pdf: _Pdf, period: str, clinic: str, cards: list[Card]) -> _Pdf:
                 pdf.space(5)
                 pdf.text(title, bold=True)
                 pdf.table(COLUMNS, [[str(v) for v in row] for row in rows])
+        if card.sources:
+            pdf.space(5)
+            pdf.text(SOURCES, bold=True)
+            for line in card.sources:
+                pdf.text(line, size=8)
         pdf.space(8)
         for line in card.result_lines():
             pdf.text(line)
@@ -391,6 +411,11 @@ def cards_xlsx(path: Path, period: str, clinic: str, cards: list[Card]) -> None:
             if rows:
                 sheet.blank()
                 sheet.table(title, COLUMNS, rows)
+        if card.sources:
+            sheet.blank()
+            sheet.line(SOURCES, bold=True, align="left")
+            for line in card.sources:
+                sheet.line(line, align="left")
         sheet.blank()
         for line in card.result_lines():
             sheet.line(line, align="left")

@@ -25,7 +25,7 @@ from ..nmo import status as nmo_status
 from ..nmo_inputs import read_nmo
 from ..norms import region_input
 from ..pipeline import MonthInputs, ScoredMonth, read_inputs, score_inputs
-from ..protocols import clinic_protocol, department_protocol, other_staff, protocol_departments
+from ..protocols import clinic_protocol, department_protocol, fund
 from ..provenance import collect, recorded
 from ..records import NmoRecords
 from ..safe import markdown_text
@@ -37,6 +37,7 @@ from .diff import Changes, compare, scores_as_written
 from .display import TitlePage
 from .files import write_both
 from .protocols_xlsx import write_protocols
+from .trail import value_trails
 
 SIGNATORIES = ["Главный врач", "Председатель комиссии", "Член комиссии", "Член комиссии", "Отчёт подготовил(а)"]
 
@@ -57,7 +58,6 @@ class MonthlyReport:
     departments: list[str]
     department_protocols: dict[str, dict[str, pd.DataFrame]]
     clinic_protocol: dict[str, pd.DataFrame]
-    other_staff: pd.DataFrame
     by_department: pd.DataFrame
     lost_points: pd.DataFrame
     lost_by_criterion: pd.DataFrame
@@ -79,7 +79,8 @@ class MonthlyReport:
     def cards(self) -> list[Card]:
         """A card for every employee, by department and name."""
         return person_cards(self.table, self.scored.scores.details, self.scored.month.deprivations,
-                            self.catalogs.positions.rules(), self.changes, self.catalogs.positions.criterion_names())
+                            self.catalogs.positions.rules(), self.changes, self.catalogs.positions.criterion_names(),
+                            value_trails(self.scored))
 
     def write_files(self, out_dir: Path | str | None = None) -> list[Path]:
         """Write the protocols (.xlsx), the scores (CSV) and every employee's card (a PDF and an .xlsx per
@@ -120,14 +121,15 @@ class MonthlyReport:
                          words.title_page_note(self.provenance))
 
     def summary(self) -> str:
-        """The summary's opening: head count, mean percent, below 100 %, deprivations, the coefficient fund."""
+        """The summary's opening: head count, mean percent, below 100 %, deprivations, the coefficient fund (the sum
+        over every section of Приложение 4, which carries every scored person)."""
         t = self.table
         below = int(below_norm(t["percent"]).sum())
         deprived = int((t["deprived_percent"] > 0).sum())
         return (f"## Сводка для комиссии\n\nСотрудников: {len(t)}; средний процент выполнения показателей "
                 f"{words.decimal(t['percent'].mean())}\u00a0%; ниже 100\u00a0% — {below}; лишены премии полностью или частично — "
-                f"{deprived}. Фонд коэффициентов (сумма коэффициентов денежных выплат): "
-                f"**{words.decimal(t['coefficient'].sum(), 2)}**." + revision_heading(self.provenance.get("revision")))
+                f"{deprived}. Фонд коэффициентов (сумма коэффициентов денежных выплат по всем разделам Приложения № 4): "
+                f"**{words.decimal(fund(self.clinic_protocol), 2)}**." + revision_heading(self.provenance.get("revision")))
 
     def department_totals(self) -> pd.DataFrame:
         """Per department: head count, mean percent, below 100 %, deprived, the coefficient fund; a total row."""
@@ -194,10 +196,6 @@ class MonthlyReport:
         if not self.warnings:
             return "Замечаний к входным данным нет."
         return "\n".join(f"- {markdown_text(w)}" for w in self.warnings)
-
-    def other_staff_table(self) -> pd.DataFrame:
-        """Staff outside the protocols' forms, with Russian headers."""
-        return self.other_staff.rename(columns=words.SCORE_HEADERS)
 
     def ukv_note(self) -> str:
         """Why the УКВ table has no rows."""
@@ -305,10 +303,8 @@ def build_monthly(period: str, params: Path | str | None = None, provenance: dic
         provenance=provenance,
         scored=scored,
         departments=departments,
-        department_protocols={d: department_protocol(table, month.deprivations, positions, d)
-                              for d in protocol_departments(table, positions)},
+        department_protocols={d: department_protocol(table, month.deprivations, positions, d) for d in departments},
         clinic_protocol=clinic_protocol(table, month.deprivations, positions),
-        other_staff=other_staff(table, positions),
         by_department=by_department(table),
         lost_points=lost,
         lost_by_criterion=lost_by_criterion(lost),

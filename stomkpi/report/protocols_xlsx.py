@@ -1,5 +1,5 @@
-"""The protocols as a printable workbook: a sheet per protocol (Приложение 3 for every department that
-has someone the form covers, Приложение 4 for the clinic), with the forms' headings, tables and
+"""The protocols as a printable workbook: a sheet per protocol (Приложение 3 for every department,
+Приложение 4 for the clinic; each with every staff section of `protocols`), with the forms' headings, tables and
 signature lines, laid out for A4 landscape by `printable.PrintedSheet`."""
 
 from __future__ import annotations
@@ -49,9 +49,10 @@ def write_protocols(path: Path | str, period: str, clinic: str,
     sheet.line(clinic)
     sheet.line(f"за {when}")
     sheet.line("Присутствовали ___ человек.", align="left")
-    sheet.line(f"Повестка дня: подведение итогов оценки деятельности врачей-специалистов и средних медицинских "
-               f"работников за {when}. С учётом итоговых баллов оценки деятельности специалистов и базовых ставок "
-               "по ОМС установить коэффициент денежных выплат стимулирующего характера:", align="left")
+    sheet.line(f"Повестка дня: подведение итогов оценки деятельности врачей-специалистов, средних и младших "
+               f"медицинских работников и прочего персонала за {when}. С учётом итоговых баллов оценки деятельности "
+               "специалистов и базовых ставок по ОМС установить коэффициент денежных выплат стимулирующего характера:",
+               align="left")
     _tables(sheet, commission)
     sheet.blank()
     sheet.block(["Председатель комиссии ____________________", "Члены комиссии:"]
@@ -66,7 +67,11 @@ def _sheet(book, title: str, tables: dict[str, pd.DataFrame]) -> PrintedSheet:
 
 
 def _widest(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    return max(tables.values(), key=lambda t: len(t.columns))
+    """The rows of every table with the most columns, under the first one's headers: the sheet's columns fit them all
+    (a form's staff sections share their columns, but not always their headers)."""
+    most = max(len(t.columns) for t in tables.values())
+    wide = [t for t in tables.values() if len(t.columns) == most]
+    return pd.concat([wide[0], *(t.set_axis(wide[0].columns, axis=1) for t in wide[1:] if len(t))], ignore_index=True)
 
 
 def _tables(sheet: PrintedSheet, tables: dict[str, pd.DataFrame]) -> None:

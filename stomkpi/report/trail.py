@@ -1,0 +1,98 @@
+"""Where each value of a card came from, in words: what an employee holds in a dispute.
+
+Pure: a scored month in, per employee and criterion one line out, none computed again. A count the
+program derived names the rows it was made of — ОКЛ: each reviewed case below the КМП threshold
+(case, coefficient, category, reason) from «Экспертиза»; УКВ: each indicator that missed its norm,
+with its value and the norm, from «Статистика»; a `per_event` criterion: each event's date, count
+and note from «События». A value typed on «Показатели» is said to be typed, and needs no trail.
+
+Editing rule: every figure is the scoring's or the derivation's (`derive.Derived`); a new source of
+a count gets its own line here, so that no card shows a number without where it came from.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..derive import SOURCE_REVIEWS, SOURCE_STATS
+from ..indicators import UKV_MET, UKV_NO_DATA, UKV_NO_NORM, quality_category
+from ..pipeline import ScoredMonth
+from ..safe import clean
+from .display import fmt
+from .words import number
+
+_NO_ROW = "нет строки — 0 замечаний и случаев, у прочих критериев «не введено»"
+TYPED = f"Остальные значения введены на листе «Показатели» ({_NO_ROW})."
+ALL_TYPED = f"Все значения введены на листе «Показатели» ({_NO_ROW})."
+
+
+def value_trails(scored: ScoredMonth) -> dict[str, dict[str, str]]:
+    """staff_id -> criterion code -> where its value came from, for every value the program did not take as typed."""
+    out: dict[str, dict[str, str]] = {}
+    derived = scored.derived
+    for sid, criterion, source in derived.sources[["staff_id", "criterion", "source"]].itertuples(index=False):
+        if source == SOURCE_REVIEWS:
+            out.setdefault(str(sid), {})[criterion] = _cases(scored, str(sid))
+        elif source == SOURCE_STATS:
+            out.setdefault(str(sid), {})[criterion] = _indicators(scored, str(sid))
+    for (sid, criterion), events in scored.month.events.groupby(["staff_id", "criterion"], sort=True):
+        out.setdefault(str(sid), {})[str(criterion)] = _events(events)
+    return out
+
+
+def _cases(scored: ScoredMonth, staff_id: str) -> str:
+    """ОКЛ: the reviewed cases below the КМП threshold, each with its coefficient, category and reason."""
+    quality = scored.catalogs.indicators.quality
+    reviewed = scored.derived.reviewed
+    own = reviewed[reviewed["staff_id"].astype(str) == staff_id]
+    low = own[own["below"].astype(bool)].sort_values(["coefficient", "case"], kind="stable")
+    threshold = number(quality.kmp_min)
+    checked = f"проверено случаев: {len(own)}"
+    if low.empty:
+        return f"лист «Экспертиза», случаев с коэффициентом ниже {threshold} нет ({checked})."
+    reasons = {t.code: t.aliases[0] if t.aliases else t.name for t in quality.reasons}  # the short word: a card's line
+    category = quality_category(low["coefficient"].astype(float), scored.catalogs.indicators)
+    shown = []
+    for (case, author, k, reason), cat in zip(low[["case", "author", "coefficient", "reason"]].itertuples(index=False),
+                                              category, strict=True):
+        whose = f" (таб. № {clean(author)})" if str(author) != staff_id else ""
+        why = f", причина: {reasons.get(reason, clean(reason))}" if isinstance(reason, str) and reason else ""
+        shown.append(f"№ {clean(case)}{whose} — {fmt(float(k))}, {cat}{why}")
+    return (f"лист «Экспертиза», случаи с коэффициентом ниже {threshold} ({checked}): "
+            f"{_listed(shown)}.")
+
+
+def _indicators(scored: ScoredMonth, staff_id: str) -> str:
+    """УКВ: each indicator that missed its norm (no data counts as missed), with its value and the norm."""
+    detail = scored.derived.ukv_detail
+    own = detail[(detail["staff_id"].astype(str) == staff_id) & (detail["status"] != UKV_NO_NORM)]
+    by_code = scored.catalogs.indicators.by_code
+    missed = own[own["status"] != UKV_MET]
+    head = f"лист «Статистика» и нормы года: не достигли нормы {len(missed)} из {len(own)} показателей УКВ"
+    if missed.empty:
+        return head + "."
+    shown = []
+    for code, value, norm, status in missed[["indicator", "value", "norm", "status"]].itertuples(index=False):
+        ind = by_code[code]
+        better = "меньше" if ind.direction == "lower" else "больше"
+        figure = "нет данных" if status == UKV_NO_DATA or pd.isna(value) else number(round(float(value), 2))
+        shown.append(f"{ind.name} — {figure} при норме {number(round(float(norm), 2))} ({ind.unit}; {better} — лучше)")
+    return f"{head}: {_listed(shown)}."
+
+
+def _events(events: pd.DataFrame) -> str:
+    """A `per_event` criterion: each event's date, count (when more than one) and note."""
+    shown = []
+    for date, count, note in events.sort_values("date", kind="stable")[["date", "count", "note"]].itertuples(index=False):
+        when = fmt(date) if not pd.isna(date) else "без даты"
+        times = f", {number(float(count))} сл." if float(count) != 1 else ""
+        said = f" — «{clean(note)}»" if isinstance(note, str) and note.strip() else " — без примечания"
+        shown.append(f"{when}{times}{said}")
+    total = number(float(events["count"].sum()))
+    return f"лист «События», случаев: {total}: {_listed(shown)}."
+
+
+def _listed(items: list[str]) -> str:
+    """Every item, joined by «; »: a card that leaves a case out explains its count no longer (a long list runs
+    onto the card's next page)."""
+    return "; ".join(items)
