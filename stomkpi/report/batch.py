@@ -215,8 +215,43 @@ def _start_worker(address: str | None, formats: str | None) -> None:
     (`warm.use`), its PDFs typeset from the pool's xelatex format in the folder `formats` (`run.use_format`)."""
     from . import run, warm
 
+    _end_with_batch()
     warm.use(address)
     run.use_format(formats)
+
+
+def _end_with_batch() -> None:
+    """In a local pool's worker: end when the batch's command ends, even killed (SIGKILL, out of memory).
+
+    A worker waits for its next report on a queue whose writing end it holds itself, so it never learns that the
+    command is gone: it watches, on a thread of its own, the pipe whose writing end only the command holds
+    (multiprocessing's sentinel of the parent process) and exits when that pipe closes. It also closes its copy of
+    the fork server's life pipe, which only the command needs: held by the workers, it kept the fork server, and
+    through both the resource tracker, alive after the command. The warm process ends on its own when its parent,
+    the command, is gone (`warm.serve`), and the kernels with it; nothing of a killed batch is left running."""
+    import threading
+    from multiprocessing import parent_process
+
+    parent = parent_process()
+    if parent is None or parent.sentinel is None:
+        return
+    try:
+        from multiprocessing import forkserver
+
+        server = forkserver._forkserver  # multiprocessing's own, as `_stop_fork_server` uses
+        if getattr(server, "_forkserver_pid", None) is None and server._forkserver_alive_fd is not None:
+            os.close(server._forkserver_alive_fd)  # this worker is a child of the fork server, not its owner
+            server._forkserver_alive_fd = None
+    except (ImportError, AttributeError, OSError):
+        pass
+
+    def watch(sentinel: int) -> None:
+        from multiprocessing.connection import wait
+
+        wait([sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, args=(parent.sentinel,), name="stomkpi-batch-watch", daemon=True).start()
 
 
 def _workers_context():

@@ -56,7 +56,7 @@ class Warm:
         """Start it (`env`: the kernels' environment); `wait`: until it listens (its imports done)."""
         self.folder = Path(tempfile.mkdtemp(prefix="stomkpi-warm-"))
         self.address = str(self.folder / "kernels")
-        self.proc = subprocess.Popen([sys.executable, "-m", "stomkpi.report.warm", self.address],
+        self.proc = subprocess.Popen([sys.executable, "-m", "stomkpi.report.warm", self.address, str(os.getpid())],
                                      env={**os.environ, **env}, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         if wait:
@@ -192,10 +192,11 @@ def usage() -> tuple[float, float]:
 
 # --- the warm process ---------------------------------------------------------------------------------------
 
-def serve(address: str) -> None:
-    """Import the kernels' libraries, then fork a kernel for every launcher that asks, until the parent ends."""
-    _preload(PRELOAD + ASIDE)
-    parent = os.getppid()
+def serve(address: str, parent: int) -> None:
+    """Import the kernels' libraries, then fork a kernel for every launcher that asks, until the parent ends (the
+    process `parent` that started it: when it is gone, even killed, this process is another's child)."""
+    if not _preload(PRELOAD + ASIDE, lambda: os.getppid() != parent):
+        return
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(address + ".new")
     os.rename(address + ".new", address)  # the address exists once it is listened on
@@ -233,17 +234,21 @@ def _drained(fd: int) -> bool:
         return False
 
 
-def _preload(modules: tuple[str, ...]) -> None:
-    """What every report's kernel imports, imported; then kept out of the collector's way."""
+def _preload(modules: tuple[str, ...], orphaned=lambda: False) -> bool:
+    """What every report's kernel imports, imported; then kept out of the collector's way. False, with the imports
+    left unfinished, as soon as `orphaned()`: the process that needs them is gone."""
     import importlib
 
     if sys.path and sys.path[0] and Path(sys.path[0]) == Path.cwd():  # as ipykernel_launcher: not this folder
         del sys.path[0]
     for name in modules:
+        if orphaned():
+            return False
         importlib.import_module(name)
     # the libraries' objects live as long as a kernel: kept out of the collector's full passes, each of which
     # walked them all (a tenth of a second) in every kernel
     gc.freeze()
+    return True
 
 
 def _answer(conn: socket.socket, listener: socket.socket, waiting: dict[int, tuple[socket.socket, int]],
@@ -386,4 +391,4 @@ if __name__ == "__main__":
         sys.argv = [str(LAUNCHER), *sys.argv[2:]]
         _preload(PRELOAD)
         _run_kernel()
-    serve(sys.argv[1])
+    serve(sys.argv[1], int(sys.argv[2]))
