@@ -34,10 +34,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ParamsError, StomkpiError
+from ..text import plural
 from . import without_iri_grammar
 
 RESERVED = {"region"}  # names of output folders that are not clinics (the regional report's)
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MOST_MONTHS = 1200  # a hundred years: the longest range one command takes
+_NEEDS_DASK = "для --scheduler нужен Dask: pip install 'stomkpi[dask]'"
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,10 @@ def parse_months(text: str) -> list[str]:
     a, b = ((int(m.group(1)), int(m.group(2))) for m in ends)
     if b < a:
         raise ParamsError(f"в диапазоне «{text}» последний месяц раньше первого")
+    count = (b[0] - a[0]) * 12 + b[1] - a[1] + 1
+    if count > MOST_MONTHS:
+        raise ParamsError(f"в диапазоне «{text}» {plural(count, 'месяц', 'месяца', 'месяцев')}, а за один запуск — "
+                          f"не больше {MOST_MONTHS} (сто лет): сузьте диапазон")
     out, (y, m) = [], a
     while (y, m) <= b:
         out.append(f"{y}-{m:02d}")
@@ -174,6 +181,23 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+def check_scheduler(address: str) -> None:
+    """A Dask scheduler's address is one Dask can connect to (`tcp://host:8786`), checked before any report is
+    planned: a mistyped one is the user's error, not Dask's."""
+    try:
+        from distributed.comm.addressing import get_address_host_port
+    except ImportError:
+        raise ParamsError(_NEEDS_DASK) from None
+    try:
+        port = get_address_host_port(address)[1]
+    except (ValueError, TypeError):
+        port = None
+    if not (isinstance(port, int) and 0 < port < 65536):
+        shown = address if len(address) <= 80 else address[:80] + "…"
+        raise ParamsError(f"параметр --scheduler: «{shown}» — не адрес планировщика Dask; нужен адрес с портом, "
+                          "например tcp://192.168.1.10:8786")
+
+
 @contextmanager
 def executor(workers: int | None = None, scheduler: str | None = None) -> Iterator[tuple[Executor, str]]:
     """A `concurrent.futures` executor and its description: local worker processes, or a Dask cluster."""
@@ -181,7 +205,8 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Iterat
         try:
             from distributed import Client
         except ImportError:
-            raise ParamsError("для --scheduler нужен Dask: pip install 'stomkpi[dask]'") from None
+            raise ParamsError(_NEEDS_DASK) from None
+        check_scheduler(scheduler)
         try:
             client = Client(scheduler, timeout="20s")
         except OSError as exc:
@@ -349,10 +374,30 @@ def summary(outcomes: list[Outcome], seconds: float, where: str = "") -> str:
     if failed:
         lines.append("С ошибкой:")
         lines += [f"  {o.job.label}: {_indent(o.reason)}" for o in failed]
-    if skipped:
+    if len(skipped) > _FEW:
+        lines += _skipped_in_short(skipped)
+    elif skipped:
         lines.append("Пропущено:")
         lines += [f"  {o.job.label}: {o.reason}" for o in skipped]
     return "\n".join(lines)
+
+
+_FEW = 3  # skipped reports listed one a line; more are summed up, a line for each clinic
+
+
+def _skipped_in_short(skipped: list[Outcome]) -> list[str]:
+    """«Пропущено 120 месяцев без книги: 2030-01, 2030-02, 2030-03, … 2039-12 (…)», a line for each clinic."""
+    clinics: dict[str, list[Outcome]] = {}
+    for outcome in skipped:
+        clinics.setdefault(outcome.job.clinic, []).append(outcome)
+    lines = []
+    for clinic, months in clinics.items():
+        periods = [o.job.period for o in months]
+        shown = ", ".join(periods[:_FEW]) + (f", … {periods[-1]}" if len(periods) > _FEW else "")
+        lines.append(f"Пропущено{f' у {clinic}' if clinic else ''} "
+                     f"{plural(len(periods), 'месяц', 'месяца', 'месяцев')} без книги: {shown} "
+                     f"({months[0].reason}{' и других' if len(months) > 1 else ''})")
+    return lines
 
 
 def _indent(text: str, limit: int = 12) -> str:
