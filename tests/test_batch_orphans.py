@@ -1,4 +1,5 @@
-"""A batch killed with SIGKILL takes every process it started with it: nothing is left with parent 1."""
+"""A batch killed with SIGKILL takes every process it started with it: nothing is left with parent 1, and its warm
+process's folder, with the batch's xelatex format, is removed."""
 
 from __future__ import annotations
 
@@ -50,7 +51,9 @@ def test_a_batch_killed_mid_run_leaves_no_process_behind(project, tmp_path):
     shutil.copytree(project / "params", tmp_path / "params")
     shutil.copytree(project / "demo", tmp_path / "demo")
     mark = uuid.uuid4().hex
-    env = {**os.environ, MARK: mark, "PYTHONPATH": str(ROOT)}
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, MARK: mark, "PYTHONPATH": str(ROOT), "TMPDIR": str(temp)}
     batch = subprocess.Popen([sys.executable, "-m", "stomkpi", "monthly", "--months", "2025-01..2025-12",
                               "--params", "params/demo.yaml", "--workers", "2", "--quiet"],
                              cwd=tmp_path, env=env, start_new_session=True,
@@ -69,6 +72,7 @@ def test_a_batch_killed_mid_run_leaves_no_process_behind(project, tmp_path):
         while (left := _processes(mark, batch.pid)) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert not left, f"alive 15 s after the batch was killed: {left}"
+        assert not [*temp.glob("stomkpi-warm-*"), *temp.glob("stomkpi-warm-*/stomkpi-format-*")]
     finally:
         batch.kill()
         _kill_all(_processes(mark, batch.pid))

@@ -222,7 +222,9 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Iterat
     n = workers or default_workers()
     # the workers' one warm process, importing while they start (see `warm.use`)
     shared = warm.Warm(run.kernel_variables(), wait=False) if warm.possible() else None
-    formats = tempfile.mkdtemp(prefix="stomkpi-format-")  # the workers' one xelatex format (see `run.use_format`)
+    # the workers' one xelatex format (see `run.use_format`), in the warm process's folder: if this process is killed,
+    # the warm process removes both (`warm.serve`)
+    formats = tempfile.mkdtemp(prefix="stomkpi-format-", dir=shared.folder if shared else None)
     context = _workers_context()
     try:
         with ProcessPoolExecutor(max_workers=n, mp_context=context, initializer=_start_worker,

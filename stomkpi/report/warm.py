@@ -36,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 LAUNCHER = Path(__file__).with_name("warm_launch.py")
@@ -194,9 +195,19 @@ def usage() -> tuple[float, float]:
 
 def serve(address: str, parent: int) -> None:
     """Import the kernels' libraries, then fork a kernel for every launcher that asks, until the parent ends (the
-    process `parent` that started it: when it is gone, even killed, this process is another's child)."""
-    if not _preload(PRELOAD + ASIDE, lambda: os.getppid() != parent):
-        return
+    process `parent` that started it: when it is gone, even killed, this process is another's child). A parent that
+    was killed cannot remove the temporary folder it made for this process (and its batch's format): this one does."""
+    def orphaned() -> bool:
+        return os.getppid() != parent
+
+    if _preload(PRELOAD + ASIDE, orphaned):
+        _serve_kernels(address, orphaned)
+    if orphaned():
+        shutil.rmtree(Path(address).parent, ignore_errors=True)
+
+
+def _serve_kernels(address: str, orphaned: Callable[[], bool]) -> None:
+    """Fork a kernel for every launcher that asks at `address`, until told to stop or `orphaned()`."""
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(address + ".new")
     os.rename(address + ".new", address)  # the address exists once it is listened on
@@ -211,7 +222,7 @@ def serve(address: str, parent: int) -> None:
     signal.signal(signal.SIGCHLD, lambda *_: None)
     waiting: dict[int, tuple[socket.socket, int]] = {}  # kernel pid -> its launcher's connection, the launcher's parent
     spent: dict[int, list[float]] = {}  # a launcher's parent (a worker) -> CPU seconds and peak MiB of its ended kernels
-    while not stopping and os.getppid() == parent:
+    while not stopping and not orphaned():
         ready, _, _ = select.select([listener, wake], [], [], 0.5)
         if wake in ready:
             while _drained(wake):
