@@ -1,7 +1,9 @@
 """A new clinic's folder (`stomkpi init`): the parameters file with every key explained in Russian,
 the folders for monthly books and reports, a blank book for the current month and what to do next.
 
-The date is a parameter (the command line passes today's); nothing here reads the clock.
+The date is a parameter (the command line passes today's); nothing here reads the clock. All or nothing: an
+`init` that fails removes what it made, so that it can simply be run again; an empty folder name is refused (it
+would be the current folder).
 """
 
 from __future__ import annotations
