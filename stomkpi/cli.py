@@ -256,12 +256,50 @@ def _output_file(path: Path | None, option: str, example: str) -> None:
         raise ParamsError(f"{where} — это папка, а нужен файл, например {path / example}")
 
 
+def _typed(text: str | None, what: str) -> str | None:
+    """Text typed on the command line, as files can hold it: bytes that are not UTF-8 (a terminal in another encoding)
+    reach the program as lone surrogates, which no UTF-8 file, YAML or PDF can take."""
+    if text is not None:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ParamsError(f"{what}: в тексте есть байты не в кодировке UTF-8 — наберите его заново "
+                              "(терминал должен работать в UTF-8)") from None
+    return text
+
+
+APPROVER_LENGTH, APPROVER_WORD = 200, 60  # «ФИО, должность»; the longest word the PDF's stamp can still break
+
+
+def _approver(by: str | None) -> str | None:
+    """`--by` as the documents can print it: UTF-8, no word longer than the stamp's line can hyphenate, not a page."""
+    words = (_typed(by, "параметр --by") or "").split()
+    long = next((w for w in words if len(w) > APPROVER_WORD), None)
+    if long is not None:
+        raise ParamsError(f"параметр --by: слово «{long[:20]}…» длиннее {APPROVER_WORD} знаков ({len(long)}) — "
+                          "напишите ФИО и должность словами через пробел")
+    if len(" ".join(words)) > APPROVER_LENGTH:
+        raise ParamsError(f"параметр --by: не больше {APPROVER_LENGTH} знаков, а указано {len(' '.join(words))} — "
+                          "достаточно «ФИО, должность»")
+    return by
+
+
+def _reason(revision: str | None, ctx: typer.Context) -> None:
+    """`--revision` followed by another option takes that option as its reason: refused, the reason is to be quoted."""
+    if _typed(revision, "параметр --revision") is None:
+        return
+    options = {o for p in ctx.command.params for o in (*p.opts, *p.secondary_opts)} | {"--help"}
+    if revision.split("=", 1)[0] in options:
+        raise ParamsError(f"параметр --revision: причиной стало «{revision}» — это параметр команды, а не причина; "
+                          "возьмите причину в кавычки: --revision \"исправлена книга месяца\"")
+
+
 # ---------------------------------------------------------------- commands
 
 
 @command()
 def init(
-    folder: Annotated[Path, typer.Argument(metavar="ПАПКА", help="Папка новой поликлиники (создаётся, если её нет).")],
+    folder: Annotated[str, typer.Argument(metavar="ПАПКА", help="Папка новой поликлиники (создаётся, если её нет).")],
     clinic: Annotated[str | None, typer.Option("--clinic", help="Название поликлиники для отчётов.")] = None,
 ) -> None:
     """Завести поликлинику: файл параметров с пояснениями, папки книг и отчётов, пустая книга текущего месяца."""
@@ -270,6 +308,8 @@ def init(
     from .catalog import load_positions
     from .clinic import init_clinic
 
+    _typed(folder, "аргумент ПАПКА (папка поликлиники)")
+    _typed(clinic, "параметр --clinic (название поликлиники)")
     created = init_clinic(folder, dt.date.today(), load_positions(), clinic)
     typer.echo(created.next_steps())
 
@@ -439,6 +479,7 @@ ParamsOpt = Annotated[Path, typer.Option("--params", help="Файл параме
 
 @command()
 def monthly(
+    ctx: typer.Context,
     month: Annotated[str | None, typer.Option("--month", help="Месяц отчёта ГГГГ-ММ.")] = None,
     params: Annotated[list[Path] | None, typer.Option(
         "--params", help="Файл параметров поликлиники (YAML); несколько раз — несколько поликлиник.")] = None,
@@ -453,6 +494,7 @@ def monthly(
     """Ежемесячный отчёт: блокнот, HTML, PDF, протоколы и баллы (.xlsx, CSV) и манифест в outputs/ГГГГ-ММ/.
 
     С --months или несколькими --params — пакет отчётов параллельно (outputs/<поликлиника>/ГГГГ-ММ/)."""
+    _reason(revision, ctx)
     files = params or [Path("params/demo.yaml")]
     if month and months:
         raise ParamsError("укажите либо --month, либо --months")
@@ -469,6 +511,8 @@ def monthly(
 
     from .report import batch
 
+    if scheduler is not None:
+        batch.check_scheduler(scheduler)
     plan = batch.plan(batch.parse_months(months or month or ""), files)
     start = time.perf_counter()
     outcomes, where = batch.run_batch(plan.jobs, workers=workers, scheduler=scheduler, progress=not quiet)
@@ -489,6 +533,7 @@ def approve(
     from .report.approval import approval_words
     from .report.approval import approve as approve_report
 
+    by = _approver(by)
     rev, record = approve_report(load_params(params).outputs, _period(month), by)
     typer.echo(f"Редакция {rev.number} отчёта за {month} {approval_words(record)}: {rev.folder}")
     typer.echo(f"  контрольная сумма манифеста (SHA-256): {record['manifest_sha256']}")

@@ -1,7 +1,9 @@
 """A new clinic's folder (`stomkpi init`): the parameters file with every key explained in Russian,
 the folders for monthly books and reports, a blank book for the current month and what to do next.
 
-The date is a parameter (the command line passes today's); nothing here reads the clock.
+The date is a parameter (the command line passes today's); nothing here reads the clock. All or nothing: an
+`init` that fails removes what it made, so that it can simply be run again; an empty folder name is refused (it
+would be the current folder).
 """
 
 from __future__ import annotations
@@ -87,21 +89,56 @@ class NewClinic:
 
 def init_clinic(folder: Path | str, today: dt.date, catalog: PositionCatalog, clinic: str | None = None) -> NewClinic:
     """Write a new clinic's folder: params/clinic.yaml, data/ with a blank book for `today`'s month, outputs/.
-    Nothing that exists is overwritten: an existing parameters file stops the command."""
-    from .template import write_template
-
+    Nothing that exists is overwritten: an existing parameters file stops the command. All or nothing: what the call
+    made is removed again when it fails, so that it can be run again once the cause is put right."""
+    if isinstance(folder, str) and not folder.strip():
+        raise ParamsError("аргумент ПАПКА пуст: укажите папку новой поликлиники, например stomkpi init поликлиника "
+                          "(текущая папка — «.»)")
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise ParamsError(f"{folder} — это файл, а нужна папка поликлиники")
     params_file = folder / PARAMS_FILE
     if params_file.exists():
         raise ParamsError(f"в папке {folder} уже есть файл параметров {params_file}: init ничего не перезаписывает")
+    text = params_text(clinic or "Стоматологическая поликлиника").encode("utf-8")
     period = f"{today:%Y-%m}"
     workbook = folder / DATA_DIR / f"{period}.xlsx"
-    for sub in (params_file.parent, workbook.parent, folder / OUTPUTS):
-        sub.mkdir(parents=True, exist_ok=True)
-    params_file.write_text(params_text(clinic or "Стоматологическая поликлиника"), encoding="utf-8")
-    written = not workbook.exists()
-    if written:
-        write_template(workbook, catalog)
+    made: list[Path] = []  # folders and files this call created, in order
+    try:
+        written = _write_clinic(folder, params_file, text, workbook, catalog, made)
+    except BaseException:
+        _remove(made)
+        raise
     return NewClinic(folder, params_file, workbook, written, period)
+
+
+def _write_clinic(folder: Path, params_file: Path, text: bytes, workbook: Path, catalog: PositionCatalog,
+                  made: list[Path]) -> bool:
+    """The folders, the parameters file and the blank book (unless one is there); whether the book was written."""
+    from .template import write_template
+
+    for sub in (params_file.parent, workbook.parent, folder / OUTPUTS):
+        missing = [p for p in (sub, *sub.parents) if not p.exists()]
+        for path in reversed(missing):
+            path.mkdir()
+            made.append(path)
+    with params_file.open("xb") as out:  # never over a file that appeared meanwhile
+        made.append(params_file)
+        out.write(text)
+    if workbook.exists():
+        return False
+    made.append(workbook)
+    write_template(workbook, catalog)
+    return True
+
+
+def _remove(made: list[Path]) -> None:
+    """Undo a failed `init`: its files and then its folders, the deepest first; what cannot be removed stays."""
+    for path in reversed(made):
+        try:
+            if path.is_dir() and not path.is_symlink():
+                path.rmdir()
+            else:
+                path.unlink(missing_ok=True)
+        except OSError:
+            pass

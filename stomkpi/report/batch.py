@@ -34,10 +34,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ParamsError, StomkpiError
+from ..text import plural
 from . import without_iri_grammar
 
 RESERVED = {"region"}  # names of output folders that are not clinics (the regional report's)
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MOST_MONTHS = 1200  # a hundred years: the longest range one command takes
+_NEEDS_DASK = "для --scheduler нужен Dask: pip install 'stomkpi[dask]'"
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,10 @@ def parse_months(text: str) -> list[str]:
     a, b = ((int(m.group(1)), int(m.group(2))) for m in ends)
     if b < a:
         raise ParamsError(f"в диапазоне «{text}» последний месяц раньше первого")
+    count = (b[0] - a[0]) * 12 + b[1] - a[1] + 1
+    if count > MOST_MONTHS:
+        raise ParamsError(f"в диапазоне «{text}» {plural(count, 'месяц', 'месяца', 'месяцев')}, а за один запуск — "
+                          f"не больше {MOST_MONTHS} (сто лет): сузьте диапазон")
     out, (y, m) = [], a
     while (y, m) <= b:
         out.append(f"{y}-{m:02d}")
@@ -174,6 +181,23 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+def check_scheduler(address: str) -> None:
+    """A Dask scheduler's address is one Dask can connect to (`tcp://host:8786`), checked before any report is
+    planned: a mistyped one is the user's error, not Dask's."""
+    try:
+        from distributed.comm.addressing import get_address_host_port
+    except ImportError:
+        raise ParamsError(_NEEDS_DASK) from None
+    try:
+        port = get_address_host_port(address)[1]
+    except (ValueError, TypeError):
+        port = None
+    if not (isinstance(port, int) and 0 < port < 65536):
+        shown = address if len(address) <= 80 else address[:80] + "…"
+        raise ParamsError(f"параметр --scheduler: «{shown}» — не адрес планировщика Dask; нужен адрес с портом, "
+                          "например tcp://192.168.1.10:8786")
+
+
 @contextmanager
 def executor(workers: int | None = None, scheduler: str | None = None) -> Iterator[tuple[Executor, str]]:
     """A `concurrent.futures` executor and its description: local worker processes, or a Dask cluster."""
@@ -181,7 +205,8 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Iterat
         try:
             from distributed import Client
         except ImportError:
-            raise ParamsError("для --scheduler нужен Dask: pip install 'stomkpi[dask]'") from None
+            raise ParamsError(_NEEDS_DASK) from None
+        check_scheduler(scheduler)
         try:
             client = Client(scheduler, timeout="20s")
         except OSError as exc:
@@ -197,7 +222,9 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Iterat
     n = workers or default_workers()
     # the workers' one warm process, importing while they start (see `warm.use`)
     shared = warm.Warm(run.kernel_variables(), wait=False) if warm.possible() else None
-    formats = tempfile.mkdtemp(prefix="stomkpi-format-")  # the workers' one xelatex format (see `run.use_format`)
+    # the workers' one xelatex format (see `run.use_format`), in the warm process's folder: if this process is killed,
+    # the warm process removes both (`warm.serve`)
+    formats = tempfile.mkdtemp(prefix="stomkpi-format-", dir=shared.folder if shared else None)
     context = _workers_context()
     try:
         with ProcessPoolExecutor(max_workers=n, mp_context=context, initializer=_start_worker,
@@ -215,8 +242,43 @@ def _start_worker(address: str | None, formats: str | None) -> None:
     (`warm.use`), its PDFs typeset from the pool's xelatex format in the folder `formats` (`run.use_format`)."""
     from . import run, warm
 
+    _end_with_batch()
     warm.use(address)
     run.use_format(formats)
+
+
+def _end_with_batch() -> None:
+    """In a local pool's worker: end when the batch's command ends, even killed (SIGKILL, out of memory).
+
+    A worker waits for its next report on a queue whose writing end it holds itself, so it never learns that the
+    command is gone: it watches, on a thread of its own, the pipe whose writing end only the command holds
+    (multiprocessing's sentinel of the parent process) and exits when that pipe closes. It also closes its copy of
+    the fork server's life pipe, which only the command needs: held by the workers, it kept the fork server, and
+    through both the resource tracker, alive after the command. The warm process ends on its own when its parent,
+    the command, is gone (`warm.serve`), and the kernels with it; nothing of a killed batch is left running."""
+    import threading
+    from multiprocessing import parent_process
+
+    parent = parent_process()
+    if parent is None or parent.sentinel is None:
+        return
+    try:
+        from multiprocessing import forkserver
+
+        server = forkserver._forkserver  # multiprocessing's own, as `_stop_fork_server` uses
+        if getattr(server, "_forkserver_pid", None) is None and server._forkserver_alive_fd is not None:
+            os.close(server._forkserver_alive_fd)  # this worker is a child of the fork server, not its owner
+            server._forkserver_alive_fd = None
+    except (ImportError, AttributeError, OSError):
+        pass
+
+    def watch(sentinel: int) -> None:
+        from multiprocessing.connection import wait
+
+        wait([sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, args=(parent.sentinel,), name="stomkpi-batch-watch", daemon=True).start()
 
 
 def _workers_context():
@@ -314,10 +376,30 @@ def summary(outcomes: list[Outcome], seconds: float, where: str = "") -> str:
     if failed:
         lines.append("С ошибкой:")
         lines += [f"  {o.job.label}: {_indent(o.reason)}" for o in failed]
-    if skipped:
+    if len(skipped) > _FEW:
+        lines += _skipped_in_short(skipped)
+    elif skipped:
         lines.append("Пропущено:")
         lines += [f"  {o.job.label}: {o.reason}" for o in skipped]
     return "\n".join(lines)
+
+
+_FEW = 3  # skipped reports listed one a line; more are summed up, a line for each clinic
+
+
+def _skipped_in_short(skipped: list[Outcome]) -> list[str]:
+    """«Пропущено 120 месяцев без книги: 2030-01, 2030-02, 2030-03, … 2039-12 (…)», a line for each clinic."""
+    clinics: dict[str, list[Outcome]] = {}
+    for outcome in skipped:
+        clinics.setdefault(outcome.job.clinic, []).append(outcome)
+    lines = []
+    for clinic, months in clinics.items():
+        periods = [o.job.period for o in months]
+        shown = ", ".join(periods[:_FEW]) + (f", … {periods[-1]}" if len(periods) > _FEW else "")
+        lines.append(f"Пропущено{f' у {clinic}' if clinic else ''} "
+                     f"{plural(len(periods), 'месяц', 'месяца', 'месяцев')} без книги: {shown} "
+                     f"({months[0].reason}{' и других' if len(months) > 1 else ''})")
+    return lines
 
 
 def _indent(text: str, limit: int = 12) -> str:

@@ -36,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 LAUNCHER = Path(__file__).with_name("warm_launch.py")
@@ -56,7 +57,7 @@ class Warm:
         """Start it (`env`: the kernels' environment); `wait`: until it listens (its imports done)."""
         self.folder = Path(tempfile.mkdtemp(prefix="stomkpi-warm-"))
         self.address = str(self.folder / "kernels")
-        self.proc = subprocess.Popen([sys.executable, "-m", "stomkpi.report.warm", self.address],
+        self.proc = subprocess.Popen([sys.executable, "-m", "stomkpi.report.warm", self.address, str(os.getpid())],
                                      env={**os.environ, **env}, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         if wait:
@@ -192,10 +193,21 @@ def usage() -> tuple[float, float]:
 
 # --- the warm process ---------------------------------------------------------------------------------------
 
-def serve(address: str) -> None:
-    """Import the kernels' libraries, then fork a kernel for every launcher that asks, until the parent ends."""
-    _preload(PRELOAD + ASIDE)
-    parent = os.getppid()
+def serve(address: str, parent: int) -> None:
+    """Import the kernels' libraries, then fork a kernel for every launcher that asks, until the parent ends (the
+    process `parent` that started it: when it is gone, even killed, this process is another's child). A parent that
+    was killed cannot remove the temporary folder it made for this process (and its batch's format): this one does."""
+    def orphaned() -> bool:
+        return os.getppid() != parent
+
+    if _preload(PRELOAD + ASIDE, orphaned):
+        _serve_kernels(address, orphaned)
+    if orphaned():
+        shutil.rmtree(Path(address).parent, ignore_errors=True)
+
+
+def _serve_kernels(address: str, orphaned: Callable[[], bool]) -> None:
+    """Fork a kernel for every launcher that asks at `address`, until told to stop or `orphaned()`."""
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(address + ".new")
     os.rename(address + ".new", address)  # the address exists once it is listened on
@@ -210,7 +222,7 @@ def serve(address: str) -> None:
     signal.signal(signal.SIGCHLD, lambda *_: None)
     waiting: dict[int, tuple[socket.socket, int]] = {}  # kernel pid -> its launcher's connection, the launcher's parent
     spent: dict[int, list[float]] = {}  # a launcher's parent (a worker) -> CPU seconds and peak MiB of its ended kernels
-    while not stopping and os.getppid() == parent:
+    while not stopping and not orphaned():
         ready, _, _ = select.select([listener, wake], [], [], 0.5)
         if wake in ready:
             while _drained(wake):
@@ -233,17 +245,21 @@ def _drained(fd: int) -> bool:
         return False
 
 
-def _preload(modules: tuple[str, ...]) -> None:
-    """What every report's kernel imports, imported; then kept out of the collector's way."""
+def _preload(modules: tuple[str, ...], orphaned=lambda: False) -> bool:
+    """What every report's kernel imports, imported; then kept out of the collector's way. False, with the imports
+    left unfinished, as soon as `orphaned()`: the process that needs them is gone."""
     import importlib
 
     if sys.path and sys.path[0] and Path(sys.path[0]) == Path.cwd():  # as ipykernel_launcher: not this folder
         del sys.path[0]
     for name in modules:
+        if orphaned():
+            return False
         importlib.import_module(name)
     # the libraries' objects live as long as a kernel: kept out of the collector's full passes, each of which
     # walked them all (a tenth of a second) in every kernel
     gc.freeze()
+    return True
 
 
 def _answer(conn: socket.socket, listener: socket.socket, waiting: dict[int, tuple[socket.socket, int]],
@@ -386,4 +402,4 @@ if __name__ == "__main__":
         sys.argv = [str(LAUNCHER), *sys.argv[2:]]
         _preload(PRELOAD)
         _run_kernel()
-    serve(sys.argv[1])
+    serve(sys.argv[1], int(sys.argv[2]))
