@@ -201,6 +201,41 @@ def test_every_forged_document_is_named_though_its_checksum_was_updated(outputs,
     assert AS_APPROVED not in said
 
 
+def test_a_forged_notebook_and_an_added_document_are_named(outputs):
+    """A text of the executed notebook edited, a page added to the folder, every checksum written anew: each is named."""
+    folder = writable_copy(outputs / "draft", "forged")
+    executed = folder / f"{PERIOD}.ipynb"
+    nb = nbformat.read(executed, as_version=4)
+    index = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown")
+    nb.cells[index].source += " (исправлено)"
+    nbformat.write(nb, executed)
+    (folder / "note.html").write_text("<script>alert(1)</script>", encoding="utf-8")
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest["outputs"].update({name: _sha(folder / name) for name in (executed.name, "note.html")})
+    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    result = verify(executed)
+    assert not result.ok
+    assert f"ячейка {index + 1}: текст изменён" in result.messages
+    assert f"файл {executed.name}: {RERUN}" in result.messages
+    assert "файл note.html: повторный расчёт такого файла не даёт" in result.messages
+    assert not [m for m in result.messages if "контрольная сумма" in m]
+
+
+def test_a_notebook_whose_parameters_cell_alone_was_forged_is_named(outputs):
+    """The cell Jupyter would run first, given a line of code: the notebook is not the one the run wrote."""
+    folder = writable_copy(outputs / "draft", "forged")
+    executed = folder / f"{PERIOD}.ipynb"
+    nb = nbformat.read(executed, as_version=4)
+    injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    injected.source += "\n__import__('os').system('id')"
+    nbformat.write(nb, executed)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest["outputs"][executed.name] = _sha(executed)
+    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    result = verify(executed)
+    assert not result.ok and result.messages[1:] == [f"файл {executed.name}: {RERUN}"], result.messages
+
+
 def test_the_untouched_approved_copy_matches_as_approved(outputs):
     result = verify(writable_copy(outputs / PERIOD, "approved-copy") / f"{PERIOD}.ipynb")
     assert result.ok, result.messages
