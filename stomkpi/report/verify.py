@@ -1,20 +1,31 @@
 """Checking an executed report a year later: are its files, inputs and rules still the recorded
-ones, and does a fresh run of the packaged notebook give the same report?
+ones, and does a fresh run of the packaged notebook give the same report, byte for byte?
 
-The story of `verify`: read the executed notebook and the manifest beside it → every file of the
-report folder must have the checksum the manifest records (and no file may be added) — for an approved
-folder, the checksum its approval records → every input and every rule catalog must still have its
-recorded checksum (an input corrected since, for a later revision, is taken from the copy the report
-kept in inputs/ when that copy has it, and this is said) → re-run the *packaged* notebook of
-that name (never a path the report names: a tampered report must not run code of its choosing)
-with the recorded parameters → every cell (Markdown text and every output of every kind) and every
-data file must equal the report's (a workbook of an approved folder: with the approval's stamp).
+Nothing in the report's folder is trusted: whoever can write there can edit the notebook, its
+manifest and its approval alike, checksums included. What the folder records is read as data and
+checked first (`recorded`: the parameters are the packaged notebook's own names, each value of its
+kind, passed as literals; anything else is refused before a kernel starts). The evidence is the
+fresh run itself: the packaged notebook of that name (never a path the report names) runs in a
+temporary folder of verify's own, outside the clinic (the recorded `out_dir` is never used), and
+every file it makes — the executed notebook, its HTML and PDF, each data file, rendered as the run
+rendered them and stamped as the approval stamped them — must have the folder's bytes, so that a
+checksum in manifest.json or approval.json is never the only evidence.
+
+The story of `verify`: read the executed notebook and its parameters → check the parameters →
+every file of the report folder must have the checksum the manifest records (and no file may be
+added) — for an approved folder, the checksum its approval records → every input and every rule
+catalog must still have its recorded checksum (an input corrected since, for a later revision, is
+taken from the copy the report kept in inputs/ when that copy has it, and this is said) → re-run →
+every cell (Markdown text and every output of every kind) and every file must equal the report's.
 Each difference is named in words.
 """
 
 from __future__ import annotations
 
+import ast
 import json
+import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,11 +36,12 @@ from ..catalog import load_catalogs
 from ..config import clinic_root, load_params
 from ..errors import StomkpiError
 from ..provenance import sha256_file
+from ..safe import clean
 from ..text import plural
-from . import approval
-from .run import NOTEBOOKS, ReportError, execute
+from . import approval, recorded, words
+from .run import NOTEBOOKS, execute, finish
 
-MANIFEST = "manifest.json"
+MANIFEST = approval.MANIFEST
 
 
 @dataclass(frozen=True)
@@ -41,44 +53,35 @@ class VerifyResult:
 def verify(executed: Path | str) -> VerifyResult:
     """Check a report folder and re-run its notebook; `messages` say what matches or what differs."""
     executed = Path(executed).absolute()
-    nb, meta, parameters = _read_report(executed)
+    nb, meta, recorded_parameters = recorded.read_report(executed)
     folder = executed.parent
-    messages = _check_files(folder, meta)
+    name = recorded.packaged_notebook(meta)
+    parameters = recorded.checked_parameters(name, recorded_parameters, meta, folder)  # before anything runs
+    manifest, record = recorded.read_manifest(folder), recorded.read_approval(folder)
+    messages = _check_files(folder, meta, manifest, record)
     substitutes, notes = _kept_substitutes(folder, meta, parameters)
     notes = [made_by(meta), *notes]
     messages += [m for m in _check_inputs(folder, meta, parameters) if not any(f"«{k}»" in m for k in substitutes)]
     if any(m.startswith(("изменён входной", "не найден входной", "изменён каталог")) for m in messages):
         return VerifyResult(False, notes + messages)  # a re-run from changed inputs could only differ
-    name = _packaged_notebook(meta)
-    # a sibling of the report's folder, so that the recorded relative paths hold
-    with tempfile.TemporaryDirectory(prefix=".verify.", dir=folder.parent) as tmp, \
-            tempfile.TemporaryDirectory(prefix="stomkpi-verify-") as aside:
-        if substitutes:  # the inputs as the report read them: its kept copies
-            parameters = {**parameters, "params": str(approval.params_with_inputs(
-                folder / parameters["params"], substitutes, Path(aside)))}
-        fresh = execute(NOTEBOOKS / name, parameters, Path(tmp) / executed.name, Path(tmp), report_kernel=True)
-        written = {p.name: p.read_bytes() for p in Path(tmp).iterdir() if p.is_file() and p.name != executed.name}
-    messages += _compare_cells(nb, fresh)
-    for file, content in sorted(written.items()):
-        kept = folder / file
-        if not kept.is_file() or kept.read_bytes() != approval.stamped_file(folder, file, content):
-            messages.append(f"файл {file}: повторный расчёт дал другое содержимое")
-    record = approval.Revision("", 0, folder).approval()
+    fresh, written = _rerun(name, parameters, executed, nb, substitutes, record)
+    messages += _compare_cells(nb, fresh) + _compare_files(folder, written)
     if record is not None:
         said = approval.approval_words(record)
-        notes.append(f"{said[0].upper()}{said[1:]}: каждый файл папки — как утверждён")
+        notes.append(f"{said[0].upper()}{said[1:]}" + ("" if messages else ": каждый файл папки — как утверждён"))
     if messages:
-        messages = notes + messages
-    if messages:
-        made = meta.get("versions", {}).get("stomkpi")
-        from .. import __version__
-        if made and made != __version__:
-            messages.append(f"отчёт построен stomkpi {made}, проверка выполнена версией {__version__}")
-        return VerifyResult(False, messages)
+        return VerifyResult(False, notes + messages + _versions(meta))
     cells = plural(len(nb.cells), "ячейка", "ячейки", "ячеек")
     files = plural(len(written), "файл", "файла", "файлов")
     return VerifyResult(True, [*notes, f"совпадают все файлы по манифесту, входные файлы, каталоги правил, {cells} "
-                               f"и {files} данных повторного расчёта"])
+                               f"и {files} повторного расчёта байт в байт"])
+
+
+def _versions(meta: dict) -> list[str]:
+    from .. import __version__
+
+    made = meta.get("versions", {}).get("stomkpi")
+    return [f"отчёт построен stomkpi {made}, проверка выполнена версией {__version__}"] if made and made != __version__ else []
 
 
 def made_by(meta: dict) -> str:
@@ -89,48 +92,19 @@ def made_by(meta: dict) -> str:
     return f"отчёт сделан: {code_words(meta.get('code'))}; проверяет: {code_words(code())}"
 
 
-def _read_report(executed: Path) -> tuple[nbformat.NotebookNode, dict, dict]:
-    if not executed.is_file():
-        raise ReportError(f"файл {executed} не найден")
-    if executed.suffix != ".ipynb":
-        raise ReportError(f"{executed.name} — не блокнот отчёта: укажите файл .ipynb из папки отчёта "
-                          "(например outputs/2025-12/2025-12.ipynb)")
-    try:
-        nb = nbformat.read(executed, as_version=4)
-    except Exception:
-        raise ReportError(f"{executed.name} не читается как блокнот Jupyter") from None
-    meta = nb.metadata.get("stomkpi")
-    parameters = nb.metadata.get("papermill", {}).get("parameters")
-    if not isinstance(meta, dict) or not isinstance(parameters, dict) or not isinstance(meta.get("inputs"), dict):
-        raise ReportError(f"в блокноте {executed.name} нет сведений о запуске (metadata.stomkpi): это не отчёт stomkpi")
-    return nb, meta, parameters
+# --- the folder against its records ----------------------------------------------------------------------------
 
 
-def _packaged_notebook(meta: dict) -> str:
-    name = Path(str(meta.get("notebook", ""))).name
-    shipped = {p.name for p in NOTEBOOKS.glob("*.ipynb")}
-    if name not in shipped or str(meta.get("notebook")) != name:
-        raise ReportError(f"в отчёте записан блокнот «{meta.get('notebook')}», а не один из блокнотов stomkpi "
-                          f"({', '.join(sorted(shipped))}): проверка не выполняет чужой код")
-    return name
-
-
-def _check_files(folder: Path, meta: dict) -> list[str]:
-    path = folder / MANIFEST
-    if not path.is_file():
+def _check_files(folder: Path, meta: dict, manifest: dict | None, record: dict | None) -> list[str]:
+    if manifest is None:
         return [f"в папке отчёта нет {MANIFEST}: контрольные суммы файлов не проверить"]
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-        outputs = manifest["outputs"]
-    except (ValueError, KeyError, TypeError):
-        return [f"{MANIFEST} повреждён: не читается как манифест отчёта"]
+    outputs = manifest["outputs"]
     messages = []
     if {k: v for k, v in manifest.items() if k not in ("outputs", "generated_at")} != meta:  # the time is not compared
         messages.append(f"{MANIFEST} и сведения о запуске в блокноте различаются")
-    rev = approval.Revision("", 0, folder)
-    if rev.approved:  # the stamped documents differ from the manifest by design: the approval records every byte
-        return messages + approval.approved_problems(rev)
-    kept = {rec["kept"]: rec["sha256"] for rec in meta["inputs"].values() if isinstance(rec, dict) and "kept" in rec}
+    if record is not None:  # the stamped documents differ from the manifest by design: the approval records every byte
+        return messages + approval.approved_problems(approval.Revision("", 0, folder))
+    kept = {rec["kept"]: rec["sha256"] for rec in meta["inputs"].values() if "kept" in rec}
     for name, digest in sorted(kept.items()):
         if not (folder / name).is_file():
             messages.append(f"нет копии входного файла {name}")
@@ -151,17 +125,19 @@ def _check_files(folder: Path, meta: dict) -> list[str]:
     return messages
 
 
+def _params_files(parameters: dict) -> list[str]:
+    """The recorded parameters files (checked: relative to the report's folder); the first names the clinic's root."""
+    clinics = parameters["params"]
+    return clinics if isinstance(clinics, list) else [clinics]
+
+
 def _check_inputs(folder: Path, meta: dict, parameters: dict) -> list[str]:
-    try:
-        clinics = parameters["params"]  # one clinic's file, or the list of the regional report (the first names the root)
-        params_file = folder / (clinics[0] if isinstance(clinics, list) else clinics)
-        root = clinic_root(params_file)
-    except (KeyError, TypeError):
-        return ["в сведениях о запуске нет файла параметров"]
+    params_file = folder / _params_files(parameters)[0]
+    root = clinic_root(params_file)
     messages = []
     for label, rec in sorted(meta["inputs"].items()):
         path = root / rec["path"]
-        if not path.exists():
+        if not path.is_file():
             messages.append(f"не найден входной файл «{label}» ({rec['path']})")
         elif sha256_file(path) != rec["sha256"]:
             messages.append(f"изменён входной файл «{label}» ({rec['path']}): контрольная сумма не совпадает с записанной")
@@ -177,13 +153,12 @@ def _check_inputs(folder: Path, meta: dict, parameters: dict) -> list[str]:
 
 def _kept_substitutes(folder: Path, meta: dict, parameters: dict) -> tuple[dict[str, Path], list[str]]:
     """Inputs changed or gone since the report whose kept copy still has the recorded checksum: re-run from the copy."""
-    try:
-        root = clinic_root(folder / parameters["params"])
-    except (KeyError, TypeError):
+    if isinstance(parameters["params"], list):  # the regional report keeps no inputs
         return {}, []
+    root = clinic_root(folder / parameters["params"])
     substitutes, notes = {}, []
     for label, rec in sorted(meta["inputs"].items()):
-        if not isinstance(rec, dict) or "kept" not in rec:
+        if "kept" not in rec:
             continue
         path, copy = root / rec["path"], folder / rec["kept"]
         if path.is_file() and sha256_file(path) == rec["sha256"]:
@@ -193,6 +168,80 @@ def _kept_substitutes(folder: Path, meta: dict, parameters: dict) -> tuple[dict[
             state = "не найден" if not path.exists() else "изменён после отчёта"
             notes.append(f"входной файл «{label}» ({rec['path']}) {state}; проверено по его копии {rec['kept']}")
     return substitutes, notes
+
+
+# --- the fresh run ---------------------------------------------------------------------------------------------
+
+
+def _rerun(name: str, parameters: dict, executed: Path, report: nbformat.NotebookNode, substitutes: dict[str, Path],
+           record: dict | None) -> tuple[nbformat.NotebookNode, dict[str, bytes]]:
+    """Run the packaged notebook in a temporary folder of verify's own and make its documents as the run made them
+    (and stamp them as the approval did): the executed notebook and every file it made, by name."""
+    work = Path(tempfile.mkdtemp(prefix="stomkpi-verify-"))
+    try:
+        cwd = _work_folder(work, executed.parent, parameters, substitutes)
+        stem = executed.stem
+        nb = execute(NOTEBOOKS / name, parameters, cwd / f"{stem}.ipynb", cwd, report_kernel=True)
+        _recorded_parameters_cell(nb, report, parameters)
+        title, date = _heading(name, parameters, cwd)
+        finish(nb, cwd, stem, parameters["provenance"], title=title, date=date)
+        if record is not None:
+            approval.stamp(cwd, record, json.loads((cwd / MANIFEST).read_text(encoding="utf-8")))
+        return nb, {p.name: p.read_bytes() for p in cwd.iterdir() if p.is_file() and p.name != MANIFEST}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _work_folder(work: Path, folder: Path, parameters: dict, substitutes: dict[str, Path]) -> Path:
+    """The fresh run's working folder inside `work`, as deep as the recorded parameters files' paths climb, with a
+    copy of each of them (every path in it absolute; the kept inputs for changed ones) where its recorded path
+    leads: the recorded parameters hold as they are, and nothing is written outside `work`."""
+    files = _params_files(parameters)
+    depth = max(len([p for p in text.split("/") if p == ".."]) for text in files)
+    cwd = work.joinpath("run", *folder.parts[len(folder.parts) - depth:])
+    cwd.mkdir(parents=True)
+    for i, text in enumerate(files):
+        aside = work / f"params-{i}"
+        aside.mkdir()
+        made = approval.params_with_inputs(folder / text, substitutes, aside)
+        target = Path(os.path.normpath(cwd / text))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        made.replace(target)
+    return cwd
+
+
+def _recorded_parameters_cell(fresh: nbformat.NotebookNode, report: nbformat.NotebookNode, parameters: dict) -> None:
+    """The fresh notebook's injected parameters cell written as in the report, when the report's assigns exactly the
+    same values, as literals: the order of a dict's keys, which the notebook's metadata does not keep, may differ."""
+    def injected(nb: nbformat.NotebookNode):
+        return next((c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])), None)
+
+    mine, theirs = injected(fresh), injected(report)
+    if mine is None or theirs is None or theirs.cell_type != "code":
+        return
+    try:
+        body = ast.parse(theirs.source).body
+        if not all(isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) for s in body):
+            return
+        values = {s.targets[0].id: ast.literal_eval(s.value) for s in body}
+    except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError):
+        return
+    if values == parameters:
+        mine.source = theirs.source
+
+
+def _heading(name: str, parameters: dict, cwd: Path) -> tuple[str, str]:
+    """The title and the date line the run gave the report's documents (as `commands` does), from the checked
+    parameters and the clinic's parameters file."""
+    if name == "regional.ipynb":
+        year = parameters["year"]
+        return words.regional_title(year), f"Поликлиник: {len(parameters['params'])}, {year} год"
+    clinic = clean(load_params(cwd / parameters["params"]).clinic)
+    if name == "annual.ipynb":
+        return words.annual_title(parameters["year"]), f"{clinic}, {parameters['year']} год"
+    period = parameters["period"]
+    title = approval.revision_title(words.monthly_title(period), parameters["provenance"].get("revision"))
+    return title, f"{clinic}, {words.month_words(period)}"
 
 
 _SKIPPED = {"application/vnd.jupyter.widget-view+json"}
@@ -206,7 +255,20 @@ def _compare_cells(old: nbformat.NotebookNode, new: nbformat.NotebookNode) -> li
         if a.cell_type != b.cell_type or (a.cell_type == "markdown" and a.source != b.source):
             messages.append(f"ячейка {i}: текст изменён")
         elif a.cell_type == "code" and _outputs(a) != _outputs(b):
-            messages.append(f"ячейка {i} ({a.get('id', '')}): результаты различаются")
+            messages.append(f"ячейка {i} ({recorded.shown(a.get('id', ''))}): результаты различаются")
+    return messages
+
+
+def _compare_files(folder: Path, written: dict[str, bytes]) -> list[str]:
+    """Every file the fresh run made must have the folder's bytes; the folder holds no document the run does not make."""
+    messages = []
+    for name, content in sorted(written.items()):
+        kept = folder / name
+        if not kept.is_file() or kept.read_bytes() != content:
+            messages.append(f"файл {name}: повторный расчёт дал другое содержимое")
+    records = {MANIFEST, approval.APPROVAL}
+    messages += [f"файл {p.name}: повторный расчёт такого файла не даёт" for p in sorted(folder.iterdir())
+                 if p.is_file() and p.name not in written and p.name not in records]
     return messages
 
 
