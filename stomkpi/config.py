@@ -111,7 +111,10 @@ M = TypeVar("M", bound=BaseModel)
 def read_text(path: Path, what: str) -> str:
     """A text file people edit by hand: UTF-8 (with or without BOM) or, failing that, Windows-1251; a regular
     file of at most `bounded.YAML_LIMIT` bytes."""
-    data = bounded.read_bytes(path, what, bounded.YAML_LIMIT)
+    try:
+        data = bounded.read_bytes(path, what, bounded.YAML_LIMIT)
+    except bounded.UnreadableFile as exc:
+        raise ParamsError(str(exc)) from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
         kind = "в кодировке UTF-16 (Юникод)" if _utf16(data) else "не текстом: в нём нулевые байты"
         raise ParamsError(f"{what} {path} сохранён {kind}: откройте его в Блокноте и сохраните в кодировке UTF-8")

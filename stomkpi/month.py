@@ -24,7 +24,7 @@ from .config import shown
 from .errors import InputError, ParamsError, Problem
 from .indicators import quality_category
 from .records import Month
-from .sheets import ROW, Column, Sheet, Workbook, read_workbook
+from .sheets import MAX_TEXT_LENGTH, ROW, Column, Sheet, Workbook, read_workbook
 from .text import decimal, match_key
 
 # Sanity bounds of what a month's cell can hold (not rules of the regulation): beyond them a value is a
@@ -81,7 +81,7 @@ EVENTS = Sheet(
         Column("Количество", "count", "int", required=False, default=1.0, low=0, low_open=True, high=MAX_EVENTS,
                hint="сколько случаев (по умолчанию 1)"),
         Column("Дата", "date", "date", required=False, hint="дата события, в пределах месяца"),
-        Column("Примечание", "note", required=False, default="", hint="пояснение"),
+        Column("Примечание", "note", required=False, default="", hint=f"пояснение (не длиннее {MAX_TEXT_LENGTH} знаков)"),
     ),
     aliases=("events",),
     hint="по одной строке на событие: нарушение, благодарность, жалоба…",
@@ -91,7 +91,7 @@ DEPRIVATIONS = Sheet(
     (
         Column("Таб_номер", "staff_id", "id", aliases=("Табельный номер",)),
         Column("Процент", "percent", "float", low=0, high=100, hint="доля лишения премии, 0–100"),
-        Column("Причина", "reason", hint="причина лишения"),
+        Column("Причина", "reason", hint=f"причина лишения (не длиннее {MAX_TEXT_LENGTH} знаков)"),
     ),
     aliases=("deprivations",),
     hint="по одной строке на решение о лишении премии",
