@@ -92,8 +92,8 @@ class ClinicParams(BaseModel):
         path = self.norms_file(year)
         if not bounded.is_present(path):
             return None
-        key = "ключ «norms»" if self.norms else "ключ «data_dir», файл norms-ГГГГ.yaml в ней"
-        bounded.check_file(path, f"файл норм ({key} файла параметров)", bounded.YAML_LIMIT)
+        where = "ключ «norms»" if self.norms else "norms-ГГГГ.yaml в папке из ключа «data_dir»"
+        bounded.check_file(path, f"файл норм ({where} файла параметров)", bounded.YAML_LIMIT)
         return path
 
 

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from io import BytesIO, StringIO
+from itertools import islice
 from pathlib import Path
 
 import pandas as pd
@@ -209,15 +210,15 @@ _MERGED_NOTES = 10_000  # beyond so many covered cells, the rest of a sheet's me
 def _merged_notes(ranges: list, rows: int) -> dict[tuple[int, int], str]:
     """Notes for the cells merged ranges cover: the value is in the range's first cell only, the others look empty.
     Keyed by (spreadsheet row, column index), as the scan's notes; only within the sheet's `rows` and columns."""
-    from .xlsx_scan import _cell_name
+    from openpyxl.utils import get_column_letter
 
     notes: dict[tuple[int, int], str] = {}
     for (r0, c0), (r1, c1) in ranges:
-        first = _cell_name(r0 + 1, c0 + 1)
-        span = f"{first}:{_cell_name(r1 + 1, c1 + 1)}"
-        covered = [(r + 1, c) for r in range(r0, min(r1, rows - 1) + 1) for c in range(c0, min(c1, MAX_COLUMNS - 1) + 1)
-                   if (r, c) != (r0, c0)][:_MERGED_NOTES - len(notes)]
-        for i, key in enumerate(covered):
+        first = f"{get_column_letter(c0 + 1)}{r0 + 1}"
+        span = f"{first}:{get_column_letter(c1 + 1)}{r1 + 1}"
+        cells = ((r + 1, c) for r in range(r0, min(r1, rows - 1) + 1) for c in range(c0, min(c1, MAX_COLUMNS - 1) + 1)
+                 if (r, c) != (r0, c0))
+        for i, key in enumerate(islice(cells, _MERGED_NOTES - len(notes))):
             notes[key] = COVERED if i else (
                 f"ячейки {span} объединены, и значение есть только в {first}: разъедините их и впишите значение "
                 "в каждую строку")
