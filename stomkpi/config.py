@@ -1,8 +1,10 @@
 """Run parameters from `params/*.yaml`: the clinic's name and where its files are. Never rules.
 
 Every problem in a parameters or norms file is one Russian message naming the file and the key:
-what was expected, what was found, and for a mistyped key the nearest known one. A file saved by
-Windows Notepad in Windows-1251 is read as well as one in UTF-8 (the choice is stated in README).
+what was expected, what was found (a value shown at most `SHOWN` characters long, the file's own text
+never), and for a mistyped key the nearest known one; a key given twice is an error, not the last one
+silently. A file saved by Windows Notepad in Windows-1251 is read as well as one in UTF-8 (the choice
+is stated in README); one in UTF-16 is named as such. Files are read as `bounded` allows.
 """
 
 from __future__ import annotations
@@ -18,10 +20,46 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from . import bounded
 from .errors import ParamsError
 
 # libyaml's safe loader where PyYAML was built with it: the same documents, read about eight times faster
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+SHOWN = 80  # the longest value a message quotes whole; a longer one is cut, with «…»
+MAX_LISTED = 10  # problems of a file listed one by one: more mean another file than a parameters file was named
+
+
+class DuplicateKey(yaml.YAMLError):
+    """A key written twice in one section of a YAML file (YAML itself keeps the last one without a word)."""
+
+    def __init__(self, key: object, lines: tuple[int, int]):
+        super().__init__(f"ключ «{shown(key)}» повторяется (строки {lines[0]} и {lines[1]}): оставьте один")
+
+
+class _UniqueKeyLoader(SAFE_LOADER):
+    """The safe loader, refusing a key written twice in one mapping (merge keys «<<» aside)."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[object, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=deep)
+                line = key_node.start_mark.line + 1
+                try:
+                    if key in seen:
+                        raise DuplicateKey(key, (seen[key], line))
+                    seen[key] = line
+                except TypeError:  # an unhashable key: the constructor below says so
+                    continue
+        return super().construct_mapping(node, deep=deep)
+
+
+def shown(value: object, limit: int = SHOWN) -> str:
+    """A value as a message quotes it: at most `limit` characters, one line."""
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class ClinicParams(BaseModel):
@@ -40,18 +78,28 @@ class ClinicParams(BaseModel):
 
     def month_workbook(self, period: str) -> Path:
         """The workbook of a month `YYYY-MM`."""
-        pattern = self.workbook or str(self.data_dir / "{month}.xlsx")
+        pattern = self.workbook or str(Path(literal(self.data_dir)) / "{month}.xlsx")
         return Path(pattern.format(month=period))
 
     def norms_file(self, year: int | str) -> Path:
         """Where the year's norms are expected (the file may not exist: the norms are optional)."""
-        pattern = self.norms or str(self.data_dir / "norms-{year}.yaml")
+        pattern = self.norms or str(Path(literal(self.data_dir)) / "norms-{year}.yaml")
         return Path(pattern.format(year=year))
 
     def existing_norms(self, year: int | str) -> Path | None:
-        """The year's norms file when it exists."""
+        """The year's norms file when it exists; one Russian line when something else than a readable file is there
+        (a folder, a FIFO, a file over the limit), for the norms are then neither read nor silently left out."""
         path = self.norms_file(year)
-        return path if path.is_file() else None
+        if not bounded.is_present(path):
+            return None
+        where = "ключ «norms»" if self.norms else "norms-ГГГГ.yaml в папке из ключа «data_dir»"
+        bounded.check_file(path, f"файл норм ({where} файла параметров)", bounded.YAML_LIMIT)
+        return path
+
+
+def literal(path: Path | str) -> str:
+    """A folder's path as it stands inside a path pattern: its own braces are not placeholders."""
+    return str(path).replace("{", "{{").replace("}", "}}")
 
 
 # The placeholders each path pattern may hold.
@@ -61,12 +109,15 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def read_text(path: Path, what: str) -> str:
-    """A text file people edit by hand: UTF-8 (with or without BOM) or, failing that, Windows-1251."""
-    if not path.exists():
-        raise ParamsError(f"нет файла {path} ({what})")
-    if not path.is_file():
-        raise ParamsError(f"{what} {path} — это папка, а нужен файл")
-    data = path.read_bytes()
+    """A text file people edit by hand: UTF-8 (with or without BOM) or, failing that, Windows-1251; a regular
+    file of at most `bounded.YAML_LIMIT` bytes."""
+    try:
+        data = bounded.read_bytes(path, what, bounded.YAML_LIMIT)
+    except bounded.UnreadableFile as exc:
+        raise ParamsError(str(exc)) from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
+        kind = "в кодировке UTF-16 (Юникод)" if _utf16(data) else "не текстом: в нём нулевые байты"
+        raise ParamsError(f"{what} {path} сохранён {kind}: откройте его в Блокноте и сохраните в кодировке UTF-8")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -77,26 +128,39 @@ def read_text(path: Path, what: str) -> str:
         raise ParamsError(f"{what} {path} сохранён не в UTF-8 и не в Windows-1251: сохраните его в кодировке UTF-8") from None
 
 
+def _utf16(data: bytes) -> bool:
+    """A UTF-16 text: a byte order mark, or a zero byte beside most letters of a Latin or Cyrillic text."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    head = data[:4096]
+    return head.count(b"\x00") * 3 >= len(head)
+
+
 def load_yaml_model(path: Path | str, model: type[M], what: str) -> M:
     """A YAML file validated by a pydantic model; a Russian `ParamsError` names the file and the keys."""
     path = Path(path)
     text = read_text(path, what)
     try:
-        data = yaml.load(text, Loader=SAFE_LOADER)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
+    except DuplicateKey as exc:
+        raise ParamsError(f"{what} {path}: {exc}") from None
     except yaml.YAMLError as exc:
         # libyaml words its errors otherwise: the pure-Python parser's words are the ones translated
         raise ParamsError(f"{what} {path}: {_yaml_problem(_python_yaml_error(text) or exc)}") from None
     if data is None:
         data = {}
-    if not isinstance(data, dict):
-        raise ParamsError(f"{what} {path}: ожидались строки вида «ключ: значение», а найдено {_found(data)}")
+    if not isinstance(data, dict):  # what is there is not quoted: the file may be anything (/etc/passwd)
+        raise ParamsError(f"{what} {path}: ожидались строки вида «ключ: значение», а найдено {_kind_found(data)}: "
+                          "это не тот файл?")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         problems = [_explain(e, model) for e in exc.errors()]
         if len(problems) == 1:
             raise ParamsError(f"{what} {path}: {problems[0]}") from None
-        raise ParamsError(f"{what} {path}:\n" + "\n".join(f"  {i}. {p}" for i, p in enumerate(problems, 1))) from None
+        more = [f"  … и ещё {len(problems) - MAX_LISTED}: это тот файл?"] if len(problems) > MAX_LISTED else []
+        raise ParamsError(f"{what} {path}:\n" + "\n".join(
+            [*(f"  {i}. {p}" for i, p in enumerate(problems[:MAX_LISTED], 1)), *more])) from None
 
 
 _EXPECTED = {
@@ -107,8 +171,8 @@ _EXPECTED = {
 
 
 def _explain(error: dict, model: type[BaseModel]) -> str:
-    loc = tuple(str(p) for p in error["loc"])
-    key = ".".join(loc)
+    loc = tuple(shown(p) for p in error["loc"])
+    key = shown(".".join(loc))
     kind = error["type"]
     if kind == "missing":
         about = _description(model, loc)
@@ -132,10 +196,19 @@ def _found(value: object) -> str:
     if value is None:
         return "пустое значение"
     if isinstance(value, dict):
-        return "раздел с ключами " + ", ".join(f"«{k}»" for k in list(value)[:5])
+        return "раздел с ключами " + ", ".join(f"«{shown(k)}»" for k in list(value)[:5])
     if isinstance(value, list):
         return f"список из {len(value)} элементов"
-    return f"«{value}»"
+    return f"«{shown(value)}»"
+
+
+def _kind_found(value: object) -> str:
+    """What a whole YAML document is, without its content."""
+    if isinstance(value, list):
+        return f"список из {len(value)} элементов"
+    if isinstance(value, str):
+        return f"текст ({len(value)} знаков) без «ключ: значение»"
+    return "одно значение"
 
 
 def _unwrap(annotation: object) -> object:
@@ -215,18 +288,22 @@ def _check_pattern(path: Path, key: str, pattern: str | None) -> None:
         return
     name, form, required = PLACEHOLDERS[key]
     try:
-        fields = {f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None}
+        parts = [(f, spec, conv) for _, f, spec, conv in string.Formatter().parse(pattern) if f is not None]
     except ValueError:
-        raise ParamsError(f"файл параметров {path}: ключ «{key}»: непарная фигурная скобка в «{pattern}»; "
+        raise ParamsError(f"файл параметров {path}: ключ «{key}»: непарная фигурная скобка в «{shown(pattern)}»; "
                           f"можно только {{{name}}} ({form})") from None
+    fields = {f for f, _, _ in parts}
     unknown = sorted(fields - {name})
     if unknown:
         near = difflib.get_close_matches(unknown[0], [name], n=1, cutoff=0.5)
         advice = f" — может быть, {{{name}}}?" if near else ""
-        raise ParamsError(f"файл параметров {path}: ключ «{key}»: неизвестная подстановка {{{unknown[0]}}} в «{pattern}»"
-                          f"{advice}; можно только {{{name}}} ({form})")
+        raise ParamsError(f"файл параметров {path}: ключ «{key}»: неизвестная подстановка {{{shown(unknown[0])}}} в "
+                          f"«{shown(pattern)}»{advice}; можно только {{{name}}} ({form})")
+    if any(spec or conv for _, spec, conv in parts):  # «{month:>999999999999}» would be a string of a trillion spaces
+        raise ParamsError(f"файл параметров {path}: ключ «{key}»: подстановка с форматом в «{shown(pattern)}»; "
+                          f"можно только {{{name}}} ({form}), без двоеточия и «!» внутри скобок")
     if required and name not in fields:
-        raise ParamsError(f"файл параметров {path}: ключ «{key}»: в пути «{pattern}» нет подстановки {{{name}}} "
+        raise ParamsError(f"файл параметров {path}: ключ «{key}»: в пути «{shown(pattern)}» нет подстановки {{{name}}} "
                           f"({form}), а книга у каждого месяца своя; например \"data/{{{name}}}.xlsx\"")
 
 
@@ -238,12 +315,13 @@ def load_params(path: Path | str) -> ClinicParams:
     for key in PLACEHOLDERS:
         _check_pattern(path, key, getattr(params, key))
     root = clinic_root(path)
+    patterns = Path(literal(root))  # the clinic's folder may have braces of its own: they are no placeholders
     return params.model_copy(
         update={
             "data_dir": root / params.data_dir,
-            "workbook": str(root / params.workbook) if params.workbook else None,
+            "workbook": str(patterns / params.workbook) if params.workbook else None,
             "outputs": root / params.outputs,
-            "norms": str(root / params.norms) if params.norms else None,
+            "norms": str(patterns / params.norms) if params.norms else None,
             "nmo_workbook": root / params.nmo_workbook if params.nmo_workbook else None,
             "catalog_dir": root / params.catalog_dir if params.catalog_dir else None,
         }

@@ -17,12 +17,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from .bounded import WORKBOOK_LIMIT
 from .catalog import IndicatorCatalog, PositionCatalog, load_indicators
 from .compare import at_least, at_most
+from .config import shown
 from .errors import InputError, ParamsError, Problem
 from .indicators import quality_category
 from .records import Month
-from .sheets import ROW, Column, Sheet, Workbook, read_workbook
+from .sheets import MAX_TEXT_LENGTH, ROW, Column, Sheet, Workbook, read_workbook
 from .text import decimal, match_key
 
 # Sanity bounds of what a month's cell can hold (not rules of the regulation): beyond them a value is a
@@ -32,14 +34,22 @@ MAX_VALUE = 1_000_000
 MAX_PLAN_PERCENT = 1000
 MAX_EVENTS = 1000
 MAX_COUNT = 1_000_000_000
+# The longest names a month's book may hold: a department or a name fills a heading, a protocol's title and a card's
+# line; none of a clinic's comes near (the catalog's longest position is 40 characters, its criteria 110).
+MAX_NAME_LENGTH = 200
+MAX_DEPARTMENT_LENGTH = 200
+MAX_POSITION_LENGTH = 300
 
 STAFF = Sheet(
     "Сотрудники",
     (
         Column("Таб_номер", "staff_id", "id", aliases=("Табельный номер", "Таб. номер"), hint="табельный номер, уникальный"),
-        Column("ФИО", "name", aliases=("Ф.И.О.", "full_name"), hint="фамилия, имя, отчество"),
-        Column("Должность", "position", hint="должность: как в Приложении 2 или по штатному расписанию"),
-        Column("Отделение", "department", hint="отделение или подразделение"),
+        Column("ФИО", "name", aliases=("Ф.И.О.", "full_name"), max_length=MAX_NAME_LENGTH,
+               hint=f"фамилия, имя, отчество (не длиннее {MAX_NAME_LENGTH} знаков)"),
+        Column("Должность", "position", max_length=MAX_POSITION_LENGTH,
+               hint=f"должность: как в Приложении 2 или по штатному расписанию (не длиннее {MAX_POSITION_LENGTH} знаков)"),
+        Column("Отделение", "department", max_length=MAX_DEPARTMENT_LENGTH,
+               hint=f"отделение или подразделение (не длиннее {MAX_DEPARTMENT_LENGTH} знаков)"),
         Column("Ставки_ОМС", "rates_oms", "float", low=0, high=MAX_RATES, aliases=("rates",),
                hint="количество ставок по ОМС"),
         Column("Ставки_платно", "rates_paid", "float", required=False, default=0.0, low=0, high=MAX_RATES,
@@ -71,7 +81,7 @@ EVENTS = Sheet(
         Column("Количество", "count", "int", required=False, default=1.0, low=0, low_open=True, high=MAX_EVENTS,
                hint="сколько случаев (по умолчанию 1)"),
         Column("Дата", "date", "date", required=False, hint="дата события, в пределах месяца"),
-        Column("Примечание", "note", required=False, default="", hint="пояснение"),
+        Column("Примечание", "note", required=False, default="", hint=f"пояснение (не длиннее {MAX_TEXT_LENGTH} знаков)"),
     ),
     aliases=("events",),
     hint="по одной строке на событие: нарушение, благодарность, жалоба…",
@@ -81,7 +91,7 @@ DEPRIVATIONS = Sheet(
     (
         Column("Таб_номер", "staff_id", "id", aliases=("Табельный номер",)),
         Column("Процент", "percent", "float", low=0, high=100, hint="доля лишения премии, 0–100"),
-        Column("Причина", "reason", hint="причина лишения"),
+        Column("Причина", "reason", hint=f"причина лишения (не длиннее {MAX_TEXT_LENGTH} знаков)"),
     ),
     aliases=("deprivations",),
     hint="по одной строке на решение о лишении премии",
@@ -149,7 +159,7 @@ def read_month(
     sheets = tuple(
         Sheet(s.name, s.columns, s.name not in OPTIONAL_SHEETS, s.aliases, s.hint) for s in MONTH_SHEETS
     )
-    wb = read_workbook(path, sheets)
+    wb = read_workbook(path, sheets, what="книга месяца", limit=WORKBOOK_LIMIT)
     problems = wb.problems
     order = tuple(s.name for s in MONTH_SHEETS)
     if wb.unreadable or STAFF.name not in wb.present or (STAFF.name, "staff_id") in wb.missing_columns:
@@ -198,7 +208,7 @@ def _check_staff(wb: Workbook, catalog: PositionCatalog, problems: list[Problem]
         if pos is None and isinstance(name, str):
             problems.append(
                 Problem(STAFF.name, row, "Должность",
-                        f"неизвестная должность «{name}»: её нет в каталоге должностей (Приложение 2)")
+                        f"неизвестная должность «{shown(name)}»: её нет в каталоге должностей (Приложение 2)")
             )
         codes.append(pos.code if pos else None)
     df["title"] = df["position"]  # the job title as written, for the protocols
@@ -217,9 +227,10 @@ def _check_staff(wb: Workbook, catalog: PositionCatalog, problems: list[Problem]
 def _one_spelling_per_department(staff: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """Department names matched like positions (case, ё, spaces, dashes, Latin look-alikes): the
     spellings of one department become its most frequent one, and each merge is a warning."""
-    key = staff["department"].map(match_key)
+    named = staff["department"].notna()  # a blank cell is already reported; it is no spelling of any department
+    key = staff["department"].map(match_key, na_action="ignore")
     canonical, warnings = {}, []
-    for k, names in staff.groupby(key, sort=True)["department"]:
+    for k, names in staff[named].groupby(key[named], sort=True)["department"]:
         counts = names.value_counts(sort=False)
         best = counts.sort_values(ascending=False, kind="stable").index[0]
         canonical[k] = best
@@ -243,7 +254,7 @@ def _criterion_codes(
             if crit is None:
                 problems.append(
                     Problem(sheet, row, "Критерий",
-                            f"у должности «{position.name}» нет критерия «{name}» (см. лист «Инструкция» шаблона)")
+                            f"у должности «{position.name}» нет критерия «{shown(name)}» (см. лист «Инструкция» шаблона)")
                 )
             else:
                 code = crit.code
@@ -366,7 +377,7 @@ def _check_stats(wb: Workbook, indicators: IndicatorCatalog, known_ids: set, pro
     for row, name in df[[ROW, "field"]].itertuples(index=False):
         code = indicators.field(name) if isinstance(name, str) else None
         if code is None and isinstance(name, str):
-            problems.append(Problem(STATS.name, row, "Поле", f"неизвестное поле «{name}»: "
+            problems.append(Problem(STATS.name, row, "Поле", f"неизвестное поле «{shown(name)}»: "
                                     "допустимы поля каталога показателей (лист «Поля» шаблона)"))
         codes.append(code)
     df["field"] = codes
@@ -384,7 +395,7 @@ def _check_reviews(wb: Workbook, indicators: IndicatorCatalog, known_ids: set, p
             if term is None and isinstance(name, str):
                 allowed = "; ".join(t.aliases[0] if t.aliases else t.name for t in getattr(indicators.quality, kind))
                 problems.append(Problem(REVIEWS.name, row, header,
-                                        f"неизвестное значение «{name}»: ожидалось одно из: {allowed}"))
+                                        f"неизвестное значение «{shown(name)}»: ожидалось одно из: {allowed}"))
             codes.append(term.code if term else None)
         df[column] = codes
     harms = {t.code for t in indicators.quality.impacts if t.harms}
@@ -396,7 +407,7 @@ def _check_reviews(wb: Workbook, indicators: IndicatorCatalog, known_ids: set, p
             "здоровья), а указано влияние с ухудшением здоровья: исправьте коэффициент (ниже 0,6 — НМП) или влияние")))
     dup = df["case"].notna() & df.duplicated("case", keep="first")
     for row, case in df.loc[dup, [ROW, "case"]].itertuples(index=False):
-        problems.append(Problem(REVIEWS.name, row, "Случай", f"случай «{case}» указан второй раз"))
+        problems.append(Problem(REVIEWS.name, row, "Случай", f"случай «{shown(case)}» указан второй раз"))
     keep = ok & df["coefficient"].notna() & ~dup
     return df.loc[keep, ["case", "staff_id", "coefficient", "reason", "impact"]].reset_index(drop=True)
 

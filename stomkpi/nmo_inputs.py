@@ -11,11 +11,19 @@ from pathlib import Path
 
 import pandas as pd
 
+from .bounded import NMO_WORKBOOK_LIMIT
 from .catalog import NmoRules
+from .config import shown
 from .errors import InputError, Problem
 from .records import NmoRecords
 from .sheets import ROW, Column, Sheet, read_workbook
 from .text import match_key
+
+# Sanity bounds of an element's numbers (not rules of the regulation; the caps are the catalog's): a ДПП of
+# qualification improvement is 16–144 hours and one of professional retraining 250–1500, so 2000 hours is a slip of
+# the keyboard (36 000, 1e308); an in-person event of more than a year of days is one too.
+MAX_HOURS = 2000
+MAX_DAYS = 366
 
 NMO_STAFF = Sheet(
     "Сотрудники",
@@ -44,9 +52,11 @@ EDUCATION = Sheet(
         Column("Вид", "kind", hint="ДПП, ИОМ или мероприятие"),
         Column("Название", "title"),
         Column("Организатор", "provider", required=False, default=""),
-        Column("Часы", "hours", "float", low=0, low_open=True, hint="ЗЕТ (академических часов)"),
+        Column("Часы", "hours", "float", low=0, low_open=True, high=MAX_HOURS,
+               hint=f"ЗЕТ (академических часов), больше 0 и не больше {MAX_HOURS}"),
         Column("Очное", "in_person", "bool", required=False, default=False, hint="да / нет"),
-        Column("Дни", "days", "int", required=False, low=0, low_open=True, hint="дней очного мероприятия"),
+        Column("Дни", "days", "int", required=False, low=0, low_open=True, high=MAX_DAYS,
+               hint=f"дней очного мероприятия, не больше {MAX_DAYS}"),
         Column("Дата_окончания", "end_date", "date", hint="дата завершения обучения"),
     ),
     aliases=("education", "training"),
@@ -62,7 +72,7 @@ def read_nmo(path: Path | str, rules: NmoRules, on: dt.date, *, strict: bool = T
     `on` are left out instead of being reported as errors.
     """
     path = Path(path)
-    wb = read_workbook(path, NMO_SHEETS)
+    wb = read_workbook(path, NMO_SHEETS, what="книга НМО", limit=NMO_WORKBOOK_LIMIT)
     problems = wb.problems
     staff = wb.tables[NMO_STAFF.name]
     dup = staff["staff_id"].notna() & staff.duplicated("staff_id")
@@ -73,8 +83,9 @@ def read_nmo(path: Path | str, rules: NmoRules, on: dt.date, *, strict: bool = T
     certs = wb.tables[CERTIFICATES.name].copy()
     for row, kind in certs[[ROW, "kind"]].itertuples(index=False):
         if isinstance(kind, str) and rules.certificate_kind(kind) is None:
+            expected = " или ".join(rules.certificate_kinds)
             problems.append(Problem(CERTIFICATES.name, row, "Вид",
-                                    f"неизвестный вид документа «{kind}»: ожидалось {' или '.join(rules.certificate_kinds)}"))
+                                    f"неизвестный вид документа «{shown(kind)}»: ожидалось {expected}"))
     certs = _not_after(certs, "date", "Дата", CERTIFICATES.name, on, problems, strict)
     certs["specialty_key"] = certs["specialty"].map(lambda s: match_key(s) if isinstance(s, str) else None)
     dup = certs["staff_id"].notna() & certs.duplicated(["staff_id", "specialty_key", "date"])
@@ -93,7 +104,7 @@ def read_nmo(path: Path | str, rules: NmoRules, on: dt.date, *, strict: bool = T
         found = rules.element_kind(kind) if isinstance(kind, str) else None
         if found is None and isinstance(kind, str):
             allowed = ", ".join(k.name for k in rules.element_kinds)
-            problems.append(Problem(EDUCATION.name, row, "Вид", f"неизвестный вид элемента «{kind}»: ожидалось {allowed}"))
+            problems.append(Problem(EDUCATION.name, row, "Вид", f"неизвестный вид элемента «{shown(kind)}»: ожидалось {allowed}"))
         kinds.append(found.code if found else None)
         groups.append(found.group if found else None)
     edu["kind"], edu["group"] = kinds, groups
@@ -109,8 +120,8 @@ def read_nmo(path: Path | str, rules: NmoRules, on: dt.date, *, strict: bool = T
         for specialty in specialties:
             key = match_key(specialty)
             if (rec["staff_id"], key) not in held:
-                problems.append(Problem(EDUCATION.name, rec[ROW], "Специальности",
-                                        f"у сотрудника «{rec['staff_id']}» нет сертификата по специальности «{specialty}»"))
+                problems.append(Problem(EDUCATION.name, rec[ROW], "Специальности", (
+                    f"у сотрудника «{rec['staff_id']}» нет сертификата по специальности «{shown(specialty)}»")))
                 continue
             rows.append({**rec, "specialty_key": key})
     if problems:

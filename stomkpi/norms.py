@@ -15,6 +15,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
+from .bounded import is_present
 from .catalog import IndicatorCatalog
 from .compare import at_least, at_most
 from .config import load_yaml_model
@@ -65,7 +66,7 @@ def region_input(norms: Path | None) -> Path | None:
     if norms is None or not Path(norms).is_file():
         return None
     file = region_best_file(norms)
-    return file if file is not None and file.is_file() else None
+    return file if file is not None and is_present(file) else None  # a folder or a FIFO there is refused, not skipped
 
 
 def load_quality_targets(path: Path | str, catalog: IndicatorCatalog) -> dict[str, float]:
@@ -128,9 +129,9 @@ def _region_values(path: Path, raw: NormsFile) -> dict[str, dict[str, float]]:
     if raw.region_best_file is None:
         return {}
     file = path.parent / raw.region_best_file
-    if not file.is_file():
+    if not is_present(file):
         return {}  # not computed yet: the rating says so
-    region = load_yaml_model(file, RegionBestFile, "файл лучших показателей региона")
+    region = load_yaml_model(file, RegionBestFile, "файл лучших показателей региона (ключ «region_best_file» файла норм)")
     if region.year != raw.year:
         raise ParamsError(f"файл норм {path}: region_best_file {file} — за {region.year} год, а нормы за {raw.year}")
     return region.units

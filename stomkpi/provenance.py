@@ -2,26 +2,56 @@
 (version, commit) and the libraries' versions.
 
 Computed once per run (`collect`), recorded in manifest.json and shown by the report's notebook as
-it is. Paths are recorded relative to the clinic's folder (the one holding `params/`), so that the
+it is. Every input is checked (`check_inputs`) and hashed as `bounded` reads: a regular file within its
+kind's size limit, never a FIFO, a device or a folder.
+
+Paths are recorded relative to the clinic's folder (the one holding `params/`), so that the
 record still holds when the folder is moved or opened on another machine.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import platform
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .catalog import Catalogs
+from . import bounded
+
+if TYPE_CHECKING:
+    from .catalog import Catalogs
 
 LIBRARIES = ("pandas", "numpy", "matplotlib", "openpyxl", "pydantic", "papermill", "nbconvert", "nbformat", "ipykernel")
 
 
-def sha256_file(path: Path | str) -> str:
-    """SHA-256 of a file's bytes."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+# What each input of a report is, as a message names it (with the key that names it), and its size limit.
+INPUT_KINDS = {
+    "workbook": ("книга месяца (ключ «workbook» или «data_dir» файла параметров)", bounded.WORKBOOK_LIMIT),
+    "nmo": ("книга НМО (ключ «nmo_workbook» файла параметров)", bounded.NMO_WORKBOOK_LIMIT),
+    "norms": ("файл норм (ключ «norms» файла параметров)", bounded.YAML_LIMIT),
+    "region_best": ("файл лучших показателей региона (ключ «region_best_file» файла норм)", bounded.YAML_LIMIT),
+}
+
+
+def input_kind(label: str) -> tuple[str, int]:
+    """How an input labelled `label` is named in messages, and its size limit («workbook 2025-03» is a month's book,
+    «Поликлиника №1: nmo» a clinic's НМО book in the regional report)."""
+    return INPUT_KINDS.get(label.rsplit(": ", 1)[-1].split(" ")[0], ("входной файл", bounded.ANY_FILE_LIMIT))
+
+
+def sha256_file(path: Path | str, what: str = "файл", limit: int = bounded.ANY_FILE_LIMIT) -> str:
+    """SHA-256 of a regular file's bytes, read in blocks; one Russian line for anything else (see `bounded`)."""
+    return bounded.sha256(path, what, limit)
+
+
+def check_inputs(inputs: dict[str, Path | None]) -> None:
+    """Every input that is there is a regular file within its kind's limit: checked before any of them is opened.
+    A missing file is left to its reader, which says what it is."""
+    for label, path in inputs.items():
+        if path is not None and bounded.is_present(path):
+            what, limit = input_kind(label)
+            bounded.check_file(path, what, limit)
 
 
 def versions() -> dict[str, str]:
@@ -76,7 +106,7 @@ def collect(notebook: str, parameters: dict, inputs: dict[str, Path | None], cat
     return {
         "notebook": notebook,
         "parameters": parameters,
-        "inputs": {k: {"path": recorded(p, root), "sha256": sha256_file(p)} for k, p in inputs.items() if p},
+        "inputs": {k: {"path": recorded(p, root), "sha256": sha256_file(p, *input_kind(k))} for k, p in inputs.items() if p},
         "catalogs": dict(catalogs.hashes),
         "code": code(),
         "versions": versions(),

@@ -5,6 +5,11 @@ Theory of operation: a workbook is described by `Sheet` specs, each a tuple of `
 sheet, with the spreadsheet row number of every record in `_row`, and a list of every problem
 found (sheet, row, column, what was expected). It never raises on bad cells: callers add their
 own cross-sheet checks to the same list and raise `InputError` once, with everything.
+
+Bounds: the file is read as `bounded` allows (a regular file within its kind's limit); a sheet's used
+range within `MAX_ROWS` × `MAX_COLUMNS`; a text cell within its column's `max_length` (a longer one is
+refused, not carried into a protocol or a PDF); a cell a message quotes is cut at `config.SHOWN`
+characters; a cell covered by a merged range is a problem of its own (the value is in one row only).
 """
 
 from __future__ import annotations
@@ -18,11 +23,14 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from io import BytesIO
+from io import BytesIO, StringIO
+from itertools import islice
 from pathlib import Path
 
 import pandas as pd
 
+from . import bounded
+from .config import shown
 from .errors import Problem
 from .text import decimal, match_key
 
@@ -35,6 +43,10 @@ _KIND_WORDS = {
     "date": "дата (ГГГГ-ММ-ДД или ДД.ММ.ГГГГ)",
     "bool": "«да» или «нет»",
 }
+# The longest text a cell may hold, unless its column says otherwise: no name, title or reason of a clinic comes
+# near it, and a longer one (a whole document pasted into a cell) would not fit a protocol or a PDF page.
+MAX_TEXT_LENGTH = 1000
+MAX_ID_LENGTH = 30  # a staff number is a few digits
 _TRUE = {"да", "yes", "true", "1", "д", "y"}
 _FALSE = {"нет", "no", "false", "0", "н", "n"}
 
@@ -53,9 +65,15 @@ class Column:
     low_open: bool = False  # True: the value must be strictly greater than `low`
     aliases: tuple[str, ...] = ()
     hint: str = ""  # what the analyst writes here, for the template's instruction sheet
+    max_length: int | None = None  # of a text or id cell; by default MAX_TEXT_LENGTH, MAX_ID_LENGTH
 
     def headers(self) -> tuple[str, ...]:
         return (self.name, self.key, *self.aliases)
+
+    def longest(self) -> int | None:
+        """The longest text the column's cells may hold (None: not a text column)."""
+        default = {"str": MAX_TEXT_LENGTH, "id": MAX_ID_LENGTH}.get(self.kind)
+        return (self.max_length or default) if default else None
 
 
 @dataclass(frozen=True)
@@ -86,21 +104,25 @@ class Workbook:
     unreadable: bool = False  # the file itself could not be read: nothing else is worth checking
 
 
-def read_workbook(path: Path | str, sheets: Sequence[Sheet]) -> Workbook:
+def read_workbook(path: Path | str, sheets: Sequence[Sheet], *, what: str = "книга",
+                  limit: int = bounded.WORKBOOK_LIMIT) -> Workbook:
     """Read and type every sheet of `sheets` from an .xlsx file or a folder of CSV files.
 
     Only the sheets asked for are read, and only after their used range is known to be within
     `MAX_ROWS` × `MAX_COLUMNS`: a stray value in XFD1048576 is reported, not allocated. A file that
-    is missing or is not a workbook is one problem without a sheet.
+    is missing, is not a workbook, or is not a regular file of at most `limit` bytes (`what` names it
+    in the message) is one problem without a sheet.
     """
     path = Path(path)
     wb = Workbook(source=str(path))
     raw: dict[str, list[tuple]] = {}
     wanted = [match_key(n) for spec in sheets for n in spec.names()]
-    if not path.exists():
+    if not bounded.is_present(path):
         wb.problems.append(Problem(None, None, None, f"файл или папка {path} не найдены"))
     elif path.is_dir():
         raw = _read_csv_folder(path, wanted, wb.problems)
+    elif problem := _not_readable(path, what, limit):
+        wb.problems.append(Problem(None, None, None, problem))
     elif path.suffix.lower() not in (".xlsx", ".xlsm"):
         wb.problems.append(Problem(None, None, None, (
             f"файл {path.name} — не книга Excel: нужен файл .xlsx (или папка с CSV-файлами листов)")))
@@ -127,6 +149,14 @@ def read_workbook(path: Path | str, sheets: Sequence[Sheet]) -> Workbook:
         wb.present.add(spec.name)
         wb.tables[spec.name] = _type_sheet(spec, rows, wb.problems, wb.cell_notes.get(name, {}), wb.missing_columns)
     return wb
+
+
+def _not_readable(path: Path, what: str, limit: int) -> str | None:
+    try:
+        bounded.check_file(path, what, limit)
+    except bounded.UnreadableFile as exc:
+        return str(exc)
+    return None
 
 
 def _empty(spec: Sheet) -> pd.DataFrame:
@@ -166,9 +196,33 @@ def _read_xlsx(path: Path, wanted: list[str], problems: list[Problem]):
                 f"а допускается не больше {MAX_ROWS} строк и {MAX_COLUMNS} столбцов: удалите лишние ячейки ниже и "
                 "правее таблицы")))
             continue
-        out[name] = [tuple(row) for row in book.get_sheet_by_name(name).to_python()]
-        notes[name] = scan.notes
+        sheet = book.get_sheet_by_name(name)
+        out[name] = [tuple(row) for row in sheet.to_python()]
+        notes[name] = {**_merged_notes(getattr(sheet, "merged_cell_ranges", None) or [], len(out[name])), **scan.notes}
     return out, notes
+
+
+# A cell of a merged range other than its first: no problem of its own (its range is one problem, on the first of them)
+COVERED = ""
+_MERGED_NOTES = 10_000  # beyond so many covered cells, the rest of a sheet's merges read as blank cells
+
+
+def _merged_notes(ranges: list, rows: int) -> dict[tuple[int, int], str]:
+    """Notes for the cells merged ranges cover: the value is in the range's first cell only, the others look empty.
+    Keyed by (spreadsheet row, column index), as the scan's notes; only within the sheet's `rows` and columns."""
+    from openpyxl.utils import get_column_letter
+
+    notes: dict[tuple[int, int], str] = {}
+    for (r0, c0), (r1, c1) in ranges:
+        first = f"{get_column_letter(c0 + 1)}{r0 + 1}"
+        span = f"{first}:{get_column_letter(c1 + 1)}{r1 + 1}"
+        cells = ((r + 1, c) for r in range(r0, min(r1, rows - 1) + 1) for c in range(c0, min(c1, MAX_COLUMNS - 1) + 1)
+                 if (r, c) != (r0, c0))
+        for i, key in enumerate(islice(cells, _MERGED_NOTES - len(notes))):
+            notes[key] = COVERED if i else (
+                f"ячейки {span} объединены, и значение есть только в {first}: разъедините их и впишите значение "
+                "в каждую строку")
+    return notes
 
 
 def _read_csv_folder(path: Path, wanted: list[str], problems: list[Problem]) -> dict[str, list[tuple]]:
@@ -177,20 +231,25 @@ def _read_csv_folder(path: Path, wanted: list[str], problems: list[Problem]) -> 
         if match_key(f.stem) not in wanted:
             continue
         try:
-            with f.open(encoding="utf-8-sig", newline="") as fh:
-                sample = fh.read(4096)
-                fh.seek(0)
-                delim = ";" if sample.count(";") > sample.count(",") else ","
-                rows = []
-                for r in csv.reader(fh, delimiter=delim):
-                    rows.append(tuple(r))
-                    if len(rows) > MAX_ROWS or len(r) > MAX_COLUMNS:
-                        problems.append(Problem(f.stem, len(rows), None, (
-                            f"допускается не больше {MAX_ROWS} строк и {MAX_COLUMNS} столбцов")))
-                        break
-                out[f.stem] = rows
+            fh = StringIO(bounded.read_bytes(f, f"лист «{f.stem}»: файл", bounded.CSV_SHEET_LIMIT).decode("utf-8-sig"),
+                          newline="")
+        except bounded.UnreadableFile as exc:
+            problems.append(Problem(None, None, None, str(exc)))
+            continue
         except UnicodeDecodeError:
             problems.append(Problem(f.stem, None, None, f"файл {f.name} не в кодировке UTF-8: сохраните его как «CSV UTF-8»"))
+            continue
+        sample = fh.read(4096)
+        fh.seek(0)
+        delim = ";" if sample.count(";") > sample.count(",") else ","
+        rows = []
+        for r in csv.reader(fh, delimiter=delim):
+            rows.append(tuple(r))
+            if len(rows) > MAX_ROWS or len(r) > MAX_COLUMNS:
+                problems.append(Problem(f.stem, len(rows), None, (
+                    f"допускается не больше {MAX_ROWS} строк и {MAX_COLUMNS} столбцов")))
+                break
+        out[f.stem] = rows
     return out
 
 
@@ -215,9 +274,9 @@ def _type_sheet(spec: Sheet, rows: list[tuple], problems: list[Problem], notes: 
     data: dict[str, list] = {c.key: [] for c in spec.columns}
     data[ROW] = []
     absent = [(data[c.key].append, c.default) for c in spec.columns if c.key not in where]
-    # (column, index, its values, the plain reading of its kind, whether it has a range) per column present
+    # (column, index, its values, the plain reading of its kind, whether it has a range, its longest text)
     present = [(c, where[c.key], data[c.key], _PLAIN[c.kind],
-                c.kind in ("int", "float") and (c.low is not None or c.high is not None))
+                c.kind in ("int", "float") and (c.low is not None or c.high is not None), c.longest())
                for c in spec.columns if c.key in where]
     numbered = data[ROW].append
     for n, row in enumerate(rows[1:], start=2):
@@ -227,22 +286,26 @@ def _type_sheet(spec: Sheet, rows: list[tuple], problems: list[Problem], notes: 
         for fill, default in absent:  # what `_cell` gives a column not in the header: its default, no problem
             fill(default)
         width = len(row)
-        for col, idx, values, plain, ranged in present:
+        for col, idx, values, plain, ranged, longest in present:
             if notes:
                 note = notes.get((n, idx))
-                if note:
-                    problems.append(Problem(spec.name, n, col.name, note))
+                if note is not None:
+                    if note:  # a covered cell of a merged range: its range is reported once
+                        problems.append(Problem(spec.name, n, col.name, note))
                     values.append(col.default)
                     continue
             raw = row[idx] if idx < width else None
             value = plain(raw)
             if value is _SLOW:
-                values.append(_cell(spec.name, n, col, raw, problems, True))
-                continue
-            if ranged:
+                value = _cell(spec.name, n, col, raw, problems, True)
+            elif ranged:
                 message = _range_message(col, value)
                 if message:
                     problems.append(Problem(spec.name, n, col.name, message))
+            if longest and type(value) is str and len(value) > longest:
+                problems.append(Problem(spec.name, n, col.name, (
+                    f"текст длиной {len(value)} знаков, а допускается не длиннее {longest}: сократите его")))
+                value = col.default
             values.append(value)
     frame = pd.DataFrame(data)
     for col in spec.columns:
@@ -316,7 +379,7 @@ def _cell(sheet: str, row: int, col: Column, raw: object, problems: list[Problem
     value = _convert(col.kind, raw)
     if value is None:
         problems.append(
-            Problem(sheet, row, col.name, f"ожидалось {_KIND_WORDS[col.kind]}, а записано «{raw}»")
+            Problem(sheet, row, col.name, f"ожидалось {_KIND_WORDS[col.kind]}, а записано «{shown(raw)}»")
         )
         return col.default
     if col.kind in ("int", "float"):

@@ -257,14 +257,16 @@ def test_cards_of_a_revision_show_both_values_of_the_changed_employee(life):
 
 
 def test_a_long_hostile_deprivation_reason_keeps_the_card_on_its_page(tmp_path):
-    """A deprivation reason of 10 000 characters with markup and TeX (control characters: test_hostile_report): the nurse's card is
-    still one page, clean, with the reason shortened to `REASON_SHOWN` characters and «…»."""
+    """A deprivation reason as long as a book allows, with markup and TeX (control characters: test_hostile_report): the nurse's
+    card is still one page, clean, with the reason shortened to `REASON_SHOWN` characters and «…»."""
     from stomkpi.catalog import load_catalogs
     from stomkpi.pipeline import read_inputs, score_inputs
     from stomkpi.report.cards import REASON_SHOWN, cards_pdf, person_cards
+    from stomkpi.sheets import MAX_TEXT_LENGTH
 
     catalogs = load_catalogs()
-    reason = "<script>alert(1)</script> \\input{/etc/passwd} " + "ж" * 10_000
+    reason = "<script>alert(1)</script> \\input{/etc/passwd} "
+    reason += "ж" * (MAX_TEXT_LENGTH - len(reason))
     book = write_month(tmp_path / f"{PERIOD}.xlsx", [person("2", "Медицинская сестра", name="Кравцова Ольга Ивановна")],
                        values=[("2", "Процент выполнения плана", 95)], deprivations=[("2", 50, reason)])
     scored = score_inputs(read_inputs(book, catalogs, period=PERIOD), catalogs)

@@ -13,11 +13,14 @@ import pytest
 import yaml
 from openpyxl import load_workbook
 
+from stomkpi.month import MAX_NAME_LENGTH
+
 from .hostile import TEXTS
 from .test_cli import run
 
 PERIOD = "2025-12"
 TOKEN = "SECRET-7f3a9c"
+LONG_NAME = "Ж" * MAX_NAME_LENGTH  # the longest name a book may hold
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +38,7 @@ def hostile(project, tmp_path_factory) -> Path:
     book = load_workbook(book_path)
     staff = book["Сотрудники"]
     control = TEXTS["control"].replace("\x1b", "_x001B_")  # how .xlsx stores a control character
-    names = [f"Иванов \\input{{{secret}}} Иван", TEXTS["script"], TEXTS["formula"], control, TEXTS["long"],
+    names = [f"Иванов \\input{{{secret}}} Иван", TEXTS["script"], TEXTS["formula"], control, LONG_NAME,
              TEXTS["tab_formula"], TEXTS["plus_cmd"], TEXTS["at_sum"], TEXTS["backslash"], TEXTS["catcode"],
              TEXTS["remote_md"]]
     for row, name in enumerate(names, start=2):
@@ -75,7 +78,7 @@ def test_no_cell_of_the_protocols_or_the_csv_starts_a_formula(hostile):
     rows = list(csv.reader((hostile / f"scores-{PERIOD}.csv").open(encoding="utf-8-sig")))
     text_cells = [v for r in rows[1:] for v in r if v and not re.fullmatch(r"-?\d+(\.\d+)?", v)]
     assert not [v for v in text_cells if v.startswith(("=", "+", "-", "@", "\t", "\r"))]
-    assert "Ж" * 10_000 in raw.decode("utf-8-sig")  # the long name is kept whole in the data
+    assert LONG_NAME in raw.decode("utf-8-sig")  # the long name is kept whole in the data
 
 
 def test_the_hostile_report_verifies(hostile):

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..bounded import is_present
 from ..catalog import Catalogs, load_catalogs
 from ..compare import STATEMENT as COMPARISON_RULE
 from ..compare import reaches
@@ -21,12 +22,12 @@ from ..nmo import status as nmo_status
 from ..nmo_inputs import read_nmo
 from ..norms import load_quality_targets, region_input
 from ..pipeline import MonthInputs, Rating, month_counts, rate_counts, read_inputs, score_inputs
-from ..provenance import collect, recorded
+from ..provenance import check_inputs, collect, recorded
 from ..records import NmoRecords
 from . import words
 from .display import TitlePage
 from .files import write_both
-from .monthly import SIGNATORIES, below_norm
+from .monthly import SIGNATORIES, below_norm, year_norms
 
 
 @dataclass
@@ -192,7 +193,7 @@ class AnnualReport:
 def year_workbooks(year: int, params: ClinicParams) -> dict[str, Path]:
     """The year's monthly workbooks that exist, by month `YYYY-MM`."""
     books = {f"{year}-{m:02d}": params.month_workbook(f"{year}-{m:02d}") for m in range(1, 13)}
-    return {period: path for period, path in books.items() if path.is_file()}
+    return {period: path for period, path in books.items() if is_present(path)}  # a FIFO is refused, not skipped
 
 
 def annual_inputs(year: int, params: ClinicParams) -> dict[str, Path | None]:
@@ -201,9 +202,11 @@ def annual_inputs(year: int, params: ClinicParams) -> dict[str, Path | None]:
     if not books:
         raise ParamsError(f"нет ни одной книги месяца {year} года: ожидались файлы вида "
                           f"{params.month_workbook(f'{year}-01')}")
-    norms = params.existing_norms(year)
-    return {**{f"workbook {period}": b for period, b in books.items()}, "norms": norms, "nmo": params.nmo_workbook,
-            "region_best": region_input(norms)}
+    norms = year_norms(params, year, books)
+    files = {**{f"workbook {period}": b for period, b in books.items()}, "norms": norms, "nmo": params.nmo_workbook,
+             "region_best": region_input(norms)}
+    check_inputs(files)
+    return files
 
 
 def read_annual(year: int, params: ClinicParams, catalogs: Catalogs) -> tuple[dict[str, MonthInputs], NmoRecords | None]:

@@ -18,15 +18,16 @@ from ..compare import STATEMENT as COMPARISON_RULE
 from ..compare import below as _below
 from ..config import ClinicParams, clinic_root, load_params
 from ..demo import demo_params_file, demo_workbook
+from ..errors import ParamsError
 from ..indicators import quality_tables
 from ..month import month_bounds
 from ..nmo import at_risk
 from ..nmo import status as nmo_status
 from ..nmo_inputs import read_nmo
 from ..norms import region_input
-from ..pipeline import MonthInputs, ScoredMonth, read_inputs, score_inputs
+from ..pipeline import MonthInputs, ScoredMonth, default_norms_file, read_inputs, score_inputs
 from ..protocols import clinic_protocol, department_protocol, fund
-from ..provenance import collect, recorded
+from ..provenance import check_inputs, collect, recorded
 from ..records import NmoRecords
 from ..safe import markdown_text
 from ..summary import by_department, input_warnings, lost_by_criterion, lost_points
@@ -251,10 +252,35 @@ class MonthlyReport:
 
 
 def monthly_inputs(period: str, params: ClinicParams) -> dict[str, Path | None]:
-    """The files a month's report reads: the month's workbook, the year's norms and the НМО workbook."""
-    norms = params.existing_norms(period[:4])
-    return {"workbook": params.month_workbook(period), "norms": norms, "nmo": params.nmo_workbook,
-            "region_best": region_input(norms)}
+    """The files a month's report reads: the month's workbook, the year's norms and the НМО workbook — every file
+    read is here (so in the manifest and kept), each checked to be a regular file within its kind's limit."""
+    book = params.month_workbook(period)
+    norms = year_norms(params, period[:4], {period: book})
+    files = {"workbook": book, "norms": norms, "nmo": params.nmo_workbook, "region_best": region_input(norms)}
+    check_inputs(files)
+    return files
+
+
+def year_norms(params: ClinicParams, year: int | str, books: dict[str, Path]) -> Path | None:
+    """The year's norms a report reads: the file the parameters name (by default data_dir's norms-YYYY.yaml), else
+    norms-YYYY.yaml beside the months' `books`, as `read_inputs` would take it — named here, so that it is recorded.
+
+    Norms the parameters name that are not there while others lie beside a book are an error: which ones were
+    meant is the analyst's to say, and a report must not quietly read another file than the one named.
+    """
+    named = params.existing_norms(year)
+    if named is not None:
+        return named
+    beside = sorted({p for period, book in books.items() if (p := default_norms_file(book, period)) is not None})
+    if not beside:
+        return None
+    if params.norms:
+        raise ParamsError(f"файла норм {params.norms_file(year)} (ключ «norms» файла параметров) нет, а рядом с книгой "
+                          f"лежит {beside[0]}: укажите в ключе «norms» нужный файл")
+    if len(beside) > 1:
+        raise ParamsError(f"рядом с книгами {year} года лежат разные файлы норм ({', '.join(map(str, beside))}): "
+                          "укажите нужный в ключе «norms» файла параметров")
+    return beside[0]
 
 
 def read_monthly(period: str, params: ClinicParams, catalogs: Catalogs) -> tuple[MonthInputs, NmoRecords | None]:
