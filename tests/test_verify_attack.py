@@ -283,3 +283,18 @@ def test_a_broken_manifest_or_approval_is_one_russian_line(outputs, source, name
     line = result.stderr.strip()
     assert len(line.splitlines()) == 1 and "Traceback" not in line and "Внутренняя ошибка" not in line, line
     assert name in line, line
+
+
+def test_a_folder_the_register_lists_is_not_verified_without_its_approval(outputs):
+    # approval.json deleted from the approved folder: the register outside it still says the folder was approved
+    folder = outputs / PERIOD
+    aside = outputs / "approval-aside.json"
+    folder.chmod(0o755)
+    shutil.move(folder / "approval.json", aside)
+    try:
+        result = verify(folder / f"{PERIOD}.ipynb")
+    finally:
+        shutil.move(aside, folder / "approval.json")
+        folder.chmod(0o555)
+    assert not result.ok
+    assert any("нет файла approval.json, а журнал утверждений" in m for m in result.messages), result.messages

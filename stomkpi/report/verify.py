@@ -102,8 +102,9 @@ def _check_files(folder: Path, meta: dict, manifest: dict | None, record: dict |
     messages = []
     if {k: v for k, v in manifest.items() if k not in ("outputs", "generated_at")} != meta:  # the time is not compared
         messages.append(f"{MANIFEST} и сведения о запуске в блокноте различаются")
-    if record is not None:  # the stamped documents differ from the manifest by design: the approval records every byte
-        return messages + approval.approved_problems(approval.Revision("", 0, folder))
+    rev = approval.Revision("", 0, folder)
+    if record is not None or rev.registered():  # approved: its approval (and the clinic's register) records every byte
+        return messages + approval.approved_problems(rev)
     kept = {rec["kept"]: rec["sha256"] for rec in meta["inputs"].values() if "kept" in rec}
     for name, digest in sorted(kept.items()):
         if not (folder / name).is_file():
