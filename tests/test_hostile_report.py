@@ -69,6 +69,20 @@ def test_pdf_shows_the_text_and_reads_no_file(hostile):
     assert "input{" in text.replace("\u200b", "")  # the command is printed as text, not executed
 
 
+def test_the_latex_source_holds_no_command_from_the_inputs(hostile):
+    # xelatex runs with file reading restricted, so a PDF without the secret does not prove the text was escaped:
+    # the LaTeX that the PDF is typeset from must hold no \input, \catcode or unescaped brace from the inputs
+    import nbformat
+
+    from stomkpi.report.run import _latex
+
+    source, _ = _latex(nbformat.read(hostile / f"{PERIOD}.ipynb", as_version=4))
+    secret = str(hostile.parents[1] / "secret.txt")
+    assert "\\input{" + secret not in source
+    assert TEXTS["catcode"] not in source  # the template's own \\catcode lines aside, none from a name
+    assert "\\textbackslash{}input" in source  # the name's command, printed as text
+
+
 def test_no_cell_of_the_protocols_or_the_csv_starts_a_formula(hostile):
     book = load_workbook(hostile / f"protocols-{PERIOD}.xlsx")
     cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
