@@ -89,7 +89,8 @@ class MonthlyReport:
 
     def write_files(self, out_dir: Path | str | None = None) -> list[Path]:
         """Write the protocols (.xlsx), the scores (CSV), every employee's card (a PDF and an .xlsx per
-        department) and, with a «Фонд», the payroll files into `out_dir` (default: the period's outputs folder) — never into an approved report's folder."""
+        department) and, with a «Фонд», the payroll files into `out_dir` (default: the period's outputs folder) —
+        never into an approved report's folder."""
         folder = self.files_folder(out_dir)
         folder.mkdir(parents=True, exist_ok=True)
         protocols = folder / f"protocols-{self.period}.xlsx"
