@@ -98,3 +98,44 @@ class FundSection:
         total = sum(frame["amount"], Decimal(0))
         return pd.DataFrame({"Отделение": [*frame["department"], "Всего"],
                              "Начислено, руб.": [*frame["amount"].map(rub), rub(total)]})
+
+
+def quick_payroll(period: str, params_file: Path | str, out: Path | None = None) -> tuple[FundSection, dict, Path]:
+    """`stomkpi payroll`: read and score the month in-process, share its fund, write the CSV alone (default:
+    `payroll-YYYY-MM.csv` in the current folder; an existing file is refused, never replaced). Returns the fund, the
+    CSV's control totals and where it went."""
+    from ..catalog import load_catalogs
+    from ..config import load_params
+    from ..errors import ParamsError
+    from ..pipeline import read_inputs, score_inputs
+    from .monthly import month_fund, monthly_inputs
+
+    out = Path(out) if out is not None else Path(f"payroll-{period}.csv")
+    if out.exists():
+        raise ParamsError(f"файл {out} уже есть: файл выплат не записан, чтобы не потерять данные; укажите другой: --out ФАЙЛ")
+    settings = load_params(params_file)
+    catalogs = load_catalogs(settings.catalog_dir)
+    files = monthly_inputs(period, settings)
+    scored = score_inputs(read_inputs(files["workbook"], catalogs, period=period, norms_file=files["norms"]), catalogs)
+    fund = month_fund(period, settings, scored)
+    if fund is None:
+        raise ParamsError(f"в книге {files['workbook']} нет листа «Фонд» (или он пуст): делить нечего — внесите фонд "
+                          "по группам (лист описан в «Инструкции» шаблона: stomkpi template)")
+    try:
+        totals = write_payroll_csv(fund.payroll, period, fund.staff, out)
+    except OSError as exc:
+        raise ParamsError(f"не удалось записать {out}: {exc.strerror}") from None
+    return fund, totals, out
+
+
+def totals_lines(fund: FundSection, totals: dict, out: Path) -> list[str]:
+    """What `stomkpi payroll` prints: a line per group, the total, the file and its checksum."""
+    lines = [f"Фонд стимулирующих выплат за {month_words(fund.period)}:"]
+    for g in fund.payroll.groups.itertuples(index=False):
+        unspent = f", не распределено {rub(g.unspent)}" if g.unspent else ""
+        lines.append(f"  {g.group}: фонд {rub(g.fund)} руб., начислено {rub(g.paid)} руб.{unspent} "
+                     f"(сотрудников {g.people})")
+    total = sum(fund.payroll.groups["paid"], Decimal(0))
+    lines += [f"Итого начислено: {rub(total)} руб.",
+              f"Записано: {out} (строк {totals['rows']}; SHA-256 {totals['sha256']})"]
+    return lines
