@@ -17,19 +17,11 @@ from pathlib import Path
 import pandas as pd
 
 from ..payroll import MonthPayroll
-from .payroll_files import METHOD_WORDS, decimals, write_payroll_csv, write_payroll_xlsx
+from .payroll_files import METHOD_WORDS, decimals, rub, write_payroll_csv, write_payroll_xlsx
 from .words import month_words
 
 METHOD_NAMES = {"coefficient": "по коэффициентам (доля — коэффициент сотрудника к сумме коэффициентов группы)",
                 "points": "по баллам (стоимость балла: баллы × ставки ОМС × дни / план × (1 − лишение))"}
-
-
-def rub(value: Decimal) -> str:
-    """Roubles as a report prints them: 1 234 567,89 (a no-break space between thousands)."""
-    whole, _, kopecks = decimals(value, 2).partition(".")
-    sign, digits = ("-", whole[1:]) if whole.startswith("-") else ("", whole)
-    groups = f"{int(digits):,}".replace(",", "\u00a0")
-    return f"{sign}{groups},{kopecks}"
 
 
 @dataclass(frozen=True)

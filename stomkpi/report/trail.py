@@ -104,8 +104,7 @@ def payment_lines(payroll, method: str) -> dict[str, tuple[str, ...]]:
     `payroll`: `payroll.MonthPayroll`; the figures are the engine's, none computed again but the words."""
     from decimal import Decimal
 
-    from .payroll_files import decimals
-    from .payroll_report import rub
+    from .payroll_files import decimals, rub
 
     unit = "коэффициент" if method == "coefficient" else "баллы × ставки × дни / план × (1 − лишение)"
     people = payroll.people
