@@ -540,6 +540,21 @@ def approve(
     typer.echo(f"  перевыпущены с отметкой «Утверждено»: {', '.join(record['stamped'])}; папка только для чтения")
 
 
+@command()
+def payroll(
+    month: Annotated[str, typer.Option("--month", help="Месяц ГГГГ-ММ.")],
+    params: ParamsOpt = Path("params/demo.yaml"),
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Куда записать файл для 1С (по умолчанию payroll-ГГГГ-ММ.csv в текущей папке).")] = None,
+) -> None:
+    """Разделить фонд стимулирующих выплат месяца (лист «Фонд»): итоги по группам и CSV для 1С, без отчёта."""
+    from .report.payroll_report import quick_payroll, totals_lines
+
+    _output_file(out, "--out", "payroll.csv")
+    fund, totals, written = quick_payroll(_period(month), params, out)
+    typer.echo("\n".join(totals_lines(fund, totals, written)))
+
+
 @command(name="diff")
 def diff_command(
     month: Annotated[str, typer.Option("--month", help="Месяц отчёта ГГГГ-ММ.")],

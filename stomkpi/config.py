@@ -14,8 +14,9 @@ import os
 import string
 import types
 import typing
+from decimal import Decimal
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -62,6 +63,18 @@ def shown(value: object, limit: int = SHOWN) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+class PayrollParams(BaseModel):
+    """How the month's «Фонд» is shared (SPEC §11): by coefficient or by points, with an optional cap."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    method: Literal["coefficient", "points"] = Field(
+        "coefficient", description="способ распределения фонда: coefficient — по коэффициентам, points — по баллам "
+                                   "(стоимость балла)")
+    cap_percent_of_salary: Decimal | None = Field(
+        None, gt=0, le=1000, description="предел выплаты в процентах оклада (столбец «Оклад» листа «Сотрудники»)")
+
+
 class ClinicParams(BaseModel):
     """A clinic's run parameters: its name and where its files are. Paths are relative to the clinic's
     folder (the one holding `params/`); only `clinic` is required."""
@@ -75,6 +88,8 @@ class ClinicParams(BaseModel):
     norms: str | None = Field(None, description="путь к нормам года с подстановкой {year}")
     nmo_workbook: Path | None = Field(None, description="книга НМО (.xlsx)")
     catalog_dir: Path | None = Field(None, description="папка с собственной копией каталога правил")
+    payroll: PayrollParams = Field(default_factory=PayrollParams,
+                                   description="распределение фонда стимулирующих выплат (лист «Фонд»)")
 
     def month_workbook(self, period: str) -> Path:
         """The workbook of a month `YYYY-MM`."""
@@ -164,7 +179,8 @@ def load_yaml_model(path: Path | str, model: type[M], what: str) -> M:
 
 
 _EXPECTED = {
-    "int": "целое число", "float": "число", "string": "текст", "str": "текст", "path": "путь к файлу или папке",
+    "int": "целое число", "float": "число", "decimal": "число", "string": "текст", "str": "текст",
+    "path": "путь к файлу или папке",
     "bool": "да или нет (true / false)", "dict": "раздел с вложенными ключами «ключ: значение»",
     "model": "раздел с вложенными ключами «ключ: значение»", "list": "список", "date": "дата ГГГГ-ММ-ДД",
 }
@@ -185,11 +201,20 @@ def _explain(error: dict, model: type[BaseModel]) -> str:
         return f"неизвестный ключ «{key}»" + (f"; известные ключи: {', '.join(known)}" if known else "")
     family = kind.split("_")[0]
     expected = _EXPECTED.get(family, "другое значение")
+    limits = error.get("ctx", {})
+    if kind == "literal_error":
+        expected = f"одно из: {limits.get('expected', '')}".replace("' or '", "', '")
+    elif kind in _LIMITS:
+        expected = f"число {_LIMITS[kind]} {next(iter(limits.values()), '')}"
     found = error.get("input")
     hint = ""
     if isinstance(found, dict) and family in ("string", "str", "path"):
         hint = " (значение с фигурными скобками возьмите в кавычки, например \"data/{month}.xlsx\")"
     return f"ключ «{key}»: ожидалось {expected}, указано {_found(found)}{hint}"
+
+
+_LIMITS = {"greater_than": "больше", "greater_than_equal": "не меньше", "less_than": "меньше",
+           "less_than_equal": "не больше"}
 
 
 def _found(value: object) -> str:

@@ -19,7 +19,8 @@ import pandas as pd
 from .catalog import IndicatorCatalog, PositionCatalog, load_indicators, load_positions
 from .demo_indicators import doctor_counts, reviews_for, write_norms
 from .demo_nmo import write_nmo_workbook
-from .month import DEPRIVATIONS, EVENTS, REVIEWS, STAFF, STATS, VALUES
+from .demo_payroll import funds, with_payroll
+from .month import DEPRIVATIONS, EVENTS, FUNDS, REVIEWS, STAFF, STATS, VALUES
 from .sheets import write_workbook
 
 DEMO_PARAMS = Path(__file__).parent / "demo_params.yaml"  # the demo clinic's parameters, package data
@@ -135,7 +136,7 @@ def make_staff(rng: np.random.Generator, size: float = 1.0, strength: float = 0.
 def make_month(staff: pd.DataFrame, catalog: PositionCatalog, year: int, month: int,
                rng: np.random.Generator, indicators: IndicatorCatalog | None = None,
                units: dict[str, float] | None = None) -> dict[str, pd.DataFrame]:
-    """One month's six sheets for the demo staff (`units`: each unit's performance factor, > 1 better)."""
+    """One month's seven sheets for the demo staff (`units`: each unit's performance factor, > 1 better)."""
     indicators = indicators or load_indicators()
     stats, reviews = [], []
     days_plan = WORKING_DAYS_2025[month - 1] if year == 2025 else _weekdays(year, month)
@@ -173,8 +174,10 @@ def make_month(staff: pd.DataFrame, catalog: PositionCatalog, year: int, month: 
             deprivations.append({"staff_id": person.staff_id,
                                  "percent": float(rng.choice([25.0, 50.0, 50.0, 100.0])),
                                  "reason": str(rng.choice(_DEPRIVATION_REASONS))})
+    staff_frame, categories = with_payroll(pd.DataFrame(staff_rows), list(staff["position_code"]), catalog)
     return {
-        STAFF.name: pd.DataFrame(staff_rows),
+        STAFF.name: staff_frame,
+        FUNDS.name: funds(staff_frame, categories, month),
         VALUES.name: pd.DataFrame(values),
         EVENTS.name: pd.DataFrame(events, columns=[c.key for c in EVENTS.columns]),
         DEPRIVATIONS.name: pd.DataFrame(deprivations, columns=[c.key for c in DEPRIVATIONS.columns]),
@@ -248,7 +251,8 @@ def write_demo(
     for month in range(1, 13):
         sheets = make_month(staff, catalog, year, month, rng, indicators, units)
         path = directory / f"{year}-{month:02d}.xlsx"
-        write_workbook(path, [(spec, sheets[spec.name]) for spec in (STAFF, VALUES, EVENTS, DEPRIVATIONS, STATS, REVIEWS)])
+        write_workbook(path, [(spec, sheets[spec.name]) for spec in (STAFF, VALUES, EVENTS, DEPRIVATIONS, STATS, REVIEWS,
+                                                                      FUNDS)])
         written.append(path)
         if progress:
             progress(path.name)

@@ -23,6 +23,7 @@ from .compare import at_least, at_most
 from .config import shown
 from .errors import InputError, ParamsError, Problem
 from .indicators import quality_category
+from .payroll import ALL_DEPARTMENTS, Fund, snils_problem
 from .records import Month
 from .sheets import MAX_TEXT_LENGTH, ROW, Column, Sheet, Workbook, read_workbook
 from .text import decimal, match_key
@@ -39,6 +40,13 @@ MAX_COUNT = 1_000_000_000
 MAX_NAME_LENGTH = 200
 MAX_DEPARTMENT_LENGTH = 200
 MAX_POSITION_LENGTH = 300
+MAX_MONEY = 10**12  # roubles: a fund or a salary beyond it is a slip of the keyboard
+# the «Фонд» sheet's words for the catalog's staff groups (`Position.category`)
+CATEGORY_WORDS = {"doctors": "врачи", "secondary": "средний", "junior": "младший", "other": "прочие"}
+_CATEGORY_ALIASES = {"doctors": ("врачи", "врач", "врачебный персонал"),
+                     "secondary": ("средний", "средний медицинский персонал", "средний персонал", "медсестры"),
+                     "junior": ("младший", "младший медицинский персонал", "младший персонал"),
+                     "other": ("прочие", "прочий", "прочий персонал")}
 
 STAFF = Sheet(
     "Сотрудники",
@@ -56,6 +64,11 @@ STAFF = Sheet(
                hint="количество ставок по платным услугам (можно не заполнять)"),
         Column("Дни_план", "days_plan", "int", low=0, low_open=True, high=31, hint="рабочих дней в месяце по графику"),
         Column("Дни_факт", "days_fact", "int", low=0, high=31, hint="фактически отработано дней"),
+        Column("СНИЛС", "snils", required=False, max_length=20, aliases=("snils",),
+               hint="СНИЛС для файла зарплаты: 11 цифр (112-233-445 95), контрольное число проверяется; "
+                    "номер с нулём впереди вносите текстом (можно не заполнять)"),
+        Column("Оклад", "salary", "money", required=False, low=0, high=MAX_MONEY, aliases=("salary",),
+               hint="должностной оклад, руб., — для предела выплаты (payroll.cap_percent_of_salary; можно не заполнять)"),
     ),
     aliases=("staff", "employees"),
     hint="по одной строке на сотрудника",
@@ -120,8 +133,23 @@ REVIEWS = Sheet(
     aliases=("reviews", "expertise"),
     hint="необязательный лист: случаи внутреннего контроля качества",
 )
-MONTH_SHEETS = (STAFF, VALUES, EVENTS, DEPRIVATIONS, STATS, REVIEWS)
-OPTIONAL_SHEETS = {EVENTS.name, DEPRIVATIONS.name, STATS.name, REVIEWS.name}
+FUNDS = Sheet(
+    "Фонд",
+    (
+        Column("Отделение", "department", max_length=MAX_DEPARTMENT_LENGTH,
+               hint=f"отделение с листа «Сотрудники» или «{ALL_DEPARTMENTS}» — вся поликлиника"),
+        Column("Категория", "category", required=False, aliases=("category",),
+               hint=f"необязательно: {' / '.join(CATEGORY_WORDS.values())} — группа должностей в отделении; "
+                    "пусто — всё отделение"),
+        Column("Сумма", "amount", "money", low=0, high=MAX_MONEY, aliases=("amount",),
+               hint="фонд стимулирующих выплат группы, руб., не больше двух знаков после запятой"),
+    ),
+    aliases=("fund", "funds"),
+    hint="необязательный лист: фонд стимулирующих выплат по группам (строка — группа); с ним отчёт пишет "
+         "суммы к выплате и файл для зарплаты",
+)
+MONTH_SHEETS = (STAFF, VALUES, EVENTS, DEPRIVATIONS, STATS, REVIEWS, FUNDS)
+OPTIONAL_SHEETS = {EVENTS.name, DEPRIVATIONS.name, STATS.name, REVIEWS.name, FUNDS.name}
 
 _PERIOD = re.compile(r"(\d{4})-(\d{2})")
 
@@ -177,6 +205,8 @@ def read_month(
     deprivations = _check_deprivations(wb, known_ids, positions, problems)
     if VALUES.name in wb.present and not {(VALUES.name, "criterion"), (VALUES.name, "value")} & wb.missing_columns:
         _check_plan_present(staff, values, catalog, problems)  # otherwise the missing sheet is the one message
+    _check_snils(staff, problems)
+    funds = _check_funds(wb, staff, problems) if FUNDS.name in wb.present else None
     stats = reviews = None
     if STATS.name in wb.present or REVIEWS.name in wb.present:
         indicators = indicators or load_indicators()
@@ -186,7 +216,7 @@ def read_month(
             reviews = _check_reviews(wb, indicators, known_ids, problems)
     if problems:
         raise InputError(str(path), problems, order)
-    return Month(period, path, staff, values, events, deprivations, stats, reviews, warnings)
+    return Month(period, path, staff, values, events, deprivations, stats, reviews, warnings, funds)
 
 
 def _unknown_staff(sheet: str, frame: pd.DataFrame, known_ids: set, positions: Mapping,
@@ -410,6 +440,53 @@ def _check_reviews(wb: Workbook, indicators: IndicatorCatalog, known_ids: set, p
         problems.append(Problem(REVIEWS.name, row, "Случай", f"случай «{shown(case)}» указан второй раз"))
     keep = ok & df["coefficient"].notna() & ~dup
     return df.loc[keep, ["case", "staff_id", "coefficient", "reason", "impact"]].reset_index(drop=True)
+
+
+def _check_snils(staff: pd.DataFrame, problems: list[Problem]) -> None:
+    for row, snils in staff[[ROW, "snils"]].itertuples(index=False):
+        problem = snils_problem(snils) if isinstance(snils, str) else None
+        if problem:
+            problems.append(Problem(STAFF.name, row, "СНИЛС", f"«{shown(snils)}»: {problem}"))
+
+
+def category_code(word: str) -> str | None:
+    """The catalog's staff group a «Фонд».Категория word names (врачи / средний / младший / прочие), or None."""
+    key = match_key(word)
+    return next((code for code, names in _CATEGORY_ALIASES.items() if key in names), None)
+
+
+def _check_funds(wb: Workbook, staff: pd.DataFrame, problems: list[Problem]) -> tuple[Fund, ...] | None:
+    """The «Фонд» rows as groups: a department of «Сотрудники» (as spelt there) or «Все», a category word. A sheet
+    with no rows (the template's) is no fund, as if it were absent."""
+    df = wb.tables[FUNDS.name]
+    if not len(df):
+        return None
+    departments = {match_key(d): d for d in staff["department"].dropna()}
+    funds, seen = [], {}
+    for row, department, category, amount in df[[ROW, "department", "category", "amount"]].itertuples(index=False):
+        where = None
+        if isinstance(department, str):
+            where = ALL_DEPARTMENTS if match_key(department) == match_key(ALL_DEPARTMENTS) else departments.get(
+                match_key(department))
+            if where is None:
+                problems.append(Problem(FUNDS.name, row, "Отделение", (
+                    f"отделения «{shown(department)}» нет на листе «Сотрудники»: укажите отделение оттуда или "
+                    f"«{ALL_DEPARTMENTS}»")))
+        code = category_code(category) if isinstance(category, str) else None
+        if isinstance(category, str) and code is None:
+            problems.append(Problem(FUNDS.name, row, "Категория", (
+                f"неизвестная категория «{shown(category)}»: допустимы {', '.join(CATEGORY_WORDS.values())} "
+                "или пустая ячейка (всё отделение)")))
+            continue
+        if where is None or amount is None:
+            continue
+        key = (where, code)
+        if key in seen:
+            problems.append(Problem(FUNDS.name, row, "Отделение", f"группа повторяется (уже в строке {seen[key]})"))
+            continue
+        seen[key] = row
+        funds.append(Fund(row, where, CATEGORY_WORDS[code] if code else None, amount))
+    return tuple(funds)
 
 
 def month_bounds(period: str) -> tuple[dt.date, dt.date]:

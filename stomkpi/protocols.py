@@ -6,11 +6,13 @@ medical workers with secondary education (the seed's two sections), then «Мл�
 персонал» and «Прочий персонал» (the regulation scores them in Приложение 2, so the forms carry them,
 with the columns of the doctors' sections). Each form ends with the deprivations of its people,
 with the share withheld («Лишить, %»). So the coefficients of Приложение 4's sections add up to the
-month's whole coefficient fund.
+month's whole coefficient fund. When the month has a «Фонд», every staff section of both forms ends with
+«Сумма, руб.»: the person's stimulus amount, as the payroll engine shared it (printed, never recomputed).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 import pandas as pd
@@ -37,6 +39,7 @@ CLINIC_NURSES = ["№ п/п", "Ф И О медсестры", "Факт. дни",
 CLINIC_STAFF = ["№ п/п", "Ф И О", *CLINIC_DOCTORS[2:]]
 CLINIC_DEPRIVED = ["№ п/п", "Ф И О", "должность", "Причина", DEPRIVED_PERCENT]
 
+AMOUNT = "Сумма, руб."
 JUNIOR, OTHER = "Младший медицинский персонал", "Прочий персонал"
 _DEPT_FIELDS = ["name", "title", "rates_oms", "rates_paid", "percent"]
 _CLINIC_FIELDS = ["name", "title", "days_fact", "rates_oms", "norm_points", "total_points", "percent", "coefficient"]
@@ -72,8 +75,10 @@ def _deprived(table: pd.DataFrame, deprivations: pd.DataFrame) -> pd.DataFrame:
     return merged.sort_values(["name", "staff_id"], kind="stable")[["name", "title", "reason", "percent"]]
 
 
-def _sections(people: pd.DataFrame, catalog: PositionCatalog, clinic: bool) -> dict[str, pd.DataFrame]:
-    """Every staff section of a form, in order, with its people (as `people` are sorted) in the section's columns."""
+def _sections(people: pd.DataFrame, catalog: PositionCatalog, clinic: bool,
+              amounts: Mapping[str, Decimal] | None = None) -> dict[str, pd.DataFrame]:
+    """Every staff section of a form, in order, with its people (as `people` are sorted) in the section's columns;
+    with `amounts` (staff_id -> roubles), «Сумма, руб.» last."""
     category = _category(people, catalog)
     out = {}
     for code, (department_form, clinic_form) in SECTIONS.items():
@@ -83,23 +88,33 @@ def _sections(people: pd.DataFrame, catalog: PositionCatalog, clinic: bool) -> d
         else:
             (title, columns), fields = department_form, _DEPT_FIELDS
         out[title] = _numbered(own[fields], columns)
+        if amounts is not None:
+            out[title][AMOUNT] = [amount_text(amounts.get(str(sid))) for sid in own["staff_id"]]
     return out
 
 
+def amount_text(amount: Decimal | None) -> str:
+    """An amount as the forms print it: 12 345,67 (none: 0,00 — the person is in no group, with coefficient 0)."""
+    value = Decimal("0.00") if amount is None else Decimal(amount).quantize(Decimal("0.01"))
+    whole, _, kopecks = f"{value:.2f}".partition(".")
+    return f"{int(whole):,}".replace(",", "\u00a0") + f",{kopecks}"
+
+
 def department_protocol(table: pd.DataFrame, deprivations: pd.DataFrame, catalog: PositionCatalog,
-                        department: str) -> dict[str, pd.DataFrame]:
+                        department: str, amounts: Mapping[str, Decimal] | None = None) -> dict[str, pd.DataFrame]:
     """Приложение 3 for one department (every department with a scored person has one): a section per staff group
-    and the deprivations of its people."""
+    and the deprivations of its people; with `amounts` (staff_id -> roubles), each person's «Сумма, руб.»."""
     own = _ordered(table[table["department"] == department])
-    return {**_sections(own, catalog, clinic=False),
+    return {**_sections(own, catalog, clinic=False, amounts=amounts),
             "Лишить премии": _numbered(_deprived(own, deprivations), DEPT_DEPRIVED)}
 
 
-def clinic_protocol(table: pd.DataFrame, deprivations: pd.DataFrame,
-                    catalog: PositionCatalog) -> dict[str, pd.DataFrame]:
-    """Приложение 4 for the clinic: a section per staff group and the deprivations of the month."""
+def clinic_protocol(table: pd.DataFrame, deprivations: pd.DataFrame, catalog: PositionCatalog,
+                    amounts: Mapping[str, Decimal] | None = None) -> dict[str, pd.DataFrame]:
+    """Приложение 4 for the clinic: a section per staff group and the deprivations of the month; with `amounts`,
+    each person's «Сумма, руб.»."""
     ordered = _ordered(table)
-    return {**_sections(ordered, catalog, clinic=True),
+    return {**_sections(ordered, catalog, clinic=True, amounts=amounts),
             "Лишить денежных выплат": _numbered(_deprived(ordered, deprivations), CLINIC_DEPRIVED)}
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .payroll import Fund
+
 
 @dataclass(frozen=True)
 class Month:
@@ -18,13 +20,16 @@ class Month:
 
     period: str | None  # "YYYY-MM" when known
     source: Path
-    staff: pd.DataFrame  # staff_id, name, position (code), title (as written), department, rates, days
+    # staff_id, name, position (code), title (as written), department, rates, days, snils (text or None),
+    # salary (Decimal roubles or None)
+    staff: pd.DataFrame
     values: pd.DataFrame  # staff_id, criterion, value, norm
     events: pd.DataFrame  # staff_id, criterion, count, date, note
     deprivations: pd.DataFrame  # staff_id, percent, reason
     stats: pd.DataFrame | None = None  # staff_id, field (catalog code), value; None when the sheet is absent
     reviews: pd.DataFrame | None = None  # case, staff_id, coefficient, reason, impact (codes); None when absent
     warnings: tuple[str, ...] = ()  # what was read in a way the analyst should know of (merged spellings)
+    funds: tuple[Fund, ...] | None = None  # the «Фонд» sheet's groups; None when the sheet is absent or empty
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from io import BytesIO, StringIO
 from itertools import islice
@@ -42,6 +43,7 @@ _KIND_WORDS = {
     "float": "число",
     "date": "дата (ГГГГ-ММ-ДД или ДД.ММ.ГГГГ)",
     "bool": "«да» или «нет»",
+    "money": "число рублей, не больше двух знаков после запятой (копейки)",
 }
 # The longest text a cell may hold, unless its column says otherwise: no name, title or reason of a clinic comes
 # near it, and a longer one (a whole document pasted into a cell) would not fit a protocol or a PDF page.
@@ -164,7 +166,7 @@ def _empty(spec: Sheet) -> pd.DataFrame:
 
 
 def _dtype(kind: str) -> str:
-    return {"int": "float64", "float": "float64", "date": "datetime64[ns]", "bool": "bool"}.get(
+    return {"int": "float64", "float": "float64", "date": "datetime64[ns]", "bool": "bool", "money": "object"}.get(
         kind, "object"
     )
 
@@ -276,7 +278,7 @@ def _type_sheet(spec: Sheet, rows: list[tuple], problems: list[Problem], notes: 
     absent = [(data[c.key].append, c.default) for c in spec.columns if c.key not in where]
     # (column, index, its values, the plain reading of its kind, whether it has a range, its longest text)
     present = [(c, where[c.key], data[c.key], _PLAIN[c.kind],
-                c.kind in ("int", "float") and (c.low is not None or c.high is not None), c.longest())
+                c.kind in ("int", "float", "money") and (c.low is not None or c.high is not None), c.longest())
                for c in spec.columns if c.key in where]
     numbered = data[ROW].append
     for n, row in enumerate(rows[1:], start=2):
@@ -367,8 +369,12 @@ def _plain_date(raw: object):
     return raw.date() if kind is dt.datetime else raw if kind is dt.date else _SLOW
 
 
+def _plain_money(raw: object):
+    return _SLOW  # a sum is read exactly, from the cell's text or number, by `_convert`
+
+
 _PLAIN = {"str": _plain_text, "float": _plain_float, "int": _plain_int, "id": _plain_id, "date": _plain_date,
-          "bool": _plain_bool}
+          "bool": _plain_bool, "money": _plain_money}
 
 
 def _cell(sheet: str, row: int, col: Column, raw: object, problems: list[Problem], present: bool):
@@ -382,7 +388,7 @@ def _cell(sheet: str, row: int, col: Column, raw: object, problems: list[Problem
             Problem(sheet, row, col.name, f"ожидалось {_KIND_WORDS[col.kind]}, а записано «{shown(raw)}»")
         )
         return col.default
-    if col.kind in ("int", "float"):
+    if col.kind in ("int", "float", "money"):
         message = _range_message(col, value)
         if message:
             problems.append(Problem(sheet, row, col.name, message))
@@ -420,12 +426,38 @@ def _convert(kind: str, raw: object):
         if kind == "int" and not num.is_integer():
             return None
         return num
+    if kind == "money":
+        return money(raw)
     if kind == "date":
         return _to_date(raw)
     if kind == "bool":
         key = match_key(raw)
         return True if key in _TRUE else False if key in _FALSE else None
     raise ValueError(f"unknown column kind {kind!r}")
+
+
+_MONEY_TEXT = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def money(raw: object) -> Decimal | None:
+    """A sum of roubles exactly as the cell holds it — a number cell by its shortest decimal form (1234.56, never
+    1234.5599999…), a text cell with a comma or a point and spaces between thousands — with at most two decimals;
+    None otherwise. Never through float arithmetic."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, float):
+        if math.isnan(raw) or math.isinf(raw):
+            return None
+        text = repr(raw)
+    else:
+        text = str(raw).strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    if not _MONEY_TEXT.match(text):  # «1e+16», «12 руб.»
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    return value if value == value.quantize(Decimal("0.01")) else None
 
 
 _NUMBER_TEXT = re.compile(r"^(\d+)\.0+$")

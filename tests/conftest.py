@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from stomkpi.catalog import load_positions
-from stomkpi.month import DEPRIVATIONS, EVENTS, REVIEWS, STAFF, STATS, VALUES
+from stomkpi.month import DEPRIVATIONS, EVENTS, FUNDS, REVIEWS, STAFF, STATS, VALUES
 from stomkpi.sheets import write_workbook
 
 PERIOD = "2025-12"
@@ -68,10 +68,12 @@ def person(staff_id: str, position: str, *, name: str = "Тестова Анна
 
 
 def write_month(path: Path, staff: list[dict], values: list[tuple] = (), events: list[tuple] = (),
-                deprivations: list[tuple] = (), stats: list[tuple] | None = None, reviews: list[tuple] | None = None) -> Path:
+                deprivations: list[tuple] = (), stats: list[tuple] | None = None, reviews: list[tuple] | None = None,
+                funds: list[tuple] | None = None) -> Path:
     """values: (staff_id, criterion, value[, norm]); events: (staff_id, criterion, count[, date]);
     deprivations: (staff_id, percent, reason); stats: (staff_id, field, value);
-    reviews: (case, staff_id, coefficient[, reason, impact]). Sheets given as None are left out."""
+    reviews: (case, staff_id, coefficient[, reason, impact]); funds: (department, category, amount).
+    Sheets given as None are left out."""
     vals = pd.DataFrame(
         [dict(zip(("staff_id", "criterion", "value", "norm"), v, strict=False)) for v in values],
         columns=["staff_id", "criterion", "value", "norm"],
@@ -87,6 +89,8 @@ def write_month(path: Path, staff: list[dict], values: list[tuple] = (), events:
     if reviews is not None:
         rows = [dict(zip(("case", "staff_id", "coefficient", "reason", "impact"), r, strict=False)) for r in reviews]
         sheets.append((REVIEWS, pd.DataFrame(rows, columns=["case", "staff_id", "coefficient", "reason", "impact"])))
+    if funds is not None:
+        sheets.append((FUNDS, pd.DataFrame(list(funds), columns=["department", "category", "amount"])))
     write_workbook(path, sheets)
     return path
 
@@ -105,6 +109,13 @@ def keep_department(folder: Path, department: str) -> None:
                           if r[dept] == department}
         for ws in book.worksheets:
             head = [c.value for c in ws[1]]
+            if ws.title == "Фонд":  # the funds of the other departments go with them
+                dept = head.index("Отделение")
+                kept = [r for r in ws.iter_rows(min_row=2, values_only=True) if r[dept] == department]
+                ws.delete_rows(2, ws.max_row)
+                for r in kept:
+                    ws.append(list(r))
+                continue
             if "Таб_номер" not in head:
                 continue
             sid = head.index("Таб_номер")

@@ -111,10 +111,10 @@ def test_template_lists_sheets_and_criteria(tmp_path):
     assert run("template", str(path)).returncode == 0
     book = load_workbook(path, read_only=True)
     assert book.sheetnames == ["Инструкция", "Сотрудники", "Показатели", "События", "Лишение", "Статистика", "Экспертиза",
-                               "Критерии", "Поля"]
+                               "Фонд", "Критерии", "Поля"]
     instructions = "\n".join(str(c) for row in book["Инструкция"].iter_rows(values_only=True) for c in row if c)
     for header in ("Таб_номер", "Ставки_ОМС", "Дни_план", "Критерий", "Норма", "Количество", "Процент", "Причина", "Поле",
-                   "Коэффициент", "Влияние"):
+                   "Коэффициент", "Влияние", "СНИЛС", "Оклад", "Категория", "Сумма"):
         assert header in instructions
     criteria = list(book["Критерии"].iter_rows(min_row=2, values_only=True))
     assert len(criteria) == sum(len(p.criteria) for p in load_positions().positions)

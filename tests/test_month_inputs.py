@@ -253,3 +253,64 @@ def test_the_month_must_be_known(tmp_path, catalog):
         read_month(path, catalog)
     found = problems_of(path, catalog, period="2025-11")
     assert found == ["лист «События», строка 2, столбец «Дата»: дата 03.12.2025 вне отчётного месяца 01.11.2025–30.11.2025"]
+
+
+# --- the «Фонд» sheet and the payroll columns of «Сотрудники» (SPEC §8, §11) ---
+
+FUND_STAFF = [dict(GOOD_STAFF[0], snils="112-233-445 95", salary=40000),
+              dict(GOOD_STAFF[1], snils="11223344595", salary="35 000,50")]
+
+
+def test_funds_and_payroll_columns_read_exactly(tmp_path, catalog):
+    from decimal import Decimal
+
+    path = write_month(tmp_path / "2025-03.xlsx", FUND_STAFF, GOOD_VALUES,
+                       funds=[("терапевтическое  отделение", "врачи", 1000.1), ("Терапевтическое отделение", "Средний",
+                                                                              "2 500,05")])
+    month = read_month(path, catalog)
+    # 1000.1 is a number cell: read by its decimal form, exactly 1000.10, never 1000.0999999…
+    assert [(f.row, f.department, f.category, f.amount) for f in month.funds] == [
+        (2, "Терапевтическое отделение", "врачи", Decimal("1000.1")),
+        (3, "Терапевтическое отделение", "средний", Decimal("2500.05"))]
+    assert list(month.staff["salary"]) == [Decimal("40000"), Decimal("35000.50")]
+    assert month.staff["snils"].tolist() == ["112-233-445 95", "11223344595"]
+
+
+def test_no_fund_sheet_and_an_empty_one_are_no_fund(tmp_path, catalog):
+    assert read_month(write_month(tmp_path / "2025-03.xlsx", GOOD_STAFF, GOOD_VALUES), catalog).funds is None
+    assert read_month(write_month(tmp_path / "2025-04.xlsx", GOOD_STAFF, GOOD_VALUES, funds=[]), catalog).funds is None
+
+
+def test_snils_with_a_wrong_control_number_names_the_row(tmp_path, catalog):
+    # 112-233-445: 1×9 + 1×8 + 2×7 + 2×6 + 3×5 + 3×4 + 4×3 + 4×2 + 5×1 = 95, so 96 is wrong
+    staff = [FUND_STAFF[0], dict(FUND_STAFF[1], snils="112-233-445 96")]
+    found = problems(tmp_path, catalog, staff=staff)
+    assert len(found) == 1
+    assert found[0].startswith("лист «Сотрудники», строка 3, столбец «СНИЛС»: «112-233-445 96»: контрольное число СНИЛС 96")
+
+
+def fund_problems(tmp_path, catalog, funds, staff=FUND_STAFF):
+    path = write_month(tmp_path / "2025-03.xlsx", staff, GOOD_VALUES, funds=funds)
+    with pytest.raises(InputError) as info:
+        read_month(path, catalog)
+    return [str(p) for p in info.value.problems]
+
+
+def test_fund_with_three_decimals_and_a_negative_one(tmp_path, catalog):
+    found = fund_problems(tmp_path, catalog, [("Все", "врачи", 100.005), ("Все", "средний", "-5"),
+                                              ("Все", "младший", "100,125")])
+    assert found == [
+        "лист «Фонд», строка 2, столбец «Сумма»: ожидалось число рублей, не больше двух знаков после запятой (копейки), "
+        "а записано «100.005»",
+        "лист «Фонд», строка 3, столбец «Сумма»: значение -5 вне допустимого: нужно не меньше 0",
+        "лист «Фонд», строка 4, столбец «Сумма»: ожидалось число рублей, не больше двух знаков после запятой (копейки), "
+        "а записано «100,125»"]
+
+
+def test_fund_of_an_unknown_department_category_and_a_repeated_group(tmp_path, catalog):
+    found = fund_problems(tmp_path, catalog, [("Хирургическое отделение", None, 10), ("Все", "санитары", 10),
+                                              ("Все", None, 10), ("все", None, 20)])
+    assert found[0].startswith("лист «Фонд», строка 2, столбец «Отделение»: отделения «Хирургическое отделение» нет")
+    assert found[1].startswith("лист «Фонд», строка 3, столбец «Категория»: неизвестная категория «санитары»")
+    assert found[2] == "лист «Фонд», строка 5, столбец «Отделение»: группа повторяется (уже в строке 4)"
+    assert len(found) == 3

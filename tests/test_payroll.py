@@ -272,5 +272,5 @@ def test_payroll_csv_for_payroll_software(tmp_path):
 
     text = [c for row in load_workbook(tmp_path / "payroll-2025-12.xlsx").active.iter_rows(values_only=True)
             for c in row if c]
-    assert "Итого по группе: 1000,00 руб." in text and "Итого по группе: 0,00 руб.; не распределено 10,00 руб." in text
+    assert "Итого по группе: 1\u00a0000,00 руб." in text and "Итого по группе: 0,00 руб.; не распределено 10,00 руб." in text
     assert any(str(c).startswith("Главный бухгалтер") for c in text)

@@ -56,7 +56,9 @@ def test_monthly_outputs_and_manifest(monthly):
     names = {p.name for p in monthly.iterdir()}
     cards = {n for n in names if n.startswith(f"cards-{PERIOD}-")}
     assert names - cards == {f"{PERIOD}.ipynb", f"{PERIOD}.html", f"{PERIOD}.pdf", f"protocols-{PERIOD}.xlsx",
-                             f"scores-{PERIOD}.csv", f"scores-{PERIOD}.xlsx", "manifest.json", "inputs"}
+                             f"scores-{PERIOD}.csv", f"scores-{PERIOD}.xlsx", "manifest.json", "inputs",
+                             # the demo's book has a «Фонд»: the payroll files and their control totals
+                             f"payroll-{PERIOD}.csv", f"payroll-{PERIOD}.xlsx", f"payroll-{PERIOD}.json"}
     departments = pd.read_csv(monthly / f"scores-{PERIOD}.csv")["department"].unique()
     assert cards == {f"cards-{PERIOD}-{file_stem(d)}.{ext}" for d in departments for ext in ("pdf", "xlsx")}
     manifest = json.loads((monthly / "manifest.json").read_text(encoding="utf-8"))
@@ -85,6 +87,8 @@ def test_manifest_records_when_and_from_what(monthly):
 
 def test_notebook_shows_the_provenance_as_the_manifest_records_it(monthly):
     manifest = json.loads((monthly / "manifest.json").read_text(encoding="utf-8"))
+    # beside the provenance, the manifest holds the files, when, and (the demo has a «Фонд») the payroll's totals
+    assert manifest.pop("payroll") == json.loads((monthly / f"payroll-{PERIOD}.json").read_text(encoding="utf-8"))
     del manifest["outputs"], manifest["generated_at"]
     nb = nbformat.read(monthly / f"{PERIOD}.ipynb", as_version=4)
     assert nb.metadata["stomkpi"] == manifest

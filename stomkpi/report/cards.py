@@ -64,6 +64,7 @@ class Card:
     coefficient: float
     revision: tuple[str, ...] = ()  # what a revision changed for this employee, in words; empty when nothing
     sources: tuple[str, ...] = ()  # where the values came from, in words: a line per derived value, then the typed
+    payment: tuple[str, ...] = ()  # the stimulus amount and how it follows from the fund (`trail.payment_lines`)
 
     def person_lines(self) -> list[str]:
         return [f"{self.name}, таб. № {self.staff_id}", f"{self.title}; {self.department}"]
@@ -78,15 +79,18 @@ class Card:
             f"{decimal(self.percent)} % × {fmt(self.rates)} × {fmt(self.days_fact)} / {fmt(self.days_plan)} × "
             f"(1 − {deprived}) = {decimal(self.coefficient, 2)}.",
             f"Лишение премии: {deprived}{reasons}." if self.deprived_percent else "Лишения премии нет.",
+            *self.payment,
         ]
 
 
 def person_cards(table: pd.DataFrame, details: pd.DataFrame, deprivations: pd.DataFrame, rules: pd.DataFrame,
                  changes: Changes | None = None, criterion_names: dict[str, str] | None = None,
-                 trails: dict[str, dict[str, str]] | None = None) -> list[Card]:
+                 trails: dict[str, dict[str, str]] | None = None,
+                 payments: dict[str, tuple[str, ...]] | None = None) -> list[Card]:
     """The cards of every employee of `table` (a scored month), by department and name; with `changes` (a
     revision's, whose criteria are named by `criterion_names`, code -> name), both values where they differ; with
-    `trails` (`trail.value_trails`: staff_id -> criterion -> words), where each derived value came from."""
+    `trails` (`trail.value_trails`: staff_id -> criterion -> words), where each derived value came from; with
+    `payments` (`trail.payment_lines`), the stimulus amount and how it follows from the fund."""
     revised = {s.staff_id: s for s in changes.staff} if changes is not None else {}
     names = criterion_names or {}
     by_key = {(r["position"], r["criterion"]): r for r in rules.to_dict("records")}
@@ -123,6 +127,7 @@ def person_cards(table: pd.DataFrame, details: pd.DataFrame, deprivations: pd.Da
             deprived_percent=float(p.deprived_percent), deprivation_reasons=reasons.get(p.staff_id, ()),
             coefficient=float(p.coefficient),
             revision=revision_lines(changes, change) if change is not None else (),
+            payment=(payments or {}).get(str(p.staff_id), ()),
             sources=((*sources, TYPED) if sources else (ALL_TYPED,)) if trails is not None else ()))
     return cards
 

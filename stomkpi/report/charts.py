@@ -115,6 +115,23 @@ def lost_points_chart(by_criterion: pd.DataFrame, top: int = 10, title: str = "�
     return Chart(fig, f"{title}: баллы, потерянные по критериям, {first}.")
 
 
+def fund_chart(by_department: pd.DataFrame, title: str = "Суммы стимулирующих выплат по отделениям",
+               palette: dict[str, str] | None = None):
+    """Horizontal bars: the amounts paid per department (roubles), departments in alphabetical order."""
+    if by_department is None or by_department.empty:
+        return _nothing("Фонд стимулирующих выплат в этом месяце не распределялся.")
+    departments = list(by_department["department"])
+    palette = palette or colours(departments)
+    fig, ax = _subplots((8, 0.45 * len(departments) + 1.3))
+    amounts = by_department["amount"].astype(float)  # drawing only: the amounts themselves are exact elsewhere
+    ax.barh([_wrap(_text(d), 30) for d in departments], amounts, color=[palette.get(d, PALETTE[0]) for d in departments])
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(lambda x, _: f"{x:,.0f}".replace(",", "\u00a0"))
+    ax.set_xlabel("Начислено, руб.")
+    ax.set_title(title)
+    return Chart(fig, f"{title}: столбец на отделение, по алфавиту; отделений — {len(departments)}.")
+
+
 def _text(text: object) -> str:
     """Input text as a chart label: no control characters, and a «$» is a dollar, not the start of maths."""
     from ..safe import clean

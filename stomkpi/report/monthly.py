@@ -21,6 +21,7 @@ from ..demo import demo_params_file, demo_workbook
 from ..errors import ParamsError
 from ..indicators import quality_tables
 from ..month import month_bounds
+from ..month_payroll import scored_payroll, staff_columns
 from ..nmo import at_risk
 from ..nmo import status as nmo_status
 from ..nmo_inputs import read_nmo
@@ -37,8 +38,9 @@ from .cards import Card, person_cards, write_cards
 from .diff import Changes, compare, scores_as_written
 from .display import TitlePage
 from .files import write_both
+from .payroll_report import FundSection
 from .protocols_xlsx import write_protocols
-from .trail import value_trails
+from .trail import payment_lines, value_trails
 
 SIGNATORIES = ["Главный врач", "Председатель комиссии", "Член комиссии", "Член комиссии", "Отчёт подготовил(а)"]
 
@@ -67,6 +69,7 @@ class MonthlyReport:
     nmo_risks: pd.DataFrame | None = None
     nmo_on: dt.date | None = None
     changes: Changes | None = None  # a revision's changes since the revision it supersedes
+    fund: FundSection | None = None  # the «Фонд» sheet's groups shared; None when the month has no fund
 
     @property
     def catalogs(self) -> Catalogs:
@@ -81,11 +84,13 @@ class MonthlyReport:
         """A card for every employee, by department and name."""
         return person_cards(self.table, self.scored.scores.details, self.scored.month.deprivations,
                             self.catalogs.positions.rules(), self.changes, self.catalogs.positions.criterion_names(),
-                            value_trails(self.scored))
+                            value_trails(self.scored),
+                            payment_lines(self.fund.payroll, self.fund.method) if self.fund is not None else None)
 
     def write_files(self, out_dir: Path | str | None = None) -> list[Path]:
-        """Write the protocols (.xlsx), the scores (CSV) and every employee's card (a PDF and an .xlsx per
-        department) into `out_dir` (default: the period's outputs folder) — never into an approved report's folder."""
+        """Write the protocols (.xlsx), the scores (CSV), every employee's card (a PDF and an .xlsx per
+        department) and, with a «Фонд», the payroll files into `out_dir` (default: the period's outputs folder) —
+        never into an approved report's folder."""
         folder = self.files_folder(out_dir)
         folder.mkdir(parents=True, exist_ok=True)
         protocols = folder / f"protocols-{self.period}.xlsx"
@@ -94,6 +99,8 @@ class MonthlyReport:
                                           self.catalogs.positions.criterion_names())]
         if self.changes is not None:
             written.append(self.changes.write_xlsx(folder / f"changes-{self.period}.xlsx"))
+        if self.fund is not None:
+            written += self.fund.write(folder)
         return [*written, *write_cards(folder, self.period, self.params.clinic, self.cards())]
 
     def write_files_aside(self, out_dir: Path | str | None = None) -> Background[list[Path]]:
@@ -323,14 +330,17 @@ def build_monthly(period: str, params: Path | str | None = None, provenance: dic
     departments = sorted(table["department"].unique())
     changes = revision_changes(period, settings, provenance, table, catalogs)
     lost = lost_points(scored.scores.details, table, positions)
+    fund = month_fund(period, settings, scored)
+    amounts = fund.amounts if fund is not None else None
     return MonthlyReport(
         period=period,
         params=settings,
         provenance=provenance,
         scored=scored,
         departments=departments,
-        department_protocols={d: department_protocol(table, month.deprivations, positions, d) for d in departments},
-        clinic_protocol=clinic_protocol(table, month.deprivations, positions),
+        department_protocols={d: department_protocol(table, month.deprivations, positions, d, amounts)
+                              for d in departments},
+        clinic_protocol=clinic_protocol(table, month.deprivations, positions, amounts),
         by_department=by_department(table),
         lost_points=lost,
         lost_by_criterion=lost_by_criterion(lost),
@@ -339,7 +349,17 @@ def build_monthly(period: str, params: Path | str | None = None, provenance: dic
         nmo_risks=nmo_risks,
         nmo_on=nmo_on,
         changes=changes,
+        fund=fund,
     )
+
+
+def month_fund(period: str, settings: ClinicParams, scored: ScoredMonth) -> FundSection | None:
+    """The month's «Фонд» shared by the clinic's `payroll` parameters (None without the sheet)."""
+    table, month = scored.scores.table, scored.month
+    payroll = scored_payroll(table, month, scored.catalog, settings.payroll)
+    if payroll is None:
+        return None
+    return FundSection(period, settings.clinic, settings.payroll.method, payroll, staff_columns(table, month))
 
 
 def revision_heading(block: dict | None) -> str:

@@ -27,6 +27,7 @@ from .words import month_words
 
 COLUMNS = ["period", "staff_id", "snils", "full_name", "department", "indicator", "value"]
 PERSON_COLUMNS = ["№", "Ф.И.О.", "Таб. №", "СНИЛС", "Должность", "Вес", "Сумма, руб."]
+WEIGHT_HEADERS = {"coefficient": "Коэффициент", "points": "Баллы × ставки × дни / план × (1 − лишение)"}
 METHOD_WORDS = {"coefficient": ("Сумма коэффициентов", "Стоимость единицы коэффициента, руб."),
                 "points": ("Сумма баллов (с учётом ставок, дней и лишения)", "Стоимость балла, руб.")}
 
@@ -70,14 +71,15 @@ def write_payroll_xlsx(payroll: MonthPayroll, period: str, clinic: str, staff: p
                        path: Path | str) -> Path:
     """The workbook to sign: a section per group and the signature lines."""
     info = staff.set_index(staff["staff_id"].astype(str))
+    columns = [*PERSON_COLUMNS[:5], WEIGHT_HEADERS[method], PERSON_COLUMNS[6]]
     tables = {}
     for g in payroll.groups.itertuples(index=False):
         members = payroll.people[payroll.people["group"] == g.group]
         rows = [[i, p.name, p.staff_id, _snils(info, p.staff_id), info.at[p.staff_id, "title"],
-                 decimals(p.weight, 4).replace(".", ","), decimals(p.amount, 2).replace(".", ",")]
+                 decimals(p.weight, 4).replace(".", ","), rub(p.amount)]
                 for i, p in enumerate(members.itertuples(index=False), start=1)]
-        tables[g] = pd.DataFrame(rows, columns=PERSON_COLUMNS, dtype=object)
-    widest = max(tables.values(), key=len) if tables else pd.DataFrame(columns=PERSON_COLUMNS)
+        tables[g] = pd.DataFrame(rows, columns=columns, dtype=object)
+    widest = max(tables.values(), key=len) if tables else pd.DataFrame(columns=columns)
     book = new_book()
     sheet = PrintedSheet(book, "Фонд", column_widths(widest))
     sheet.line("Распределение фонда стимулирующих выплат", bold=True)
@@ -86,13 +88,13 @@ def write_payroll_xlsx(payroll: MonthPayroll, period: str, clinic: str, staff: p
     weights_word, unit_word = METHOD_WORDS[method]
     for g, table in tables.items():
         sheet.blank()
-        sheet.line(f"{g.group}: фонд {_rub(g.fund)} руб.; {weights_word.lower()} {decimals(g.weights, 4)};"
-                   f" {unit_word.lower()} {decimals(g.unit_value, 2) if g.unit_value is not None else '—'}",
-                   align="left")
-        sheet.table(None, PERSON_COLUMNS, table.to_numpy(dtype=object).tolist(),
-                    spans=spans(PERSON_COLUMNS, len(sheet.widths)), empty="нет")
-        unspent = f"; не распределено {_rub(g.unspent)} руб." if g.unspent else ""
-        sheet.line(f"Итого по группе: {_rub(g.paid)} руб.{unspent}", align="left")
+        unit = rub(Decimal(decimals(g.unit_value, 2))) if g.unit_value is not None else "—"
+        sheet.line(f"{g.group}: фонд {rub(g.fund)} руб.; {weights_word.lower()} {decimals(g.weights, 4).replace('.', ',')};"
+                   f" {unit_word.lower()} {unit}", align="left")
+        sheet.table(None, columns, table.to_numpy(dtype=object).tolist(),
+                    spans=spans(columns, len(sheet.widths)), empty="нет")
+        unspent = f"; не распределено {rub(g.unspent)} руб." if g.unspent else ""
+        sheet.line(f"Итого по группе: {rub(g.paid)} руб.{unspent}", align="left")
     sheet.blank()
     sheet.block(["Главный бухгалтер ____________________ (ФИО)          Подпись ____________",
                  "Главный врач ____________________ (ФИО)          Подпись ____________"])
@@ -100,8 +102,11 @@ def write_payroll_xlsx(payroll: MonthPayroll, period: str, clinic: str, staff: p
     return Path(path)
 
 
-def _rub(value: Decimal) -> str:
-    return decimals(value, 2).replace(".", ",")
+def rub(value: Decimal) -> str:
+    """Roubles as people read them: 1 234 567,89 (a no-break space between thousands)."""
+    whole, _, kopecks = decimals(value, 2).partition(".")
+    sign, digits = ("-", whole[1:]) if whole.startswith("-") else ("", whole)
+    return f"{sign}{int(digits):,}".replace(",", "\u00a0") + f",{kopecks}"
 
 
 def _snils(info: pd.DataFrame, staff_id: str) -> str:

@@ -219,12 +219,25 @@ def finish(nb: nbformat.NotebookNode, folder: Path, stem: str, provenance: dict,
     write_manifest(folder, provenance)
 
 
+# What manifest.json holds beside the provenance the notebook was given: when, every file's checksum, and the
+# control totals of the payroll file (`controls`)
+MANIFEST_ONLY = ("outputs", "generated_at", "payroll")
+
+
+def controls(folder: Path) -> dict:
+    """The payroll's control totals the notebook wrote beside its CSV (`payroll-YYYY-MM.json`: rows, the sum per
+    group and in all, the CSV's SHA-256), as manifest.json records them; empty for a report without a fund."""
+    found = sorted(folder.glob("payroll-*.json"))
+    return {"payroll": json.loads(found[0].read_text(encoding="utf-8"))} if found else {}
+
+
 def write_manifest(folder: Path, provenance: dict) -> None:
-    """manifest.json: the provenance and the SHA-256 of every other file of the folder."""
+    """manifest.json: the provenance, the SHA-256 of every other file of the folder and the payroll's control
+    totals."""
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.name != "manifest.json")
     # the one record of when: every other file is the same whoever re-runs the report, and whenever
     manifest = {**provenance, "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                "outputs": {p.name: sha256_file(p) for p in files}}
+                "outputs": {p.name: sha256_file(p) for p in files}, **controls(folder)}
     (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
                                           encoding="utf-8")
 

@@ -96,3 +96,34 @@ def _listed(items: list[str]) -> str:
     """Every item, joined by «; »: a card that leaves a case out explains its count no longer (a long list runs
     onto the card's next page)."""
     return "; ".join(items)
+
+
+def payment_lines(payroll, method: str) -> dict[str, tuple[str, ...]]:
+    """staff_id -> how the person's stimulus amount follows from the group's fund: fund × share = amount, the
+    share being the person's weight over the group's (after what the Оклад caps took, when a cap was reached).
+    `payroll`: `payroll.MonthPayroll`; the figures are the engine's, none computed again but the words."""
+    from decimal import Decimal
+
+    from .payroll_files import decimals, rub
+
+    unit = "коэффициент" if method == "coefficient" else "баллы × ставки × дни / план × (1 − лишение)"
+    people = payroll.people
+    funds = dict(zip(payroll.groups["group"], payroll.groups["fund"], strict=True))
+    out: dict[str, tuple[str, ...]] = {}
+    for group, own in people[people["group"].notna()].groupby("group", sort=False):
+        capped = own[own["capped"]]
+        free = own[~own["capped"]]
+        left = funds[group] - sum(capped["amount"], Decimal(0))
+        total = sum(free["weight"], start=0)
+        fund = (f"фонд группы «{clean(group)}» {rub(funds[group])} руб." if capped.empty else
+                f"(фонд группы «{clean(group)}» {rub(funds[group])} − ограниченные окладом {rub(funds[group] - left)}) руб.")
+        for p in own.itertuples(index=False):
+            if p.capped:
+                line = f"предел по окладу — {rub(p.amount)} руб. (по доле вышло бы больше)"
+            elif not p.weight:
+                line = f"0,00 руб.: {unit} — 0, доля в фонде группы «{clean(group)}» нулевая"
+            else:
+                line = (f"{fund} × доля {decimals(p.weight, 4).replace('.', ',')} / {decimals(total, 4).replace('.', ',')}"
+                        f" = {rub(p.amount)} руб. (копейки — по наибольшему остатку)")
+            out[str(p.staff_id)] = (f"Стимулирующая выплата: {line}.",)
+    return out

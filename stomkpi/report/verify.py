@@ -39,7 +39,7 @@ from ..provenance import sha256_file
 from ..safe import clean
 from ..text import plural
 from . import approval, recorded, words
-from .run import NOTEBOOKS, execute, finish
+from .run import MANIFEST_ONLY, NOTEBOOKS, controls, execute, finish
 
 MANIFEST = approval.MANIFEST
 
@@ -100,8 +100,10 @@ def _check_files(folder: Path, meta: dict, manifest: dict | None, record: dict |
         return [f"в папке отчёта нет {MANIFEST}: контрольные суммы файлов не проверить"]
     outputs = manifest["outputs"]
     messages = []
-    if {k: v for k, v in manifest.items() if k not in ("outputs", "generated_at")} != meta:  # the time is not compared
+    if {k: v for k, v in manifest.items() if k not in MANIFEST_ONLY} != meta:  # the time is not compared
         messages.append(f"{MANIFEST} и сведения о запуске в блокноте различаются")
+    if {k: v for k, v in manifest.items() if k in controls(folder)} != controls(folder):
+        messages.append(f"контрольные итоги выплат в {MANIFEST} не совпадают с файлом payroll-ГГГГ-ММ.json")
     rev = approval.Revision("", 0, folder)
     if record is not None or rev.registered():  # approved: its approval (and the clinic's register) records every byte
         return messages + approval.approved_problems(rev)

@@ -1,0 +1,133 @@
+"""The month's fund in the monthly report: the section «Фонд стимулирующих выплат», the amounts the protocols and
+cards print, and the payroll files with their control totals.
+
+The amounts come from the exact engine (`payroll`) once per report; everything here only lays them out. The
+control totals the CSV's writer returns go into `payroll-YYYY-MM.json` beside it, which `run.write_manifest`
+folds into manifest.json (the notebook cannot add to the manifest itself; the file keeps the totals with the run
+that made them, and a re-run by `verify` makes it again byte for byte).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+
+from ..payroll import MonthPayroll
+from .payroll_files import METHOD_WORDS, decimals, rub, write_payroll_csv, write_payroll_xlsx
+from .words import month_words
+
+METHOD_NAMES = {"coefficient": "по коэффициентам (доля — коэффициент сотрудника к сумме коэффициентов группы)",
+                "points": "по баллам (стоимость балла: баллы × ставки ОМС × дни / план × (1 − лишение))"}
+
+
+@dataclass(frozen=True)
+class FundSection:
+    """The month's fund shared: what the report shows and the files it writes."""
+
+    period: str
+    clinic: str
+    method: str
+    payroll: MonthPayroll
+    staff: pd.DataFrame  # staff_id, title, coefficient, snils (`month_payroll.staff_columns`)
+
+    @property
+    def amounts(self) -> dict[str, Decimal]:
+        """Each person's amount (roubles, two decimals); people in no group (coefficient 0) are absent."""
+        people = self.payroll.people
+        inside = people[people["group"].notna()]
+        return dict(zip(inside["staff_id"], inside["amount"], strict=True))
+
+    def stems(self) -> str:
+        return f"payroll-{self.period}"
+
+    def write(self, folder: Path) -> list[Path]:
+        """`payroll-YYYY-MM.csv` (for payroll software), `.xlsx` (to sign) and `.json` (the control totals)."""
+        csv = folder / f"{self.stems()}.csv"
+        totals = write_payroll_csv(self.payroll, self.period, self.staff, csv)
+        xlsx = write_payroll_xlsx(self.payroll, self.period, self.clinic, self.staff, self.method,
+                                  folder / f"{self.stems()}.xlsx")
+        control = folder / f"{self.stems()}.json"
+        control.write_text(json.dumps(totals, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        return [csv, xlsx, control]
+
+    def markdown(self) -> str:
+        """The section's heading and its opening: the funds, paid, unspent, the method, the files."""
+        groups = self.payroll.groups
+        fund, paid = sum(groups["fund"], Decimal(0)), sum(groups["paid"], Decimal(0))
+        unspent = sum(groups["unspent"], Decimal(0))
+        left = (f" **Не распределено {rub(unspent)} руб.**: в группе никто не может получить выплату (все лишены премии "
+                "или достигли предела по окладу) — см. столбец «Не распределено»." if unspent else
+                " Фонд каждой группы распределён полностью, до копейки.")
+        return (f"## Фонд стимулирующих выплат\n\nЗа {month_words(self.period)}: групп {len(groups)}, фонд "
+                f"**{rub(fund)} руб.**, начислено {rub(paid)} руб.{left} Распределение {METHOD_NAMES[self.method]}; "
+                "копейки — по наибольшим остаткам (при равенстве — меньшему табельному номеру). Ведомость на подпись — "
+                f"`{self.stems()}.xlsx`, файл для загрузки в 1С — `{self.stems()}.csv`.")
+
+    def groups_table(self) -> pd.DataFrame:
+        """A row per «Фонд» group: fund, the sum of weights, the unit value, paid, unspent, head count."""
+        g = self.payroll.groups
+        weights_word, unit_word = METHOD_WORDS[self.method]
+        return pd.DataFrame({
+            "Строка листа «Фонд»": g["row"], "Группа": g["group"],
+            "Фонд, руб.": g["fund"].map(rub), weights_word: g["weights"].map(lambda w: decimals(w, 4).replace(".", ",")),
+            unit_word: g["unit_value"].map(lambda u: "—" if u is None else rub(Decimal(decimals(u, 2)))),
+            "Начислено, руб.": g["paid"].map(rub), "Не распределено, руб.": g["unspent"].map(rub),
+            "Сотрудников": g["people"]})
+
+    def by_department(self) -> pd.DataFrame:
+        """The amounts per department (roubles, exact), departments in alphabetical order."""
+        people = self.payroll.people
+        sums = {d: sum(p["amount"], Decimal(0)) for d, p in people.groupby("department", sort=True)}
+        return pd.DataFrame({"department": list(sums), "amount": list(sums.values())})
+
+    def department_table(self) -> pd.DataFrame:
+        """The amounts per department as the report prints them, with a total row."""
+        frame = self.by_department()
+        total = sum(frame["amount"], Decimal(0))
+        return pd.DataFrame({"Отделение": [*frame["department"], "Всего"],
+                             "Начислено, руб.": [*frame["amount"].map(rub), rub(total)]})
+
+
+def quick_payroll(period: str, params_file: Path | str, out: Path | None = None) -> tuple[FundSection, dict, Path]:
+    """`stomkpi payroll`: read and score the month in-process, share its fund, write the CSV alone (default:
+    `payroll-YYYY-MM.csv` in the current folder; an existing file is refused, never replaced). Returns the fund, the
+    CSV's control totals and where it went."""
+    from ..catalog import load_catalogs
+    from ..config import load_params
+    from ..errors import ParamsError
+    from ..pipeline import read_inputs, score_inputs
+    from .monthly import month_fund, monthly_inputs
+
+    out = Path(out) if out is not None else Path(f"payroll-{period}.csv")
+    if out.exists():
+        raise ParamsError(f"файл {out} уже есть: файл выплат не записан, чтобы не потерять данные; укажите другой: --out ФАЙЛ")
+    settings = load_params(params_file)
+    catalogs = load_catalogs(settings.catalog_dir)
+    files = monthly_inputs(period, settings)
+    scored = score_inputs(read_inputs(files["workbook"], catalogs, period=period, norms_file=files["norms"]), catalogs)
+    fund = month_fund(period, settings, scored)
+    if fund is None:
+        raise ParamsError(f"в книге {files['workbook']} нет листа «Фонд» (или он пуст): делить нечего — внесите фонд "
+                          "по группам (лист описан в «Инструкции» шаблона: stomkpi template)")
+    try:
+        totals = write_payroll_csv(fund.payroll, period, fund.staff, out)
+    except OSError as exc:
+        raise ParamsError(f"не удалось записать {out}: {exc.strerror}") from None
+    return fund, totals, out
+
+
+def totals_lines(fund: FundSection, totals: dict, out: Path) -> list[str]:
+    """What `stomkpi payroll` prints: a line per group, the total, the file and its checksum."""
+    lines = [f"Фонд стимулирующих выплат за {month_words(fund.period)}:"]
+    for g in fund.payroll.groups.itertuples(index=False):
+        unspent = f", не распределено {rub(g.unspent)}" if g.unspent else ""
+        lines.append(f"  {g.group}: фонд {rub(g.fund)} руб., начислено {rub(g.paid)} руб.{unspent} "
+                     f"(сотрудников {g.people})")
+    total = sum(fund.payroll.groups["paid"], Decimal(0))
+    lines += [f"Итого начислено: {rub(total)} руб.",
+              f"Записано: {out} (строк {totals['rows']}; SHA-256 {totals['sha256']})"]
+    return lines

@@ -1,0 +1,117 @@
+"""The month's fund in the book, the report and on the command line (SPEC §11): who is outside the groups, the
+demo's December with its fund section, protocol column, card amounts and payroll files, and `stomkpi payroll`."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from decimal import Decimal
+from html import unescape
+
+import pytest
+from openpyxl import load_workbook
+
+from stomkpi.catalog import load_catalogs
+from stomkpi.config import PayrollParams
+from stomkpi.errors import InputError
+from stomkpi.month_payroll import scored_payroll
+from stomkpi.pipeline import score_workbook
+
+from .conftest import PERIOD, person, write_month
+from .test_cli import run
+
+DOCTOR = person("1", "Врач-стоматолог", name="Врачова Анна Ивановна")
+NURSE = person("2", "Медицинская сестра", name="Сестрова Ольга Ивановна")
+PLAN = [("1", "plan", 100), ("2", "plan", 100)]
+
+
+def shared(tmp_path, staff, funds, deprivations=(), settings=None):
+    path = write_month(tmp_path / "2025-03.xlsx", staff, PLAN, deprivations=deprivations, funds=funds)
+    scored = score_workbook(path, catalogs=load_catalogs())
+    return scored_payroll(scored.scores.table, scored.month, scored.catalog, settings or PayrollParams())
+
+
+def test_a_person_in_no_group_is_named_with_the_row(tmp_path):
+    # the only fund is the doctors' of the department: the nurse (coefficient above 0) falls in no group
+    with pytest.raises(InputError) as info:
+        shared(tmp_path, [DOCTOR, NURSE], [("Терапевтическое отделение", "врачи", 1000)])
+    assert [str(p) for p in info.value.problems] == [
+        "лист «Фонд»: Сестрова Ольга Ивановна (таб. № 2, лист «Сотрудники», строка 3): не входит ни в одну группу "
+        "листа «Фонд» — добавьте строку его отделения или «Все»"]
+
+
+def test_a_person_in_two_groups_names_both_rows(tmp_path):
+    with pytest.raises(InputError) as info:
+        shared(tmp_path, [DOCTOR, NURSE], [("Все", None, 1000), ("Терапевтическое отделение", "средний", 500)])
+    [problem] = [str(p) for p in info.value.problems]
+    assert "Сестрова Ольга Ивановна" in problem and "строка 2 (Все отделения)" in problem
+    assert "строка 3 (Терапевтическое отделение, средний)" in problem
+
+
+def test_deprived_in_full_may_be_in_no_group(tmp_path):
+    # the nurse is deprived 100 %: coefficient 0, so she needs no group; the doctor takes the whole 1 000,00
+    result = shared(tmp_path, [DOCTOR, NURSE], [("Терапевтическое отделение", "врачи", 1000)],
+                    deprivations=[("2", 100, "прогул")])
+    assert dict(zip(result.people["staff_id"], result.people["amount"], strict=True)) == {
+        "1": Decimal("1000.00"), "2": Decimal("0.00")}
+
+
+def test_whole_department_fund_and_a_cap_by_salary(tmp_path):
+    # both at 100 % with one rate and all days: coefficients 1,00 and 1,00 (Σ 2): 1 000 ₽ → 500 + 500. With a cap of
+    # 10 % of the nurse's Оклад 3 000 ₽ = 300 ₽ she gets 300, the doctor the 700 left (no Оклад: no cap)
+    staff = [DOCTOR, dict(NURSE, salary=3000)]
+    result = shared(tmp_path, staff, [("Терапевтическое отделение", None, 1000)],
+                    settings=PayrollParams(cap_percent_of_salary=Decimal(10)))
+    assert list(result.people["amount"]) == [Decimal("700.00"), Decimal("300.00")]
+    assert list(result.people["capped"]) == [False, True]
+
+
+# --- the demo's December, as the report wrote it ---
+
+def _fund_sheet(project) -> Decimal:
+    book = load_workbook(project / "demo" / f"{PERIOD}.xlsx", read_only=True)
+    rows = list(book["Фонд"].iter_rows(min_row=2, values_only=True))
+    return sum((Decimal(str(r[2])) for r in rows), Decimal(0)), len(rows)
+
+
+def test_demo_december_payroll_csv_adds_up_to_the_fund_sheet(project, monthly):
+    fund, groups = _fund_sheet(project)
+    with (monthly / f"payroll-{PERIOD}.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    amounts = [Decimal(r["value"]) for r in rows if r["indicator"] == "stimulus_amount"]
+    assert sum(amounts) == fund and all(a >= 0 and a == a.quantize(Decimal("0.01")) for a in amounts)
+    assert {r["period"] for r in rows} == {f"{PERIOD}-01"}
+    assert all(len(r["snils"]) == 11 and r["staff_id"].startswith("0") for r in rows)  # zeros kept
+    manifest = json.loads((monthly / "manifest.json").read_text(encoding="utf-8"))
+    control = manifest["payroll"]
+    assert control["rows"] == len(rows) and Decimal(control["total"]) == fund and len(control["groups"]) == groups
+    assert control["sha256"] == hashlib.sha256((monthly / f"payroll-{PERIOD}.csv").read_bytes()).hexdigest()
+    assert manifest["outputs"][f"payroll-{PERIOD}.xlsx"]
+
+
+def test_demo_december_documents_show_the_fund(monthly):
+    html = unescape((monthly / f"{PERIOD}.html").read_text(encoding="utf-8"))
+    assert "Фонд стимулирующих выплат" in html and "Фонд по группам листа «Фонд»" in html
+    assert "Начислено по отделениям" in html
+    book = load_workbook(monthly / f"protocols-{PERIOD}.xlsx", read_only=True)
+    cells = {str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row if c}
+    assert "Сумма, руб." in cells
+    cards = load_workbook(next(monthly.glob(f"cards-{PERIOD}-*.xlsx")), read_only=True)
+    texts = [str(c) for ws in cards.worksheets for row in ws.iter_rows(values_only=True) for c in row if c]
+    assert any(t.startswith("Стимулирующая выплата: фонд группы") and " × доля " in t for t in texts)
+
+
+def test_payroll_command_prints_totals_and_refuses_to_overwrite(project, tmp_path):
+    out = tmp_path / "1c.csv"
+    params = str(project / "params" / "demo.yaml")
+    result = run("payroll", "--month", PERIOD, "--params", params, "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    fund, groups = _fund_sheet(project)
+    total = f"{fund:,.2f}".replace(",", "\u00a0").replace(".", ",")
+    assert f"Итого начислено: {total} руб." in result.stdout
+    assert result.stdout.count("фонд ") == groups
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        assert sum(Decimal(r["value"]) for r in csv.DictReader(fh) if r["indicator"] == "stimulus_amount") == fund
+    again = run("payroll", "--month", PERIOD, "--params", params, "--out", str(out))
+    assert again.returncode == 2 and "уже есть" in again.stderr and "Traceback" not in again.stderr
