@@ -38,8 +38,8 @@ from ..errors import StomkpiError
 from ..provenance import sha256_file
 from ..safe import clean
 from ..text import plural
-from . import approval, recorded, words
-from .run import MANIFEST_ONLY, NOTEBOOKS, controls, execute, finish
+from . import approval, checked, recorded, words
+from .run import MANIFEST_ONLY, NOTEBOOKS, execute, finish
 
 MANIFEST = approval.MANIFEST
 
@@ -95,6 +95,13 @@ def made_by(meta: dict) -> str:
 # --- the folder against its records ----------------------------------------------------------------------------
 
 
+def _payroll_controls(folder: Path) -> dict:
+    """The payroll's control totals the folder's `payroll-YYYY-MM.json` holds, read as untrusted data (as run.controls
+    reads the run's own)."""
+    found = sorted(p for p in folder.glob("payroll-*.json") if not p.name.startswith("."))
+    return {"payroll": checked.json_file(found[0], "итоги выплат")} if found else {}
+
+
 def _check_files(folder: Path, meta: dict, manifest: dict | None, record: dict | None) -> list[str]:
     if manifest is None:
         return [f"в папке отчёта нет {MANIFEST}: контрольные суммы файлов не проверить"]
@@ -102,7 +109,8 @@ def _check_files(folder: Path, meta: dict, manifest: dict | None, record: dict |
     messages = []
     if {k: v for k, v in manifest.items() if k not in MANIFEST_ONLY} != meta:  # the time is not compared
         messages.append(f"{MANIFEST} и сведения о запуске в блокноте различаются")
-    if {k: v for k, v in manifest.items() if k in controls(folder)} != controls(folder):
+    written = _payroll_controls(folder)
+    if {k: v for k, v in manifest.items() if k in written} != written:
         messages.append(f"контрольные итоги выплат в {MANIFEST} не совпадают с файлом payroll-ГГГГ-ММ.json")
     rev = approval.Revision("", 0, folder)
     if record is not None or rev.registered():  # approved: its approval (and the clinic's register) records every byte
