@@ -115,3 +115,19 @@ def test_payroll_command_prints_totals_and_refuses_to_overwrite(project, tmp_pat
         assert sum(Decimal(r["value"]) for r in csv.DictReader(fh) if r["indicator"] == "stimulus_amount") == fund
     again = run("payroll", "--month", PERIOD, "--params", params, "--out", str(out))
     assert again.returncode == 2 and "уже есть" in again.stderr and "Traceback" not in again.stderr
+
+
+def test_monthly_names_who_is_in_no_group_in_one_list_before_anything_is_written(tmp_path):
+    # the same book as above, through the command: the notebook stops on it, and the command's own check lists the
+    # problem (exit 2) instead of «ошибка в ячейке …» of a failed notebook
+    (tmp_path / "data").mkdir()
+    (tmp_path / "params").mkdir()
+    write_month(tmp_path / "data" / "2025-03.xlsx", [DOCTOR, NURSE], PLAN,
+                funds=[("Терапевтическое отделение", "врачи", 1000)])
+    (tmp_path / "params" / "clinic.yaml").write_text("clinic: Поликлиника\n", encoding="utf-8")
+    result = run("monthly", "--month", "2025-03", "--params", str(tmp_path / "params" / "clinic.yaml"), "--quiet")
+    assert result.returncode == 2, result.stderr
+    assert "Сестрова Ольга Ивановна (таб. № 2, лист «Сотрудники», строка 3): не входит ни в одну группу" in result.stderr
+    assert "ошибка в ячейке" not in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "outputs" / "2025-03").exists()
+    assert not list((tmp_path / "outputs").glob("*.failed.ipynb"))

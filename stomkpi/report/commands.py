@@ -1,7 +1,7 @@
 """The monthly and annual report commands: check the inputs in-process, record the provenance, run the notebook.
 
 The check reads every input and gives the full list of problems. The notebook's first step reads
-and checks the same inputs with the same function (`read_monthly`, `read_annual`), and a report whose
+and checks the same inputs with the same functions (`check_monthly`, `read_annual`), and a report whose
 notebook failed replaces nothing; so the check runs here only after a failed notebook, and when it
 finds problems, its full list is the error. A report that succeeds reads its inputs once (running the
 check beside every notebook cost each report half a CPU-second, which a batch on busy cores pays in
@@ -23,7 +23,7 @@ from ..norms import load_norms
 from ..safe import clean
 from . import approval, words
 from .annual import annual_inputs, annual_provenance, read_annual
-from .monthly import monthly_inputs, monthly_provenance, read_monthly
+from .monthly import check_monthly, monthly_inputs, monthly_provenance
 from .run import RUN_STEPS, ReportError, RunResult, Steps, run_report
 
 CHECK_STEP = "проверка файла параметров и входных данных"
@@ -70,7 +70,7 @@ def monthly_report(period: str, params_file: Path | str, progress: bool = True, 
                           date=f"{clean(params.clinic)}, {words.month_words(period)}", steps=steps, stem=period,
                           inputs={k: v for k, v in monthly_inputs(period, params).items() if v is not None})
 
-    return _checked(lambda: read_monthly(period, params, catalogs), out_dir, run)
+    return _checked(lambda: check_monthly(period, params, catalogs), out_dir, run)
 
 
 def annual_report(year: int, params_file: Path | str, progress: bool = True) -> RunResult:

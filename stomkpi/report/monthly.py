@@ -353,6 +353,14 @@ def build_monthly(period: str, params: Path | str | None = None, provenance: dic
     )
 
 
+def check_monthly(period: str, params: ClinicParams, catalogs: Catalogs) -> None:
+    """Every check of a month's inputs, the «Фонд» groups included (they are known once the month is scored): what
+    the command runs after a failed notebook, for the full list of problems."""
+    inputs, _ = read_monthly(period, params, catalogs)
+    if inputs.month.funds is not None:
+        month_fund(period, params, score_inputs(inputs, catalogs))
+
+
 def month_fund(period: str, settings: ClinicParams, scored: ScoredMonth) -> FundSection | None:
     """The month's «Фонд» shared by the clinic's `payroll` parameters (None without the sheet)."""
     table, month = scored.scores.table, scored.month
