@@ -134,3 +134,14 @@ def test_charts_keep_colours_and_legends_off_the_data():
     assert not legend.overlaps(lines.axes[0].get_window_extent(renderer))
     hist = charts.percent_distribution(table).figure
     assert all(float(t).is_integer() for t in hist.axes[0].get_yticks())
+
+
+def test_roubles_with_thousands_stay_whole_and_right_aligned():
+    # «1 820 306,25» is written with no-break spaces between thousands: a table of the PDF keeps it on one line
+    # (TeX's tie, no break point) and aligns its column right, like every other number
+    frame = pd.DataFrame({"Отделение": ["Терапевтическое отделение", "Всего"],
+                          "Начислено, руб.": ["633\u00a0031,88", "1\u00a0820\u00a0306,25"]})
+    latex = Table(frame)._repr_latex_()
+    assert "1~820~306,25" in latex and "633~031,88" in latex
+    assert "820\\allowbreak" not in latex and "1\\allowbreak" not in latex
+    assert latex.count("\\raggedleft") == 1  # the amounts' column; the departments' stays ragged right

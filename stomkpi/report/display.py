@@ -24,6 +24,7 @@ from .printable import text_width
 _LATEX_SPECIAL = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
     "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "\u00a0": "~",  # a no-break space (between thousands: 1 820 306,25) stays one: TeX's tie
 }
 
 
@@ -157,12 +158,12 @@ def fit_columns(cols: list[str], cells: list[list[str]], line: float = LINE_WIDT
 def _pieces(text: str) -> list[str]:
     """The parts of a text that a line cannot break: words, and the parts of a long hyphenated word up to
     each hyphen («Врач-», «стоматолог-», «терапевт»), after which TeX may break the line."""
-    return [piece for word in text.split()
+    return [piece for word in text.split(" ") if word  # a no-break space does not part words
             for piece in (re.split(r"(?<=\w-)(?=\w)", word) if len(word) > 12 else [word])]
 
 
 def _is_number(text: str) -> bool:
-    return bool(re.fullmatch(r"[−-]?\d+(,\d+)?( %)?", text))
+    return bool(re.fullmatch(r"[−-]?(\d{1,3}(\u00a0\d{3})+|\d+)(,\d+)?( %)?", text))
 
 
 class TitlePage:
