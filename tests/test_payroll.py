@@ -270,7 +270,11 @@ def test_payroll_csv_for_payroll_software(tmp_path):
     write_payroll_xlsx(payroll, "2025-12", "Поликлиника", month, "coefficient", tmp_path / "payroll-2025-12.xlsx")
     from openpyxl import load_workbook
 
-    text = [c for row in load_workbook(tmp_path / "payroll-2025-12.xlsx").active.iter_rows(values_only=True)
-            for c in row if c]
+    sheet = load_workbook(tmp_path / "payroll-2025-12.xlsx").active
+    text = [c for row in sheet.iter_rows(values_only=True) for c in row if c]
+    # amounts and coefficients are text with a decimal comma (printed alike in any locale) and align right as numbers
+    amount = next(c for row in sheet.iter_rows() for c in row if c.value == "531,91")
+    name = next(c for row in sheet.iter_rows() for c in row if c.value == "Белов")
+    assert amount.alignment.horizontal == "right" and name.alignment.horizontal != "right"
     assert "Итого по группе: 1\u00a0000,00 руб." in text and "Итого по группе: 0,00 руб.; не распределено 10,00 руб." in text
     assert any(str(c).startswith("Главный бухгалтер") for c in text)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from copy import copy
 from functools import lru_cache
 from io import BytesIO
@@ -266,7 +267,7 @@ class PrintedSheet:
             if self.used + height > self.page_height:
                 self._break()
                 self._emit(self._spread(head, span), head_height)
-            cells = [(v, number if isinstance(v, int | float) else text) for v in shown]
+            cells = [(v, number if isinstance(v, int | float) or _DECIMAL_TEXT.fullmatch(str(v)) else text) for v in shown]
             self._emit(self._spread(cells, span), height)
 
     @staticmethod
@@ -458,6 +459,10 @@ def _inline(text: str) -> str:
     """`_xml` of the text with every non-ASCII character as a character reference, as the XML writer writes it,
     remembered: a card's sheet repeats its criteria, rules and headings, and each is escaped once."""
     return _xml(text).encode("ascii", "xmlcharrefreplace").decode("ascii")
+
+
+# a figure written as text with a decimal comma (money, «1 234,56»; a coefficient, «0,7300»): aligned as a number
+_DECIMAL_TEXT = re.compile(r"[−-]?\d{1,3}(?:\u00a0\d{3})*,\d+|[−-]?\d+,\d+")
 
 
 def _value(v: object) -> object:
