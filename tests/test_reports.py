@@ -56,7 +56,8 @@ def test_monthly_outputs_and_manifest(monthly):
     names = {p.name for p in monthly.iterdir()}
     cards = {n for n in names if n.startswith(f"cards-{PERIOD}-")}
     assert names - cards == {f"{PERIOD}.ipynb", f"{PERIOD}.html", f"{PERIOD}.pdf", f"protocols-{PERIOD}.xlsx",
-                             f"scores-{PERIOD}.csv", f"scores-{PERIOD}.xlsx", "manifest.json", "inputs"}
+                             f"scores-{PERIOD}.csv", f"scores-{PERIOD}.xlsx", "manifest.json", "inputs",
+                             f"cards-{PERIOD}.json"}  # the cards as data: approval draws their PDFs again from it
     departments = pd.read_csv(monthly / f"scores-{PERIOD}.csv")["department"].unique()
     assert cards == {f"cards-{PERIOD}-{file_stem(d)}.{ext}" for d in departments for ext in ("pdf", "xlsx")}
     manifest = json.loads((monthly / "manifest.json").read_text(encoding="utf-8"))
