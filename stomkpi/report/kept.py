@@ -36,13 +36,15 @@ def has_copies(provenance: dict | None) -> bool:
 
 
 def provenance_files(provenance: dict, params_file: Path | str) -> dict[str, Path]:
-    """Each input of the provenance, by label: its copy in the notebook's working folder (`inputs/…`, relative to
-    the current folder), else — the executed notebook re-run from another folder — the file at its recorded path."""
+    """Each input of the provenance, by label: the file at its recorded path when it has the recorded checksum (the
+    same bytes as the copy, and a norms file's `region_best_file` leads where it led), else its copy in the notebook's
+    working folder (`inputs/…`, relative to the current folder)."""
     root = clinic_root(params_file)
     out = {}
     for label, rec in provenance["inputs"].items():
-        copy = Path(rec["kept"])
-        out[label] = copy if copy.is_file() else root / rec["path"]
+        original, copy = root / rec["path"], Path(rec["kept"])
+        same = original.is_file() and sha256_file(original) == rec["sha256"]
+        out[label] = original if same or not copy.is_file() else copy
     return out
 
 
@@ -60,12 +62,20 @@ def revision_files(files: dict[str, Path | None], approved: dict, params: Clinic
     return out
 
 
-def place_copies(folder: Path, provenance: dict, cwd: Path) -> None:
-    """Copy a report folder's kept inputs into a re-run's working folder, where the notebook reads them."""
-    for rec in provenance["inputs"].values():
-        target = cwd / rec["kept"]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(folder / rec["kept"], target)
+def place_copies(folder: Path, provenance: dict, cwd: Path, root: Path) -> None:
+    """Copy a report folder's kept inputs into a re-run's working folder (`inputs/`) and, for each recorded relative to
+    the clinic's folder, to that path under the re-run's clinic folder `root` (inside the re-run's own folder): the
+    notebook reads them there, as the run read the originals."""
+    for label, rec in provenance["inputs"].items():
+        targets = [cwd / rec["kept"]]
+        recorded = Path(rec["path"])
+        beside = root / recorded
+        # the parameters file is written apart (`kept_params`); nothing is placed into the re-run's own folder
+        if label != "params" and not recorded.is_absolute() and ".." not in recorded.parts and cwd not in beside.parents:
+            targets.append(beside)
+        for target in targets:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(folder / rec["kept"], target)
 
 
 def kept_params(copy: Path, root: Path, target: Path, empty: Path) -> Path:

@@ -268,9 +268,9 @@ def _kept_work_folder(work: Path, folder: Path, parameters: dict) -> Path:
     cwd.mkdir(parents=True)
     (work / "empty").mkdir()
     meta = parameters["provenance"]
-    kept_params(folder / meta["inputs"]["params"]["kept"], clinic_root(folder / text),
-                Path(os.path.normpath(cwd / text)), work / "empty")
-    place_copies(folder, meta, cwd)
+    target = Path(os.path.normpath(cwd / text))
+    kept_params(folder / meta["inputs"]["params"]["kept"], clinic_root(folder / text), target, work / "empty")
+    place_copies(folder, meta, cwd, clinic_root(target))
     return cwd
 
 
