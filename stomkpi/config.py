@@ -332,14 +332,14 @@ def _check_pattern(path: Path, key: str, pattern: str | None) -> None:
                           f"({form}), а книга у каждого месяца своя; например \"data/{{{name}}}.xlsx\"")
 
 
-def load_params(path: Path | str) -> ClinicParams:
+def load_params(path: Path | str, root: Path | None = None) -> ClinicParams:
     """Read a clinic's parameters file; relative paths are taken from the clinic's folder (the one
-    holding `params/`), so commands work from any current directory."""
+    holding `params/`, or `root` for a copy kept elsewhere), so commands work from any current directory."""
     path = Path(path)
     params = load_yaml_model(path, ClinicParams, "файл параметров")
     for key in PLACEHOLDERS:
         _check_pattern(path, key, getattr(params, key))
-    root = clinic_root(path)
+    root = Path(root) if root is not None else clinic_root(path)
     patterns = Path(literal(root))  # the clinic's folder may have braces of its own: they are no placeholders
     return params.model_copy(
         update={

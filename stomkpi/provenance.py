@@ -27,6 +27,7 @@ LIBRARIES = ("pandas", "numpy", "matplotlib", "openpyxl", "pydantic", "papermill
 
 # What each input of a report is, as a message names it (with the key that names it), and its size limit.
 INPUT_KINDS = {
+    "params": ("файл параметров поликлиники", bounded.YAML_LIMIT),
     "workbook": ("книга месяца (ключ «workbook» или «data_dir» файла параметров)", bounded.WORKBOOK_LIMIT),
     "nmo": ("книга НМО (ключ «nmo_workbook» файла параметров)", bounded.NMO_WORKBOOK_LIMIT),
     "norms": ("файл норм (ключ «norms» файла параметров)", bounded.YAML_LIMIT),

@@ -362,7 +362,9 @@ def test_the_revision_is_approved_in_turn_and_still_diffs_against_the_one_it_rep
     assert result.stdout.startswith(f"Редакция 2 отчёта за {PERIOD} утверждена")
     record = json.loads((life.revised / "approval.json").read_text(encoding="utf-8"))
     assert record["supersedes"] == PERIOD and f"changes-{PERIOD}.xlsx" in record["stamped"]
-    assert "(взамен редакции из папки 2025-12)" in pdf_text(life.revised / f"{PERIOD}.pdf")
+    when = json.loads((life.approved / "approval.json").read_text(encoding="utf-8"))["approved_at"]
+    text = pdf_text(life.revised / f"{PERIOD}.pdf")  # the edition replaced by its number and date, never a folder
+    assert f"(взамен редакции 1, утверждённой {when[8:10]}.{when[5:7]}.{when[:4]})" in text and "папк" not in text
     assert hashes(life.approved) == life.at_approval
     again = run("diff", "--month", PERIOD, "--params", life.params)
     assert again.stdout.splitlines()[1:] == life.diff.stdout.splitlines()[1:]

@@ -57,6 +57,7 @@ def test_monthly_outputs_and_manifest(monthly):
     cards = {n for n in names if n.startswith(f"cards-{PERIOD}-")}
     assert names - cards == {f"{PERIOD}.ipynb", f"{PERIOD}.html", f"{PERIOD}.pdf", f"protocols-{PERIOD}.xlsx",
                              f"scores-{PERIOD}.csv", f"scores-{PERIOD}.xlsx", "manifest.json", "inputs",
+                             f"cards-{PERIOD}.json",  # the cards as data: approval draws their PDFs again from it
                              # the demo's book has a «Фонд»: the payroll files and their control totals
                              f"payroll-{PERIOD}.csv", f"payroll-{PERIOD}.xlsx", f"payroll-{PERIOD}.json"}
     departments = pd.read_csv(monthly / f"scores-{PERIOD}.csv")["department"].unique()

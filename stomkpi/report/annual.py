@@ -27,7 +27,17 @@ from ..records import NmoRecords
 from . import words
 from .display import TitlePage
 from .files import write_both
+from .kept import has_copies, provenance_files
 from .monthly import SIGNATORIES, below_norm, year_norms
+
+UNSIGNED = "не утверждён"
+
+
+def edition_words(state: dict) -> str:
+    """Which edition a month of the year's report comes from: «редакция 2, утверждена 24.11.2025» or «не утверждён»."""
+    if not state.get("approved"):
+        return UNSIGNED
+    return f"редакция {state['revision']}, утверждена {dt.datetime.fromisoformat(state['approved_at']):%d.%m.%Y}"
 
 
 @dataclass
@@ -44,6 +54,7 @@ class AnnualReport:
     quality_values: pd.DataFrame
     nmo: pd.DataFrame | None  # status as codes; None: no НМО workbook
     no_rating: str = ""  # why there is no rating, in one sentence
+    signed: dict | None = None  # period -> the edition it was taken from (`signed_files`)
 
     def write_files(self, out_dir: Path | str | None = None) -> list[Path]:
         """Write the rating, its detail, the year's scores and the НМО plans as CSV into `out_dir`
@@ -85,7 +96,8 @@ class AnnualReport:
                 f"{s['staff_id'].nunique()}; средний процент выполнения показателей за год "
                 f"{words.decimal(s['percent'].mean())}\u00a0%; оценок ниже 100\u00a0% — {int(below_norm(s['percent']).sum())} "
                 f"из {len(s)}; лишений премии — {int((s['deprived_percent'] > 0).sum())}. Фонд коэффициентов за год "
-                f"(сумма коэффициентов всех месяцев): **{words.decimal(s['coefficient'].sum(), 2)}**.{leader}")
+                f"(сумма коэффициентов всех месяцев): **{words.decimal(s['coefficient'].sum(), 2)}**.{leader}"
+                + self.editions_line())
 
     def year_totals(self) -> pd.DataFrame:
         """Per department for the year: staff, mean percent, person-months below 100 %, deprivations, the fund."""
@@ -117,9 +129,25 @@ class AnnualReport:
         """The 0–4 scale in prose, with the catalog's numbers."""
         return words.scale_explained(self.catalogs.indicators.scale)
 
+    def month_column(self, period: str) -> str:
+        """A month's column heading in the year's tables: «мар», or «мар (не утверждён)» for a month never approved."""
+        state = (self.signed or {}).get(period, {})
+        return words.month_short(period) + ("" if state.get("approved") else f" ({UNSIGNED})")
+
+    def editions_line(self) -> str:
+        """The summary's line on the months' editions: which month comes from which approved edition, which from the
+        current book."""
+        signed = self.signed or {}
+        done = [f"{words.month_short(p)} — {edition_words(s)}" for p, s in sorted(signed.items()) if s.get("approved")]
+        unsigned = [words.month_short(p) for p, s in sorted(signed.items()) if not s.get("approved")]
+        parts = [f"из утверждённых редакций: {', '.join(done)}"] if done else []
+        if unsigned:
+            parts.append(f"{UNSIGNED} (взят из текущей книги месяца): {', '.join(unsigned)}")
+        return f"\n\nМесяцы года: {'; '.join(parts)}." if parts else ""
+
     def by_month_table(self) -> pd.DataFrame:
         table = self.by_month.copy()
-        table.columns = [words.month_short(m) for m in table.columns]
+        table.columns = [self.month_column(m) for m in table.columns]
         table.index.name = "Отделение"
         return table.round(1)
 
@@ -129,7 +157,7 @@ class AnnualReport:
         out = {}
         for department, part in self.scores.groupby("department", sort=True):
             wide = part.pivot_table(index="name", columns="month", values="percent", aggfunc="first")
-            wide.columns = [words.month_short(m) for m in wide.columns]
+            wide.columns = [self.month_column(m) for m in wide.columns]
             wide["Год"] = wide.mean(axis=1).round(1)
             out[department] = wide.reset_index().rename(columns={"name": "ФИО"})
         return out
@@ -209,21 +237,80 @@ def annual_inputs(year: int, params: ClinicParams) -> dict[str, Path | None]:
     return files
 
 
-def read_annual(year: int, params: ClinicParams, catalogs: Catalogs) -> tuple[dict[str, MonthInputs], NmoRecords | None]:
-    """Read and check every input of a year's report: all input errors of a workbook at once, nothing computed."""
-    files = annual_inputs(year, params)
-    months = {period: read_inputs(path, catalogs, period=period, norms_file=files["norms"])
-              for period, path in year_workbooks(year, params).items()}
-    nmo = read_nmo(files["nmo"], catalogs.nmo, dt.date(year, 12, 31), strict=False) if files["nmo"] else None
-    return months, nmo
+def signed_files(year: int, params_file: Path | str, params: ClinicParams) -> tuple[dict[str, Path | None], dict]:
+    """The files a year's report reads, and which edition each month is taken from: a month approved, from its latest
+    approved edition's kept workbook (and norms); a month never approved, from its current workbook. The months'
+    record (period -> the edition, its number, folder, approval and code; or «approved: false») goes into the
+    provenance. Every approved folder read is checked first against its approval (`approval.check_folder`)."""
+    from .approval import revisions
+
+    books = year_workbooks(year, params)
+    signed = {}
+    for m in range(1, 13):
+        period = f"{year}-{m:02d}"
+        approved = [r for r in revisions(params.outputs, period) if r.approved]
+        if approved:
+            signed[period] = approved[-1]
+    if not books and not signed:
+        annual_inputs(year, params)  # says which books were expected
+    norms = year_norms(params, year, books)
+    files: dict[str, Path | None] = {"params": Path(params_file)}
+    months: dict[str, dict] = {}
+    for period in sorted(set(books) | set(signed)):
+        files[f"workbook {period}"], months[period] = books.get(period), {"approved": False, "norms": "norms"}
+        if period in signed:
+            files.update(_edition_files(signed[period], period, norms, months))
+    files |= {"norms": norms, "nmo": params.nmo_workbook, "region_best": region_input(norms)}
+    check_inputs(files)
+    return files, months
 
 
-def annual_provenance(year: int, params_file: Path | str, params: ClinicParams, catalogs: Catalogs) -> dict:
-    """What produced a year's report: parameters, input checksums, catalog hashes, versions."""
+def _edition_files(rev, period: str, norms: Path | None, months: dict) -> dict[str, Path]:
+    """An approved month's kept workbook (and its norms, when not the year's), recorded in `months`."""
+    from ..provenance import sha256_file
+    from .approval import check_folder
+    from .checked import inside
+
+    check_folder(rev)
+    record, inputs = rev.approval(), rev.manifest()["inputs"]
+    months[period] = {"approved": True, "revision": rev.number, "folder": rev.folder.name,
+                      "approved_at": record["approved_at"], "approved_by": record.get("approved_by"),
+                      "edition": record.get("edition"), "approval_sha256": sha256_file(rev.folder / "approval.json"),
+                      "norms": None}
+    files = {f"workbook {period}": inside(rev.folder, inputs["workbook"]["kept"])}
+    kept_norms = inputs.get("norms", {})
+    if "kept" in kept_norms:
+        same = norms is not None and sha256_file(norms) == kept_norms["sha256"]
+        months[period]["norms"] = "norms" if same else f"norms {period}"
+        if not same:
+            files[f"norms {period}"] = inside(rev.folder, kept_norms["kept"])
+    return files
+
+
+def read_annual(year: int, params: ClinicParams, catalogs: Catalogs, files: dict[str, Path | None] | None = None,
+                months: dict | None = None) -> tuple[dict[str, MonthInputs], NmoRecords | None]:
+    """Read and check every input of a year's report (`files` and `months` of `signed_files`; by default every
+    current workbook of the year): all input errors of a workbook at once, nothing computed."""
+    if files is None:
+        files = annual_inputs(year, params)
+        months = {period: {"approved": False, "norms": "norms"} for period in year_workbooks(year, params)}
+    inputs = {period: read_inputs(files[f"workbook {period}"], catalogs, period=period,
+                                  norms_file=files.get(state["norms"]) if state["norms"] else None)
+              for period, state in sorted(months.items())}
+    nmo = read_nmo(files["nmo"], catalogs.nmo, dt.date(year, 12, 31), strict=False) if files.get("nmo") else None
+    return inputs, nmo
+
+
+def annual_provenance(year: int, params_file: Path | str, params: ClinicParams, catalogs: Catalogs,
+                      files: dict[str, Path | None] | None = None, months: dict | None = None) -> dict:
+    """What produced a year's report: parameters, input checksums (of `files`, by default `signed_files`), which
+    edition each month was taken from, catalog hashes, versions."""
     root = clinic_root(params_file)
     parameters = {"year": year, "params": recorded(params_file, root), "clinic": params.clinic,
                   "catalog_dir": recorded(params.catalog_dir, root)}
-    return collect("annual.ipynb", parameters, annual_inputs(year, params), catalogs, root)
+    if files is None:
+        files, months = signed_files(year, params_file, params)
+    return {**collect("annual.ipynb", parameters, files, catalogs, root), "months": months}
 
 
 def build_annual(year: int, params: Path | str | None = None, provenance: dict | None = None) -> AnnualReport:
@@ -234,14 +321,23 @@ def build_annual(year: int, params: Path | str | None = None, provenance: dict |
         demo_workbook(f"{year}-12")
     settings = load_params(params)
     catalogs = load_catalogs(settings.catalog_dir)
-    inputs, records = read_annual(year, settings, catalogs)
-    provenance = provenance or annual_provenance(year, params, settings, catalogs)
+    if has_copies(provenance):  # the copies the report keeps, each month's from the edition the provenance names
+        files, signed = provenance_files(provenance, params), provenance["months"]
+    else:
+        files, signed = signed_files(year, params, settings)
+        provenance = provenance or annual_provenance(year, params, settings, catalogs, files, signed)
+    inputs, records = read_annual(year, settings, catalogs, files, signed)
     indicators = catalogs.indicators
     months = {k: score_inputs(m, catalogs) for k, m in inputs.items()}
-    scores = pd.concat([m.scores.table.assign(month=k) for k, m in months.items()], ignore_index=True)
+    scores = pd.concat([m.scores.table.assign(month=k, edition=edition_words(signed[k])) for k, m in months.items()],
+                       ignore_index=True)
     by_month = scores.pivot_table(index="department", columns="month", values="percent", aggfunc="mean")
-    first = next(iter(inputs.values()))
-    norms_file, norms = first.norms_file, first.norms
+    norms_file = files.get("norms")  # the year's norms rate the year, whatever norms a signed month was scored by
+    norms = next((m.norms for k, m in inputs.items() if signed[k]["norms"] == "norms"), None) if norms_file else None
+    if norms_file and norms is None:
+        from ..norms import load_norms
+
+        norms = load_norms(norms_file, indicators)
     has_counts = any(m.month.stats is not None and len(m.month.stats) for m in months.values())
     counts = month_counts([m.month for m in months.values()], indicators) if has_counts else None
     rating, no_rating = None, ""
@@ -259,7 +355,7 @@ def build_annual(year: int, params: Path | str | None = None, provenance: dict |
     quality_values = pd.DataFrame() if counts is None else _quality_vs_targets(counts, indicators, targets, year)
     nmo = nmo_status(records, catalogs.nmo, dt.date(year, 12, 31)) if records is not None else None
     return AnnualReport(year, settings, provenance, catalogs, inputs, scores, by_month, rating, quality,
-                        quality_values, nmo, no_rating)
+                        quality_values, nmo, no_rating, signed)
 
 
 def _quality_vs_targets(counts: pd.DataFrame, indicators, targets: dict[str, float], year: int) -> pd.DataFrame:

@@ -230,9 +230,12 @@ def ensure_writable(target: Path) -> None:
             raise ApprovedError(f"папка {folder} — утверждённый отчёт: stomkpi в неё не пишет")
 
 
+DRAFT = " (проект)"  # what a revision's title says until it is approved
+
+
 def revision_title(title: str, block: dict | None) -> str:
-    """The title of a revision's document: «… Редакция 2»."""
-    return title if not block else f"{title}. Редакция {block['number']}"
+    """The title of a revision's document: «… Редакция 2 (проект)» (approval stamps it without «(проект)»)."""
+    return title if not block else f"{title}. Редакция {block['number']}{DRAFT}"
 
 
 # --- the inputs a run read, kept beside its report ------------------------------------------------------------
@@ -400,6 +403,10 @@ def _approval_record(rev: Revision, by: str | None, now: dt.datetime | None) -> 
         "computed": manifest["outputs"],
         "supersedes": manifest.get("revision", {}).get("supersedes"),
     }
+    if record["supersedes"]:  # the edition replaced, by number and the date of its approval
+        base = Revision(rev.period, manifest["revision"]["supersedes_number"], rev.folder.parent / record["supersedes"])
+        record["supersedes_number"] = base.number
+        record["supersedes_approved_at"] = (base.approval() or {}).get("approved_at", record["approved_at"])
     record["edition"] = register.edition_of(record)
     return record
 
@@ -416,7 +423,10 @@ def stamp_lines(record: dict) -> list[str]:
     when = dt.datetime.fromisoformat(record["approved_at"])
     who = record.get("approved_by") or "(кем — не указано)"
     head = f"Утверждено: {who}, {when:%d.%m.%Y %H:%M}. Редакция {record['revision']}"
-    if record.get("supersedes"):
+    if record.get("supersedes_number") is not None:  # an edition is named by its number and date, never a folder
+        before = dt.datetime.fromisoformat(record["supersedes_approved_at"])
+        head += f" (взамен редакции {record['supersedes_number']}, утверждённой {before:%d.%m.%Y})"
+    elif record.get("supersedes"):  # an approval recorded before editions were named: its stamp stays as it was
         head += f" (взамен редакции из папки {record['supersedes']})"
     head += "."
     if record.get("edition"):  # approvals made before the register had no code: their stamp stays as it was
@@ -428,6 +438,7 @@ def stamp(folder: Path, record: dict, manifest: dict) -> list[str]:
     """Re-render the executed notebook with the approval on its title page; stamp every workbook. Returns what changed."""
     import nbformat
 
+    from .cards import stamp_pdfs
     from .run import render_html, render_pdf
 
     outputs = manifest["outputs"]
@@ -435,8 +446,7 @@ def stamp(folder: Path, record: dict, manifest: dict) -> list[str]:
     changed = []
     for name in notebooks:
         stem = name[: -len(".ipynb")]
-        nb = nbformat.read(folder / name, as_version=4)
-        nb.metadata["stomkpi_approval"] = {"lines": stamp_lines(record)}
+        nb = approved_notebook(nbformat.read(folder / name, as_version=4), record)
         if f"{stem}.html" in outputs:
             (folder / f"{stem}.html").write_text(render_html(nb), encoding="utf-8")
             changed.append(f"{stem}.html")
@@ -447,7 +457,24 @@ def stamp(folder: Path, record: dict, manifest: dict) -> list[str]:
         if name.endswith(".xlsx"):
             stamp_workbook(folder / name, stamp_lines(record))
             changed.append(name)
+    changed += stamp_pdfs(folder, record["period"], outputs, stamp_lines(record)[0])
     return sorted(changed)
+
+
+def approved_notebook(nb, record: dict):
+    """The executed notebook as its approved documents show it: the approval's lines in its metadata, and its title and
+    title page without «(проект)» (nothing else changes: the .ipynb itself is never rewritten)."""
+    nb.metadata["stomkpi_approval"] = {"lines": stamp_lines(record)}
+    draft, final = f"Редакция {record['revision']}{DRAFT}", f"Редакция {record['revision']}"
+    nb.metadata["title"] = str(nb.metadata.get("title", "")).replace(draft, final)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "stomkpi-title" in str(data.get("text/html", "")) or "titlepage" in str(data.get("text/latex", "")):
+                for kind in ("text/html", "text/latex", "text/plain"):
+                    if isinstance(data.get(kind), str):
+                        data[kind] = data[kind].replace(draft, final)
+    return nb
 
 
 def stamp_workbook(path: Path, lines: list[str]) -> None:

@@ -19,7 +19,9 @@ Both files are byte-identical for the same month: the PDF's dates are the period
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -191,9 +193,10 @@ def file_stem(department: str) -> str:
 
 
 def write_cards(folder: Path | str, period: str, clinic: str, cards: list[Card]) -> list[Path]:
-    """A PDF and an .xlsx of cards for every department: `cards-<period>-<department>.pdf/.xlsx`."""
+    """A PDF and an .xlsx of cards for every department: `cards-<period>-<department>.pdf/.xlsx`; and the cards as
+    data, `cards-<period>.json`, from which approval draws the PDFs again with its stamp (`stamp_pdfs`)."""
     folder = Path(folder)
-    files, taken = [], set()
+    files, taken, record = [], set(), {}
     departments: dict[str, list[Card]] = {}
     for card in cards:
         departments.setdefault(card.department, []).append(card)
@@ -204,9 +207,38 @@ def write_cards(folder: Path | str, period: str, clinic: str, cards: list[Card])
         taken.add(stem.lower())
         files.append(folder / f"{stem}.pdf")
         files[-1].write_bytes(cards_pdf(period, clinic, department, own))
+        record[files[-1].name] = {"department": department, "cards": [dataclasses.asdict(c) for c in own]}
         files.append(folder / f"{stem}.xlsx")
         cards_xlsx(files[-1], period, clinic, own)
+    files.append(folder / f"cards-{period}.json")
+    files[-1].write_text(json.dumps({"period": period, "clinic": clinic, "pdf": record}, ensure_ascii=False, indent=1,
+                                    sort_keys=True) + "\n", encoding="utf-8")
     return files
+
+
+def stamp_pdfs(folder: Path, period: str, outputs: dict[str, str], stamp: str) -> list[str]:
+    """Draw the cards' PDFs of a report folder again from its `cards-<period>.json` (nothing is scored again), with
+    the approval's line at the top of every page. Returns the PDFs drawn."""
+    from .checked import json_file
+
+    name = f"cards-{period}.json"
+    if name not in outputs:  # a report made before the cards were kept as data: its PDFs stay as they are
+        return []
+    data = json_file(Path(folder) / name, "карточки сотрудников")
+    drawn = []
+    for pdf, part in sorted(data["pdf"].items()):
+        if pdf not in outputs or "/" in pdf:
+            continue
+        cards = [_card(c) for c in part["cards"]]
+        (Path(folder) / pdf).write_bytes(cards_pdf(period, data["clinic"], part["department"], cards, stamp))
+        drawn.append(pdf)
+    return drawn
+
+
+def _card(data: dict) -> Card:
+    """A card read back from its JSON (lists where the card holds tuples)."""
+    tuples = ("deprivation_reasons", "revision", "sources")
+    return Card(**{k: tuple(v) if k in tuples else v for k, v in data.items()})
 
 
 def _heading(period: str) -> str:
@@ -354,22 +386,25 @@ class _Pdf:
         return self._placed[place]
 
 
-def cards_pdf(period: str, clinic: str, department: str, cards: list[Card]) -> bytes:
-    """A department's cards as a PDF, a page per person, dated the period's last day."""
+def cards_pdf(period: str, clinic: str, department: str, cards: list[Card], stamp: str | None = None) -> bytes:
+    """A department's cards as a PDF, a page per person, dated the period's last day; `stamp`: the approval's line,
+    at the top of every page."""
     from ..month import month_bounds
 
     clinic, department = clean(clinic), clean(department)  # no control character reaches the PDF
     title, date = f"{_heading(period)}: {department}", month_bounds(period)[1]
-    pdf = _draw(_Pdf(title, clinic, date), period, clinic, cards)
+    pdf = _draw(_Pdf(title, clinic, date), period, clinic, cards, stamp)
     if lacks_glyphs(pdf.pdf):  # a letter outside the fonts cut to a card's scripts: drawn from the whole fonts
-        pdf = _draw(_Pdf(title, clinic, date, whole_fonts=True), period, clinic, cards)
+        pdf = _draw(_Pdf(title, clinic, date, whole_fonts=True), period, clinic, cards, stamp)
     return bytes(pdf.pdf.output())
 
 
-def _draw(pdf: _Pdf, period: str, clinic: str, cards: list[Card]) -> _Pdf:
+def _draw(pdf: _Pdf, period: str, clinic: str, cards: list[Card], stamp: str | None = None) -> _Pdf:
     """The cards drawn into `pdf`, a page per person."""
     for card in cards:
         pdf.page()
+        if stamp:
+            pdf.text(clean(stamp), size=7.5, bold=True)
         pdf.text(clinic, size=8, align="R")
         pdf.text(_heading(period), size=11, bold=True, align="C")
         pdf.space(4)

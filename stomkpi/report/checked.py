@@ -80,6 +80,8 @@ _APPROVAL_KEYS = {  # key -> (required, check, what it must be)
     "account": (False, lambda v: isinstance(v, str), "текст"),
     "supersedes": (False, lambda v: v is None or isinstance(v, str), "текст или null"),
     "edition": (False, _is_hex, "SHA-256 (64 шестнадцатеричные цифры)"),
+    "supersedes_number": (False, lambda v: type(v) is int and v >= 1, "номер редакции (целое от 1)"),
+    "supersedes_approved_at": (False, _is_when, "дата и время ISO 8601"),
 }
 
 

@@ -22,8 +22,9 @@ from ..errors import ParamsError
 from ..norms import load_norms
 from ..safe import clean
 from . import approval, words
-from .annual import annual_inputs, annual_provenance, read_annual
-from .monthly import check_monthly, monthly_inputs, monthly_provenance
+from .annual import annual_inputs, annual_provenance, read_annual, signed_files
+from .kept import revision_files
+from .monthly import check_monthly, monthly_files, monthly_provenance
 from .run import RUN_STEPS, ReportError, RunResult, Steps, run_report
 
 CHECK_STEP = "проверка файла параметров и входных данных"
@@ -61,16 +62,22 @@ def monthly_report(period: str, params_file: Path | str, progress: bool = True, 
     catalogs = load_catalogs(params.catalog_dir)
     out_dir = plan.out_dir
 
+    files = monthly_files(period, params_file, params)
+    if plan.revision:  # what the approved edition did not read enters only when the parameters name it
+        approved = approval.revision(outputs or params.outputs, period, plan.revision["supersedes_number"])
+        files = revision_files(files, approved.manifest().get("inputs", {}), params)
+    files = {k: v for k, v in files.items() if v is not None}
+
     def run() -> RunResult:
-        provenance = approval.with_kept_inputs(monthly_provenance(period, params_file, params, catalogs))
+        provenance = approval.with_kept_inputs(monthly_provenance(period, params_file, params, catalogs, files))
         if plan.revision:
             provenance["revision"] = plan.revision
         return run_report("monthly", {"period": period, **_notebook_parameters(Path(params_file), out_dir)}, out_dir,
                           provenance=provenance, title=approval.revision_title(words.monthly_title(period), plan.revision),
                           date=f"{clean(params.clinic)}, {words.month_words(period)}", steps=steps, stem=period,
-                          inputs={k: v for k, v in monthly_inputs(period, params).items() if v is not None})
+                          inputs=files)
 
-    return _checked(lambda: check_monthly(period, params, catalogs), out_dir, run)
+    return _checked(lambda: check_monthly(period, params, catalogs, {**files, "norms": files.get("norms")}), out_dir, run)
 
 
 def annual_report(year: int, params_file: Path | str, progress: bool = True) -> RunResult:
@@ -81,10 +88,12 @@ def annual_report(year: int, params_file: Path | str, progress: bool = True) -> 
     check_outputs(params, params_file)
     catalogs = load_catalogs(params.catalog_dir)
     out_dir = params.outputs / str(year)
-    return _checked(lambda: read_annual(year, params, catalogs), out_dir, lambda: run_report(
+    files, months = signed_files(year, params_file, params)  # each signed month from its approved edition
+    files = {k: v for k, v in files.items() if v is not None}
+    return _checked(lambda: read_annual(year, params, catalogs, files, months), out_dir, lambda: run_report(
         "annual", {"year": year, **_notebook_parameters(Path(params_file), out_dir)}, out_dir,
-        provenance=annual_provenance(year, params_file, params, catalogs), title=words.annual_title(year),
-        date=f"{clean(params.clinic)}, {year} год", steps=steps))
+        provenance=approval.with_kept_inputs(annual_provenance(year, params_file, params, catalogs, files, months)),
+        title=words.annual_title(year), date=f"{clean(params.clinic)}, {year} год", steps=steps, inputs=files))
 
 
 def month_changes(period: str, params_file: Path | str, old: int | None = None, new: int | None = None):

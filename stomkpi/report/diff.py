@@ -30,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..month import STAFF
+from ..provenance import input_kind
 from ..safe import clean, spreadsheet_cell
 from ..sheets import MAX_COLUMNS, MAX_ROWS
 from ..text import match_key
@@ -111,6 +112,13 @@ class Changes:
     reason: str | None
     inputs: list[InputChange] = field(default_factory=list)
     staff: list[StaffChange] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # every input file added, removed or changed, in words
+
+    def files_words(self) -> str:
+        """The input files the new revision added, removed or changed, in one sentence."""
+        if not self.files:
+            return "Входные файлы те же, что в прежней редакции."
+        return f"Входные файлы по сравнению с прежней редакцией: {'; '.join(self.files)}."
 
     def heading(self) -> str:
         from .words import month_words
@@ -132,7 +140,8 @@ class Changes:
         from ..safe import markdown_text
 
         return ("## Изменения по сравнению с утверждённой редакцией\n\n"
-                f"{markdown_text(self.heading())}. Изменённых ячеек и строк входных данных: {len(self.inputs)}; "
+                f"{markdown_text(self.heading())}. {markdown_text(self.files_words())} "
+                f"Изменённых ячеек и строк входных данных: {len(self.inputs)}; "
                 f"сотрудников, у которых изменились баллы, процент или коэффициент: {len(self.staff)} "
                 "(остальные не изменились и не перечислены).")
 
@@ -224,17 +233,21 @@ def compare(old: Revision, new_provenance: dict, new_files: dict[str, Path], new
     for label in sorted(set(old_inputs) | set(new_inputs), key=_input_order):
         a, b = old_inputs.get(label), new_inputs.get(label)
         name = Path((b or a)["path"]).name
+        kind = input_kind(label)[0].split(" (")[0]
         if a is None or b is None:
             changes.inputs.append(InputChange(name, None, None, None, "нет файла" if a is None else a["path"],
                                               "нет файла" if b is None else b["path"]))
+            changes.files.append(f"{'добавлен' if a is None else 'исключён'} файл {(b or a)['path']} ({kind})")
         elif a["sha256"] != b["sha256"]:
-            changes.inputs += file_changes(name, old_files.get(label), new_files.get(label), a["sha256"], b["sha256"])
+            found = file_changes(name, old_files.get(label), new_files.get(label), a["sha256"], b["sha256"])
+            changes.inputs += found
+            changes.files.append(f"изменён файл {b['path']} ({kind}; изменений: {len(found)})")
     changes.staff = staff_changes(read_scores(old.folder, old.period), new_scores, criterion_names)
     return changes
 
 
 def _input_order(label: str) -> tuple[int, str]:
-    return ({"workbook": 0, "norms": 1, "nmo": 2}.get(label, 3), label)
+    return ({"params": 0, "workbook": 1, "norms": 2, "nmo": 3}.get(label, 4), label)
 
 
 def kept_files(folder: Path, manifest: dict) -> dict[str, Path]:
@@ -338,7 +351,7 @@ def file_changes(name: str, old: Path | None, new: Path | None, old_sha: str, ne
     suffix = new.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return workbook_changes(name, old, new)
-    if suffix in (".yaml", ".yml", ".csv", ".txt"):
+    if suffix in (".yaml", ".yml", ".csv", ".txt", ".json"):
         return text_changes(name, old, new)
     return [InputChange(name, None, None, None, f"SHA-256 {old_sha[:16]}…", f"SHA-256 {new_sha[:16]}…")]
 

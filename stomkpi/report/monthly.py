@@ -38,6 +38,7 @@ from .cards import Card, person_cards, write_cards
 from .diff import Changes, compare, scores_as_written
 from .display import TitlePage
 from .files import write_both
+from .kept import has_copies, provenance_files
 from .payroll_report import FundSection
 from .protocols_xlsx import write_protocols
 from .trail import payment_lines, value_trails
@@ -124,7 +125,10 @@ class MonthlyReport:
 
     def title_page(self) -> TitlePage:
         """The title page: clinic, title, month, the month's last day and the signatories' lines."""
-        return TitlePage(self.params.clinic, "Оценка результативности сотрудников", f"за {words.month_words(self.period)}",
+        from .approval import revision_title
+
+        title = revision_title("Оценка результативности сотрудников", self.provenance.get("revision"))
+        return TitlePage(self.params.clinic, title, f"за {words.month_words(self.period)}",
                          words.date_words(month_bounds(self.period)[1]), SIGNATORIES,
                          words.title_page_note(self.provenance))
 
@@ -137,7 +141,8 @@ class MonthlyReport:
         return (f"## Сводка для комиссии\n\nСотрудников: {len(t)}; средний процент выполнения показателей "
                 f"{words.decimal(t['percent'].mean())}\u00a0%; ниже 100\u00a0% — {below}; лишены премии полностью или частично — "
                 f"{deprived}. Фонд коэффициентов (сумма коэффициентов денежных выплат по всем разделам Приложения № 4): "
-                f"**{words.decimal(fund(self.clinic_protocol), 2)}**." + revision_heading(self.provenance.get("revision")))
+                f"**{words.decimal(fund(self.clinic_protocol), 2)}**."
+                + revision_heading(self.provenance.get("revision"), self.changes))
 
     def department_totals(self) -> pd.DataFrame:
         """Per department: head count, mean percent, below 100 %, deprived, the coefficient fund; a total row."""
@@ -290,20 +295,30 @@ def year_norms(params: ClinicParams, year: int | str, books: dict[str, Path]) ->
     return beside[0]
 
 
-def read_monthly(period: str, params: ClinicParams, catalogs: Catalogs) -> tuple[MonthInputs, NmoRecords | None]:
-    """Read and check every input of a month's report: all input errors at once, nothing computed."""
-    files = monthly_inputs(period, params)
-    month = read_inputs(files["workbook"], catalogs, period=period, norms_file=files["norms"])
-    nmo = read_nmo(files["nmo"], catalogs.nmo, month_bounds(period)[1], strict=False) if files["nmo"] else None
+def read_monthly(period: str, params: ClinicParams, catalogs: Catalogs, files: dict[str, Path | None] | None = None
+                 ) -> tuple[MonthInputs, NmoRecords | None]:
+    """Read and check every input of a month's report (`files`, by default those the parameters lead to): all input
+    errors at once, nothing computed."""
+    files = files if files is not None else monthly_inputs(period, params)
+    month = read_inputs(files["workbook"], catalogs, period=period, norms_file=files.get("norms"))
+    nmo = read_nmo(files["nmo"], catalogs.nmo, month_bounds(period)[1], strict=False) if files.get("nmo") else None
     return month, nmo
 
 
-def monthly_provenance(period: str, params_file: Path | str, params: ClinicParams, catalogs: Catalogs) -> dict:
-    """What produced a month's report: parameters, input checksums, catalog hashes, versions."""
+def monthly_files(period: str, params_file: Path | str, params: ClinicParams) -> dict[str, Path | None]:
+    """Every file a month's report reads: the clinic's parameters file and the inputs it leads to (`monthly_inputs`)."""
+    return {"params": Path(params_file), **monthly_inputs(period, params)}
+
+
+def monthly_provenance(period: str, params_file: Path | str, params: ClinicParams, catalogs: Catalogs,
+                       files: dict[str, Path | None] | None = None) -> dict:
+    """What produced a month's report: parameters, the checksums of `files` (by default `monthly_files`), catalog
+    hashes, versions."""
     root = clinic_root(params_file)
     parameters = {"period": period, "params": recorded(params_file, root), "clinic": params.clinic,
                   "catalog_dir": recorded(params.catalog_dir, root)}
-    return collect("monthly.ipynb", parameters, monthly_inputs(period, params), catalogs, root)
+    files = files if files is not None else monthly_files(period, params_file, params)
+    return collect("monthly.ipynb", parameters, files, catalogs, root)
 
 
 def build_monthly(period: str, params: Path | str | None = None, provenance: dict | None = None) -> MonthlyReport:
@@ -314,7 +329,8 @@ def build_monthly(period: str, params: Path | str | None = None, provenance: dic
         demo_workbook(period)
     settings = load_params(params)
     catalogs = load_catalogs(settings.catalog_dir)
-    inputs, records = read_monthly(period, settings, catalogs)
+    files = provenance_files(provenance, params) if has_copies(provenance) else None  # the copies it keeps
+    inputs, records = read_monthly(period, settings, catalogs, files)
     provenance = provenance or monthly_provenance(period, params, settings, catalogs)
     scored = score_inputs(inputs, catalogs)
     month, table, positions = scored.month, scored.scores.table, catalogs.positions
@@ -328,7 +344,7 @@ def build_monthly(period: str, params: Path | str | None = None, provenance: dic
         nmo_on = month_bounds(period)[1]
         nmo_risks = words.status_names(at_risk(nmo_status(records, catalogs.nmo, nmo_on), nmo_on, catalogs.nmo))
     departments = sorted(table["department"].unique())
-    changes = revision_changes(period, settings, provenance, table, catalogs)
+    changes = revision_changes(period, settings, provenance, table, catalogs, files)
     lost = lost_points(scored.scores.details, table, positions)
     fund = month_fund(period, settings, scored)
     amounts = fund.amounts if fund is not None else None
@@ -353,10 +369,11 @@ def build_monthly(period: str, params: Path | str | None = None, provenance: dic
     )
 
 
-def check_monthly(period: str, params: ClinicParams, catalogs: Catalogs) -> None:
-    """Every check of a month's inputs, the «Фонд» groups included (they are known once the month is scored): what
-    the command runs after a failed notebook, for the full list of problems."""
-    inputs, _ = read_monthly(period, params, catalogs)
+def check_monthly(period: str, params: ClinicParams, catalogs: Catalogs, files: dict[str, Path | None] | None = None
+                  ) -> None:
+    """Every check of a month's inputs (`files`, as `read_monthly` takes them), the «Фонд» groups included (they are
+    known once the month is scored): what the command runs after a failed notebook, for the full list of problems."""
+    inputs, _ = read_monthly(period, params, catalogs, files)
     if inputs.month.funds is not None:
         month_fund(period, params, score_inputs(inputs, catalogs))
 
@@ -370,20 +387,21 @@ def month_fund(period: str, settings: ClinicParams, scored: ScoredMonth) -> Fund
     return FundSection(period, settings.clinic, settings.payroll.method, payroll, staff_columns(table, month))
 
 
-def revision_heading(block: dict | None) -> str:
-    """For a revision: which approved revision it replaces and why (Markdown, escaped)."""
+def revision_heading(block: dict | None, changes: Changes | None = None) -> str:
+    """For a revision: which approved revision it replaces and why, and every input file it added, removed or
+    changed (Markdown, escaped)."""
     if not block:
         return ""
-    from ..safe import markdown_text
-
+    files = f" {markdown_text(changes.files_words())}" if changes is not None else ""
     return (f"\n\n**Редакция {block['number']}** взамен утверждённой редакции {block['supersedes_number']}. "
-            f"Причина: {markdown_text(block['reason'])}")
+            f"Причина: {markdown_text(block['reason'])}{files}")
 
 
 def revision_changes(period: str, settings: ClinicParams, provenance: dict, table: pd.DataFrame,
-                     catalogs: Catalogs) -> Changes | None:
-    """A revision's changes since the approved revision it supersedes: its inputs as kept, this run's inputs, the
-    two scores tables. None for a month's first report. The approved folder is checked before it is read (`compare`)."""
+                     catalogs: Catalogs, files: dict[str, Path] | None = None) -> Changes | None:
+    """A revision's changes since the approved revision it supersedes: its inputs as kept, this run's inputs (`files`,
+    by default the parameters'), the two scores tables. None for a month's first report. The approved folder is
+    checked before it is read (`compare`)."""
     block = provenance.get("revision")
     if not block:
         return None
@@ -397,5 +415,6 @@ def revision_changes(period: str, settings: ClinicParams, provenance: dict, tabl
     old = Revision(period, block["supersedes_number"], settings.outputs / name)
     if sha256_file(old.folder / MANIFEST) != block["supersedes_manifest_sha256"]:
         raise StomkpiError(f"отчёт {old.folder} не тот, который заменяет эта редакция: его манифест изменён")
-    return compare(old, provenance, monthly_inputs(period, settings), scores_as_written(table),
+    files = files if files is not None else monthly_inputs(period, settings)
+    return compare(old, provenance, files, scores_as_written(table),
                    catalogs.positions.criterion_names(), new_label=f"редакция {block['number']}", reason=block["reason"])

@@ -126,6 +126,14 @@ def read_approval(folder: Path) -> dict | None:
         dt.datetime.fromisoformat(record.get("approved_at"))
     except (TypeError, ValueError):
         raise ReportError(f"{where}: время утверждения записано не датой") from None
+    if "supersedes_number" in record and (type(record["supersedes_number"]) is not int
+                                          or not isinstance(record.get("supersedes_approved_at"), str)):
+        raise ReportError(f"{where}: заменённая редакция записана не номером и датой")
+    try:
+        if "supersedes_number" in record:
+            dt.datetime.fromisoformat(record["supersedes_approved_at"])
+    except ValueError:
+        raise ReportError(f"{where}: дата утверждения заменённой редакции записана не датой") from None
     stamped = record.get("stamped", [])
     if (not isinstance(stamped, list) or not all(isinstance(n, str) for n in stamped)
             or not all(isinstance(record.get(k), (str, type(None))) for k in ("approved_by", "supersedes"))):

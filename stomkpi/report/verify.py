@@ -39,6 +39,8 @@ from ..provenance import sha256_file
 from ..safe import clean
 from ..text import plural
 from . import approval, checked, recorded, words
+from .diff import file_changes
+from .kept import changed_copy, has_copies, kept_params, place_copies
 from .run import MANIFEST_ONLY, NOTEBOOKS, execute, finish
 
 MANIFEST = approval.MANIFEST
@@ -59,12 +61,16 @@ def verify(executed: Path | str) -> VerifyResult:
     parameters = recorded.checked_parameters(name, recorded_parameters, meta, folder)  # before anything runs
     manifest, record = recorded.read_manifest(folder), recorded.read_approval(folder)
     messages = _check_files(folder, meta, manifest, record)
-    substitutes, notes = _kept_substitutes(folder, meta, parameters)
+    copies = has_copies(meta)  # the report re-runs from the copies it kept, whatever the inputs are today
+    substitutes, notes = _current_inputs(folder, meta, parameters) if copies else _kept_substitutes(folder, meta, parameters)
     notes = [made_by(meta), *notes]
-    messages += [m for m in _check_inputs(folder, meta, parameters) if not any(f"«{k}»" in m for k in substitutes)]
-    if any(m.startswith(("изменён входной", "не найден входной", "изменён каталог")) for m in messages):
+    if copies:
+        messages += _copy_problems(folder, meta, parameters) + _check_catalogs(folder, meta, parameters)
+    else:
+        messages += [m for m in _check_inputs(folder, meta, parameters) if not any(f"«{k}»" in m for k in substitutes)]
+    if any(m.startswith(STOPS) for m in messages):
         return VerifyResult(False, notes + messages)  # a re-run from changed inputs could only differ
-    fresh, written = _rerun(name, parameters, executed, nb, substitutes, record)
+    fresh, written = _rerun(name, parameters, executed, nb, substitutes, record, copies)
     messages += _compare_cells(nb, fresh) + _compare_files(folder, written)
     if record is not None:
         said = approval.approval_words(record)
@@ -116,11 +122,12 @@ def _check_files(folder: Path, meta: dict, manifest: dict | None, record: dict |
     if record is not None or rev.registered():  # approved: its approval (and the clinic's register) records every byte
         return messages + approval.approved_problems(rev)
     kept = {rec["kept"]: rec["sha256"] for rec in meta["inputs"].values() if "kept" in rec}
-    for name, digest in sorted(kept.items()):
-        if not (folder / name).is_file():
-            messages.append(f"нет копии входного файла {name}")
-        elif sha256_file(folder / name) != digest:
-            messages.append(f"изменена копия входного файла {name}: контрольная сумма не совпадает с манифестом")
+    if not has_copies(meta):  # else `_copy_problems` names each copy and what changed in it
+        for name, digest in sorted(kept.items()):
+            if not (folder / name).is_file():
+                messages.append(f"нет копии входного файла {name}")
+            elif sha256_file(folder / name) != digest:
+                messages.append(f"изменена копия входного файла {name}: контрольная сумма не совпадает с манифестом")
     extra_kept = sorted(p.relative_to(folder).as_posix() for p in (folder / approval.INPUTS).rglob("*")
                         if p.is_file() and p.relative_to(folder).as_posix() not in kept) if kept else []
     messages += [f"лишний файл {name}: его нет в манифесте" for name in extra_kept]
@@ -142,6 +149,10 @@ def _params_files(parameters: dict) -> list[str]:
     return clinics if isinstance(clinics, list) else [clinics]
 
 
+STOPS = ("изменён входной", "не найден входной", "изменён каталог", "изменена копия", "нет копии", "каталоги правил")
+SHOWN_CHANGES = 5  # changed cells of one input a message lists
+
+
 def _check_inputs(folder: Path, meta: dict, parameters: dict) -> list[str]:
     params_file = folder / _params_files(parameters)[0]
     root = clinic_root(params_file)
@@ -152,14 +163,66 @@ def _check_inputs(folder: Path, meta: dict, parameters: dict) -> list[str]:
             messages.append(f"не найден входной файл «{label}» ({rec['path']})")
         elif sha256_file(path) != rec["sha256"]:
             messages.append(f"изменён входной файл «{label}» ({rec['path']}): контрольная сумма не совпадает с записанной")
+    return messages + _check_catalogs(folder, meta, parameters)
+
+
+def _check_catalogs(folder: Path, meta: dict, parameters: dict) -> list[str]:
+    """The rule catalogs the kept parameters lead to must be the ones recorded."""
+    params_file = folder / _params_files(parameters)[0]
+    kept = meta["inputs"].get("params", {}).get("kept")
     try:
-        current = load_catalogs(load_params(params_file).catalog_dir).hashes
+        if kept and has_copies(meta) and (folder / kept).is_file():
+            settings = load_params(folder / kept, root=clinic_root(params_file))
+        else:
+            settings = load_params(params_file)
+        current = load_catalogs(settings.catalog_dir).hashes
     except StomkpiError as exc:
-        return [*messages, f"каталоги правил не загрузить: {exc}"]
-    for name, digest in sorted(meta.get("catalogs", {}).items()):
-        if current.get(name) != digest:
-            messages.append(f"изменён каталог {name}: правила сейчас не те, что при построении отчёта")
+        return [f"каталоги правил не загрузить: {exc}"]
+    return [f"изменён каталог {name}: правила сейчас не те, что при построении отчёта"
+            for name, digest in sorted(meta.get("catalogs", {}).items()) if current.get(name) != digest]
+
+
+def _copy_problems(folder: Path, meta: dict, parameters: dict) -> list[str]:
+    """Each kept copy that is missing or not the file the report read, named by its input and with what changed in it
+    (cell old → new) when the file the report read is still where it was."""
+    root = clinic_root(folder / _params_files(parameters)[0])
+    messages = []
+    for label, rec in sorted(meta["inputs"].items()):
+        copy = folder / rec["kept"]
+        what = f"входного файла «{label}» ({rec['kept']})"
+        if not copy.is_file():
+            messages.append(f"нет копии {what}")
+        elif sha256_file(copy) != rec["sha256"]:
+            changes = changed_copy(folder, rec, root)
+            detail = f": {_listed(changes)}" if changes else ": контрольная сумма не совпадает с записанной"
+            messages.append(f"изменена копия {what} — не тот файл, по которому построен отчёт{detail}")
     return messages
+
+
+def _listed(changes: list[str]) -> str:
+    more = f" и ещё {len(changes) - SHOWN_CHANGES}" if len(changes) > SHOWN_CHANGES else ""
+    return "; ".join(changes[:SHOWN_CHANGES]) + more
+
+
+def _current_inputs(folder: Path, meta: dict, parameters: dict) -> tuple[dict[str, Path], list[str]]:
+    """What of the report's inputs is no longer where it was, or changed since, in words (cell old → new): notes, for
+    the report re-runs from its copies."""
+    root = clinic_root(folder / _params_files(parameters)[0])
+    notes = []
+    for label, rec in sorted(meta["inputs"].items()):
+        path, copy = root / rec["path"], folder / rec["kept"]
+        if path.is_file() and sha256_file(path) == rec["sha256"]:
+            continue
+        state = "не найден" if not path.exists() else "изменён после отчёта"
+        note = f"входной файл «{label}» ({rec['path']}) {state}; проверено по его копии {rec['kept']}"
+        if path.is_file() and copy.is_file() and sha256_file(copy) == rec["sha256"]:
+            try:
+                changes = [str(c) for c in file_changes(rec["kept"], copy, path, rec["sha256"], sha256_file(path))]
+            except (StomkpiError, OSError, ValueError):
+                changes = []
+            note += f" (сейчас в нём: {_listed(changes)})" if changes else ""
+        notes.append(note)
+    return {}, notes
 
 
 def _kept_substitutes(folder: Path, meta: dict, parameters: dict) -> tuple[dict[str, Path], list[str]]:
@@ -185,12 +248,15 @@ def _kept_substitutes(folder: Path, meta: dict, parameters: dict) -> tuple[dict[
 
 
 def _rerun(name: str, parameters: dict, executed: Path, report: nbformat.NotebookNode, substitutes: dict[str, Path],
-           record: dict | None) -> tuple[nbformat.NotebookNode, dict[str, bytes]]:
+           record: dict | None, copies: bool = False) -> tuple[nbformat.NotebookNode, dict[str, bytes]]:
     """Run the packaged notebook in a temporary folder of verify's own and make its documents as the run made them
     (and stamp them as the approval did): the executed notebook and every file it made, by name."""
     work = Path(tempfile.mkdtemp(prefix="stomkpi-verify-"))
     try:
-        cwd = _work_folder(work, executed.parent, parameters, substitutes)
+        if copies:
+            cwd = _kept_work_folder(work, executed.parent, parameters)
+        else:
+            cwd = _work_folder(work, executed.parent, parameters, substitutes)
         stem = executed.stem
         nb = execute(NOTEBOOKS / name, parameters, cwd / f"{stem}.ipynb", cwd, report_kernel=True)
         _recorded_parameters_cell(nb, report, parameters)
@@ -201,6 +267,22 @@ def _rerun(name: str, parameters: dict, executed: Path, report: nbformat.Noteboo
         return nb, {p.name: p.read_bytes() for p in cwd.iterdir() if p.is_file() and p.name != MANIFEST}
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _kept_work_folder(work: Path, folder: Path, parameters: dict) -> Path:
+    """The fresh run's working folder inside `work`, as deep as the recorded parameters file's path climbs: the kept
+    parameters file where its recorded path leads (every path in it absolute, no data folder) and the kept inputs in
+    `inputs/`, which the notebook reads (`kept.provenance_files`). Nothing the report did not keep is read."""
+    text = _params_files(parameters)[0]
+    depth = len([p for p in text.split("/") if p == ".."])
+    cwd = work.joinpath("run", *folder.parts[len(folder.parts) - depth:])
+    cwd.mkdir(parents=True)
+    (work / "empty").mkdir()
+    meta = parameters["provenance"]
+    target = Path(os.path.normpath(cwd / text))
+    kept_params(folder / meta["inputs"]["params"]["kept"], clinic_root(folder / text), target, work / "empty")
+    place_copies(folder, meta, cwd, clinic_root(target))
+    return cwd
 
 
 def _work_folder(work: Path, folder: Path, parameters: dict, substitutes: dict[str, Path]) -> Path:
@@ -266,8 +348,34 @@ def _compare_cells(old: nbformat.NotebookNode, new: nbformat.NotebookNode) -> li
         if a.cell_type != b.cell_type or (a.cell_type == "markdown" and a.source != b.source):
             messages.append(f"ячейка {i}: текст изменён")
         elif a.cell_type == "code" and _outputs(a) != _outputs(b):
-            messages.append(f"ячейка {i} ({recorded.shown(a.get('id', ''))}): результаты различаются")
+            messages.append(f"ячейка {i} ({recorded.shown(a.get('id', ''))}): результаты различаются"
+                            + _first_difference(_text(a), _text(b)))
     return messages
+
+
+def _text(cell) -> list[str]:
+    """A code cell's outputs as the lines a reader sees (plain text, or the page's text with its tags left out)."""
+    import re
+
+    lines = []
+    for o in cell.get("outputs", []):
+        if o.output_type == "stream":
+            lines += str(o.text).splitlines()
+        elif o.output_type in ("display_data", "execute_result"):
+            data = o.get("data", {})
+            text = str(data.get("text/html") or data.get("text/markdown") or data.get("text/plain") or "")
+            lines += [" ".join(t.split()) for t in re.split(r"<[^>]*>|\n", text) if t.strip()]
+        elif o.output_type == "error":
+            lines.append(f"{o.ename}: {o.evalue}")
+    return lines
+
+
+def _first_difference(old: list[str], new: list[str]) -> str:
+    """Where two outputs first differ, in words: «: в отчёте «…», при повторном расчёте «…»»."""
+    for a, b in zip([*old, ""], [*new, ""], strict=False):
+        if a != b:
+            return (f": в отчёте «{recorded.shown(a) or 'ничего'}», при повторном расчёте «{recorded.shown(b) or 'ничего'}»")
+    return ""
 
 
 def _compare_files(folder: Path, written: dict[str, bytes]) -> list[str]:
@@ -276,11 +384,25 @@ def _compare_files(folder: Path, written: dict[str, bytes]) -> list[str]:
     for name, content in sorted(written.items()):
         kept = folder / name
         if not kept.is_file() or kept.read_bytes() != content:
-            messages.append(f"файл {name}: повторный расчёт дал другое содержимое")
+            messages.append(f"файл {name}: повторный расчёт дал другое содержимое" + _file_difference(kept, content))
     records = {MANIFEST, approval.APPROVAL}
     messages += [f"файл {p.name}: повторный расчёт такого файла не даёт" for p in sorted(folder.iterdir())
                  if p.is_file() and p.name not in written and p.name not in records]
     return messages
+
+
+def _file_difference(kept: Path, content: bytes) -> str:
+    """The first differences between a report's data file and the fresh run's, in words (cell or line old → new)."""
+    if not kept.is_file() or kept.suffix not in (".xlsx", ".csv", ".json"):
+        return ""
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = Path(tmp) / kept.name
+        fresh.write_bytes(content)
+        try:
+            changes = [str(c) for c in file_changes(kept.name, kept, fresh, sha256_file(kept), sha256_file(fresh))]
+        except Exception:  # noqa: BLE001 — a file that cannot be compared cell by cell is named as differing
+            return ""
+    return f" ({_listed(changes)})" if changes else ""
 
 
 def _outputs(cell) -> list:
