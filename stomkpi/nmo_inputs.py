@@ -168,6 +168,7 @@ def read_nmo(path: Path | str, rules: NmoRules, on: dt.date, *, strict: bool = T
         raise InputError(str(path), problems, tuple(s.name for s in NMO_SHEETS))
     columns = [c for c in edu.columns if c != "specialties"] + ["specialty_key"]
     elements = pd.DataFrame(rows, columns=columns).rename(columns={ROW: "row"})
+    elements["end_date"] = pd.to_datetime(elements["end_date"])  # a sheet with no rows leaves it untyped
     certs = certs.assign(kind=certs["kind"].map(rules.certificate_kind))
     return NmoRecords(path, names, certs.drop(columns=[ROW]).reset_index(drop=True),
                       elements.reset_index(drop=True), departments, *portfolio)
