@@ -39,6 +39,8 @@ from .nmo import plan_credits
 from .records import NmoRecords
 
 STATES = ("ready", "window_open_gaps", "not_yet", "at_risk", "late", "expired")
+STATE_WORDS = {"expired": "срок истёк", "late": "опоздание", "window_open_gaps": "окно открыто, есть пробелы",
+               "at_risk": "под угрозой", "ready": "готов к подаче", "not_yet": "окно ещё не открыто"}
 EVENTS = ("window_opens", "last_safe_date", "deadline")
 COLUMNS = ["staff_id", "full_name", "specialty", "deadline", "window_opens", "last_safe_date", "hours_dpp",
            "hours_other", "report_needed", "state", "action", "department", "cycle_start", "hours_dpp_pending",

@@ -445,6 +445,29 @@ def nmo(
 
 
 @command()
+def accreditation(
+    workbook: Annotated[Path, typer.Argument(
+        metavar="КНИГА_НМО", help="Книга НМО (.xlsx): Сертификаты, Обучение; Аттестация, Отчёты, Подача — по желанию.")],
+    on: Annotated[str, typer.Option("--on", help="Дата ГГГГ-ММ-ДД.")],
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Куда записать: .xlsx (для печати, с календарём) или .csv (для программ).")] = None,
+    catalog: CatalogOpt = None,
+) -> None:
+    """Готовность к периодической аккредитации: сроки, окно подачи, последний безопасный день, что сделать."""
+    import datetime as dt
+
+    from .report.accreditation_xlsx import accreditation_files
+
+    _output_file(out, "--out", "аккредитация.xlsx")
+    try:
+        day = dt.date.fromisoformat(on)
+    except ValueError:
+        raise ParamsError(f"дату «{on}» нужно указать как ГГГГ-ММ-ДД, например 2025-12-31") from None
+    for line in accreditation_files(workbook, day, out, catalog):
+        typer.echo(line)
+
+
+@command()
 def rating(
     year: Annotated[int, typer.Option("--year", help="Год рейтинга.")],
     data: Annotated[Path | None, typer.Option("--data", help="Папка с книгами ГГГГ-ММ.xlsx (иначе из параметров).")] = None,
