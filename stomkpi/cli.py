@@ -336,15 +336,19 @@ def score(
 def template(
     file: Annotated[Path, typer.Argument(metavar="ФАЙЛ", help="Куда записать пустую книгу: файл ГГГГ-ММ.xlsx.")],
     catalog: CatalogOpt = None,
+    nmo: Annotated[bool, typer.Option("--nmo", help="Пустая книга НМО (сертификаты, обучение, портфолио).")] = False,
 ) -> None:
-    """Записать пустую книгу месяца с листом-инструкцией."""
+    """Записать пустую книгу месяца (или книгу НМО: --nmo) с листом-инструкцией."""
     from .catalog import load_positions
-    from .template import write_template
+    from .template import write_nmo_template, write_template
 
-    _output_file(file, "", "2025-12.xlsx")
+    _output_file(file, "", "НМО.xlsx" if nmo else "2025-12.xlsx")
     if file.suffix.lower() != ".xlsx":
         raise ParamsError(f"пустая книга — файл .xlsx, а указано «{file}»; например {file.with_suffix('.xlsx')}")
-    write_template(file, load_positions(catalog))
+    if nmo:
+        write_nmo_template(file)
+    else:
+        write_template(file, load_positions(catalog))
     typer.echo(f"Шаблон записан: {file}")
 
 

@@ -265,3 +265,20 @@ def test_the_command_writes_csv_and_a_printable_xlsx(tmp_path):
     text = [c for row in sheet.iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert "готов к подаче" in text and "29.12.2025" in text
     assert sheet.page_setup.orientation == "landscape"
+
+
+def test_template_nmo_writes_every_sheet_reads_back_and_refuses_an_existing_file(tmp_path):
+    path = tmp_path / "НМО.xlsx"
+    result = run("template", "--nmo", str(path))
+    assert result.returncode == 0, result.stderr
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    assert book.sheetnames == ["Инструкция", "Сотрудники", "Сертификаты", "Обучение", "Аттестация", "Отчёты", "Подача"]
+    assert [c.value for c in book["Подача"][1]] == ["Таб_номер", "Специальность", "Дата_подачи", "Номер_заявления",
+                                                    "Решение", "Дата_решения"]
+    assert "ФРДО" in [c.value for c in book["Обучение"][1]]
+    records = read_nmo(path, RULES, D(2025, 12, 31))  # blank, yet a valid workbook
+    assert records.certificates.empty
+    again = run("template", "--nmo", str(path))
+    assert again.returncode == 2 and "уже есть" in again.stderr
