@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from dateutil.relativedelta import relativedelta
 
 from .nmo_inputs import ATTESTATIONS, CERTIFICATES, EDUCATION, FILINGS, NMO_SHEETS, NMO_STAFF, REPORTS

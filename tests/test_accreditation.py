@@ -282,3 +282,49 @@ def test_template_nmo_writes_every_sheet_reads_back_and_refuses_an_existing_file
     assert records.certificates.empty
     again = run("template", "--nmo", str(path))
     assert again.returncode == 2 and "уже есть" in again.stderr
+
+
+def test_the_demo_at_the_year_end_matches_a_hand_check_of_five_people(tmp_path):
+    """The demo clinic's НМО workbook as `stomkpi demo` writes it (staff from seed 2025, НМО from seed 2026)."""
+    import numpy as np
+    from openpyxl import load_workbook
+
+    from stomkpi.demo import make_staff
+    from stomkpi.demo_nmo import write_nmo_workbook
+
+    staff = make_staff(np.random.default_rng(2025))
+    staff = staff.assign(position=staff["position_code"])[["staff_id", "name", "position", "department"]]
+    path = write_nmo_workbook(tmp_path / "nmo.xlsx", staff, seed=2026, on=D(2025, 12, 31))
+    out = tmp_path / "готовность.xlsx"
+    result = run("accreditation", str(path), "--on", "2025-12-31", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    rows = list(load_workbook(out)["Готовность"].iter_rows(values_only=True))
+    head = next(i for i, r in enumerate(rows) if r[0] == "Таб. №")
+    cols = rows[head]
+    got = {(r[0], r[cols.index("Специальность")]): r for r in rows[head + 1:] if r[cols.index("Состояние")]
+           and r[0] != "Таб. №"}
+    state = {k: r[cols.index("Состояние")] for k, r in got.items()}
+    assert set(state.values()) == {"готов к подаче", "окно открыто, есть пробелы", "окно ещё не открыто",
+                                   "под угрозой", "опоздание", "срок истёк"}
+    records = read_nmo(path, RULES, D(2025, 12, 31))
+    filings = records.filings.set_index("staff_id")
+    # 01092 (детская): deadline Fri 02.01.2026; counting back over 01.01 and 31.12 (days off), 30.12.2025 is the 1st
+    # and 12.11.2025 the 35th: last safe Tue 11.11.2025, past on 31.12.2025 with no filing — late
+    assert got[("01092", "Стоматология детская")][cols.index("Подать до (безопасно)")] == "11.11.2025"
+    assert "01092" not in filings.index and state[("01092", "Стоматология детская")] == "опоздание"
+    # 01037 (сестринское дело): deadline 16.02.2026, last safe 16.12.2025 (as in the New Year test above) — late
+    assert state[("01037", "Сестринское дело")] == "опоздание"
+    # 01117: filed, decision «соответствует» — ready (accreditation passed)
+    assert filings.loc["01117", "decision"] == "passed"
+    assert state[("01117", "Стоматология ортопедическая")] == "готов к подаче"
+    # 01140: decision «не соответствует»; window open since 08.07.2025; no category, the отчёт «нет» — gaps
+    assert filings.loc["01140", "decision"] == "failed"
+    assert "01140" not in set(records.attestations["staff_id"])
+    assert records.reports.set_index("staff_id").loc["01140", "state"] == "none"
+    assert state[("01140", "Стоматология ортопедическая")] == "окно открыто, есть пробелы"
+    # 01008: certificate of 09.05.2015, deadline 09.05.2020 — expired
+    assert state[("01008", "Стоматология терапевтическая")] == "срок истёк"
+    # 01165: deadline 04.06.2027, window 04.06.2026 ≤ 31.12.2025 + 6 months = 30.06.2026; hours met
+    # (108 h ДПП in ФРДО + min(101, 70) ≥ 144) but no отчёт and no category — at risk
+    assert "01165" not in set(records.attestations["staff_id"]) and "01165" not in set(records.reports["staff_id"])
+    assert state[("01165", "Анестезиология и реаниматология")] == "под угрозой"
