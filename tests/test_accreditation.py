@@ -328,3 +328,15 @@ def test_the_demo_at_the_year_end_matches_a_hand_check_of_five_people(tmp_path):
     # (108 h ДПП in ФРДО + min(101, 70) ≥ 144) but no отчёт and no category — at risk
     assert "01165" not in set(records.attestations["staff_id"]) and "01165" not in set(records.reports["staff_id"])
     assert state[("01165", "Анестезиология и реаниматология")] == "под угрозой"
+
+
+def test_calendar_chart_counts_each_event_per_month(two_people):
+    from stomkpi.report.accreditation_chart import calendar_chart
+
+    on = D(2025, 6, 2)
+    months = calendar_months(calendar_events(readiness(two_people, RULES, on, RU), on), on)
+    chart = calendar_chart(months)
+    bars = {(c.get_label(), i): p.get_height() for c in chart.figure.axes[0].containers for i, p in enumerate(c)}
+    # both: last safe 29.12.2025 (month 7 of 18, from June 2025), deadline 01.03.2026 (month 10)
+    assert bars[("последний безопасный день подачи", 6)] == 2 and bars[("истекает срок", 9)] == 2
+    assert sum(bars.values()) == 4

@@ -105,7 +105,9 @@ def summary_lines(table: pd.DataFrame, on: dt.date) -> list[str]:
     lines = [f"Готовность к аккредитации на {_d(on)}: планов {len(table)}"]
     counts = table["state"].value_counts()
     lines += [f"  {STATE_WORDS[s]}: {int(counts[s])}" for s in STATE_WORDS if s in counts]
-    urgent = table[table["state"].isin(["expired", "late", "window_open_gaps", "at_risk"])]
+    order = {s: i for i, s in enumerate(["expired", "late", "window_open_gaps", "at_risk"])}
+    urgent = table[table["state"].isin(list(order))]
+    urgent = urgent.assign(_o=urgent["state"].map(order)).sort_values(["_o", "last_safe_date"], kind="stable")
     if len(urgent):
         lines.append("Кому действовать:")
         lines += [f"  {r.full_name or r.staff_id} ({r.specialty}) — {STATE_WORDS[r.state]}: {r.action}"
