@@ -336,15 +336,19 @@ def score(
 def template(
     file: Annotated[Path, typer.Argument(metavar="ФАЙЛ", help="Куда записать пустую книгу: файл ГГГГ-ММ.xlsx.")],
     catalog: CatalogOpt = None,
+    nmo: Annotated[bool, typer.Option("--nmo", help="Пустая книга НМО (сертификаты, обучение, портфолио).")] = False,
 ) -> None:
-    """Записать пустую книгу месяца с листом-инструкцией."""
+    """Записать пустую книгу месяца (или книгу НМО: --nmo) с листом-инструкцией."""
     from .catalog import load_positions
-    from .template import write_template
+    from .template import write_nmo_template, write_template
 
-    _output_file(file, "", "2025-12.xlsx")
+    _output_file(file, "", "НМО.xlsx" if nmo else "2025-12.xlsx")
     if file.suffix.lower() != ".xlsx":
         raise ParamsError(f"пустая книга — файл .xlsx, а указано «{file}»; например {file.with_suffix('.xlsx')}")
-    write_template(file, load_positions(catalog))
+    if nmo:
+        write_nmo_template(file)
+    else:
+        write_template(file, load_positions(catalog))
     typer.echo(f"Шаблон записан: {file}")
 
 
@@ -442,6 +446,29 @@ def nmo(
     if years is not None:
         _write(yearly(records, rules, day), years)
     _write(table, out)
+
+
+@command()
+def accreditation(
+    workbook: Annotated[Path, typer.Argument(
+        metavar="КНИГА_НМО", help="Книга НМО (.xlsx): Сертификаты, Обучение; Аттестация, Отчёты, Подача — по желанию.")],
+    on: Annotated[str, typer.Option("--on", help="Дата ГГГГ-ММ-ДД.")],
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Куда записать: .xlsx (для печати, с календарём) или .csv (для программ).")] = None,
+    catalog: CatalogOpt = None,
+) -> None:
+    """Готовность к периодической аккредитации: сроки, окно подачи, последний безопасный день, что сделать."""
+    import datetime as dt
+
+    from .report.accreditation_xlsx import accreditation_files
+
+    _output_file(out, "--out", "аккредитация.xlsx")
+    try:
+        day = dt.date.fromisoformat(on)
+    except ValueError:
+        raise ParamsError(f"дату «{on}» нужно указать как ГГГГ-ММ-ДД, например 2025-12-31") from None
+    for line in accreditation_files(workbook, day, out, catalog):
+        typer.echo(line)
 
 
 @command()

@@ -1,5 +1,7 @@
 """The demo clinic's НМО workbook: certificates over 2015–2025 and education that puts people in
-every status on the report date. Deterministic for a fixed seed."""
+every status on the report date, and a portfolio (удостоверения, ФРДО marks, categories, отчёты, filings) that puts
+plans in every accreditation state. Deterministic for a fixed seed; the portfolio draws no random numbers, so the
+credits are those of the workbook without it."""
 
 from __future__ import annotations
 
@@ -8,8 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from dateutil.relativedelta import relativedelta
 
-from .nmo_inputs import CERTIFICATES, EDUCATION, NMO_STAFF
+from .nmo_inputs import ATTESTATIONS, CERTIFICATES, EDUCATION, FILINGS, NMO_SHEETS, NMO_STAFF, REPORTS
 from .sheets import write_workbook
 
 # Specialty by position code, and for doctors by department.
@@ -66,7 +69,7 @@ def make_nmo(staff: pd.DataFrame, *, seed: int, on: dt.date) -> dict[str, pd.Dat
     renewed = {1}
     for i, person in medical.iterrows():
         sid = person["staff_id"]
-        people.append({"staff_id": sid, "name": person["name"]})
+        people.append({"staff_id": sid, "name": person["name"], "department": person["department"]})
         specialty = specialty_of(person["position"], person["department"])
         if i in pre_2016:
             start = dt.date(2015, int(rng.integers(2, 12)), int(rng.integers(1, 28)))
@@ -89,11 +92,47 @@ def make_nmo(staff: pd.DataFrame, *, seed: int, on: dt.date) -> dict[str, pd.Dat
             certs.append({"staff_id": sid, "specialty": SECOND_SPECIALTY, "date": start, "kind": kind})
             specialties = [specialty, SECOND_SPECIALTY]
         _education(education, rng, sid, specialties, start, on, pace)
+    education = pd.DataFrame(education, columns=[c.key for c in EDUCATION.columns])
     return {
         NMO_STAFF.name: pd.DataFrame(people),
         CERTIFICATES.name: pd.DataFrame(certs),
-        EDUCATION.name: pd.DataFrame(education, columns=[c.key for c in EDUCATION.columns]),
+        EDUCATION.name: _certificates_of_dpp(education),
+        **_portfolio(pd.DataFrame(certs), on),
     }
+
+
+def _certificates_of_dpp(education: pd.DataFrame) -> pd.DataFrame:
+    """Every ДПП gets an удостоверение number; every seventh is not in ФРДО yet, every twenty-first has no number."""
+    dpp = education["kind"] == "ДПП"
+    k = dpp.cumsum()
+    education["certificate_no"] = ["" if not d or n % 21 == 0 else f"7724{n:08d}" for d, n in zip(dpp, k, strict=True)]
+    education["frdo"] = ["нет" if d and n % 7 == 0 else "да" if d else None for d, n in zip(dpp, k, strict=True)]
+    return education
+
+
+def _portfolio(certs: pd.DataFrame, on: dt.date) -> dict[str, pd.DataFrame]:
+    """Categories, отчёты and filings by the plans' places on `on`: with the window open, filings of every outcome
+    and отчёты in every state; categories for some (this year's and last year's waive the отчёт, older ones not)."""
+    latest = certs.sort_values("date", kind="stable").groupby(["staff_id", "specialty"], sort=True).tail(1)
+    attestations, reports, filings = [], [], []
+    for i, c in enumerate(latest.sort_values(["staff_id", "specialty"]).itertuples(index=False)):
+        key = {"staff_id": c.staff_id, "specialty": c.specialty}
+        window = c.date + relativedelta(years=4)  # the five-year cycle's last twelve months
+        if i % 5 == 0:
+            year = (on.year - 1, on.year - 3, on.year)[i // 5 % 3]
+            attestations.append({**key, "category": ("первая", "высшая", "вторая")[i % 3], "date": dt.date(year, 4, 15)})
+        if window <= on:
+            state = ("согласован", "согласован", "готов", "нет")[i % 4]
+            reports.append({**key, "state": state, "date": min(on, window + dt.timedelta(days=30))})
+        if window <= on < window + relativedelta(years=1) and i % 3 == 1:  # the window open now
+            filed = min(on, window + dt.timedelta(days=45))
+            outcome = (None, "соответствует", "не соответствует")[i // 3 % 3]
+            decided = min(on, filed + dt.timedelta(days=40)) if outcome else None
+            filings.append({**key, "filed": filed, "number": f"ПА-{filed.year}-{i:04d}", "decision": outcome,
+                            "decided": decided})
+    return {ATTESTATIONS.name: pd.DataFrame(attestations, columns=[c.key for c in ATTESTATIONS.columns]),
+            REPORTS.name: pd.DataFrame(reports, columns=[c.key for c in REPORTS.columns]),
+            FILINGS.name: pd.DataFrame(filings, columns=[c.key for c in FILINGS.columns])}
 
 
 def _education(rows: list, rng: np.random.Generator, sid: str, specialties: list[str], start: dt.date,
@@ -138,5 +177,5 @@ def _row(sid, specialties, kind, title, rng, hours, in_person, days, end) -> dic
 
 def write_nmo_workbook(path: Path | str, staff: pd.DataFrame, *, seed: int, on: dt.date) -> Path:
     sheets = make_nmo(staff, seed=seed, on=on)
-    write_workbook(path, [(spec, sheets[spec.name]) for spec in (NMO_STAFF, CERTIFICATES, EDUCATION)])
+    write_workbook(path, [(spec, sheets[spec.name]) for spec in NMO_SHEETS])
     return Path(path)

@@ -6,7 +6,7 @@ The readers (`month.read_month`, `nmo_inputs.read_nmo`) build these; the pure en
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -40,5 +40,10 @@ class NmoRecords:
     names: dict[str, str]
     certificates: pd.DataFrame  # staff_id, specialty, specialty_key, date, kind
     # one row per element × specialty: element, staff_id, specialty_key, kind, group, title, provider,
-    # hours, in_person, days, end_date, row (the spreadsheet row)
+    # hours, in_person, days, end_date, certificate_no (text, "" if none), frdo (True / False / None), row
     elements: pd.DataFrame
+    departments: dict[str, str] = field(default_factory=dict)  # staff_id -> «Отделение» when the sheet gives one
+    # the accreditation sheets, each empty when absent (staff_id, specialty_key, … as below, row)
+    attestations: pd.DataFrame | None = None  # category (вторая / первая / высшая), date
+    reports: pd.DataFrame | None = None  # state (none / ready / agreed), date
+    filings: pd.DataFrame | None = None  # filed (date), number (text), decision (None / passed / failed)

@@ -101,3 +101,48 @@ def write_template(path: Path | str, catalog: PositionCatalog, indicators: Indic
     for letter, width in zip("ABC", (28, 70, 90), strict=True):
         fields.column_dimensions[letter].width = width
     save_deterministic(book, path)
+
+
+def write_nmo_template(path: Path | str) -> None:
+    """Write an empty НМО workbook: the instruction sheet and every sheet of `nmo_inputs.NMO_SHEETS`. An existing
+    file at `path` is refused (`ParamsError`), never replaced."""
+    from .nmo_inputs import NMO_SHEETS
+
+    if Path(path).exists():
+        raise ParamsError(f"файл {path} уже есть: шаблон не записан, чтобы не потерять данные; укажите другое имя")
+    book = Workbook()
+    info = book.active
+    info.title = "Инструкция"
+    bold = Font(bold=True)
+    lines: list[tuple[str, ...]] = [
+        ("Книга НМО: сертификаты, обучение и портфолио для периодической аккредитации",),
+        ("Заполните листы ниже; первая строка каждого листа — заголовки, их не меняйте. Книга ведётся годами.",),
+        ("Проверка: stomkpi nmo НМО.xlsx --on ГГГГ-ММ-ДД; готовность к аккредитации: "
+         "stomkpi accreditation НМО.xlsx --on ГГГГ-ММ-ДД --out готовность.xlsx",),
+        (),
+        ("Лист", "Столбец", "Обязательный", "Что вносить"),
+    ]
+    for spec in NMO_SHEETS:
+        lines.append((spec.name, "", "лист обязателен" if spec.required else "лист можно не включать", spec.hint))
+        for col in spec.columns:
+            lines.append(("", col.name, "да" if col.required else "нет", col.hint))
+    lines += [
+        (),
+        ("ДПП учитывается в портфолио, когда удостоверение внесено в ФРДО (столбец «ФРДО» — да).",),
+        ("Отчёт о профессиональной деятельности не нужен, если категория присвоена в году подачи или в предыдущем.",),
+        ("Подавать документы — не раньше чем за 12 месяцев до срока; рассмотрение занимает около 35 рабочих дней.",),
+    ]
+    for line in lines:
+        info.append(list(line))
+    for row in (1, 5):
+        for cell in info[row]:
+            cell.font = bold
+    for letter, width in zip("ABCD", (16, 18, 14, 90), strict=True):
+        info.column_dimensions[letter].width = width
+    for spec in NMO_SHEETS:
+        ws = book.create_sheet(spec.name)
+        ws.append([c.name for c in spec.columns])
+        for i, c in enumerate(spec.columns, start=1):
+            ws.cell(1, i).font = bold
+            ws.column_dimensions[ws.cell(1, i).column_letter].width = max(14, len(c.name) + 4)
+    save_deterministic(book, path)

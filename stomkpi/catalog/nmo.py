@@ -44,6 +44,7 @@ class Admission(Frozen):
     min_dpp: float
     max_other: float
     note: str | None = None
+    source: str | None = None
 
 
 class Plans(Frozen):
@@ -51,15 +52,61 @@ class Plans(Frozen):
     admission: Admission
 
 
+class Processing(Frozen):
+    """Working days the accreditation centre and the commission take after a filing (709н)."""
+
+    check_days: int
+    commission_days: int
+    source: str
+
+    @property
+    def working_days(self) -> int:
+        return self.check_days + self.commission_days
+
+
+class WorkCalendar(Frozen):
+    country: str
+    note: str
+
+
+class ReportRule(Frozen):
+    """When the отчёт о профессиональной деятельности is needed: not when a category was attested in the filing
+    year or up to `waived_years` before it."""
+
+    waived_years: int
+    categories: tuple[str, ...]
+    source: str
+
+
+class Sourced(Frozen):
+    source: str
+
+
+class Horizon(Frozen):
+    months: int
+    source: str
+
+
+class Accreditation(Frozen):
+    name: str
+    processing: Processing
+    calendar: WorkCalendar
+    report: ReportRule
+    frdo: Sourced
+    risk_horizon: Horizon
+
+
 class NmoRules(Frozen):
     version: str
     source: str
     cycle_years: int
     filing_window_months: int
+    filing_window_source: str | None = None
     element_kinds: tuple[ElementKind, ...]
     certificate_kinds: tuple[str, ...]
     caps: Caps
     plans: Plans
+    accreditation: Accreditation | None = None  # a clinic's older copy of the catalog may lack it: built-in then
     path: Path | None = None
 
     @cached_property
@@ -73,6 +120,15 @@ class NmoRules(Frozen):
     def certificate_kind(self, name: str) -> str | None:
         keys = {match_key(k): k for k in self.certificate_kinds}
         return keys.get(match_key(name))
+
+    def category(self, name: str) -> str | None:
+        """The qualification category named (вторая / первая / высшая, any case); None if unknown."""
+        keys = {match_key(k): k for k in self.accreditation_rules().report.categories}
+        return keys.get(match_key(name))
+
+    def accreditation_rules(self) -> Accreditation:
+        """The accreditation rules of this catalog, or the built-in ones when a clinic's copy has none."""
+        return self.accreditation or load_nmo_rules().accreditation
 
 
 def load_nmo_rules(directory: Path | str | None = None) -> NmoRules:
