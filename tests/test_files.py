@@ -11,6 +11,7 @@ from stomkpi.report.annual import build_annual
 from stomkpi.report.monthly import build_monthly
 
 from .conftest import PERIOD
+from .printed import read_pages, to_pdf
 
 CODE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")  # a machine key or code: days_left, sanitation_rate, dentist
 SHOWN = re.compile(r"\[\$-419\]0(\.0{1,3})?|\[\$-419\]0\.0##")  # a figure with at most 3 decimals
@@ -54,3 +55,18 @@ def test_files_for_people_speak_russian_and_round(project, tmp_path):
     assert "Поликлиника" in units and "clinic" not in units
     nmo = [c.value for c in load_workbook(tmp_path / "nmo-2025.xlsx").active[1]]
     assert "Осталось дней" in nmo and "Не хватает ЗЕТ" in nmo and "Не представлено" not in nmo
+
+
+def test_files_for_people_print_with_their_header_on_every_page_and_page_numbers(tmp_path):
+    import pandas as pd
+
+    from stomkpi.report.files import write_table
+
+    frame = pd.DataFrame({"name": [f"Сотрудник {i}" for i in range(300)], "percent": [99.5] * 300})
+    ws = load_workbook(write_table(frame, tmp_path / "scores-2025-12.xlsx")).active
+    assert ws.print_title_rows == "$1:$1"  # the header row again on every printed page
+    assert int(ws.page_setup.paperSize) == 9 and ws.page_setup.orientation == "landscape"
+    pages = read_pages(to_pdf(tmp_path / "scores-2025-12.xlsx", tmp_path))
+    assert len(pages) > 1
+    for page in pages:
+        assert "ФИО" in page.text and f"Страница {page.number} из {len(pages)}" in page.text

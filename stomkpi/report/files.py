@@ -96,6 +96,20 @@ def _sheet(ws, frame: pd.DataFrame, formats: list[str | None] | None = None) -> 
     ws.freeze_panes = "A2"
     if len(frame.columns):
         ws.auto_filter.ref = ws.dimensions
+    _print_setup(ws)
+
+
+def _print_setup(ws) -> None:
+    """Printed as the protocols are: A4 landscape fitted to the page's width, the header row on every page, the
+    page numbers in the footer."""
+    ws.print_title_rows = "1:1"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = 9  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.oddFooter.center.text = "Страница &P из &N"
+    ws.oddFooter.center.size = 8
 
 
 def _cell(value: object) -> object:
