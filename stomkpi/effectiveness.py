@@ -61,9 +61,12 @@ def rate(values: pd.DataFrame, norms: pd.DataFrame, catalog: IndicatorCatalog) -
     high = exact.groupby("period")["key"].rank(ascending=False, method="max").astype(int)
     summary["rank"] = low
     summary["place"] = [str(a) if a == b else f"{a}–{b}" for a, b in zip(low, high, strict=True)]
-    summary.insert(1, "unit_name", summary["unit"].map({u.code: u.name for u in catalog.units}))
+    summary.insert(1, "unit_name", summary["unit"].map({u.code: u.name for u in catalog.units}))  # and the detail's
     order = {u.code: i for i, u in enumerate(catalog.units)}
     summary = summary.sort_values(["period", "rank", "unit"], key=lambda s: s.map(order) if s.name == "unit" else s)
+    names = {u.code: u.name for u in catalog.units}
+    d.insert(1, "unit_name", d["unit"].map(names))
+    d.insert(d.columns.get_loc("indicator") + 1, "indicator_name", d["indicator"].map(lambda c: catalog.by_code[c].name))
     return d.reset_index(drop=True), summary.reset_index(drop=True)
 
 

@@ -13,7 +13,7 @@ from openpyxl.styles import Alignment, Font
 from .catalog import IndicatorCatalog, PositionCatalog, load_indicators
 from .catalog.positions import KIND_NAMES
 from .errors import ParamsError
-from .month import MONTH_SHEETS, OPTIONAL_SHEETS
+from .month import MONTH_SHEETS, OPTIONAL_SHEETS, STAFF
 from .sheets import save_deterministic
 
 _WHAT_TO_ENTER = {
@@ -52,6 +52,8 @@ def write_template(path: Path | str, catalog: PositionCatalog, indicators: Indic
         ("Критерии по должностям — на листе «Критерии». В столбце «Критерий» можно писать код или формулировку.",),
         ("Если строки критерия нет: вычеты — полный балл; назначаемые, случаи и сравнение с нормой — 0;",),
         ("процент выполнения плана обязателен для всех должностей, у которых он есть.",),
+        (f"Ставки_платно (лист «{STAFF.name}») печатаются в протоколе Приложения № 3, но в коэффициент не входят:",),
+        ("по Положению коэффициент денежных выплат считается по ставкам ОМС (Ставки_ОМС).",),
     ]
     for line in lines:
         info.append(list(line))

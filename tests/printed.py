@@ -9,6 +9,7 @@ outside the margins; a wrapped cell whose row did not grow as a word crossed by 
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -95,12 +96,15 @@ def soffice() -> str:
     return path
 
 
-def to_pdf(xlsx: Path, out_dir: Path) -> Path:
-    """The workbook printed by LibreOffice headless, with a profile of its own (runs never share one)."""
+def to_pdf(xlsx: Path, out_dir: Path, locale: str | None = None) -> Path:
+    """The workbook printed by LibreOffice headless, with a profile of its own (runs never share one); with
+    `locale` (ru_RU.UTF-8, en_US.UTF-8), under that locale: LibreOffice takes its default locale, which decides
+    how a number in a plain format is printed (0,6 or 0.6), from LC_ALL and LANG."""
+    env = None if locale is None else {**os.environ, "LC_ALL": locale, "LANG": locale}
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run([soffice(), f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
                         "--convert-to", "pdf", "--outdir", str(out_dir), str(xlsx)],
-                       check=True, capture_output=True, timeout=300)
+                       check=True, capture_output=True, timeout=300, env=env)
     return out_dir / (xlsx.stem + ".pdf")
 
 

@@ -152,11 +152,20 @@ def _printed_tokens(pages) -> Counter:
 def _cell_tokens(path) -> Counter:
     out = Counter()
     for ws in load_workbook(path, read_only=True):
-        for row in ws.iter_rows(values_only=True):
-            for v in row:
-                if v is not None:
-                    out.update(str(v).split())
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value is not None:
+                    out.update(_shown(c.value, c.number_format).split())
     return out
+
+
+def _shown(value, number_format: str) -> str:
+    """A cell's text as its number format prints it (a decimal comma under any locale)."""
+    if isinstance(value, str):
+        return value
+    places = {"[$-419]0.00": 2, "[$-419]0.0": 1}.get(number_format)
+    assert places is not None or number_format == "[$-419]General", number_format
+    return (f"{value:.{places}f}" if places is not None else f"{value:g}").replace(".", ",")
 
 
 def test_demo_protocols_print_whole_through_libreoffice(project, monthly, tmp_path):
@@ -187,3 +196,28 @@ def test_demo_protocols_print_whole_through_libreoffice(project, monthly, tmp_pa
     assert list(report.department_protocols) == sorted(report.table["department"].unique())
     book = load_workbook(xlsx, read_only=True)
     assert book.sheetnames == [f"П3 {d}"[:31] for d in report.department_protocols] + ["П4 Комиссия"]
+
+
+def test_protocols_print_alike_under_russian_and_english_locales(tmp_path, catalog):
+    """LibreOffice under ru-RU and under en-US prints the same figures: one format per quantity (coefficients with
+    2 decimals, percents with 1), with a decimal comma under either locale."""
+    import subprocess
+
+    month, table = scored_month(tmp_path, catalog)
+    path = tmp_path / "protocols.xlsx"
+    write_protocols(path, "2025-12", "Поликлиника", {THERAPY: department_protocol(table, month.deprivations, catalog,
+                                                                                  THERAPY)},
+                    clinic_protocol(table, month.deprivations, catalog))
+    texts = {}
+    for locale in ("ru_RU.UTF-8", "en_US.UTF-8"):
+        pdf = to_pdf(path, tmp_path / locale, locale)
+        texts[locale] = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
+                                       text=True).stdout
+    assert texts["ru_RU.UTF-8"] == texts["en_US.UTF-8"]
+    lines = texts["en_US.UTF-8"].splitlines()
+    # Яковлев: 22 days, 1,5 rates, 30 of 30,1 points, 100,3 %, coefficient 1,51; the nurse's 0,5 as 0,50
+    yakovlev = [line.split() for line in lines if "Яковлев" in line]
+    assert ["22", "1,5", "30", "30,1", "100,3", "1,51"] == yakovlev[-1][-6:]
+    nurse = next(line.split() for line in lines if "Антонова" in line and "22" in line.split())
+    assert nurse[-6:] == ["22", "1", "40", "40", "100,0", "0,50"]
+    assert not any("." in w and w.replace(".", "").isdigit() for line in lines for w in line.split())

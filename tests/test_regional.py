@@ -114,18 +114,39 @@ def test_the_regional_report_shows_every_clinic_side_by_side(regional, region):
     text = " ".join(subprocess.run(["pdftotext", str(regional / "2025.pdf"), "-"], capture_output=True, text=True,
                                    check=True).stdout.split())
     for words in ("Сводный отчёт региона за 2025 год", "Подразделения поликлиник рядом", "Лучшие показатели региона",
-                  "Фонды стимулирующих выплат", "clinic-01", "clinic-02", "Терапевтическое отделение"):
+                  "Фонды стимулирующих выплат", "Стоматологическая поликлиника № 1", "СП № 1 — Стоматологическая",
+                  "Терапевтическое отделение"):
         assert words in text, words
     book = load_workbook(regional / "region-2025.xlsx", read_only=True)
     assert book.sheetnames == ["Результаты", "Баллы P", "Лучшие в регионе", "Фонды", "Фонды по месяцам", "НМО"]
     results = list(book["Результаты"].iter_rows(values_only=True))
     assert results[0][:3] == ("Учреждение", "Поликлиника", "Терапевтическое отделение")  # a column per unit
-    assert [r[0] for r in results[1:]] == ["clinic-01", "clinic-02"]  # a row per clinic: any number of them fits
+    clinics = ["Стоматологическая поликлиника № 1", "Стоматологическая поликлиника № 2"]  # by name, not by file
+    assert [r[0] for r in results[1:]] == clinics  # a row per clinic: any number of them fits
+    assert "clinic-01" not in text.split("Происхождение данных")[0]  # the files are named in the provenance only
     funds = list(book["Фонды"].iter_rows(values_only=True))
-    assert [r[0] for r in funds[1:]] == ["clinic-01", "clinic-02"] and funds[1][2] != funds[2][2]  # sizes differ
+    assert [r[0] for r in funds[1:]] == clinics and funds[1][2] != funds[2][2]  # sizes differ
     rating = pd.read_csv(regional / "region-rating-2025.csv", encoding="utf-8-sig")
     year = rating[rating["period"] == "2025"]
     assert set(year["clinic"]) == {"clinic-01", "clinic-02"} and year["region_place"].min() == 1
+
+
+def test_no_word_of_the_regional_report_is_broken_inside(regional):
+    """The unit tables lay indicators in rows and clinics in columns: every word stays whole (none broken letter by
+    letter across a cell's lines, as «Учре ждение», «Проц ент»)."""
+    from stomkpi.catalog import load_indicators
+
+    catalog = load_indicators()
+    known = {w.strip("(),.«»:;") for text in ["Учреждение Показатель Подразделение",
+                                              *(i.name for i in catalog.indicators), *(u.name for u in catalog.units)]
+             for w in text.split()}
+    known = {w for w in known if len(w) >= 4}
+    tokens = subprocess.run(["pdftotext", str(regional / "2025.pdf"), "-"], capture_output=True, text=True,
+                            check=True).stdout.split()
+    broken = [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)
+              if (a + b).strip("(),.«»:;") in known and a.strip("(),.«»:;") not in known]
+    assert broken == []
+    assert any(t.startswith("Показатель") for t in tokens)  # the indicators' tables: a row per indicator
 
 
 def test_the_regional_report_reads_as_a_document(regional):

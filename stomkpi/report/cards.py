@@ -46,6 +46,10 @@ REASON_SHOWN = 300  # characters of a deprivation's reason or an approver a card
 REVISION_SHOWN = 120  # characters of a revision's reason a card prints: the reason speaks of the whole revision
 
 
+# why the paid rates a card shows do not change its coefficient: the regulation's coefficient uses the ОМС rates
+PAID_RATES = "Ставки платно {} в коэффициент не входят: по Положению он считается по ставкам ОМС."
+
+
 @dataclass(frozen=True)
 class Card:
     """One employee's month, as their card prints it."""
@@ -67,6 +71,7 @@ class Card:
     revision: tuple[str, ...] = ()  # what a revision changed for this employee, in words; empty when nothing
     sources: tuple[str, ...] = ()  # where the values came from, in words: a line per derived value, then the typed
     payment: tuple[str, ...] = ()  # the stimulus amount and how it follows from the fund (`trail.payment_lines`)
+    rates_paid: float = 0.0  # printed on the forms, never in the coefficient (`PAID_RATES`)
 
     def person_lines(self) -> list[str]:
         return [f"{self.name}, таб. № {self.staff_id}", f"{self.title}; {self.department}"]
@@ -80,6 +85,7 @@ class Card:
             f"Коэффициент = выполнение × ставки ОМС × отработанные дни / дни по плану × (1 − лишение): "
             f"{decimal(self.percent)} % × {fmt(self.rates)} × {fmt(self.days_fact)} / {fmt(self.days_plan)} × "
             f"(1 − {deprived}) = {decimal(self.coefficient, 2)}.",
+            *([PAID_RATES.format(fmt(self.rates_paid))] if self.rates_paid else []),
             f"Лишение премии: {deprived}{reasons}." if self.deprived_percent else "Лишения премии нет.",
             *self.payment,
         ]
@@ -125,7 +131,7 @@ def person_cards(table: pd.DataFrame, details: pd.DataFrame, deprivations: pd.Da
             staff_id=str(p.staff_id), name=clean(p.name), title=clean(p.title), department=clean(p.department),
             criteria=groups,
             total=float(p.total_points), norm_points=float(p.norm_points), percent=float(p.percent),
-            rates=float(p.rates_oms), days_plan=float(p.days_plan), days_fact=float(p.days_fact),
+            rates=float(p.rates_oms), rates_paid=float(p.rates_paid), days_plan=float(p.days_plan), days_fact=float(p.days_fact),
             deprived_percent=float(p.deprived_percent), deprivation_reasons=reasons.get(p.staff_id, ()),
             coefficient=float(p.coefficient),
             revision=revision_lines(changes, change) if change is not None else (),

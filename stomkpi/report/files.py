@@ -3,12 +3,14 @@
 CSV: English snake_case headers and codes (a status is `on_track`), UTF-8 with a BOM so that Excel
 shows Cyrillic, no cell starting a formula, staff numbers as they were typed (`01002`). .xlsx:
 the same rows with Russian headers and words (a status is «по графику», the same word as in the
-reports), text cells for text, so a staff number keeps its leading zeros in Excel too. Both are
-written whole to a temporary file and moved into place.
+reports), names instead of codes, text cells for text, so a staff number keeps its leading zeros in Excel too;
+each number shown with its quantity's decimals (`words.PLACES`; the cell keeps the whole value), dates as
+31.12.2025. Both are written whole to a temporary file and moved into place.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -18,7 +20,9 @@ from openpyxl.styles import Alignment, Font
 
 from ..safe import spreadsheet_cell, write_csv
 from ..sheets import save_deterministic
-from .words import for_people
+from .words import NAMED_CODES, PLACES, for_people
+
+DATE_FORMAT = "DD.MM.YYYY"
 
 
 def write_table(frame: pd.DataFrame, path: Path | str, criterion_names: dict[str, str] | None = None) -> Path:
@@ -26,7 +30,9 @@ def write_table(frame: pd.DataFrame, path: Path | str, criterion_names: dict[str
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".xlsx":
-        write_xlsx(for_people(frame, criterion_names), path)
+        kept = [c for c in frame.columns if not (c in NAMED_CODES and NAMED_CODES[c] in frame.columns)]
+        formats = [number_format(c, frame[c]) for c in kept]
+        write_sheets({"Таблица": for_people(frame, criterion_names)}, path, {"Таблица": formats})
         return path
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -48,30 +54,62 @@ def write_xlsx(frame: pd.DataFrame, path: Path | str, sheet: str = "Таблиц
     write_sheets({sheet: frame}, path)
 
 
-def write_sheets(tables: dict[str, pd.DataFrame], path: Path | str) -> Path:
-    """A sheet per table, each as `write_xlsx` lays out its one."""
+def number_format(key: str, values: pd.Series) -> str | None:
+    """How a column of a file for people shows its numbers: its quantity's decimals (`words.PLACES`), 1 to 3 for
+    other fractions, as typed for whole numbers; pinned to the Russian locale, a decimal comma in any program."""
+    places = PLACES.get(key)
+    if places is not None:
+        return "[$-419]0." + "0" * places
+    if pd.api.types.is_float_dtype(values):
+        return "[$-419]0.0##"
+    return None
+
+
+def write_sheets(tables: dict[str, pd.DataFrame], path: Path | str,
+                 formats: dict[str, list[str | None]] | None = None) -> Path:
+    """A sheet per table, each as `write_xlsx` lays out its one; `formats`: a sheet's number format per column."""
     book = Workbook()
     book.remove(book.active)
     for sheet, frame in tables.items():
-        _sheet(book.create_sheet(sheet[:31]), frame)
+        _sheet(book.create_sheet(sheet[:31]), frame, (formats or {}).get(sheet))
     save_deterministic(book, path)
     return Path(path)
 
 
-def _sheet(ws, frame: pd.DataFrame) -> None:
+def _sheet(ws, frame: pd.DataFrame, formats: list[str | None] | None = None) -> None:
     ws.append([_cell(str(c)) for c in frame.columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     rows = list(frame.itertuples(index=False))
+    formats = formats or [None] * len(frame.columns)
     for row in rows:
         ws.append([_cell(v) for v in row])
+        for cell, shown in zip(ws[ws.max_row], formats, strict=False):
+            if isinstance(cell.value, dt.date):
+                cell.number_format = DATE_FORMAT
+            elif shown and isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
+                cell.number_format = shown
     for i, column in enumerate(frame.columns, start=1):  # widths from the first 200 rows' values, read once above
         longest = max([len(str(column)) // 2, *(len(str(row[i - 1])) for row in rows[:200])], default=8)
         ws.column_dimensions[ws.cell(1, i).column_letter].width = min(max(8, longest + 2), 50)
     ws.freeze_panes = "A2"
     if len(frame.columns):
         ws.auto_filter.ref = ws.dimensions
+    _print_setup(ws)
+
+
+def _print_setup(ws) -> None:
+    """Printed as the protocols are: A4 landscape fitted to the page's width, the header row on every page, the
+    page numbers in the footer."""
+    ws.print_title_rows = "1:1"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = 9  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.oddFooter.center.text = "Страница &P из &N"
+    ws.oddFooter.center.size = 8
 
 
 def _cell(value: object) -> object:

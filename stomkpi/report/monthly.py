@@ -249,10 +249,21 @@ class MonthlyReport:
         rows += [("Показатели", name, note) for name, note in self.catalogs.indicators.notes()]
         return pd.DataFrame(rows, columns=["Где", "Что", "Замечание"])
 
+    def rules_note(self) -> str:
+        """The appendix's sentence on its rules: the month's own positions, and where the whole Приложение 2 is."""
+        own = self.table["position"].nunique()
+        every = len(self.catalogs.positions.positions)
+        where = (f"в файле `positions.yaml` папки правил поликлиники `{self.params.catalog_dir}` (встроенные — "
+                 "`stomkpi/catalog/positions.yaml` пакета)" if self.params.catalog_dir
+                 else "в файле `stomkpi/catalog/positions.yaml` установленного пакета")
+        return (f"Критерии и баллы должностей этого месяца ({own} из {every} должностей Приложения № 2). Правила "
+                f"всех должностей — {where}.")
+
     def rules_table(self) -> pd.DataFrame:
         """The rules applied, as the appendix prints them: position, criterion, points by the document and
-        the rule in words."""
+        the rule in words — of the positions the month scores (the catalog's others are in its file, `rules_note`)."""
         rules = self.catalogs.positions.rules()
+        rules = rules[rules["position"].isin(set(self.table["position"]))]
         kinds = {"main": "основной", "additional": "дополнительный"}
         return pd.DataFrame({
             "Должность": rules["position_name"],

@@ -54,6 +54,12 @@ MARGINS = {"left": 0.4, "right": 0.4, "top": 0.5, "bottom": 0.7, "header": 0.2, 
 PAGE_FILL = 0.9  # share of the printable height the paging fills: room for the printer's own rounding
 WRAP_SAFETY = 0.97  # share of a column's width the wrapping assumes: a program may measure a little wider
 
+# Number formats pinned to the Russian locale (`[$-419]`): LibreOffice prints a number in its format's language, so a
+# coefficient reads «0,60» whatever the printing machine's locale (under en-US a plain format prints «0.60»).
+GENERAL = "[$-419]General"
+TWO_PLACES = "[$-419]0.00"  # coefficients, funds
+ONE_PLACE = "[$-419]0.0"  # percents
+
 _THIN = Side(style="thin")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
@@ -246,9 +252,10 @@ class PrintedSheet:
             self._emit(self._across(text, "text", "left"), height)
 
     def table(self, title: str | None, columns: list[str], rows: list[list], *, spans: list[int] | None = None,
-              empty: str = "—") -> None:
+              empty: str = "—", formats: list[str] | None = None) -> None:
         """A bordered table whose header row is repeated on every page it runs onto; `spans`: sheet columns
-        taken by each table column (default: one each, the last taking the rest)."""
+        taken by each table column (default: one each, the last taking the rest); `formats`: each column's number
+        format (default `GENERAL`)."""
         span = spans or self._spans(len(columns))
         head_height = self._height([(c, s, True) for c, s in zip(columns, span, strict=True)])
         head = [(_value(c), self._styles.get("head")) for c in columns]
@@ -259,7 +266,8 @@ class PrintedSheet:
         if title:
             self.line(title, bold=True, align="left")
         self._emit(self._spread(head, span), head_height)
-        number, text = self._styles.get("number"), self._styles.get("body")
+        text = self._styles.get("body")
+        numbers = [self._styles.get("number", None, f) for f in (formats or [GENERAL] * len(columns))]
         widths = [sum(self.points[col - s:col]) for col, s in zip(itertools.accumulate(span), span, strict=True)]
         for values in body:
             shown = list(map(_value, values))
@@ -267,7 +275,8 @@ class PrintedSheet:
             if self.used + height > self.page_height:
                 self._break()
                 self._emit(self._spread(head, span), head_height)
-            cells = [(v, number if isinstance(v, int | float) or _DECIMAL_TEXT.fullmatch(str(v)) else text) for v in shown]
+            cells = [(v, number if isinstance(v, int | float) or _DECIMAL_TEXT.fullmatch(str(v)) else text)
+                     for v, number in zip(shown, numbers, strict=True)]
             self._emit(self._spread(cells, span), height)
 
     @staticmethod
@@ -406,10 +415,10 @@ class _Styles:
 
     def __init__(self, book: Workbook):
         self.book = book
-        self.cache: dict[tuple[str, str | None], str] = {}
+        self.cache: dict[tuple, str] = {}
 
-    def get(self, kind: str, align: str | None = None) -> str:
-        key = (kind, align)
+    def get(self, kind: str, align: str | None = None, number_format: str = GENERAL) -> str:
+        key = (kind, align, number_format)
         if key not in self.cache:
             cell = WriteOnlyCell(self.book.worksheets[0])  # never written: it only registers the style
             bold = kind in ("head", "bold")
@@ -419,6 +428,8 @@ class _Styles:
                                        horizontal=horizontal)
             if kind in ("head", "body", "number"):
                 cell.border = _BOX
+            if kind == "number":
+                cell.number_format = number_format
             self.cache[key] = str(cell.style_id)
         return self.cache[key]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..sheets import save_deterministic
-from .printable import POINTS_PER_UNIT, PrintedSheet, new_book, sheet_title, text_width
+from .printable import GENERAL, ONE_PLACE, POINTS_PER_UNIT, TWO_PLACES, PrintedSheet, new_book, sheet_title, text_width
 from .words import month_words
 
 SHEET_UNITS = 132.0  # column width units across a landscape A4 page (784 pt printable, a little spare)
@@ -79,7 +79,16 @@ def _tables(sheet: PrintedSheet, tables: dict[str, pd.DataFrame]) -> None:
         sheet.blank()
         rows = table.to_numpy(dtype=object).tolist()
         sheet.table(f"{title}:", list(table.columns), rows, spans=spans(list(table.columns), len(sheet.widths)),
-                    empty="нет")
+                    empty="нет", formats=[number_format(c) for c in table.columns])
+
+
+def number_format(column: str) -> str:
+    """A form's column's number format, one per quantity: coefficients with 2 decimals, percents with 1."""
+    if "оэффициент" in column:
+        return TWO_PLACES
+    if "%" in column or "роцент" in column:
+        return ONE_PLACE
+    return GENERAL
 
 
 def spans(columns: list[str], width: int) -> list[int]:

@@ -14,6 +14,7 @@ The region's best is written as `region-best-YYYY.yaml`; a clinic's norms file t
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,7 @@ from .batch import clinic_name
 from .files import write_sheets
 
 STATUSES = ("done", "on_track", "behind", "overdue")
+CLINIC_COLUMNS = 8  # clinics side by side in a unit's table of P: their short names and 0–4 fit the page whole
 REGION_SIGNATORIES = ["Руководитель органа управления здравоохранением", "Отчёт подготовил(а)"]
 
 
@@ -101,18 +103,19 @@ class RegionalReport:
 
     def summary_text(self) -> str:
         """The summary's text: the clinics, the leader of every unit on the section 6 scale, the funds, the НМО risk."""
-        names = "; ".join(f"{markdown_text(c.title)} ({markdown_text(c.name)})" for c in self.clinics)
+        full, short = clinic_labels(self.clinics)
+        names = "; ".join(f"{markdown_text(short[c.name])} — {markdown_text(full[c.name])}" for c in self.clinics)
         year = self.summary_year()
         units = self._unit_names()
-        leaders = [f"{markdown_text(units.get(r.unit, r.unit))} — {markdown_text(r.clinic)} ({words.decimal(r.result, 3)})"
-                   for r in year[year["region_place"] == 1].itertuples(index=False)]
+        leaders = [f"{markdown_text(units.get(r.unit, r.unit))} — {markdown_text(full[r.clinic])} "
+                   f"({words.decimal(r.result, 3)})" for r in year[year["region_place"] == 1].itertuples(index=False)]
         funds = self.funds.groupby("clinic", sort=False)["coefficient_sum"].sum()
-        fund_words = "; ".join(f"{markdown_text(c)} — {words.decimal(v, 2)}" for c, v in funds.items())
-        risk = "; ".join(f"{markdown_text(r.clinic)} — {int(r.at_risk)} из {int(r.plans)}"
+        fund_words = "; ".join(f"{markdown_text(full[c])} — {words.decimal(v, 2)}" for c, v in funds.items())
+        risk = "; ".join(f"{markdown_text(full[r.clinic])} — {int(r.at_risk)} из {int(r.plans)}"
                          for r in self.nmo.itertuples(index=False))
         return "\n\n".join([
             f"## Сводка за {self.year} год",
-            f"Поликлиник: {len(self.clinics)}. {names}.",
+            f"Поликлиник: {len(self.clinics)} (сокращение в таблицах — полное название): {names}.",
             "Лучший результат подразделения по шкале 0–4 (раздел 6) среди поликлиник региона: "
             + ("; ".join(leaders) if leaders else "нет подразделений с результатом") + ".",
             f"Фонд коэффициентов за год (сумма коэффициентов стимулирующих выплат всех месяцев): {fund_words or 'нет'}.",
@@ -139,7 +142,7 @@ class RegionalReport:
         wide = year.pivot_table(index="clinic", columns="unit", values="result", aggfunc="first")
         wide = wide.reindex(index=[c.name for c in self.clinics],
                             columns=[u.code for u in self.catalogs.indicators.units if u.code in wide.columns])
-        return wide.rename(columns=self._unit_names())
+        return wide.rename(index=clinic_labels(self.clinics)[1], columns=self._unit_names())
 
     def results_table(self) -> pd.DataFrame:
         """A row per clinic, a column per unit: the year's result Σ Пр and the place among the same units."""
@@ -148,26 +151,33 @@ class RegionalReport:
         places = year.pivot_table(index="clinic", columns="unit", values="region_place", aggfunc="first")
         units = [u for u in self.catalogs.indicators.units if u.code in wide.columns]
         clinics = [c.name for c in self.clinics if c.name in wide.index]
-        table = pd.DataFrame({"Учреждение": clinics})
+        table = pd.DataFrame({"Учреждение": [clinic_labels(self.clinics)[0][c] for c in clinics]})
         for u in units:
             table[u.name] = [_result_text(wide.at[c, u.code], places.at[c, u.code]) for c in clinics]
         return table
 
     def scores_tables(self) -> dict[str, pd.DataFrame]:
-        """Per unit: a row per clinic, a column per indicator — the year's P on the 0–4 scale."""
+        """Per unit: a row per indicator, a column per clinic (by its short name, `clinic_labels`) — the year's P on
+        the 0–4 scale; so the indicators' names stay whole however many clinics there are (past `CLINIC_COLUMNS`,
+        the clinics are split across tables)."""
         d = self.detail[self.detail["period"] == str(self.year)]
         names = {i.code: i.name for i in self.catalogs.indicators.indicators}
+        short = clinic_labels(self.clinics)[1]
         out = {}
         for unit in self.catalogs.indicators.units:
             part = d[d["unit"] == unit.code]
             if part.empty:
                 continue
-            wide = part.pivot_table(index="clinic", columns="indicator", values="score", aggfunc="first")
-            clinics = [c.name for c in self.clinics if c.name in wide.index]
-            table = pd.DataFrame({"Учреждение": clinics})
-            for code in [c for c in unit.indicators if c in wide.columns]:
-                table[names[code]] = [_score_text(wide.at[c, code]) for c in clinics]
-            out[f"{unit.name}: балл P за {self.year} год"] = table
+            wide = part.pivot_table(index="indicator", columns="clinic", values="score", aggfunc="first")
+            codes = [c for c in unit.indicators if c in wide.index]
+            clinics = [c.name for c in self.clinics if c.name in wide.columns]
+            groups = [clinics[k:k + CLINIC_COLUMNS] for k in range(0, len(clinics), CLINIC_COLUMNS)]
+            for n, group in enumerate(groups, start=1):
+                table = pd.DataFrame({"Показатель": [names[code] for code in codes]})
+                for c in group:
+                    table[short[c]] = [_score_text(wide.at[code, c]) for code in codes]
+                part_words = f" (часть {n} из {len(groups)})" if len(groups) > 1 else ""
+                out[f"{unit.name}: балл P за {self.year} год{part_words}"] = table
         return out
 
     def scores_table(self) -> pd.DataFrame:
@@ -179,7 +189,8 @@ class RegionalReport:
         clinics = {c.name: k for k, c in enumerate(self.clinics)}
         d = d.assign(key=[(clinics[c], *order[(u, i)]) for c, u, i in d[["clinic", "unit", "indicator"]].itertuples(
             index=False)]).sort_values("key")
-        return pd.DataFrame({"Учреждение": d["clinic"], "Подразделение": d["unit"].map(self._unit_names()),
+        return pd.DataFrame({"Учреждение": d["clinic"].map(clinic_labels(self.clinics)[0]),
+                             "Подразделение": d["unit"].map(self._unit_names()),
                              "Показатель": d["indicator"].map(names), "Значение": d["value"].round(3),
                              "Цель": d["target"], "Лучший в регионе": d["region_best"].round(3),
                              "Экспертное": d["expert"].round(3),
@@ -191,7 +202,7 @@ class RegionalReport:
         return pd.DataFrame({
             "Подразделение": b["unit"].map(self._unit_names()), "Показатель": b["indicator"].map(names),
             "Лучше": b["direction"].map({"lower": "меньше", "higher": "больше"}),
-            "Лучший в регионе": b["value"].round(3), "Учреждение": b["clinic"],
+            "Лучший в регионе": b["value"].round(3), "Учреждение": b["clinic"].map(clinic_labels(self.clinics)[0]),
             "Поликлиник с данными": b["reported"]})
 
     def funds_table(self) -> pd.DataFrame:
@@ -200,7 +211,7 @@ class RegionalReport:
             months=("month", "nunique"), staff=("staff", "mean"), rates=("rates", "mean"),
             coefficient_sum=("coefficient_sum", "sum"), rate_months=("rates", "sum"))
         return pd.DataFrame({
-            "Учреждение": f.index, "Месяцев": f["months"].to_numpy(),
+            "Учреждение": f.index.map(clinic_labels(self.clinics)[0]), "Месяцев": f["months"].to_numpy(),
             "Сотрудников в месяц": f["staff"].round(1).to_numpy(), "Ставок ОМС в месяц": f["rates"].round(2).to_numpy(),
             "Сумма коэффициентов за год": f["coefficient_sum"].round(2).to_numpy(),
             "На ставку в месяц": (f["coefficient_sum"] / f["rate_months"]).round(3).to_numpy()})
@@ -211,11 +222,11 @@ class RegionalReport:
         wide = self.funds.pivot_table(index="clinic", columns="month", values="coefficient_sum", aggfunc="first")
         wide = wide.reindex([c.name for c in self.clinics if c.name in wide.index]).round(2)
         wide.columns = [words.month_short(m) for m in wide.columns]
-        return wide.reset_index(names="Учреждение")
+        return wide.rename(index=clinic_labels(self.clinics)[0]).reset_index(names="Учреждение")
 
     def nmo_table(self) -> pd.DataFrame:
-        return self.nmo.rename(columns={"clinic": "Учреждение", "plans": "Планов", "at_risk": "Требуют внимания",
-                                        **words.STATUS_NAMES})
+        return self.nmo.assign(clinic=self.nmo["clinic"].map(clinic_labels(self.clinics)[0])).rename(columns={
+            "clinic": "Учреждение", "plans": "Планов", "at_risk": "Требуют внимания", **words.STATUS_NAMES})
 
 
 def region_places(summary: pd.DataFrame) -> pd.Series:
@@ -330,6 +341,42 @@ def _nmo_counts(clinics: list[ClinicYear], catalogs: Catalogs, year: int) -> pd.
                        at_risk=len(at_risk(c.nmo, on, catalogs.nmo)))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def clinic_labels(clinics: list[ClinicYear]) -> tuple[dict[str, str], dict[str, str]]:
+    """Each clinic's name for people, by its parameters file's name: the full name (with the file's name where two
+    clinics share one) and a short form for tight columns («Стоматологическая поликлиника № 1» -> «СП № 1»; «П1»,
+    «П2» … where short forms would coincide)."""
+    titles = [c.title for c in clinics]
+    full = {c.name: c.title if titles.count(c.title) == 1 else f"{c.title} ({c.name})" for c in clinics}
+    short = {c.name: short_name(c.title) for c in clinics}
+    if len(set(short.values())) < len(short) or not all(short.values()):
+        short = {c.name: f"П{k}" for k, c in enumerate(clinics, start=1)}
+    return full, short
+
+
+def short_name(title: str) -> str:
+    """A clinic's name in short: each word by its capital initial, numbers, «№» and a quoted name kept
+    («Стоматологическая поликлиника № 1» -> «СП № 1»; «Стоматологический кабинет «Улыбка»» -> «СК «Улыбка»»)."""
+    quoted = re.search(r"«[^»]*»", title)
+    head = title[:quoted.start()] if quoted else title
+    parts, initials = [], ""
+    for word in head.split():
+        if re.search(r"\d|№", word):
+            if initials:
+                parts.append(initials)
+                initials = ""
+            parts.append(word)
+        elif len(word) > 1 and word.isupper():  # an abbreviation already: ГАУЗ
+            initials += word
+        elif word[:1].isalpha():
+            initials += word[0].upper()
+    if initials:
+        parts.append(initials)
+    if quoted:
+        inner = quoted.group(0)[1:-1]
+        parts.append(f"«{inner if len(inner) <= 20 else short_name(inner)}»")
+    return " ".join(parts)
 
 
 def _result_text(result: float, place: float) -> str:

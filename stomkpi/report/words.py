@@ -41,8 +41,14 @@ HEADERS = {
     "place": "Место", "indicator": "Показатель", "target": "Цель", "region_best": "Лучший в регионе",
     "weight": "Вес", "expert": "Экспертное значение", "expert_source": "Откуда экспертное", "numerator": "Числитель",
     "denominator": "Знаменатель", "value": "Значение", "reported": "Представлено", "score": "Балл P", "kef": "Кэф",
-    "weight_norm": "Ув", "pr": "Пр",
+    "weight_norm": "Ув", "pr": "Пр", "days_left": "Осталось дней", "indicator_name": "Показатель",
 }
+# the НМО plans' own words for keys that other tables use otherwise
+NMO_HEADERS = {"missing": "Не хватает ЗЕТ", "indicator": "Показатель"}
+# a code column that people read by the name beside it: the code is left out of their files
+NAMED_CODES = {"position": "position_name", "unit": "unit_name", "indicator": "indicator_name"}
+# decimals each quantity is shown with in the files for people (the cell keeps the value whole); others: 1 to 3
+PLACES = {"coefficient": 2, "kef": 2, "result": 2, "percent": 1, "deprived_percent": 1, "weight_norm": 3, "pr": 3}
 
 
 def number(x: float) -> str:
@@ -152,22 +158,29 @@ def nmo_display(plans: pd.DataFrame, rules: NmoRules) -> pd.DataFrame:
 
 def for_people(frame: pd.DataFrame, criterion_names: dict[str, str] | None = None) -> pd.DataFrame:
     """A machine table (English keys, status codes) as people read it: Russian headers, status words,
-    да/нет; a criterion's points column `pts_<code>` is headed «Баллы: <criterion>»."""
-    out = frame.copy()
+    да/нет, names instead of codes (`NAMED_CODES`); a criterion's points column `pts_<code>` is headed
+    «Баллы: <criterion>»."""
+    out = frame.drop(columns=[c for c, name in NAMED_CODES.items() if c in frame.columns and name in frame.columns])
     if "status" in out.columns:
         out["status"] = out["status"].map(lambda s: STATUS_NAMES.get(s, s))
     for column in out.columns:
         values = out[column]
         if values.dtype == bool or (len(values) and values.map(lambda v: isinstance(v, bool)).all()):
             out[column] = out[column].map({True: "да", False: "нет"})
+    return out.rename(columns=people_headers(list(out.columns), criterion_names))
+
+
+def people_headers(columns: list[str], criterion_names: dict[str, str] | None = None) -> dict[str, str]:
+    """Each machine key's Russian header in a file for people (`for_people`)."""
     names = criterion_names or {}
+    own = HEADERS | (NMO_HEADERS if "days_left" in columns else {})
 
     def header(column: str) -> str:
         if column.startswith("pts_"):
             return f"Баллы: {short(names.get(column[4:], column[4:]))}"
-        return HEADERS.get(column, column)
+        return own.get(column, column)
 
-    return out.rename(columns={c: header(c) for c in out.columns})
+    return {c: header(c) for c in columns}
 
 
 def nmo_at_risk_heading(on: dt.date | None, count: int, rules: NmoRules) -> str:
