@@ -131,3 +131,61 @@ def test_monthly_names_who_is_in_no_group_in_one_list_before_anything_is_written
     assert "ошибка в ячейке" not in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "outputs" / "2025-03").exists()
     assert not list((tmp_path / "outputs").glob("*.failed.ipynb"))
+
+
+THIRD = person("3", "Медицинская сестра", name="Третьякова Вера Павловна")
+
+
+def test_a_revision_writes_the_corrections_of_exactly_whose_amount_moved(tmp_path):
+    # three people share 1 000,00 ₽ («Все»); approved, then the doctor is deprived of 50 % in a revision: the doctor's
+    # coefficient halves, so every share of the one group moves — the two nurses' equally — and the corrections list
+    # each of them with approved − new differences that add up to 0 (the fund is the same)
+    (tmp_path / "params").mkdir()
+    (tmp_path / "params" / "clinic.yaml").write_text("clinic: Поликлиника\n", encoding="utf-8")
+    book = tmp_path / "data" / "2025-03.xlsx"
+    book.parent.mkdir()
+    staff, plan = [DOCTOR, NURSE, THIRD], [*PLAN, ("3", "plan", 100)]
+    write_month(book, staff, plan, funds=[("Все", None, 1000)])
+    params = str(tmp_path / "params" / "clinic.yaml")
+    assert run("monthly", "--month", "2025-03", "--params", params, "--quiet").returncode == 0
+    assert run("approve", "--month", "2025-03", "--params", params, "--by", "Главный врач").returncode == 0
+    approval = json.loads((tmp_path / "outputs" / "2025-03" / "approval.json").read_text(encoding="utf-8"))
+    approved_csv = tmp_path / "outputs" / "2025-03" / "payroll-2025-03.csv"
+    assert approval["payroll"]["sha256"] == hashlib.sha256(approved_csv.read_bytes()).hexdigest()  # signed with the rest
+
+    write_month(book, staff, plan, deprivations=[("1", 50, "жалоба")], funds=[("Все", None, 1000)])
+    result = run("monthly", "--month", "2025-03", "--params", params, "--quiet", "--revision", "жалоба на врача")
+    assert result.returncode == 0, result.stderr
+    revision = tmp_path / "outputs" / "2025-03.r2"
+
+    def amounts(path):
+        with path.open(encoding="utf-8-sig") as fh:
+            return {r["staff_id"]: Decimal(r["value"]) for r in csv.DictReader(fh) if r["indicator"] == "stimulus_amount"}
+
+    before, after = amounts(approved_csv), amounts(revision / "payroll-2025-03.csv")
+    assert sum(after.values()) == Decimal("1000.00")  # the group still closes to the kopeck
+    with (revision / "payroll-corrections-2025-03.r2.csv").open(encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    moved = {sid for sid in before if before[sid] != after[sid]}
+    assert moved == {"1", "2", "3"} and {r["staff_id"] for r in rows} == moved
+    for r in rows:
+        assert Decimal(r["approved_amount"]) == before[r["staff_id"]] and Decimal(r["new_amount"]) == after[r["staff_id"]]
+        assert Decimal(r["difference"]) == after[r["staff_id"]] - before[r["staff_id"]]
+    assert sum(Decimal(r["difference"]) for r in rows) == 0
+    # by hand: equal coefficients 1,00 each share 1 000,00 as 333,34 (lowest табельный номер) + 333,33 + 333,33; with
+    # the doctor's 0,50 the weights are 0,50 : 1,00 : 1,00 of 2,50 — 200,00 / 400,00 / 400,00
+    assert [r["difference"] for r in rows] == ["-133.34", "66.67", "66.67"]
+    diff = run("diff", "--month", "2025-03", "--params", params)
+    assert diff.returncode == 0 and "Изменились суммы стимулирующих выплат (3):" in diff.stdout
+
+
+def test_amount_changes_by_hand():
+    from stomkpi.report.diff import PaidAmount, amount_changes
+
+    old = {"1": PaidAmount(Decimal("500.00"), "А", "Т", ""), "2": PaidAmount(Decimal("500.00"), "Б", "Т", "")}
+    new = {"1": PaidAmount(Decimal("333.33"), "А", "Т", ""), "2": PaidAmount(Decimal("500.00"), "Б", "Т", ""),
+           "3": PaidAmount(Decimal("166.67"), "В", "Т", "")}
+    # «1» lost 166,67, «2» unchanged (not listed), «3» new in the month: 0 → 166,67
+    changes = amount_changes(old, new)
+    assert [(c.staff_id, c.difference) for c in changes] == [("1", Decimal("-166.67")), ("3", Decimal("166.67"))]
+    assert str(changes[0]) == "А (таб. № 1, Т): 500,00 → 333,33 руб. (−166,67)"

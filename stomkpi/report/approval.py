@@ -403,6 +403,8 @@ def _approval_record(rev: Revision, by: str | None, now: dt.datetime | None) -> 
         "computed": manifest["outputs"],
         "supersedes": manifest.get("revision", {}).get("supersedes"),
     }
+    if "payroll" in manifest:  # the payroll file's SHA-256 and control totals, signed with the rest
+        record["payroll"] = manifest["payroll"]
     if record["supersedes"]:  # the edition replaced, by number and the date of its approval
         base = Revision(rev.period, manifest["revision"]["supersedes_number"], rev.folder.parent / record["supersedes"])
         record["supersedes_number"] = base.number

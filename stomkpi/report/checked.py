@@ -82,6 +82,8 @@ _APPROVAL_KEYS = {  # key -> (required, check, what it must be)
     "edition": (False, _is_hex, "SHA-256 (64 шестнадцатеричные цифры)"),
     "supersedes_number": (False, lambda v: type(v) is int and v >= 1, "номер редакции (целое от 1)"),
     "supersedes_approved_at": (False, _is_when, "дата и время ISO 8601"),
+    "payroll": (False, lambda v: isinstance(v, dict) and _is_hex(v.get("sha256")),
+                "контрольные итоги выплат с SHA-256 файла"),
 }
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..month import STAFF
+from ..payroll import id_order
 from ..provenance import input_kind
 from ..safe import clean, spreadsheet_cell
 from ..sheets import MAX_COLUMNS, MAX_ROWS
@@ -102,6 +103,29 @@ class StaffChange:
         return f"{self.name} (таб. № {self.staff_id}, {self.department}): {figures}. Изменилось: {self.moved_by()}"
 
 
+@dataclass(frozen=True)
+class AmountChange:
+    """One person's stimulus amount in the approved edition and in the new one (roubles; 0 when not paid)."""
+
+    staff_id: str
+    name: str
+    department: str
+    snils: str
+    old: Decimal
+    new: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        return self.new - self.old
+
+    def __str__(self) -> str:
+        from .payroll_files import rub
+
+        sign = "+" if self.difference > 0 else "−"
+        return (f"{self.name} (таб. № {self.staff_id}, {self.department}): {rub(self.old)} → {rub(self.new)} руб. "
+                f"({sign}{rub(abs(self.difference))})")
+
+
 @dataclass
 class Changes:
     """Everything that changed from one revision to another."""
@@ -113,6 +137,7 @@ class Changes:
     inputs: list[InputChange] = field(default_factory=list)
     staff: list[StaffChange] = field(default_factory=list)
     files: list[str] = field(default_factory=list)  # every input file added, removed or changed, in words
+    amounts: list[AmountChange] = field(default_factory=list)  # whose stimulus amount moved (both editions with a fund)
 
     def files_words(self) -> str:
         """The input files the new revision added, removed or changed, in one sentence."""
@@ -134,7 +159,17 @@ class Changes:
         out.append(f"Сотрудники, у которых изменились баллы, процент или коэффициент ({len(self.staff)})"
                    + (":" if self.staff else ": нет."))
         out += [f"  {s}" for s in self.staff]
+        if self.amounts:
+            out.append(f"Изменились суммы стимулирующих выплат ({len(self.amounts)}):")
+            out += [f"  {a}" for a in self.amounts]
         return out
+
+    def corrections(self) -> pd.DataFrame:
+        """The payroll's corrections for people: the approved amount, the new one and the difference to pay (or
+        withhold), for everyone whose amount moved."""
+        return pd.DataFrame([[a.staff_id, a.snils, a.name, a.department, a.old, a.new, a.difference] for a in self.amounts],
+                            columns=["staff_id", "snils", "full_name", "department", "approved_amount", "new_amount",
+                                     "difference"])
 
     def heading_markdown(self) -> str:
         from ..safe import markdown_text
@@ -218,13 +253,15 @@ def between(old: Revision, new: Revision, criterion_names: dict[str, str]) -> Ch
     approval.check_folder(new)
     new_manifest = new.manifest()
     return compare(old, new_manifest, kept_files(new.folder, new_manifest), read_scores(new.folder, new.period),
-                   criterion_names, new_label=new.label(), reason=new_manifest.get("revision", {}).get("reason"))
+                   criterion_names, new_label=new.label(), reason=new_manifest.get("revision", {}).get("reason"),
+                   new_amounts=read_amounts(new.folder, new.period))
 
 
 def compare(old: Revision, new_provenance: dict, new_files: dict[str, Path], new_scores: pd.DataFrame,
-            criterion_names: dict[str, str], *, new_label: str, reason: str | None) -> Changes:
+            criterion_names: dict[str, str], *, new_label: str, reason: str | None,
+            new_amounts: dict[str, PaidAmount] | None = None) -> Changes:
     """The changes from revision `old` (checked first) to a new execution: its provenance, the input files it read,
-    its scores."""
+    its scores and, when both have a fund, its stimulus amounts."""
     approval.check_folder(old)
     old_manifest = old.manifest()
     changes = Changes(old.period, old.label(), new_label, reason)
@@ -243,7 +280,54 @@ def compare(old: Revision, new_provenance: dict, new_files: dict[str, Path], new
             changes.inputs += found
             changes.files.append(f"изменён файл {b['path']} ({kind}; изменений: {len(found)})")
     changes.staff = staff_changes(read_scores(old.folder, old.period), new_scores, criterion_names)
+    old_amounts = read_amounts(old.folder, old.period)
+    if old_amounts is not None and new_amounts is not None:
+        changes.amounts = amount_changes(old_amounts, new_amounts)
     return changes
+
+
+@dataclass(frozen=True)
+class PaidAmount:
+    """What the payroll file says of one person: the amount and who they are."""
+
+    amount: Decimal
+    name: str
+    department: str
+    snils: str
+
+
+def read_amounts(folder: Path, period: str) -> dict[str, PaidAmount] | None:
+    """The stimulus amounts of a (checked) revision's payroll CSV by staff number; None when it has no fund."""
+    path = inside(Path(folder), f"payroll-{period}.csv")
+    if not path.is_file():
+        return None
+    rows = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    rows = rows[rows["indicator"] == "stimulus_amount"]
+    try:
+        return {r.staff_id: PaidAmount(Decimal(r.value), _unquoted(r.full_name), _unquoted(r.department), r.snils)
+                for r in rows.itertuples(index=False)}
+    except (InvalidOperation, AttributeError):
+        from ..errors import StomkpiError
+
+        raise StomkpiError(f"файл {path} повреждён: суммы выплат не читаются") from None
+
+
+def _unquoted(text: str) -> str:
+    """A CSV cell as typed: the apostrophe that keeps text from starting a formula removed."""
+    return text[1:] if text.startswith("'") else text
+
+
+def amount_changes(old: dict[str, PaidAmount], new: dict[str, PaidAmount]) -> list[AmountChange]:
+    """Everyone whose amount differs between two editions (absent counts as 0), by staff number."""
+    zero = Decimal("0.00")
+    out = []
+    for sid in sorted(set(old) | set(new), key=id_order):
+        a, b = old.get(sid), new.get(sid)
+        who = b or a
+        if (a.amount if a else zero) != (b.amount if b else zero):
+            out.append(AmountChange(sid, who.name, who.department, who.snils, a.amount if a else zero,
+                                    b.amount if b else zero))
+    return out
 
 
 def _input_order(label: str) -> tuple[int, str]:

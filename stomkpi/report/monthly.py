@@ -39,6 +39,7 @@ from .diff import Changes, compare, scores_as_written
 from .display import TitlePage
 from .files import write_both
 from .kept import has_copies, provenance_files
+from .payroll_files import write_corrections
 from .payroll_report import FundSection
 from .protocols_xlsx import write_protocols
 from .trail import payment_lines, value_trails
@@ -102,6 +103,9 @@ class MonthlyReport:
             written.append(self.changes.write_xlsx(folder / f"changes-{self.period}.xlsx"))
         if self.fund is not None:
             written += self.fund.write(folder)
+        if self.changes is not None and self.changes.amounts:
+            number = self.provenance["revision"]["number"]
+            written += write_corrections(self.changes.corrections(), folder, f"payroll-corrections-{self.period}.r{number}")
         return [*written, *write_cards(folder, self.period, self.params.clinic, self.cards())]
 
     def write_files_aside(self, out_dir: Path | str | None = None) -> Background[list[Path]]:
@@ -355,10 +359,11 @@ def build_monthly(period: str, params: Path | str | None = None, provenance: dic
         nmo_on = month_bounds(period)[1]
         nmo_risks = words.status_names(at_risk(nmo_status(records, catalogs.nmo, nmo_on), nmo_on, catalogs.nmo))
     departments = sorted(table["department"].unique())
-    changes = revision_changes(period, settings, provenance, table, catalogs, files)
-    lost = lost_points(scored.scores.details, table, positions)
     fund = month_fund(period, settings, scored)
     amounts = fund.amounts if fund is not None else None
+    changes = revision_changes(period, settings, provenance, table, catalogs, files,
+                               fund.paid() if fund is not None else None)
+    lost = lost_points(scored.scores.details, table, positions)
     return MonthlyReport(
         period=period,
         params=settings,
@@ -409,10 +414,10 @@ def revision_heading(block: dict | None, changes: Changes | None = None) -> str:
 
 
 def revision_changes(period: str, settings: ClinicParams, provenance: dict, table: pd.DataFrame,
-                     catalogs: Catalogs, files: dict[str, Path] | None = None) -> Changes | None:
+                     catalogs: Catalogs, files: dict[str, Path] | None = None, paid: dict | None = None) -> Changes | None:
     """A revision's changes since the approved revision it supersedes: its inputs as kept, this run's inputs (`files`,
-    by default the parameters'), the two scores tables. None for a month's first report. The approved folder is
-    checked before it is read (`compare`)."""
+    by default the parameters'), the two scores tables and, with a fund, the amounts (`paid`, `FundSection.paid`).
+    None for a month's first report. The approved folder is checked before it is read (`compare`)."""
     block = provenance.get("revision")
     if not block:
         return None
@@ -427,5 +432,5 @@ def revision_changes(period: str, settings: ClinicParams, provenance: dict, tabl
     if sha256_file(old.folder / MANIFEST) != block["supersedes_manifest_sha256"]:
         raise StomkpiError(f"отчёт {old.folder} не тот, который заменяет эта редакция: его манифест изменён")
     files = files if files is not None else monthly_inputs(period, settings)
-    return compare(old, provenance, files, scores_as_written(table),
-                   catalogs.positions.criterion_names(), new_label=f"редакция {block['number']}", reason=block["reason"])
+    return compare(old, provenance, files, scores_as_written(table), catalogs.positions.criterion_names(),
+                   new_label=f"редакция {block['number']}", reason=block["reason"], new_amounts=paid)

@@ -112,3 +112,24 @@ def rub(value: Decimal) -> str:
 def _snils(info: pd.DataFrame, staff_id: str) -> str:
     value = info.at[staff_id, "snils"] if "snils" in info else None
     return value if isinstance(value, str) else ""
+
+
+CORRECTION_HEADERS = {"staff_id": "Таб. №", "snils": "СНИЛС", "full_name": "ФИО", "department": "Отделение",
+                      "approved_amount": "Утверждено, руб.", "new_amount": "По новой редакции, руб.",
+                      "difference": "Доплатить, руб. (удержать — со знаком «−»)"}
+
+
+def write_corrections(corrections: pd.DataFrame, folder: Path, stem: str) -> list[Path]:
+    """A revision's payroll corrections: `stem.csv` for payroll software (amounts with a decimal point, the difference
+    signed) and `stem.xlsx` for the accountant (Russian headers, amounts as people read them)."""
+    from .files import write_xlsx
+
+    money = ["approved_amount", "new_amount", "difference"]
+    csv, xlsx = folder / f"{stem}.csv", folder / f"{stem}.xlsx"
+    # the amounts stay Decimals (two places): a number, never text, so a negative difference is not taken for a formula
+    write_csv(corrections.astype(object), csv)
+    people = corrections.astype(object).copy()
+    for column in money:
+        people[column] = [rub(v).replace("-", "−") for v in corrections[column]]  # «−»: never read as a formula
+    write_xlsx(people.rename(columns=CORRECTION_HEADERS), xlsx, sheet="Перерасчёт")
+    return [csv, xlsx]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..payroll import MonthPayroll
+from ..payroll import MonthPayroll, snils_digits
 from .payroll_files import METHOD_WORDS, decimals, rub, write_payroll_csv, write_payroll_xlsx
 from .words import month_words
 
@@ -40,6 +40,17 @@ class FundSection:
         people = self.payroll.people
         inside = people[people["group"].notna()]
         return dict(zip(inside["staff_id"], inside["amount"], strict=True))
+
+    def paid(self) -> dict:
+        """What the payroll file says of each person in a group (`diff.PaidAmount`), by staff number: how a revision's
+        amounts are compared with the approved edition's file."""
+        from .diff import PaidAmount
+
+        people = self.payroll.people[self.payroll.people["group"].notna()]
+        snils = dict(zip(self.staff["staff_id"], self.staff["snils"], strict=True))
+        return {p.staff_id: PaidAmount(p.amount, p.name, p.department, snils_digits(snils[p.staff_id])
+                                       if isinstance(snils.get(p.staff_id), str) and snils[p.staff_id].strip() else "")
+                for p in people.itertuples(index=False)}
 
     def stems(self) -> str:
         return f"payroll-{self.period}"
