@@ -32,8 +32,6 @@ def write_template(path: Path | str, catalog: PositionCatalog, indicators: Indic
     if Path(path).exists():
         raise ParamsError(f"файл {path} уже есть: шаблон не записан, чтобы не потерять данные; укажите другое имя")
     book = Workbook()
-    info = book.active
-    info.title = "Инструкция"
     bold = Font(bold=True)
     lines: list[tuple[str, ...]] = [
         ("Ежемесячная книга оценки результативности сотрудников",),
@@ -55,20 +53,7 @@ def write_template(path: Path | str, catalog: PositionCatalog, indicators: Indic
         (f"Ставки_платно (лист «{STAFF.name}») печатаются в протоколе Приложения № 3, но в коэффициент не входят:",),
         ("по Положению коэффициент денежных выплат считается по ставкам ОМС (Ставки_ОМС).",),
     ]
-    for line in lines:
-        info.append(list(line))
-    for row in (1, 5):
-        for cell in info[row]:
-            cell.font = bold
-    for letter, width in zip("ABCD", (16, 16, 14, 90), strict=True):
-        info.column_dimensions[letter].width = width
-
-    for spec in MONTH_SHEETS:
-        ws = book.create_sheet(spec.name)
-        ws.append([c.name for c in spec.columns])
-        for i, c in enumerate(spec.columns, start=1):
-            ws.cell(1, i).font = bold
-            ws.column_dimensions[ws.cell(1, i).column_letter].width = max(14, len(c.name) + 4)
+    _instruction_and_sheets(book, lines, MONTH_SHEETS, (16, 16, 14, 90))
 
     ref = book.create_sheet("Критерии")
     ref.append(["Должность", "Другие названия", "Норма баллов", "Группа", "Код", "Критерий",
@@ -108,14 +93,13 @@ def write_template(path: Path | str, catalog: PositionCatalog, indicators: Indic
 def write_nmo_template(path: Path | str) -> None:
     """Write an empty НМО workbook: the instruction sheet and every sheet of `nmo_inputs.NMO_SHEETS`. An existing
     file at `path` is refused (`ParamsError`), never replaced."""
+    from .catalog.nmo import load_nmo_rules
     from .nmo_inputs import NMO_SHEETS
 
+    rules = load_nmo_rules()
     if Path(path).exists():
         raise ParamsError(f"файл {path} уже есть: шаблон не записан, чтобы не потерять данные; укажите другое имя")
     book = Workbook()
-    info = book.active
-    info.title = "Инструкция"
-    bold = Font(bold=True)
     lines: list[tuple[str, ...]] = [
         ("Книга НМО: сертификаты, обучение и портфолио для периодической аккредитации",),
         ("Заполните листы ниже; первая строка каждого листа — заголовки, их не меняйте. Книга ведётся годами.",),
@@ -132,19 +116,29 @@ def write_nmo_template(path: Path | str) -> None:
         (),
         ("ДПП учитывается в портфолио, когда удостоверение внесено в ФРДО (столбец «ФРДО» — да).",),
         ("Отчёт о профессиональной деятельности не нужен, если категория присвоена в году подачи или в предыдущем.",),
-        ("Подавать документы — не раньше чем за 12 месяцев до срока; рассмотрение занимает около 35 рабочих дней.",),
+        (f"Подавать документы — не раньше чем за {rules.filing_window_months} мес. до срока; рассмотрение занимает "
+         f"около {rules.accreditation.processing.working_days} рабочих дней.",),
     ]
+    _instruction_and_sheets(book, lines, NMO_SHEETS, (16, 18, 14, 90))
+    save_deterministic(book, path)
+
+
+def _instruction_and_sheets(book: Workbook, lines: list[tuple[str, ...]], sheets, widths: tuple[float, ...]) -> None:
+    """The «Инструкция» sheet (the book's first) from `lines` — its title and the table's header bold — and an empty
+    sheet with bold headers for every sheet spec."""
+    info = book.worksheets[0]
+    info.title = "Инструкция"
+    bold = Font(bold=True)
     for line in lines:
         info.append(list(line))
     for row in (1, 5):
         for cell in info[row]:
             cell.font = bold
-    for letter, width in zip("ABCD", (16, 18, 14, 90), strict=True):
+    for letter, width in zip("ABCD", widths, strict=True):
         info.column_dimensions[letter].width = width
-    for spec in NMO_SHEETS:
+    for spec in sheets:
         ws = book.create_sheet(spec.name)
         ws.append([c.name for c in spec.columns])
         for i, c in enumerate(spec.columns, start=1):
             ws.cell(1, i).font = bold
             ws.column_dimensions[ws.cell(1, i).column_letter].width = max(14, len(c.name) + 4)
-    save_deterministic(book, path)
