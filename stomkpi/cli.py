@@ -417,6 +417,16 @@ def _write(frame, out: Path | None, criterion_names: dict[str, str] | None = Non
     typer.echo(f"Записано: {out} ({plural(len(frame), 'строка', 'строки', 'строк')})", err=True)
 
 
+def _date(text: str):
+    """`--on`'s date, or one Russian line."""
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ParamsError(f"дату «{text}» нужно указать как ГГГГ-ММ-ДД, например 2025-12-31") from None
+
+
 @command()
 def nmo(
     workbook: Annotated[Path, typer.Argument(
@@ -428,7 +438,6 @@ def nmo(
     catalog: CatalogOpt = None,
 ) -> None:
     """Состояние баллов НМО каждого сотрудника по каждой специальности на дату."""
-    import datetime as dt
 
     from .catalog import load_nmo_rules
     from .nmo import status, yearly
@@ -436,10 +445,7 @@ def nmo(
 
     _output_file(out, "--out", "нмо.csv")
     _output_file(years, "--years", "нмо-по-годам.csv")
-    try:
-        day = dt.date.fromisoformat(on)
-    except ValueError:
-        raise ParamsError(f"дату «{on}» нужно указать как ГГГГ-ММ-ДД, например 2025-12-31") from None
+    day = _date(on)
     rules = load_nmo_rules(catalog)
     records = read_nmo(workbook, rules, day)
     table = status(records, rules, day)
@@ -458,15 +464,11 @@ def accreditation(
     catalog: CatalogOpt = None,
 ) -> None:
     """Готовность к периодической аккредитации: сроки, окно подачи, последний безопасный день, что сделать."""
-    import datetime as dt
 
     from .report.accreditation_xlsx import accreditation_files
 
     _output_file(out, "--out", "аккредитация.xlsx")
-    try:
-        day = dt.date.fromisoformat(on)
-    except ValueError:
-        raise ParamsError(f"дату «{on}» нужно указать как ГГГГ-ММ-ДД, например 2025-12-31") from None
+    day = _date(on)
     for line in accreditation_files(workbook, day, out, catalog):
         typer.echo(line)
 
