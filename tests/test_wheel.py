@@ -58,7 +58,9 @@ def test_wheel_installs_and_runs_the_reports(tmp_path):
     made = {p.name for p in (work / "outputs" / "2025-12").iterdir()}
     assert {n for n in made if not n.startswith("cards-2025-12-")} == {
         "2025-12.ipynb", "2025-12.html", "2025-12.pdf", "protocols-2025-12.xlsx", "scores-2025-12.csv", "scores-2025-12.xlsx",
-        "manifest.json", "inputs"}
+        "manifest.json", "inputs", "cards-2025-12.json",  # the cards as data, for the approval's stamp
+        # the demo's book has a «Фонд»: the payroll files and their control totals
+        "payroll-2025-12.csv", "payroll-2025-12.xlsx", "payroll-2025-12.json"}
     assert "cards-2025-12-Терапевтическое-отделение.pdf" in made
     _run(stomkpi, "annual", "--year", "2025", "--quiet", cwd=work, env=env)
     assert (work / "outputs" / "2025" / "rating-2025.csv").is_file()
