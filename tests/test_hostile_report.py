@@ -46,6 +46,9 @@ def hostile(project, tmp_path_factory) -> Path:
         staff.cell(row, 2).data_type = "s"  # text that looks like a formula, as typed after an apostrophe
     staff.cell(2, 4).value = TEXTS["img"]  # a department of its own: a Markdown heading and a protocol sheet
     staff.cell(3, 4).value = TEXTS["remote_md"]
+    funds = book["Фонд"]  # the two new departments get a fund of their own: their names reach the fund section too
+    for department in (TEXTS["img"], TEXTS["remote_md"]):
+        funds.append([department, None, 1000])
     deprivations = book["Лишение"]
     deprivations.append([staff.cell(5, 1).value, 10, TEXTS["formula"]])
     deprivations.cell(deprivations.max_row, 3).data_type = "s"
