@@ -118,7 +118,7 @@ def test_files_opened_in_excel_keep_cyrillic_and_staff_numbers(clinic):
     assert lines[0].startswith("staff_id,") and any(line.startswith("01002,") for line in lines)
     sheet = load_workbook(folder / f"scores-{clinic['period']}.xlsx", read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:3] == ("Таб. номер", "ФИО", "Код должности")
+    assert rows[0][:3] == ("Таб. номер", "ФИО", "Должность по Положению")  # the position's name, not its code
     assert "01002" in [r[0] for r in rows[1:]] and "101" in [r[0] for r in rows[1:]]  # text, zeros kept
     assert all(isinstance(h, str) and not re.fullmatch(r"[a-z_]+", h) for h in rows[0])
 
@@ -210,4 +210,4 @@ def test_statistics_without_norms_is_one_message_before_anything_runs(combinatio
 
 def test_manifest_lists_only_the_inputs_that_exist(combinations):
     manifest = json.loads((combinations["nmo-only"]["root"] / "outputs" / "2025-12" / "manifest.json").read_text("utf-8"))
-    assert set(manifest["inputs"]) == {"workbook", "nmo"}
+    assert set(manifest["inputs"]) == {"params", "workbook", "nmo"}  # the parameters file is an input as well

@@ -257,9 +257,10 @@ class MonthlyReport:
         """The appendix's sentence on its rules: the month's own positions, and where the whole Приложение 2 is."""
         own = self.table["position"].nunique()
         every = len(self.catalogs.positions.positions)
-        where = (f"в файле `positions.yaml` папки правил поликлиники `{self.params.catalog_dir}` (встроенные — "
-                 "`stomkpi/catalog/positions.yaml` пакета)" if self.params.catalog_dir
-                 else "в файле `stomkpi/catalog/positions.yaml` установленного пакета")
+        name = self.catalogs.positions.path.name  # the file the rules came from, named by the catalog
+        where = (f"в файле `{name}` папки правил поликлиники `{self.params.catalog_dir}` (встроенные — "
+                 f"`stomkpi/catalog/{name}` пакета)" if self.params.catalog_dir
+                 else f"в файле `stomkpi/catalog/{name}` установленного пакета")
         return (f"Критерии и баллы должностей этого месяца ({own} из {every} должностей Приложения № 2). Правила "
                 f"всех должностей — {where}.")
 

@@ -42,6 +42,7 @@ HEADERS = {
     "weight": "Вес", "expert": "Экспертное значение", "expert_source": "Откуда экспертное", "numerator": "Числитель",
     "denominator": "Знаменатель", "value": "Значение", "reported": "Представлено", "score": "Балл P", "kef": "Кэф",
     "weight_norm": "Ув", "pr": "Пр", "days_left": "Осталось дней", "indicator_name": "Показатель",
+    "edition": "Редакция",
 }
 # the НМО plans' own words for keys that other tables use otherwise
 NMO_HEADERS = {"missing": "Не хватает ЗЕТ", "indicator": "Показатель"}
