@@ -438,7 +438,6 @@ def nmo(
     catalog: CatalogOpt = None,
 ) -> None:
     """Состояние баллов НМО каждого сотрудника по каждой специальности на дату."""
-
     from .catalog import load_nmo_rules
     from .nmo import status, yearly
     from .nmo_inputs import read_nmo

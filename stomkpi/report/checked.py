@@ -14,6 +14,7 @@ import json
 import re
 from pathlib import Path, PurePosixPath
 
+from ..bounded import read_bytes
 from ..errors import StomkpiError
 from ..safe import clean
 
@@ -34,12 +35,9 @@ def shown(text: object) -> str:
 
 def json_file(path: Path, what: str) -> object:
     """A JSON file of a report folder, read whole (a regular file of bounded size) — or one Russian line naming it."""
-    if path.is_symlink() or not path.is_file():
-        raise FolderFileError(f"{what} {path} — не обычный файл")
-    with path.open("rb") as f:
-        data = f.read(MAX_JSON_BYTES + 1)
-    if len(data) > MAX_JSON_BYTES:
-        raise FolderFileError(f"{what} {path} больше {MAX_JSON_BYTES // 2 ** 20} МБ: это не файл stomkpi")
+    if path.is_symlink():  # a report folder holds no links: a link could lead anywhere
+        raise FolderFileError(f"{what} {path} — ссылка, а не обычный файл")
+    data = read_bytes(path, what, MAX_JSON_BYTES)
     try:
         return json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:

@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..bounded import read_bytes
 from ..errors import StomkpiError
 
 REGISTER = "approvals.jsonl"
@@ -110,12 +111,9 @@ def read(outputs: Path) -> list[Entry]:
     path = path_of(outputs)
     if not os.path.lexists(path):
         return []
-    if path.is_symlink() or not path.is_file():
-        raise RegisterError(f"журнал утверждений {path} — не обычный файл")
-    with path.open("rb") as f:
-        data = f.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise RegisterError(f"журнал утверждений {path} больше {MAX_BYTES // 2 ** 20} МБ: это не журнал stomkpi")
+    if path.is_symlink():  # the register is a file of its own, never a link to one elsewhere
+        raise RegisterError(f"журнал утверждений {path} — ссылка, а не обычный файл")
+    data = read_bytes(path, "журнал утверждений", MAX_BYTES)
     lines = data.split(b"\n")
     if lines[-1]:
         raise RegisterError(f"журнал утверждений {path} повреждён: строка {len(lines)} не дописана")
