@@ -6,7 +6,9 @@ from __future__ import annotations
 import ast
 import fnmatch
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -99,3 +101,64 @@ def test_readme_layout_matches_the_tree():
         assert any(fnmatch.fnmatch(f, e) for e in listed), f"{f} is not in the README's layout"
     for e in entries:
         assert list(ROOT.glob(e.rstrip("/"))), f"{e} is in the README's layout but not in the tree"
+
+
+def _bash_blocks(section: str) -> list[str]:
+    body = README.split(f"## {section}", 1)[1].split("\n## ", 1)[0]
+    return [textwrap.dedent(b) for b in re.findall(r"```bash\n(.*?)```", body, re.S)]
+
+
+def _by_hand(block: str, work, demo) -> None:
+    """What a person does between two of the README's blocks: fill the book, put the year's norms beside it, and
+    correct the book before a revision."""
+    from openpyxl import load_workbook
+
+    data = work / "моя-поликлиника" / "data"
+    if "stomkpi template" in block:
+        shutil.copyfile(demo / "2025-12.xlsx", data / "2025-12.xlsx")
+        shutil.copyfile(demo / "norms-2025.yaml", data / "norms-2025.yaml")
+    if "--revision" in block:
+        book = load_workbook(data / "2025-12.xlsx")
+        events = book["События"]
+        column = [c.value for c in events[1]].index("Количество") + 1
+        events.cell(2, column).value = (events.cell(2, column).value or 1) + 1
+        book.save(data / "2025-12.xlsx")
+
+
+def test_readme_lifecycle_runs_as_written(tmp_path):
+    """Every command of «Жизнь месяца», as written, from an empty folder: `stomkpi` found on PATH, as after
+    `. .venv/bin/activate`; the paths the section names are the ones the commands wrote."""
+    section = "Жизнь месяца"
+    blocks = _bash_blocks(section)
+    assert len(blocks) >= 5 and "stomkpi init" in blocks[0]
+    shim = tmp_path / "bin" / "stomkpi"
+    shim.parent.mkdir()
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m stomkpi "$@"\n', encoding="utf-8")
+    shim.chmod(0o755)
+    env = {**os.environ, "PATH": f"{shim.parent}:{os.environ['PATH']}", "PYTHONPATH": str(ROOT)}
+    demo, work = tmp_path / "demo", tmp_path / "work"
+    assert run("demo", str(demo)).returncode == 0
+    work.mkdir()
+    for block in blocks:
+        if "--revision" in block:
+            _by_hand(block, work, demo)
+        result = subprocess.run(["bash", "-e", "-c", block], cwd=work, env=env, capture_output=True, text=True,
+                                timeout=600)
+        assert result.returncode == 0, (block, result.stdout[-2000:], result.stderr[-3000:])
+        if "stomkpi template" in block:
+            _by_hand(block, work, demo)
+    body = README.split(f"## {section}", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"`(моя-поликлиника/[^`\s]+)`", body))
+    assert len(named) >= 5
+    for path in named:
+        assert (work / path).exists(), f"{path} is named in «{section}» but the commands did not write it"
+
+
+def test_readme_says_how_stomkpi_gets_on_path():
+    """After `make demo-report` the command lives in .venv/bin; `notebooks/` is a link into the package, so a
+    `..` from it is not the project folder: the environment is activated from the project folder."""
+    body = README.split("## Two commands", 1)[1].split("\n## ", 1)[0]
+    assert ". .venv/bin/activate" in body and ".venv/bin/stomkpi" in body
+    assert "../.venv" not in README
+    explorer = README.split("## For the explorer", 1)[1].split("\n## ", 1)[0]
+    assert re.search(r"\. \.venv/bin/activate\s*(&&|\n)\s*jupyter lab notebooks/explore\.ipynb", explorer), explorer
