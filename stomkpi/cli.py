@@ -61,14 +61,25 @@ def _russian_help(option):
     return option
 
 
+def _plain_flags(params: list) -> list:
+    """A flag takes no value: its help line shows no type (typer would print «<bool>»)."""
+    for param in params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
 class RussianCommand(TyperCommand):
-    """A command whose help reads «Запуск: …» and whose --help is described in Russian."""
+    """A command whose help reads «Запуск: …», whose --help is described in Russian and whose flags show no type."""
 
     def format_usage(self, ctx, formatter) -> None:
         _russian_usage(self, ctx, formatter)
 
     def get_help_option(self, ctx):
         return _russian_help(super().get_help_option(ctx))
+
+    def get_params(self, ctx) -> list:
+        return _plain_flags(super().get_params(ctx))
 
 
 class RussianGroup(TyperGroup):
@@ -79,6 +90,9 @@ class RussianGroup(TyperGroup):
 
     def get_help_option(self, ctx):
         return _russian_help(super().get_help_option(ctx))
+
+    def get_params(self, ctx) -> list:
+        return _plain_flags(super().get_params(ctx))
 
     def resolve_command(self, ctx, args):
         name = args[0] if args else ""
@@ -310,8 +324,31 @@ def init(
 
     _typed(folder, "аргумент ПАПКА (папка поликлиники)")
     _typed(clinic, "параметр --clinic (название поликлиники)")
-    created = init_clinic(folder, dt.date.today(), load_positions(), clinic)
+    today = dt.date.today()
+    created = init_clinic(folder, today, load_positions(), clinic)
     typer.echo(created.next_steps())
+    warning = unfinished_month(created.period, today, "книгу заполняйте по ходу месяца, а отчёт за него стройте, "
+                                                      "когда месяц закончится")
+    if warning:
+        typer.echo(warning)
+
+
+MONTHLY_EARLY = ("отчёт строится по данным на сегодня, а датирован последним днём месяца; когда месяц закончится, "
+                 "постройте его заново")
+
+
+def unfinished_month(period: str, today, then: str = MONTHLY_EARLY) -> str | None:
+    """One Russian line when `period` (ГГГГ-ММ) is not over on `today` (before its last day), else None."""
+    import calendar
+    import datetime as dt
+
+    from .report.words import date_words, month_words
+
+    year, month = map(int, period.split("-"))
+    last = dt.date(year, month, calendar.monthrange(year, month)[1])
+    if today >= last:
+        return None
+    return f"Внимание: {month_words(period)} ещё не закончился (последний день — {date_words(last)}): {then}."
 
 
 @command()
@@ -334,14 +371,30 @@ def score(
 
 @command()
 def template(
-    file: Annotated[Path, typer.Argument(metavar="ФАЙЛ", help="Куда записать пустую книгу: файл ГГГГ-ММ.xlsx.")],
+    file: Annotated[Path | None, typer.Argument(
+        metavar="ФАЙЛ", help="Куда записать: книгу ГГГГ-ММ.xlsx (или norms-ГГГГ.yaml с --norms).")] = None,
     catalog: CatalogOpt = None,
     nmo: Annotated[bool, typer.Option("--nmo", help="Пустая книга НМО (сертификаты, обучение, портфолио).")] = False,
+    norms: Annotated[int | None, typer.Option(
+        "--norms", metavar="ГОД", help="Файл норм года с пояснением каждого ключа (по умолчанию norms-ГОД.yaml).")] = None,
 ) -> None:
-    """Записать пустую книгу месяца (или книгу НМО: --nmo) с листом-инструкцией."""
-    from .catalog import load_positions
-    from .template import write_nmo_template, write_template
+    """Записать пустую книгу месяца (или книгу НМО: --nmo, файл норм года: --norms ГОД) с инструкцией."""
+    from .catalog import load_indicators, load_positions
+    from .template import write_nmo_template, write_norms_template, write_template
 
+    if norms is not None:
+        if nmo:
+            raise ParamsError("укажите либо --nmo, либо --norms: это разные файлы")
+        file = file or Path(f"norms-{norms}.yaml")
+        _output_file(file, "", f"norms-{norms}.yaml")
+        if file.suffix.lower() not in (".yaml", ".yml"):
+            raise ParamsError(f"файл норм — .yaml, а указано «{file}»; например {file.with_suffix('.yaml')}")
+        write_norms_template(file, norms, load_indicators(catalog))
+        typer.echo(f"Шаблон норм {norms} года записан: {file} — впишите числа (пояснения в файле)")
+        return
+    if file is None:
+        raise ParamsError("не указан аргумент ФАЙЛ: куда записать пустую книгу, например 2025-12.xlsx "
+                          f"(файл норм года: {PROG} template --norms ГОД). Справка: {PROG} template --help")
     _output_file(file, "", "НМО.xlsx" if nmo else "2025-12.xlsx")
     if file.suffix.lower() != ".xlsx":
         raise ParamsError(f"пустая книга — файл .xlsx, а указано «{file}»; например {file.with_suffix('.xlsx')}")
@@ -529,8 +582,13 @@ def monthly(
     if not (months or len(files) > 1 or workers or scheduler):
         if not month:
             raise ParamsError("не указан параметр --month ГГГГ-ММ (или --months ГГГГ-ММ..ГГГГ-ММ для нескольких месяцев)")
+        import datetime as dt
+
         from .report.commands import monthly_report
 
+        warning = unfinished_month(_period(month), dt.date.today())
+        if warning:
+            typer.echo(warning, err=True)
         _print_result(monthly_report(_period(month), files[0], progress=not quiet, revision=revision))
         return
     if revision:

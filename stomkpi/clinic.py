@@ -1,5 +1,6 @@
 """A new clinic's folder (`stomkpi init`): the parameters file with every key explained in Russian,
-the folders for monthly books and reports, a blank book for the current month and what to do next.
+the folders for monthly books and reports, a blank book for the current month, the year's norms to fill (under a name
+no report reads until it is filled and renamed) and what to do next.
 
 The date is a parameter (the command line passes today's); nothing here reads the clock. All or nothing: an
 `init` that fails removes what it made, so that it can simply be run again; an empty folder name is refused (it
@@ -79,24 +80,41 @@ class NewClinic:
     workbook: Path
     workbook_written: bool
     period: str
+    named: bool = False  # the clinic's name was given (`--clinic`): nothing to fill in the parameters file
+    norms_sample: Path | None = None  # the year's norms to fill, written beside the books under a name no report reads
 
     def next_steps(self) -> str:
         """The short «что дальше» printed after `stomkpi init`."""
-        book = self.workbook
+        book, year = self.workbook, self.period[:4]
+        steps = [] if self.named else [[f"Впишите название поликлиники в {self.params_file} (ключ clinic)."]]
+        steps += [["Заполните в книге листы «Сотрудники» и «Показатели»; лист «Инструкция» описывает каждый столбец,",
+                   "остальные листы — по желанию."],
+                  [f"Проверьте книгу: stomkpi score {book}"],
+                  [f"Отчёт за месяц: stomkpi monthly --month {self.period} --params {self.params_file}",
+                   f"за год: stomkpi annual --year {year} --params {self.params_file}"]]
+        norms = []
+        if self.norms_sample is not None:
+            norms = [f"  {self.norms_sample} — нормы {year} года для УКВ и рейтинга: впишите числа (каждый ключ описан)",
+                     f"     и сохраните как {self.norms_sample.parent / _norms_name(self.period)}"]
         return "\n".join([
             f"Папка поликлиники готова: {self.folder}",
             f"  {self.params_file} — параметры (каждый ключ описан в комментарии)",
             f"  {book} — пустая книга за {self.period}" + ("" if self.workbook_written else " (уже была, не тронута)"),
+            *norms,
             f"  {self.folder / OUTPUTS} — сюда лягут отчёты",
             "Что дальше:",
-            f"  1. Впишите название поликлиники в {self.params_file} (ключ clinic).",
-            "  2. Заполните в книге листы «Сотрудники» и «Показатели»; лист «Инструкция» описывает каждый столбец,",
-            "     остальные листы — по желанию.",
-            f"  3. Проверьте книгу: stomkpi score {book}",
-            f"  4. Отчёт за месяц: stomkpi monthly --month {self.period} --params {self.params_file}",
-            f"     за год: stomkpi annual --year {self.period[:4]} --params {self.params_file}",
+            *(f"  {i}. {lines[0]}" + "".join(f"\n     {more}" for more in lines[1:]) for i, lines in enumerate(steps, 1)),
             f"  Книга следующего месяца: stomkpi template {book.parent}/ГГГГ-ММ.xlsx",
         ])
+
+
+def _norms_name(period: str) -> str:
+    return f"norms-{period[:4]}.yaml"
+
+
+def norms_sample_name(period: str) -> str:
+    """The norms template `init` writes: not the name reports read, so that an unfilled file is never read."""
+    return f"norms-{period[:4]}-образец.yaml"
 
 
 def init_clinic(folder: Path | str, today: dt.date, catalog: PositionCatalog, clinic: str | None = None) -> NewClinic:
@@ -118,10 +136,11 @@ def init_clinic(folder: Path | str, today: dt.date, catalog: PositionCatalog, cl
     made: list[Path] = []  # folders and files this call created, in order
     try:
         written = _write_clinic(folder, params_file, text, workbook, catalog, made)
+        sample = _write_norms_sample(workbook.parent, period, made)
     except BaseException:
         _remove(made)
         raise
-    return NewClinic(folder, params_file, workbook, written, period)
+    return NewClinic(folder, params_file, workbook, written, period, named=bool(clinic), norms_sample=sample)
 
 
 def _write_clinic(folder: Path, params_file: Path, text: bytes, workbook: Path, catalog: PositionCatalog,
@@ -142,6 +161,18 @@ def _write_clinic(folder: Path, params_file: Path, text: bytes, workbook: Path, 
     made.append(workbook)
     write_template(workbook, catalog)
     return True
+
+
+def _write_norms_sample(data: Path, period: str, made: list[Path]) -> Path | None:
+    """The year's norms template beside the books, unless the year's norms (or their sample) are there already."""
+    from .template import write_norms_template
+
+    sample = data / norms_sample_name(period)
+    if sample.exists() or (data / _norms_name(period)).exists():
+        return None
+    made.append(sample)
+    write_norms_template(sample, int(period[:4]))
+    return sample
 
 
 def _remove(made: list[Path]) -> None:

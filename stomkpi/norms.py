@@ -4,6 +4,8 @@ region's best, the weight and the expert value, plus the history the expert valu
 `region_best: auto` takes the region's best from the file the regional report writes
 (`region-best-YYYY.yaml`), named by `region_best_file:` relative to the norms file. Until that file
 exists the value is unknown (NaN): the monthly report does not need it, the rating refuses it.
+A threshold left blank (as `stomkpi template --norms` writes them) is never read as a number: the file is refused,
+naming the first key to fill.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ from .text import decimal
 class IndicatorNorm(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    target: float
-    region_best: float | Literal["auto"]
+    target: float | None  # the key is required; left blank (the template), it is named as the one to fill
+    region_best: float | Literal["auto"] | None
     weight: float = 1.0
     expert: float | None = None
 
@@ -91,6 +93,7 @@ def load_norms(path: Path | str, catalog: IndicatorCatalog, region_best: dict[st
     region = region_best if region_best is not None else _region_values(path, raw)
     units = {u.code: u for u in catalog.units}
     years = [raw.year - k for k in range(catalog.scale.history_years, 0, -1)]
+    _refuse_blanks(path, raw)
     rows, problems = [], []
     for unit, indicators in raw.units.items():
         if unit not in units:
@@ -123,6 +126,21 @@ def load_norms(path: Path | str, catalog: IndicatorCatalog, region_best: dict[st
     table = pd.DataFrame(rows, columns=["unit", "indicator", "target", "region_best", "weight", "expert", "expert_source"])
     table.attrs["year"] = raw.year
     return table
+
+
+_BLANK_WORDS = {"target": "целевой ориентир", "region_best": "лучший показатель по региону"}
+
+
+def _refuse_blanks(path: Path, raw: NormsFile) -> None:
+    """One line naming the first blank threshold, and how many are blank: a template not filled in yet."""
+    blank = [(f"units.{unit}.{code}.{key}", key) for unit, indicators in raw.units.items()
+             for code, norm in indicators.items() for key in _BLANK_WORDS if getattr(norm, key) is None]
+    if not blank:
+        return
+    first, key = blank[0]
+    more = f" (пустых значений: {len(blank)})" if len(blank) > 1 else ""
+    raise ParamsError(f"файл норм {path} заполнен не до конца{more}: впишите {first} — {_BLANK_WORDS[key]} — и "
+                      "остальные пустые значения или удалите строки подразделений и показателей, которых в поликлинике нет")
 
 
 def _region_values(path: Path, raw: NormsFile) -> dict[str, dict[str, float]]:

@@ -142,3 +142,84 @@ def _instruction_and_sheets(book: Workbook, lines: list[tuple[str, ...]], sheets
         for i, c in enumerate(spec.columns, start=1):
             ws.cell(1, i).font = bold
             ws.column_dimensions[ws.cell(1, i).column_letter].width = max(14, len(c.name) + 4)
+
+
+def norms_template_text(year: int, indicators: IndicatorCatalog) -> str:
+    """The year's norms file to fill: every key explained in Russian, every unit with each of its indicators and
+    blank thresholds. As written it is refused, naming the first key to fill (a blank norm is never read as 0)."""
+    scale = indicators.scale
+    past = [year - k for k in range(scale.history_years, 0, -1)]
+    head = f"""\
+# Нормы {year} года для stomkpi: пороги шкалы 0–4 (раздел 6) для показателей модели конечных результатов
+# (Приложение 1) каждого подразделения. Из них считаются УКВ врачей по листу «Статистика» и рейтинг подразделений.
+# Отчёты читают файл, указанный ключом norms файла параметров (по умолчанию data/norms-ГГГГ.yaml).
+#
+# Как заполнить: у каждого показателя впишите числа после target:, region_best: и expert: (expert можно
+# заменить историей, см. history ниже). Подразделение, которого в поликлинике нет, удалите целиком — строку
+# с его кодом и все строки под ней; так же можно удалить показатель. Пока хоть одно число пусто, файл не
+# читается: программа назовёт ключ, который осталось заполнить. Числа — с точкой (69.3); проценты — в
+# процентах (69.3, а не 0.693). Кодировка — UTF-8.
+#
+# Ключи показателя:
+#   target      — целевой ориентир: значение, достигнув которого показатель получает {scale.target_score:g} балла. Обязательно.
+#   region_best — лучший показатель по региону: 3 балла. Обязательно. Число или auto — взять из сводного
+#                 отчёта региона (stomkpi region); для auto нужен ключ region_best_file.
+#   expert      — экспертное значение: 2 балла; 1 балл — если значение хуже экспертного не больше
+#                 чем на {scale.one_point_margin * 100:g} %; иначе 0. Если пусто — среднее за {scale.history_years} предыдущих
+#                 года из history.
+#   weight      — удельный вес показателя (Ув) в результате подразделения; обычно 1.
+# Порядок порогов: для показателя «больше — лучше» target ≥ region_best ≥ expert, для «меньше — лучше» —
+# target ≤ region_best ≤ expert.
+
+# year — год норм. Обязательный ключ.
+year: {year}
+
+# region_best_file — файл лучших показателей региона (необязательно), путь от этого файла; нужен для
+# region_best: auto.
+# Чтобы включить, уберите «#» в начале следующей строки.
+# region_best_file: ../../outputs/region/{year}/region-best-{year}.yaml
+
+# units — подразделения Приложения 1: код подразделения, под ним его показатели. Обязательный ключ.
+units:
+"""
+    lines = [head.rstrip("\n")]
+    by_code = indicators.by_code
+    for unit in indicators.units:
+        lines.append(f"  # {unit.name}")
+        lines.append(f"  {unit.code}:")
+        for code in unit.indicators:
+            ind = by_code[code]
+            lines.append(f"    # {ind.name}; {ind.unit}, {_direction(ind.direction)}")
+            lines.append(f"    {code}: {{target: , region_best: , expert: , weight: 1}}")
+    first = indicators.units[0]
+    lines += [
+        "",
+        f"# history — история (необязательно): значения показателей за {scale.history_years} предыдущих года;",
+        "# их среднее — expert показателя, у которого expert пуст. Чтобы включить, уберите «#» и впишите значения:",
+        "# history:",
+        f"#   {first.code}:",
+        f"#     {first.indicators[0]}: {{{', '.join(f'{y}: 0' for y in past)}}}",
+        "",
+        "# quality — цели показателей качества раздела 7 (необязательно): уберите «#» у строки quality: и у нужных показателей,",
+        "# впишите цель вместо 0.",
+        "# quality:",
+    ]
+    for ind in indicators.indicators:
+        if ind.section:
+            lines.append(f"#   {ind.code}: 0   # {ind.section}: {ind.unit}, {_direction(ind.direction)}")
+    return "\n".join(lines) + "\n"
+
+
+def _direction(direction: str) -> str:
+    return "меньше — лучше" if direction == "lower" else "больше — лучше"
+
+
+def write_norms_template(path: Path | str, year: int, indicators: IndicatorCatalog | None = None) -> None:
+    """Write the year's norms template (`norms_template_text`); an existing file at `path` is refused, never replaced."""
+    text = norms_template_text(year, indicators or load_indicators())
+    try:
+        with Path(path).open("x", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+    except FileExistsError:
+        raise ParamsError(f"файл {path} уже есть: шаблон норм не записан, чтобы не потерять данные; "
+                          "укажите другое имя") from None

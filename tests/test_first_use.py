@@ -4,6 +4,7 @@ and the README's explorer example that finds every lost point."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import subprocess
 import sys
@@ -59,7 +60,8 @@ def test_norms_template_explains_every_key_and_lists_every_indicator(tmp_path):
 
 
 def test_norms_template_default_name_and_existing_file_refused(tmp_path):
-    result = run("template", "--norms", "2031", cwd=tmp_path)
+    result = subprocess.run([sys.executable, "-m", "stomkpi", "template", "--norms", "2031"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr
     path = tmp_path / "norms-2031.yaml"
     assert path.is_file() and "year: 2031" in path.read_text(encoding="utf-8")
@@ -86,25 +88,26 @@ def test_init_with_a_name_does_not_ask_for_it(tmp_path):
     assert "Впишите название поликлиники" in unnamed.stdout
 
 
-def test_init_says_the_month_is_not_over():
-    catalog = load_positions()
-    with_days_left = init_clinic_steps(catalog, dt.date(2031, 2, 3))
-    assert "февраль 2031 года ещё не закончился" in with_days_left and "28.02.2031" in with_days_left
-    assert "не закончился" not in init_clinic_steps(catalog, dt.date(2031, 2, 28))
+def _last_day(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
 
 
-def init_clinic_steps(catalog, today: dt.date) -> str:
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as folder:
-        return init_clinic(f"{folder}/c", today, catalog).next_steps()
+def test_init_says_the_month_is_not_over(tmp_path):
+    today = dt.date.today()
+    result = run("init", str(tmp_path / "c"))
+    assert result.returncode == 0, result.stderr
+    said = [line for line in result.stdout.splitlines() if "ещё не закончился" in line]
+    assert len(said) == (1 if today < _last_day(today) else 0), result.stdout
+    if said:
+        assert f"{_last_day(today):%d.%m.%Y}" in said[0]
 
 
 def test_unfinished_month_words():
     from stomkpi.cli import unfinished_month
 
-    assert unfinished_month("2031-02", dt.date(2031, 2, 27)).startswith("Внимание: февраль 2031 года ещё не закончился")
-    assert "28.02.2031" in unfinished_month("2031-02", dt.date(2031, 2, 27))
+    words = unfinished_month("2031-02", dt.date(2031, 2, 27))
+    assert words.startswith("Внимание: февраль 2031 года ещё не закончился") and "28.02.2031" in words
+    assert "\n" not in words
     assert unfinished_month("2031-02", dt.date(2031, 2, 28)) is None  # the last day: the month's data is in
     assert unfinished_month("2031-01", dt.date(2031, 2, 1)) is None
     assert unfinished_month("2031-03", dt.date(2031, 2, 1)) is not None  # a month to come is not over either
@@ -122,8 +125,7 @@ def test_monthly_of_an_unfinished_month_warns_and_still_builds(tmp_path):
     assert result.returncode == 0, result.stderr
     assert (root / "outputs" / book.stem / f"{book.stem}.pdf").is_file()
     warnings = [line for line in result.stderr.splitlines() if "ещё не закончился" in line]
-    last_day = (today.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-    assert len(warnings) == (1 if today < last_day else 0), result.stderr
+    assert len(warnings) == (1 if today < _last_day(today) else 0), result.stderr
 
 
 @pytest.mark.parametrize("args", [("--help",), ("template", "--help"), ("monthly", "--help")])
