@@ -69,7 +69,7 @@ class AnnualReport:
         names = self.catalogs.positions.criterion_names()
         paths = [path for name, frame in sorted(tables.items()) if frame is not None
                  for path in write_both(frame, folder, f"{name}-{self.year}", names)]
-        if self.payroll is not None and self.payroll.months:  # the year's money: payroll-YYYY.csv and .xlsx
+        if self.has_payroll():  # the year's money: payroll-YYYY.csv and .xlsx
             paths += self.payroll.write(folder)
         return paths
 
@@ -212,9 +212,15 @@ class AnnualReport:
             return "Книга НМО не указана в параметрах (ключ «nmo_workbook»): состояние планов не показано."
         return "В книге НМО нет ни одного плана."
 
-    def payroll_note(self) -> str:
-        """What the payroll section says when no month of the year has a «Фонд» sheet (empty when one has)."""
-        return "" if self.payroll is not None and self.payroll.months else NO_FUND.format(year=self.year)
+    def has_payroll(self) -> bool:
+        """A month of the year has a «Фонд» sheet: the year's money has tables."""
+        return self.payroll is not None and bool(self.payroll.months)
+
+    def payroll_section(self) -> str:
+        """The heading and opening of the year's money; without any «Фонд» sheet, one sentence saying so."""
+        if self.has_payroll():
+            return self.payroll.markdown()
+        return f"## Стимулирующие выплаты за {self.year} год\n\n{NO_FUND.format(year=self.year)}"
 
     def quality_note(self) -> str:
         """What the quality section shows when the year has no counts."""

@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..payroll import MonthPayroll
+from . import words
 from .payroll_files import decimals, rub
 
 ZERO = Decimal("0.00")
@@ -33,6 +34,12 @@ REASON_COLUMNS = {"deprived": "из них: все лишены премии, р
 HALF = 6  # months per printed table when the year's twelve do not fit the page's width
 NO_FUND = ("Ни в одной книге месяца {year} года нет листа «Фонд»: суммы стимулирующих выплат за год не посчитаны "
            "(фонд вносится на лист «Фонд» книги месяца, см. «Инструкцию» шаблона).")
+
+
+def _months_span(periods: list[str]) -> str:
+    """«, янв–июн» (or «, июл» for one month): which months a half of a table holds."""
+    first, last = words.month_short(periods[0]), words.month_short(periods[-1])
+    return f", {first}" if first == last else f", {first}–{last}"
 
 
 def unspent_reason(people: int, weights: Fraction) -> str:
@@ -171,16 +178,21 @@ class YearPayroll:
 
     def person_tables(self) -> dict[str, pd.DataFrame]:
         """Per department (and half of the year when more than six months): each person's amounts, the months'
-        columns, the half's or the year's total, and the department's «Итого» row — as the report prints them."""
+        columns, the year's total, and the department's «Итого» row — as the report prints them."""
         people = self.people_table().iloc[:-1]
         out = {}
         for department, part in people.groupby("Отделение", sort=True):
             part = self._with_total(part.drop(columns="Отделение"))
-            part.loc[part.index[-1], "ФИО"] = "Итого по отделению"
-            part.loc[part.index[-1], "Таб. №"] = ""
-            for label, columns in self._halves():
-                out[f"{department}{label}"] = self.shown(part[["ФИО", "Таб. №", *columns]])
+            part.loc[part.index[-1], ["ФИО", "Таб. №"]] = ["Итого по отделению", ""]
+            out |= {f"{department}{label}": table for label, table in self._split(part, ["ФИО", "Таб. №"]).items()}
         return out
+
+    def department_tables(self) -> dict[str, pd.DataFrame]:
+        """The departments' amounts by month as the report prints them (in two halves of the year when need be)."""
+        return self._split(self.departments_table(), ["Отделение"])
+
+    def _split(self, frame: pd.DataFrame, keys: list[str]) -> dict[str, pd.DataFrame]:
+        return {label: self.shown(frame[[*keys, *columns]]) for label, columns in self._halves()}
 
     def _halves(self) -> list[tuple[str, list[str]]]:
         """The money columns of each printed table: all of them with the year's total, or the first six months and
@@ -188,7 +200,7 @@ class YearPayroll:
         heads = [self.headings[p] for p in self.periods]
         if len(heads) <= HALF:
             return [("", [*heads, "Год"])]
-        return [(", январь–июнь", heads[:HALF]), (", июль–декабрь", [*heads[HALF:], "Год"])]
+        return [(_months_span(self.periods[:HALF]), heads[:HALF]), (_months_span(self.periods[HALF:]), [*heads[HALF:], "Год"])]
 
     # --- the files ------------------------------------------------------------------------------------------------
 
