@@ -10,7 +10,7 @@ import pandas as pd
 from openpyxl import load_workbook
 
 from stomkpi.payroll import Fund, month_payroll
-from stomkpi.report.annual_payroll import NO_FUND, YearPayroll
+from stomkpi.report.annual_payroll import YearPayroll
 
 THER, SURG, ORTHO = "Терапевтическое отделение", "Хирургическое отделение", "Ортопедическое отделение"
 D = Decimal
@@ -124,8 +124,3 @@ def test_the_files_hold_the_exact_amounts(tmp_path):
     assert {people.cell(3, c).number_format for c in (4, 5, 6)} == {"[$-419]#,##0.00"}
     assert [c.value for c in book["Фонд"][1]][:4] == ["Месяц", "Фонд, руб.", "Начислено, руб.", "Не распределено, руб."]
 
-
-def test_a_year_without_a_fund_says_so_in_one_sentence():
-    empty = YearPayroll(2025, {}, {"2025-01": "янв"}, {})
-    assert empty.months == {}
-    assert NO_FUND.format(year=2025).startswith("Ни в одной книге месяца 2025 года нет листа «Фонд»")
