@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..payroll import MonthPayroll
+from ..payroll import MonthPayroll, id_order
 from . import words
 from .payroll_files import decimals, rub
 
@@ -80,8 +80,6 @@ class YearPayroll:
         sums: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(dict)
         for r in self.amounts().itertuples(index=False):
             sums[(r.department, r.staff_id)][r.period] = sums[(r.department, r.staff_id)].get(r.period, ZERO) + r.amount
-        from ..payroll import id_order
-
         return dict(sorted(sums.items(), key=lambda kv: (kv[0][0], id_order(kv[0][1]))))
 
     def names(self) -> dict[str, str]:
