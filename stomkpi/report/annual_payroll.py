@@ -133,7 +133,7 @@ class YearPayroll:
     def funds_table(self) -> pd.DataFrame:
         """Per month and for the year: the fund given, paid, unspent and why (Decimals)."""
         f = self.fund_rows()
-        return pd.DataFrame({"Месяц": [self.headings.get(p, "Год") if p != str(self.year) else "Год" for p in f["period"]],
+        return pd.DataFrame({"Месяц": [self.headings.get(p, "Год") for p in f["period"]],
                              "Фонд, руб.": f["fund"], "Начислено, руб.": f["paid"], "Не распределено, руб.": f["unspent"],
                              **{REASON_COLUMNS[r]: f[r] for r in REASONS}})
 
