@@ -14,7 +14,7 @@ from .conftest import PERIOD
 from .printed import read_pages, to_pdf
 
 CODE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")  # a machine key or code: days_left, sanitation_rate, dentist
-SHOWN = re.compile(r"\[\$-419\]0(\.0{1,3})?|\[\$-419\]0\.0##")  # a figure with at most 3 decimals
+SHOWN = re.compile(r"\[\$-419\](#,##)?0(\.0{1,3})?|\[\$-419\]0\.0##")  # a figure with at most 3 decimals (money grouped)
 
 
 def _problems(path) -> list[str]:
@@ -45,7 +45,7 @@ def test_files_for_people_speak_russian_and_round(project, tmp_path):
     written += write_both(report.table, tmp_path, f"scores-{PERIOD}", report.catalogs.positions.criterion_names())
     books = sorted(p for p in written if p.suffix == ".xlsx")
     assert {p.name for p in books} == {"nmo-2025.xlsx", "rating-2025.xlsx", "rating-detail-2025.xlsx",
-                                      "scores-2025.xlsx", f"scores-{PERIOD}.xlsx"}
+                                      "scores-2025.xlsx", f"scores-{PERIOD}.xlsx", "payroll-2025.xlsx"}
     problems = [p for book in books for p in _problems(book)]
     assert not problems, problems[:20]
     detail = load_workbook(tmp_path / "rating-detail-2025.xlsx").active

@@ -25,6 +25,7 @@ from ..pipeline import MonthInputs, Rating, month_counts, rate_counts, read_inpu
 from ..provenance import check_inputs, collect, recorded
 from ..records import NmoRecords
 from . import words
+from .annual_payroll import NO_FUND, YearPayroll, year_payroll
 from .display import TitlePage
 from .files import write_both
 from .kept import has_copies, provenance_files
@@ -55,6 +56,7 @@ class AnnualReport:
     nmo: pd.DataFrame | None  # status as codes; None: no НМО workbook
     no_rating: str = ""  # why there is no rating, in one sentence
     signed: dict | None = None  # period -> the edition it was taken from (`signed_files`)
+    payroll: YearPayroll | None = None  # the months' «Фонд» shared (`annual_payroll`)
 
     def write_files(self, out_dir: Path | str | None = None) -> list[Path]:
         """Write the rating, its detail, the year's scores and the НМО plans as CSV into `out_dir`
@@ -65,8 +67,11 @@ class AnnualReport:
         if self.rating is not None:
             tables |= {"rating": self.rating.summary, "rating-detail": self.rating.detail}
         names = self.catalogs.positions.criterion_names()
-        return [path for name, frame in sorted(tables.items()) if frame is not None
-                for path in write_both(frame, folder, f"{name}-{self.year}", names)]
+        paths = [path for name, frame in sorted(tables.items()) if frame is not None
+                 for path in write_both(frame, folder, f"{name}-{self.year}", names)]
+        if self.has_payroll():  # the year's money: payroll-YYYY.csv and .xlsx
+            paths += self.payroll.write(folder)
+        return paths
 
     def title_page(self) -> TitlePage:
         """The title page: clinic, title, year, the year's last day and the signatories' lines."""
@@ -207,6 +212,16 @@ class AnnualReport:
             return "Книга НМО не указана в параметрах (ключ «nmo_workbook»): состояние планов не показано."
         return "В книге НМО нет ни одного плана."
 
+    def has_payroll(self) -> bool:
+        """A month of the year has a «Фонд» sheet: the year's money has tables."""
+        return self.payroll is not None and bool(self.payroll.months)
+
+    def payroll_section(self) -> str:
+        """The heading and opening of the year's money; without any «Фонд» sheet, one sentence saying so."""
+        if self.has_payroll():
+            return self.payroll.markdown()
+        return f"## Стимулирующие выплаты за {self.year} год\n\n{NO_FUND.format(year=self.year)}"
+
     def quality_note(self) -> str:
         """What the quality section shows when the year has no counts."""
         return "Лист «Статистика» не заполнен ни в одной книге месяца: показатели качества за год не посчитаны."
@@ -278,6 +293,9 @@ def _edition_files(rev, period: str, norms: Path | None, months: dict) -> dict[s
                       "edition": record.get("edition"), "approval_sha256": sha256_file(rev.folder / "approval.json"),
                       "norms": None}
     files = {f"workbook {period}": inside(rev.folder, inputs["workbook"]["kept"])}
+    if "kept" in inputs.get("params", {}):  # the edition's payroll settings share its fund as when it was approved
+        files[f"params {period}"] = inside(rev.folder, inputs["params"]["kept"])
+        months[period]["params"] = f"params {period}"
     kept_norms = inputs.get("norms", {})
     if "kept" in kept_norms:
         same = norms is not None and sha256_file(norms) == kept_norms["sha256"]
@@ -354,8 +372,17 @@ def build_annual(year: int, params: Path | str | None = None, provenance: dict |
     targets = load_quality_targets(norms_file, indicators) if norms_file else {}
     quality_values = pd.DataFrame() if counts is None else _quality_vs_targets(counts, indicators, targets, year)
     nmo = nmo_status(records, catalogs.nmo, dt.date(year, 12, 31)) if records is not None else None
-    return AnnualReport(year, settings, provenance, catalogs, inputs, scores, by_month, rating, quality,
-                        quality_values, nmo, no_rating, signed)
+    report = AnnualReport(year, settings, provenance, catalogs, inputs, scores, by_month, rating, quality,
+                          quality_values, nmo, no_rating, signed)
+    report.payroll = year_payroll(year, months, _payroll_settings(files, signed, settings),
+                                  {k: report.month_column(k) for k in months}, {k: edition_words(signed[k]) for k in months})
+    return report
+
+
+def _payroll_settings(files: dict[str, Path | None], signed: dict, settings: ClinicParams) -> dict:
+    """Each month's payroll settings: an approved month's from its edition's kept parameters, the rest the clinic's."""
+    return {period: load_params(files[state["params"]]).payroll if state.get("params") else settings.payroll
+            for period, state in signed.items()}
 
 
 def _quality_vs_targets(counts: pd.DataFrame, indicators, targets: dict[str, float], year: int) -> pd.DataFrame:
