@@ -82,8 +82,11 @@ def position_hint(name: str, catalog: PositionCatalog) -> str:
         for p in catalog.positions:
             for alias in (p.name, *p.aliases):
                 labels.setdefault(match_key(alias), (alias, p))
-        keys = nearest(name, {k: k for k in labels})
-        guesses = list(dict.fromkeys(_position_words(*labels[k]) for k in keys))
+        keys = nearest(name, {k: k for k in labels}, n=len(labels))
+        first = {}  # the nearest name of each position: one guess per position
+        for k in keys:
+            first.setdefault(labels[k][1].code, labels[k])
+        guesses = [_position_words(*named) for named in list(first.values())[:SHOWN]]
     where = f"должности и их другие названия — на листе «{CRITERIA_SHEET}» шаблона"
     return f"; возможно, {either(guesses)}; {where}" if guesses else f"; {where}"
 

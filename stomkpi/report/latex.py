@@ -7,6 +7,9 @@ there with: `openin_any=p` / `openout_any=p` (kpathsea's paranoid mode: no absol
 folders, no dot files), no shell escape, `-halt-on-error`, a time limit after which its whole
 process group is killed, and PR_SET_PDEATHSIG so that it dies with the run that started it.
 
+Where xelatex is missing (`available`), a report is written without its PDF and says so (`NO_TEX`): TeX is optional,
+every other file of a report is made without it.
+
 A batch gives its reports' xelatex a head start (`Format`): the preamble's packages, the same for every
 report, loaded once and dumped into a format that each run starts from, with the same bytes out.
 """
@@ -29,6 +32,19 @@ from ..errors import StomkpiError
 
 TIME_LIMIT = 180  # seconds; the demo's 21-page monthly report takes about 2 s
 _PR_SET_PDEATHSIG = 1
+
+
+PROGRAM = "xelatex"
+# how to get the PDF, on the one line a report made without it prints
+GET_TEX = ("установите TeX: в Windows — MiKTeX (miktex.org), в Linux — TeX Live (в Debian и Ubuntu: "
+           "bash scripts/system-deps.sh; или tug.org/texlive)")
+NO_TEX = (f"PDF отчёта не сделан: для него нужен TeX (программа {PROGRAM}), а на этом компьютере его нет; остальные "
+          f"файлы записаны. Чтобы был и PDF, {GET_TEX} и постройте отчёт снова")
+
+
+def available() -> bool:
+    """Whether xelatex is on PATH: without it a report is written without its PDF."""
+    return shutil.which(PROGRAM) is not None
 
 
 class LatexError(StomkpiError):
@@ -89,7 +105,7 @@ def _start(work: Path, extra_env: dict[str, str] | None = None, stdout=subproces
         return subprocess.Popen(command, cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=stdout,
                                 stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent)
     except FileNotFoundError:
-        raise LatexError("не найден xelatex: установите пакеты (bash scripts/system-deps.sh)") from None
+        raise LatexError(f"не найден {PROGRAM}: PDF без TeX не сделать; {GET_TEX}") from None
 
 
 def _environment(work: Path, extra_env: dict[str, str] | None = None) -> dict[str, str]:
