@@ -82,3 +82,22 @@ def test_verify_with_tex_expects_no_pdf_the_run_did_not_make(month):
         pytest.fail("this machine has no xelatex: the check needs one")
     result = run({**os.environ, "PYTHONPATH": str(ROOT)}, "verify", str(folder / f"{PERIOD}.ipynb"))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_annual_without_tex_writes_all_but_the_pdf(month, no_tex, clinic):
+    result = run(no_tex, "annual", "--year", PERIOD[:4], "--params", str(clinic / "params" / "demo.yaml"), "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert len([line for line in result.stderr.splitlines() if "MiKTeX" in line]) == 1
+    folder = clinic / "outputs" / PERIOD[:4]
+    names = {p.name for p in folder.iterdir()}
+    assert f"{PERIOD[:4]}.html" in names and f"{PERIOD[:4]}.pdf" not in names and "manifest.json" in names
+
+
+def test_approved_without_tex_still_verifies(month, no_tex, clinic):
+    _, folder = month
+    result = run(no_tex, "approve", "--month", PERIOD, "--params", str(clinic / "params" / "demo.yaml"),
+                 "--by", "Иванова И. И., главный врач")
+    assert result.returncode == 0, result.stderr
+    assert not (folder / f"{PERIOD}.pdf").exists()
+    result = run(no_tex, "verify", str(folder / f"{PERIOD}.ipynb"))
+    assert result.returncode == 0, result.stdout + result.stderr
