@@ -62,6 +62,18 @@ def _die_with_parent() -> None:
         pass
 
 
+# POSIX: xelatex dies with its run and is stopped with its whole process group; elsewhere (Windows with MiKTeX) the
+# time limit stops xelatex itself
+_DIE_WITH_PARENT = _die_with_parent if os.name == "posix" else None
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    if hasattr(os, "killpg"):
+        os.killpg(proc.pid, signal.SIGKILL)
+    else:
+        proc.kill()
+
+
 def typeset(latex: str, files: dict[str, bytes], *, time_limit: int = TIME_LIMIT,
             env: dict[str, str] | None = None) -> bytes:
     """The PDF of a LaTeX document and the files it includes (images), typeset once by xelatex (`env`: added to
@@ -103,7 +115,7 @@ def _start(work: Path, extra_env: dict[str, str] | None = None, stdout=subproces
                "-interaction=nonstopmode", "-halt-on-error", "report.tex"]
     try:
         return subprocess.Popen(command, cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=stdout,
-                                stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent)
+                                stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_DIE_WITH_PARENT)
     except FileNotFoundError:
         raise LatexError(f"не найден {PROGRAM}: PDF без TeX не сделать; {GET_TEX}") from None
 
@@ -118,12 +130,12 @@ def _wait(proc: subprocess.Popen, work: Path, latex: str, time_limit: int) -> by
     try:
         out, _ = proc.communicate(timeout=time_limit)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+        _kill(proc)
         proc.communicate()
         raise LatexTimeout(f"PDF не собран за {time_limit} с: xelatex остановлен") from None
     finally:
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+            _kill(proc)
     pdf = work / "report.pdf"
     if proc.returncode or not pdf.exists():
         log = (work / "report.log").read_text(encoding="utf-8", errors="replace") if (work / "report.log").exists() \
@@ -204,7 +216,7 @@ class Early:
     def close(self) -> None:
         self._started.wait()
         if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
+            _kill(self.proc)
             self.proc.communicate()
         self.proc = None
         self._done.set()
@@ -266,7 +278,7 @@ class Format:
             self._proc = subprocess.Popen(["sh", "-c", script], cwd=self.folder, env=_environment(self.folder),
                                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                           stderr=subprocess.DEVNULL, start_new_session=True,
-                                          preexec_fn=_die_with_parent)
+                                          preexec_fn=_DIE_WITH_PARENT)
         except OSError:  # no shell: the reports are typeset whole
             pass
 
@@ -284,7 +296,7 @@ class Format:
     def close(self) -> None:
         """Stop a dump still running (it ends with its builder's process anyway)."""
         if self._proc is not None and self._proc.poll() is None:
-            os.killpg(self._proc.pid, signal.SIGKILL)
+            _kill(self._proc)
             self._proc.wait()
 
 
