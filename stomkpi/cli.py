@@ -710,3 +710,5 @@ def _print_result(result) -> None:
     typer.echo(f"Отчёт готов: {result.folder}")
     for path in result.files:
         typer.echo(f"  {path.name}")
+    for line in result.warnings:
+        typer.echo(f"Внимание: {line}", err=True)

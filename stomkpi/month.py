@@ -22,6 +22,7 @@ from .catalog import IndicatorCatalog, PositionCatalog, load_indicators
 from .compare import at_least, at_most
 from .config import shown
 from .errors import InputError, ParamsError, Problem
+from .hints import by_digits, criterion_hint, lost_zeros, position_hint
 from .indicators import quality_category
 from .payroll import ALL_DEPARTMENTS, Fund, snils_problem
 from .records import Month
@@ -223,10 +224,10 @@ def _unknown_staff(sheet: str, frame: pd.DataFrame, known_ids: set, positions: M
                    problems: list[Problem]) -> pd.Series:
     """Report rows naming an employee missing from Сотрудники; True where the row can be checked further."""
     known = frame["staff_id"].isin(list(known_ids)) | frame["staff_id"].isna()
+    digits = by_digits(known_ids) if not known.all() else {}
     for row, sid in frame.loc[~known, [ROW, "staff_id"]].itertuples(index=False):
-        problems.append(
-            Problem(sheet, row, "Таб_номер", f"сотрудника с табельным номером «{sid}» нет на листе «Сотрудники»")
-        )
+        problems.append(Problem(sheet, row, "Таб_номер", (
+            f"сотрудника с табельным номером «{sid}» нет на листе «{STAFF.name}»{lost_zeros(sid, digits, STAFF.name)}")))
     return frame["staff_id"].isin(list(positions))
 
 
@@ -237,8 +238,8 @@ def _check_staff(wb: Workbook, catalog: PositionCatalog, problems: list[Problem]
         pos = catalog.position(name) if isinstance(name, str) else None
         if pos is None and isinstance(name, str):
             problems.append(
-                Problem(STAFF.name, row, "Должность",
-                        f"неизвестная должность «{shown(name)}»: её нет в каталоге должностей (Приложение 2)")
+                Problem(STAFF.name, row, "Должность", f"неизвестная должность «{shown(name)}»: её нет в каталоге "
+                        f"должностей (Приложение 2){position_hint(name, catalog)}")
             )
         codes.append(pos.code if pos else None)
     df["title"] = df["position"]  # the job title as written, for the protocols
@@ -284,7 +285,7 @@ def _criterion_codes(
             if crit is None:
                 problems.append(
                     Problem(sheet, row, "Критерий",
-                            f"у должности «{position.name}» нет критерия «{shown(name)}» (см. лист «Инструкция» шаблона)")
+                            f"у должности «{position.name}» нет критерия «{shown(name)}»{criterion_hint(name, position)}")
                 )
             else:
                 code = crit.code

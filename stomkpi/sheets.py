@@ -33,6 +33,7 @@ import pandas as pd
 from . import bounded
 from .config import shown
 from .errors import Problem
+from .hints import near_sheet
 from .text import decimal, match_key
 
 ROW = "_row"
@@ -103,6 +104,7 @@ class Workbook:
     # (sheet as named in the file) -> (row, column index) -> why the cell holds no value (error, formula)
     cell_notes: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
     missing_columns: set[tuple[str, str]] = field(default_factory=set)  # (sheet, column key) absent from the header
+    others: list[str] = field(default_factory=list)  # the file's sheets that no spec names, as named in the file
     unreadable: bool = False  # the file itself could not be read: nothing else is worth checking
 
 
@@ -122,7 +124,7 @@ def read_workbook(path: Path | str, sheets: Sequence[Sheet], *, what: str = "к�
     if not bounded.is_present(path):
         wb.problems.append(Problem(None, None, None, f"файл или папка {path} не найдены"))
     elif path.is_dir():
-        raw = _read_csv_folder(path, wanted, wb.problems)
+        raw = _read_csv_folder(path, wanted, wb.problems, wb.others)
     elif problem := _not_readable(path, what, limit):
         wb.problems.append(Problem(None, None, None, problem))
     elif path.suffix.lower() not in (".xlsx", ".xlsm"):
@@ -130,7 +132,7 @@ def read_workbook(path: Path | str, sheets: Sequence[Sheet], *, what: str = "к�
             f"файл {path.name} — не книга Excel: нужен файл .xlsx (или папка с CSV-файлами листов)")))
     else:
         try:
-            raw, wb.cell_notes = _read_xlsx(path, wanted, wb.problems)
+            raw, wb.cell_notes = _read_xlsx(path, wanted, wb.problems, wb.others)
         except Exception:  # a corrupt file: say so in Russian, never a traceback
             wb.problems.append(Problem(None, None, None, (
                 f"файл {path.name} не удалось прочитать как книгу Excel .xlsx: он повреждён или сохранён в другом "
@@ -143,14 +145,29 @@ def read_workbook(path: Path | str, sheets: Sequence[Sheet], *, what: str = "к�
     for spec in sheets:
         found = next((by_key[k] for k in map(match_key, spec.names()) if k in by_key), None)
         if found is None:
-            if spec.required:
-                wb.problems.append(Problem(spec.name, None, None, "нет такого листа в книге"))
+            _absent(spec, wb)
             wb.tables[spec.name] = _empty(spec)
             continue
         name, rows = found
         wb.present.add(spec.name)
         wb.tables[spec.name] = _type_sheet(spec, rows, wb.problems, wb.cell_notes.get(name, {}), wb.missing_columns)
     return wb
+
+
+def _absent(spec: Sheet, wb: Workbook) -> None:
+    """A sheet not in the book: a problem when it is required, and also when a sheet of the book is named nearly
+    like it (its rows would be left out without a word); the message names that sheet."""
+    near = near_sheet(spec.names(), wb.others)
+    if near is not None:
+        wb.others.remove(near)
+        rename = f"если это лист «{spec.name}», переименуйте его в «{spec.name}»"
+        if spec.required:
+            wb.problems.append(Problem(spec.name, None, None, f"нет такого листа в книге; есть лист «{near}»: {rename}"))
+        else:
+            wb.problems.append(Problem(near, None, None, f"такого листа книга не знает, и его строки не прочитаны; "
+                                       f"{rename}"))
+    elif spec.required:
+        wb.problems.append(Problem(spec.name, None, None, "нет такого листа в книге"))
 
 
 def _not_readable(path: Path, what: str, limit: int) -> str | None:
@@ -175,8 +192,9 @@ MAX_ROWS = 500_000
 MAX_COLUMNS = 100
 
 
-def _read_xlsx(path: Path, wanted: list[str], problems: list[Problem]):
-    """The rows of the wanted sheets, and the cells that hold an error or an uncached formula."""
+def _read_xlsx(path: Path, wanted: list[str], problems: list[Problem], others: list[str]):
+    """The rows of the wanted sheets, and the cells that hold an error or an uncached formula; the names of the
+    other sheets go into `others`."""
     # calamine (Rust) reads cell values some 30× faster than openpyxl; writing stays with openpyxl.
     # It allocates the whole used range at once, so the range is measured first (`xlsx_scan`).
     from python_calamine import CalamineWorkbook
@@ -188,6 +206,7 @@ def _read_xlsx(path: Path, wanted: list[str], problems: list[Problem]):
     out, notes = {}, {}
     for name in book.sheet_names:
         if match_key(name) not in wanted:
+            others.append(name)
             continue
         scan = scans.get(name)
         if scan is None:
@@ -227,10 +246,11 @@ def _merged_notes(ranges: list, rows: int) -> dict[tuple[int, int], str]:
     return notes
 
 
-def _read_csv_folder(path: Path, wanted: list[str], problems: list[Problem]) -> dict[str, list[tuple]]:
+def _read_csv_folder(path: Path, wanted: list[str], problems: list[Problem], others: list[str]) -> dict[str, list[tuple]]:
     out = {}
     for f in sorted(path.glob("*.csv")):
         if match_key(f.stem) not in wanted:
+            others.append(f.stem)
             continue
         try:
             fh = StringIO(bounded.read_bytes(f, f"лист «{f.stem}»: файл", bounded.CSV_SHEET_LIMIT).decode("utf-8-sig"),

@@ -7,6 +7,9 @@ there with: `openin_any=p` / `openout_any=p` (kpathsea's paranoid mode: no absol
 folders, no dot files), no shell escape, `-halt-on-error`, a time limit after which its whole
 process group is killed, and PR_SET_PDEATHSIG so that it dies with the run that started it.
 
+Where xelatex is missing (`available`), a report is written without its PDF and says so (`NO_TEX`): TeX is optional,
+every other file of a report is made without it.
+
 A batch gives its reports' xelatex a head start (`Format`): the preamble's packages, the same for every
 report, loaded once and dumped into a format that each run starts from, with the same bytes out.
 """
@@ -31,6 +34,19 @@ TIME_LIMIT = 180  # seconds; the demo's 21-page monthly report takes about 2 s
 _PR_SET_PDEATHSIG = 1
 
 
+PROGRAM = "xelatex"
+# how to get the PDF, on the one line a report made without it prints
+GET_TEX = ("установите TeX: в Windows — MiKTeX (miktex.org), в Linux — TeX Live (в Debian и Ubuntu: "
+           "bash scripts/system-deps.sh; или tug.org/texlive)")
+NO_TEX = (f"PDF отчёта не сделан: для него нужен TeX (программа {PROGRAM}), а на этом компьютере его нет; остальные "
+          f"файлы записаны. Чтобы был и PDF, {GET_TEX} и постройте отчёт снова")
+
+
+def available() -> bool:
+    """Whether xelatex is on PATH: without it a report is written without its PDF."""
+    return shutil.which(PROGRAM) is not None
+
+
 class LatexError(StomkpiError):
     """The PDF could not be typeset; the message says where."""
 
@@ -44,6 +60,18 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):  # not Linux: the time limit still applies
         pass
+
+
+# POSIX: xelatex dies with its run and is stopped with its whole process group; elsewhere (Windows with MiKTeX) the
+# time limit stops xelatex itself
+_DIE_WITH_PARENT = _die_with_parent if os.name == "posix" else None
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    if hasattr(os, "killpg"):
+        os.killpg(proc.pid, signal.SIGKILL)
+    else:
+        proc.kill()
 
 
 def typeset(latex: str, files: dict[str, bytes], *, time_limit: int = TIME_LIMIT,
@@ -87,9 +115,9 @@ def _start(work: Path, extra_env: dict[str, str] | None = None, stdout=subproces
                "-interaction=nonstopmode", "-halt-on-error", "report.tex"]
     try:
         return subprocess.Popen(command, cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=stdout,
-                                stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent)
+                                stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_DIE_WITH_PARENT)
     except FileNotFoundError:
-        raise LatexError("не найден xelatex: установите пакеты (bash scripts/system-deps.sh)") from None
+        raise LatexError(f"не найден {PROGRAM}: PDF без TeX не сделать; {GET_TEX}") from None
 
 
 def _environment(work: Path, extra_env: dict[str, str] | None = None) -> dict[str, str]:
@@ -102,12 +130,12 @@ def _wait(proc: subprocess.Popen, work: Path, latex: str, time_limit: int) -> by
     try:
         out, _ = proc.communicate(timeout=time_limit)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+        _kill(proc)
         proc.communicate()
         raise LatexTimeout(f"PDF не собран за {time_limit} с: xelatex остановлен") from None
     finally:
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+            _kill(proc)
     pdf = work / "report.pdf"
     if proc.returncode or not pdf.exists():
         log = (work / "report.log").read_text(encoding="utf-8", errors="replace") if (work / "report.log").exists() \
@@ -188,7 +216,7 @@ class Early:
     def close(self) -> None:
         self._started.wait()
         if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
+            _kill(self.proc)
             self.proc.communicate()
         self.proc = None
         self._done.set()
@@ -250,7 +278,7 @@ class Format:
             self._proc = subprocess.Popen(["sh", "-c", script], cwd=self.folder, env=_environment(self.folder),
                                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                           stderr=subprocess.DEVNULL, start_new_session=True,
-                                          preexec_fn=_die_with_parent)
+                                          preexec_fn=_DIE_WITH_PARENT)
         except OSError:  # no shell: the reports are typeset whole
             pass
 
@@ -268,7 +296,7 @@ class Format:
     def close(self) -> None:
         """Stop a dump still running (it ends with its builder's process anyway)."""
         if self._proc is not None and self._proc.poll() is None:
-            os.killpg(self._proc.pid, signal.SIGKILL)
+            _kill(self._proc)
             self._proc.wait()
 
 

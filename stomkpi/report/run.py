@@ -55,6 +55,7 @@ class ReportError(StomkpiError):
 class RunResult:
     folder: Path
     files: list[Path]
+    warnings: tuple[str, ...] = ()  # one line each, for the analyst: what the report lacks and why (no TeX: no PDF)
 
 
 class Steps:
@@ -95,15 +96,17 @@ def run_report(notebook: str | Path, parameters: dict, out_dir: Path, *, provena
     out_dir = Path(out_dir)
     failed = out_dir.parent / f"{out_dir.name}.failed.ipynb"
     preload()
+    pdf = latex.available()  # without TeX every other file is written, and the result says what the PDF needs
     with outputs.period_lock(out_dir):
         approval.ensure_writable(out_dir)
         tmp = outputs.new_work_folder(out_dir)  # a sibling of out_dir: relative paths hold in it too
-        early = _early_pdf(title, date, source_date(provenance))
+        early = _early_pdf(title, date, source_date(provenance)) if pdf else None
         try:
             if inputs:
                 approval.keep_inputs(tmp, inputs, provenance)
             step = steps or Steps(out_dir.name, len(RUN_STEPS), progress)
-            _run_steps(source, parameters, provenance, tmp, failed, title, date, step, stem or out_dir.name, early)
+            _run_steps(source, parameters, provenance, tmp, failed, title, date, step, stem or out_dir.name, early,
+                       pdf)
             step(RUN_STEPS[2])
             if inputs:
                 approval.check_inputs_unchanged(inputs, provenance)
@@ -113,8 +116,9 @@ def run_report(notebook: str | Path, parameters: dict, out_dir: Path, *, provena
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         finally:
-            early.close()
-    return RunResult(out_dir, sorted(out_dir.iterdir()))
+            if early is not None:
+                early.close()
+    return RunResult(out_dir, sorted(out_dir.iterdir()), () if pdf else (latex.NO_TEX,))
 
 
 def preload() -> None:
@@ -197,25 +201,27 @@ def _early_pdf(title: str, date: str, epoch: str) -> latex.Early:
 
 
 def _run_steps(source: Path, parameters: dict, provenance: dict, tmp: Path, failed: Path, title: str, date: str,
-               step: Steps, stem: str, early: latex.Early | None = None) -> None:
+               step: Steps, stem: str, early: latex.Early | None = None, pdf: bool = True) -> None:
     step(RUN_STEPS[0])
     nb = execute(source, {**parameters, "provenance": provenance}, tmp / f"{stem}.ipynb", tmp, failed,
                  report_kernel=True)
     step(RUN_STEPS[1])
-    finish(nb, tmp, stem, provenance, title=title, date=date, early=early)
+    finish(nb, tmp, stem, provenance, title=title, date=date, early=early, pdf=pdf)
 
 
 def finish(nb: nbformat.NotebookNode, folder: Path, stem: str, provenance: dict, *, title: str, date: str,
-           early: latex.Early | None = None) -> None:
-    """Write the executed notebook, its HTML and PDF, and manifest.json beside the files it wrote."""
+           early: latex.Early | None = None, pdf: bool = True) -> None:
+    """Write the executed notebook, its HTML and (when `pdf`) PDF, and manifest.json beside the files it wrote."""
     nb.metadata["stomkpi"] = provenance
     _title_block(nb, title, date)
     nbformat.write(nb, folder / f"{stem}.ipynb")
-    # xelatex runs in a subprocess: render the PDF while the HTML is written
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pdf = pool.submit(render_pdf, nb, early)
+    if not pdf:
         (folder / f"{stem}.html").write_text(render_html(nb), encoding="utf-8")
-        (folder / f"{stem}.pdf").write_bytes(pdf.result())
+    else:  # xelatex runs in a subprocess: render the PDF while the HTML is written
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            typeset = pool.submit(render_pdf, nb, early)
+            (folder / f"{stem}.html").write_text(render_html(nb), encoding="utf-8")
+            (folder / f"{stem}.pdf").write_bytes(typeset.result())
     write_manifest(folder, provenance)
 
 

@@ -261,7 +261,9 @@ def _rerun(name: str, parameters: dict, executed: Path, report: nbformat.Noteboo
         nb = execute(NOTEBOOKS / name, parameters, cwd / f"{stem}.ipynb", cwd, report_kernel=True)
         _recorded_parameters_cell(nb, report, parameters)
         title, date = _heading(name, parameters, cwd)
-        finish(nb, cwd, stem, parameters["provenance"], title=title, date=date)
+        # a report made where TeX was missing has no PDF: the fresh run makes none either
+        finish(nb, cwd, stem, parameters["provenance"], title=title, date=date,
+               pdf=(executed.parent / f"{stem}.pdf").is_file())
         if record is not None:
             approval.stamp(cwd, record, json.loads((cwd / MANIFEST).read_text(encoding="utf-8")))
         return nb, {p.name: p.read_bytes() for p in cwd.iterdir() if p.is_file() and p.name != MANIFEST}
