@@ -2,15 +2,30 @@
 PY ?= .venv/bin/python
 STAMP = .venv/.installed
 
-.PHONY: setup bytecode system-deps demo demo-report test lint bench clean
+.PHONY: setup lock bytecode system-deps demo demo-report test lint bench clean
 
-$(STAMP): pyproject.toml
+# The environment is the lock's exact versions (checked against its hashes), then stomkpi itself on top.
+$(STAMP): pyproject.toml requirements.lock requirements-dev.lock
 	python3 -m venv .venv
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# Resolve the lock files again from pyproject.toml, with uv from a throwaway venv, for this machine's python3.
+# The pins already in them are kept (a new dependency is added at its newest fitting version); to move them:
+# `make lock UPGRADE=--upgrade`, or `make lock UPGRADE="--upgrade-package pandas"`.
+LOCK_TOOL = uv==0.13.9
+LOCK_FLAGS = --quiet --generate-hashes --custom-compile-command "make lock" $(UPGRADE)
+lock:
+	@tool=$$(mktemp -d) && trap 'rm -rf "$$tool"' EXIT && \
+	python3 -m venv "$$tool" && "$$tool/bin/pip" install --quiet $(LOCK_TOOL) && \
+	version=$$(python3 -c 'import platform; print(platform.python_version())') && \
+	"$$tool/bin/uv" pip compile pyproject.toml $(LOCK_FLAGS) --python-version $$version -o requirements.lock && \
+	"$$tool/bin/uv" pip compile pyproject.toml --extra dev -c requirements.lock $(LOCK_FLAGS) --python-version $$version \
+		-o requirements-dev.lock
 
 # Every notebook kernel and batch worker imports stomkpi afresh; where PYTHONDONTWRITEBYTECODE is set,
 # an editable install would compile it on every import (about 0.3 s a report). Compile it once here.

@@ -1,5 +1,6 @@
 """Provenance of a report: its parameters, checksums of its inputs, hashes of the rule catalogs, the code
-(version, commit) and the libraries' versions.
+(version, commit), the lock file the environment is installed from and the installed versions of the locked
+libraries that shape a report.
 
 Computed once per run (`collect`), recorded in manifest.json and shown by the report's notebook as
 it is. Every input is checked (`check_inputs`) and hashed as `bounded` reads: a regular file within its
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +24,14 @@ from . import bounded
 if TYPE_CHECKING:
     from .catalog import Catalogs
 
-LIBRARIES = ("pandas", "numpy", "matplotlib", "openpyxl", "pydantic", "papermill", "nbconvert", "nbformat", "ipykernel")
+# The locked libraries whose versions shape a report's numbers, files and rendering, by the names requirements.lock
+# gives them: recorded installed as they are, and compared with the installed ones by `stomkpi verify`.
+LIBRARIES = ("pandas", "numpy", "matplotlib", "openpyxl", "pydantic", "papermill", "nbconvert", "nbformat", "ipykernel",
+             "nbclient", "jinja2", "mistune", "pygments", "fpdf2", "fonttools", "pillow", "lxml", "python-calamine",
+             "pyyaml", "python-dateutil", "holidays")
+LOCK = "requirements.lock"  # the runtime's exact versions, beside pyproject.toml in stomkpi's source tree
+NOT_INSTALLED = "не установлен"
+_PACKAGE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")  # a distribution's name, as a recorded version names it
 
 
 # What each input of a report is, as a message names it (with the key that names it), and its size limit.
@@ -55,17 +64,42 @@ def check_inputs(inputs: dict[str, Path | None]) -> None:
             bounded.check_file(path, what, limit)
 
 
-def versions() -> dict[str, str]:
-    """Python, stomkpi and the libraries that shape a report's numbers and rendering."""
+def installed(name: str) -> str:
+    """The version of Python («python»), of stomkpi or of the library `name` installed now."""
     from . import __version__
 
-    out = {"python": platform.python_version(), "stomkpi": __version__}
-    for name in LIBRARIES:
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = "не установлен"
-    return out
+    if name == "python":
+        return platform.python_version()
+    if name == "stomkpi":
+        return __version__
+    try:
+        return version(name)
+    except (PackageNotFoundError, ValueError):
+        return NOT_INSTALLED
+
+
+def versions() -> dict[str, str]:
+    """Python, stomkpi and the libraries that shape a report's numbers and rendering."""
+    return {name: installed(name) for name in ("python", "stomkpi", *LIBRARIES)}
+
+
+def version_changes(recorded_versions: object) -> list[tuple[str, str, str]]:
+    """(name, recorded, installed) for every recorded version that is not the one installed now. The record is data
+    read from a report's folder: anything but a package's name with its version (both strings) is passed over."""
+    if not isinstance(recorded_versions, dict):
+        return []
+    return [(name, made, now) for name, made in sorted(recorded_versions.items(), key=lambda item: str(item[0]))
+            if isinstance(name, str) and _PACKAGE.fullmatch(name) and isinstance(made, str)
+            and (now := installed(name)) != made]
+
+
+def lock() -> dict | None:
+    """The lock file the environment is installed from, by name and SHA-256, when stomkpi runs from its source
+    tree (an installed wheel has none beside it: None)."""
+    path = Path(__file__).resolve().parent.parent / LOCK
+    if not (path.parent / "pyproject.toml").is_file() or not path.is_file():
+        return None
+    return {"file": LOCK, "sha256": sha256_file(path, f"файл точных версий {LOCK}")}
 
 
 def code() -> dict:
@@ -104,7 +138,7 @@ def recorded(path: Path | str | None, root: Path) -> str | None:
 
 def collect(notebook: str, parameters: dict, inputs: dict[str, Path | None], catalogs: Catalogs, root: Path) -> dict:
     """The provenance record of one run; `inputs` without a file (None) are left out."""
-    return {
+    made = {
         "notebook": notebook,
         "parameters": parameters,
         "inputs": {k: {"path": recorded(p, root), "sha256": sha256_file(p, *input_kind(k))} for k, p in inputs.items() if p},
@@ -112,3 +146,5 @@ def collect(notebook: str, parameters: dict, inputs: dict[str, Path | None], cat
         "code": code(),
         "versions": versions(),
     }
+    locked = lock()
+    return {**made, "lock": locked} if locked else made

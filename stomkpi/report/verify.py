@@ -17,7 +17,8 @@ added) — for an approved folder, the checksum its approval records → every i
 catalog must still have its recorded checksum (an input corrected since, for a later revision, is
 taken from the copy the report kept in inputs/ when that copy has it, and this is said) → re-run →
 every cell (Markdown text and every output of every kind) and every file must equal the report's.
-Each difference is named in words.
+Each difference is named in words. Libraries installed now at other versions than the report records are
+named first, as a warning: a difference of versions is not by itself a failure, the bytes decide.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import nbformat
 from ..catalog import load_catalogs
 from ..config import clinic_root, load_params
 from ..errors import StomkpiError
-from ..provenance import sha256_file
+from ..provenance import sha256_file, version_changes
 from ..safe import clean
 from ..text import plural
 from . import approval, checked, recorded, words
@@ -63,7 +64,7 @@ def verify(executed: Path | str) -> VerifyResult:
     messages = _check_files(folder, meta, manifest, record)
     copies = has_copies(meta)  # the report re-runs from the copies it kept, whatever the inputs are today
     substitutes, notes = _current_inputs(folder, meta, parameters) if copies else _kept_substitutes(folder, meta, parameters)
-    notes = [made_by(meta), *notes]
+    notes = [made_by(meta), *version_warning(manifest or meta), *notes]
     if copies:
         messages += _copy_problems(folder, meta, parameters) + _check_catalogs(folder, meta, parameters)
     else:
@@ -76,18 +77,22 @@ def verify(executed: Path | str) -> VerifyResult:
         said = approval.approval_words(record)
         notes.append(f"{said[0].upper()}{said[1:]}" + ("" if messages else ": каждый файл папки — как утверждён"))
     if messages:
-        return VerifyResult(False, notes + messages + _versions(meta))
+        return VerifyResult(False, notes + messages)
     cells = plural(len(nb.cells), "ячейка", "ячейки", "ячеек")
     files = plural(len(written), "файл", "файла", "файлов")
     return VerifyResult(True, [*notes, f"совпадают все файлы по манифесту, входные файлы, каталоги правил, {cells} "
                                f"и {files} повторного расчёта байт в байт"])
 
 
-def _versions(meta: dict) -> list[str]:
-    from .. import __version__
-
-    made = meta.get("versions", {}).get("stomkpi")
-    return [f"отчёт построен stomkpi {made}, проверка выполнена версией {__version__}"] if made and made != __version__ else []
+def version_warning(record: dict) -> list[str]:
+    """One warning line naming each library (Python and stomkpi too) whose installed version is not the one the report
+    records (package: recorded → installed); none when all are. A difference is not by itself a failure: the
+    comparison of the fresh run's bytes decides."""
+    changes = version_changes(record.get("versions"))
+    if not changes:
+        return []
+    listed = "; ".join(f"{recorded.shown(name)}: {recorded.shown(made)} → {now}" for name, made, now in changes)
+    return [f"внимание: установлены не те версии, с которыми сделан отчёт (решает побайтное сравнение ниже) — {listed}"]
 
 
 def made_by(meta: dict) -> str:
