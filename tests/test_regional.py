@@ -110,7 +110,7 @@ def regional(region):
 def test_the_regional_report_shows_every_clinic_side_by_side(regional, region):
     names = {p.name for p in regional.iterdir()}
     assert names == {"2025.ipynb", "2025.html", "2025.pdf", "manifest.json", "region-2025.xlsx",
-                     "region-rating-2025.csv", "region-best-2025.yaml"}
+                     "region-rating-2025.csv", "region-best-2025.yaml", "inputs"}
     text = " ".join(subprocess.run(["pdftotext", str(regional / "2025.pdf"), "-"], capture_output=True, text=True,
                                    check=True).stdout.split())
     for words in ("Сводный отчёт региона за 2025 год", "Подразделения поликлиник рядом", "Лучшие показатели региона",

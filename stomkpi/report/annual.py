@@ -263,7 +263,7 @@ def signed_files(year: int, params_file: Path | str, params: ClinicParams) -> tu
     signed = {}
     for m in range(1, 13):
         period = f"{year}-{m:02d}"
-        approved = [r for r in revisions(params.outputs, period) if r.approved]
+        approved = [r for r in revisions(params.outputs, period) if r.approved and _made_from(r, params_file)]
         if approved:
             signed[period] = approved[-1]
     if not books and not signed:
@@ -278,6 +278,13 @@ def signed_files(year: int, params_file: Path | str, params: ClinicParams) -> tu
     files |= {"norms": norms, "nmo": params.nmo_workbook, "region_best": region_input(norms)}
     check_inputs(files)
     return files, months
+
+
+def _made_from(rev, params_file: Path | str) -> bool:
+    """The edition was made from this parameters file (clinics sharing an outputs folder do not take each other's
+    months); an edition that did not keep its parameters file cannot say, and counts."""
+    made = rev.manifest()["inputs"].get("params", {}).get("path")
+    return made is None or made == recorded(params_file, clinic_root(params_file))
 
 
 def _edition_files(rev, period: str, norms: Path | None, months: dict) -> dict[str, Path]:

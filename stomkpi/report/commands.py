@@ -117,11 +117,12 @@ def month_changes(period: str, params_file: Path | str, old: int | None = None, 
 
 def regional_report(year: int, params_files: list[Path | str], out_dir: Path | None = None,
                     progress: bool = True) -> RunResult:
-    """Check the clinics' parameters and norms, then run the regional notebook into `outputs/region/<year>/`.
+    """Check the clinics' parameters and norms, then run the regional notebook into `outputs/region/<year>/`, which
+    keeps a copy of every input in `inputs/` (each clinic's month from its latest approved edition, `regional_files`).
 
     The workbooks are read once, by the notebook: a bad one stops the report with its first problems.
     """
-    from .regional import regional_provenance
+    from .regional import regional_files, regional_provenance, with_clinic_copies
 
     files = [Path(p) for p in params_files]
     settings = [load_params(p) for p in files]
@@ -131,8 +132,9 @@ def regional_report(year: int, params_files: list[Path | str], out_dir: Path | N
         if norms is None:
             raise ParamsError(f"у поликлиники «{params.clinic}» нет норм {year} года: без них её подразделения не оценить")
         load_norms(norms, catalogs.indicators, region_best={})
-    provenance = regional_provenance(year, files, settings, catalogs)
+    inputs, months = regional_files(year, files, settings)  # each clinic's signed month from its approved edition
+    provenance = with_clinic_copies(regional_provenance(year, files, settings, catalogs, inputs, months))
     out_dir = Path(out_dir) if out_dir is not None else settings[0].outputs / "region" / str(year)
     parameters = {"year": year, "params": [_notebook_parameters(p, out_dir)["params"] for p in files], "out_dir": "."}
     return run_report("regional", parameters, out_dir, provenance=provenance, title=words.regional_title(year),
-                      date=f"Поликлиник: {len(files)}, {year} год", progress=progress)
+                      date=f"Поликлиник: {len(files)}, {year} год", progress=progress, inputs=inputs)

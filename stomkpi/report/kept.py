@@ -30,9 +30,24 @@ _NAMED_BY = {"norms": "norms", "nmo": "nmo_workbook"}
 
 def has_copies(provenance: dict | None) -> bool:
     """The provenance lists a kept copy of every input it records, its parameters file among them (a run of stomkpi
-    since the parameters are kept too)."""
+    since the parameters are kept too; the regional report's are labelled by clinic, «clinic-01: params»)."""
     inputs = (provenance or {}).get("inputs") or {}
-    return "params" in inputs and all(isinstance(rec, dict) and "kept" in rec for rec in inputs.values())
+    return bool(params_labels(inputs)) and all(isinstance(rec, dict) and "kept" in rec for rec in inputs.values())
+
+
+def params_labels(inputs: dict) -> list[str]:
+    """The labels of the parameters files among a provenance's inputs: «params», or one per clinic of a region
+    («clinic-01: params»), in the clinics' order."""
+    return [label for label in inputs if label == "params" or label.endswith(": params")]
+
+
+def params_label(inputs: dict, params_text: str) -> str | None:
+    """The label of a recorded parameters file's kept copy: «params» in a clinic's report, «<clinic>: params» in the
+    region's (the clinic named by its parameters file, `batch.clinic_name`); None when the provenance has none."""
+    from .batch import clinic_name
+
+    label = "params" if "params" in inputs else f"{clinic_name(params_text)}: params"
+    return label if label in inputs else None
 
 
 def provenance_files(provenance: dict, params_file: Path | str) -> dict[str, Path]:
@@ -71,7 +86,8 @@ def place_copies(folder: Path, provenance: dict, cwd: Path, root: Path) -> None:
         recorded = Path(rec["path"])
         beside = root / recorded
         # the parameters file is written apart (`kept_params`); nothing is placed into the re-run's own folder
-        if label != "params" and not recorded.is_absolute() and ".." not in recorded.parts and cwd not in beside.parents:
+        apart = label in params_labels(provenance["inputs"])
+        if not apart and not recorded.is_absolute() and ".." not in recorded.parts and cwd not in beside.parents:
             targets.append(beside)
         for target in targets:
             target.parent.mkdir(parents=True, exist_ok=True)

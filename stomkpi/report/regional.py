@@ -2,13 +2,19 @@
 the regional notebook displays and writes the report's files from.
 
 The story: read and score every clinic's year (its workbooks, norms and НМО workbook, as its annual
-report would) → each unit's МКР indicators per quarter and for the year → the region's best value of
-each unit's indicator for the year, over the clinics that reported it (`region_best`) → every clinic
-rated on the section 6 scale with its own norms, where `region_best: auto` takes the value just
-computed → the coefficient funds per month → the НМО plans at risk at the year's end.
+report would: each month from the clinic's latest approved edition's kept inputs, a month never approved
+from its current workbook and marked «не утверждён» wherever its figures appear) → each unit's МКР
+indicators per quarter and for the year → the region's best value of each unit's indicator for the
+year, over the clinics that reported it (`region_best`) → every clinic rated on the section 6 scale
+with its own norms, where `region_best: auto` takes the value just computed → the coefficient funds
+per month → the НМО plans at risk at the year's end.
 
 The region's best is written as `region-best-YYYY.yaml`; a clinic's norms file takes it with
 `region_best: auto` and `region_best_file:` (see `norms.py`), so nobody types it by hand.
+
+The regional folder keeps a copy of every input it read in `inputs/` (named `<clinic>-<file>`), and its
+manifest names, per clinic and month, the edition used and its approval checksum (`months`); so `verify`
+re-runs it from its copies as it does a clinic's report.
 """
 
 from __future__ import annotations
@@ -34,9 +40,11 @@ from ..pipeline import month_counts, score_inputs, unit_values
 from ..provenance import collect, recorded
 from ..safe import markdown_text, write_csv
 from . import words
-from .annual import annual_inputs, read_annual
+from .annual import UNSIGNED, edition_words, read_annual, signed_files
+from .approval import INPUTS, kept_name
 from .batch import clinic_name
 from .files import write_sheets
+from .kept import has_copies, provenance_files
 
 STATUSES = ("done", "on_track", "behind", "overdue")
 CLINIC_COLUMNS = 8  # clinics side by side in a unit's table of P: their short names and 0–4 fit the page whole
@@ -53,6 +61,7 @@ class ClinicYear:
     norms_file: Path
     funds: pd.DataFrame  # month, staff, rates, coefficient_sum
     nmo: pd.DataFrame | None  # every plan's status at the year's end
+    months: dict  # period -> the edition it was taken from (`annual.signed_files`)
 
 
 @dataclass
@@ -65,7 +74,7 @@ class RegionalReport:
     best: pd.DataFrame  # unit, indicator, direction, value, clinic: the region's best of the year
     detail: pd.DataFrame  # clinic + the rating detail (P, Кэф, Пр per indicator)
     summary: pd.DataFrame  # clinic, unit, unit_name, period, result, place (within the clinic), region_place
-    funds: pd.DataFrame  # clinic, month, staff, rates, coefficient_sum
+    funds: pd.DataFrame  # clinic, month, staff, rates, coefficient_sum, approved (from an approved edition)
     nmo: pd.DataFrame  # clinic × status counts and at risk
 
     def write_files(self, out_dir: Path | str) -> list[Path]:
@@ -110,7 +119,9 @@ class RegionalReport:
         leaders = [f"{markdown_text(units.get(r.unit, r.unit))} — {markdown_text(full[r.clinic])} "
                    f"({words.decimal(r.result, 3)})" for r in year[year["region_place"] == 1].itertuples(index=False)]
         funds = self.funds.groupby("clinic", sort=False)["coefficient_sum"].sum()
-        fund_words = "; ".join(f"{markdown_text(full[c])} — {words.decimal(v, 2)}" for c, v in funds.items())
+        unsigned = self.unsigned_months()
+        fund_words = "; ".join(f"{markdown_text(full[c])} — {words.decimal(v, 2)}"
+                               + (f" ({UNSIGNED}: {unsigned[c]})" if unsigned[c] else "") for c, v in funds.items())
         risk = "; ".join(f"{markdown_text(full[r.clinic])} — {int(r.at_risk)} из {int(r.plans)}"
                          for r in self.nmo.itertuples(index=False))
         return "\n\n".join([
@@ -119,7 +130,26 @@ class RegionalReport:
             "Лучший результат подразделения по шкале 0–4 (раздел 6) среди поликлиник региона: "
             + ("; ".join(leaders) if leaders else "нет подразделений с результатом") + ".",
             f"Фонд коэффициентов за год (сумма коэффициентов стимулирующих выплат всех месяцев): {fund_words or 'нет'}.",
-            f"НМО — планов, требующих внимания на конец года: {risk or 'книг НМО нет'}."])
+            f"НМО — планов, требующих внимания на конец года: {risk or 'книг НМО нет'}.",
+            self.editions_text()])
+
+    def unsigned_months(self) -> dict[str, str]:
+        """Per clinic, its months never approved (taken from the current book), in words: «янв–ноя», or ''."""
+        return {c.name: months_words([p for p, state in c.months.items() if not state.get("approved")])
+                for c in self.clinics}
+
+    def editions_text(self) -> str:
+        """A line per clinic on its months' editions: which month comes from which approved edition, which from the
+        current book, «не утверждён» (as the annual report's `editions_line`)."""
+        full = clinic_labels(self.clinics)[0]
+        lines = []
+        for c in self.clinics:
+            done = [f"{words.month_short(p)} — {edition_words(s)}" for p, s in sorted(c.months.items()) if s.get("approved")]
+            unsigned = months_words([p for p, s in c.months.items() if not s.get("approved")])
+            parts = [f"из утверждённых редакций: {', '.join(done)}"] if done else []
+            parts += [f"{UNSIGNED} (взят из текущей книги месяца): {unsigned}"] if unsigned else []
+            lines.append(f"- {markdown_text(full[c.name])}: {'; '.join(parts)}.")
+        return "Месяцы поликлиник в отчёте:\n\n" + "\n".join(lines)
 
     def summary_year(self) -> pd.DataFrame:
         """The rated units of the year, in the catalog's order of units and by place."""
@@ -214,19 +244,36 @@ class RegionalReport:
             "Учреждение": f.index.map(clinic_labels(self.clinics)[0]), "Месяцев": f["months"].to_numpy(),
             "Сотрудников в месяц": f["staff"].round(1).to_numpy(), "Ставок ОМС в месяц": f["rates"].round(2).to_numpy(),
             "Сумма коэффициентов за год": f["coefficient_sum"].round(2).to_numpy(),
-            "На ставку в месяц": (f["coefficient_sum"] / f["rate_months"]).round(3).to_numpy()})
+            "На ставку в месяц": (f["coefficient_sum"] / f["rate_months"]).round(3).to_numpy(),
+            "Не утверждён": [self.unsigned_months()[c] or "—" for c in f.index]})
 
     def funds_by_month(self) -> pd.DataFrame:
         """A row per clinic, a column per month: the sum of the coefficients of stimulating payments
-        (the clinic's fund is shared in proportion to them)."""
+        (the clinic's fund is shared in proportion to them); the last column names the clinic's months never approved
+        (taken from the current book)."""
         wide = self.funds.pivot_table(index="clinic", columns="month", values="coefficient_sum", aggfunc="first")
         wide = wide.reindex([c.name for c in self.clinics if c.name in wide.index]).round(2)
         wide.columns = [words.month_short(m) for m in wide.columns]
+        wide["Не утверждён"] = [self.unsigned_months()[c] or "—" for c in wide.index]
         return wide.rename(index=clinic_labels(self.clinics)[0]).reset_index(names="Учреждение")
 
     def nmo_table(self) -> pd.DataFrame:
         return self.nmo.assign(clinic=self.nmo["clinic"].map(clinic_labels(self.clinics)[0])).rename(columns={
             "clinic": "Учреждение", "plans": "Планов", "at_risk": "Требуют внимания", **words.STATUS_NAMES})
+
+
+def months_words(periods: list[str]) -> str:
+    """Months `YYYY-MM` of one year in short words, a run of three or more as a range: «янв–ноя», «мар, май, июн»."""
+    numbers = sorted(int(p[-2:]) for p in periods)
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    short = words.MONTH_SHORT
+    return ", ".join(f"{short[r[0] - 1]}–{short[r[-1] - 1]}" if len(r) >= 3 else ", ".join(short[n - 1] for n in r)
+                     for r in runs)
 
 
 def region_places(summary: pd.DataFrame) -> pd.Series:
@@ -257,34 +304,69 @@ def region_best(values: pd.DataFrame, catalog, year: int) -> pd.DataFrame:
                             kind="stable").reset_index(drop=True)
 
 
-def read_clinic(year: int, params_file: Path, params: ClinicParams, catalogs: Catalogs) -> ClinicYear:
-    """Read and score one clinic's year: its units' indicators, its coefficient funds, its НМО plans."""
-    months, records = read_annual(year, params, catalogs)
-    scored = {k: score_inputs(m, catalogs) for k, m in months.items()}
+def read_clinic(year: int, params_file: Path, params: ClinicParams, catalogs: Catalogs,
+                files: dict[str, Path | None] | None = None, months: dict | None = None) -> ClinicYear:
+    """Read and score one clinic's year: its units' indicators, its coefficient funds, its НМО plans. `files` and
+    `months` as `annual.signed_files` gives them (by default: what it gives now)."""
+    if files is None:
+        files, months = signed_files(year, params_file, params)
+    inputs, records = read_annual(year, params, catalogs, files, months)
+    scored = {k: score_inputs(m, catalogs) for k, m in inputs.items()}
     funds = pd.DataFrame([{"month": k, "staff": len(s.scores.table), "rates": s.scores.table["rates_oms"].sum(),
-                           "coefficient_sum": s.scores.table["coefficient"].sum()} for k, s in scored.items()])
-    counts = month_counts([m.month for m in months.values()], catalogs.indicators)
+                           "coefficient_sum": s.scores.table["coefficient"].sum(),
+                           "approved": bool(months[k].get("approved"))} for k, s in scored.items()])
+    counts = month_counts([m.month for m in inputs.values()], catalogs.indicators)
     values = unit_values(counts, catalogs.indicators)
     nmo = nmo_status(records, catalogs.nmo, dt.date(year, 12, 31)) if records is not None else None
-    norms_file = annual_inputs(year, params)["norms"]
+    norms_file = files.get("norms")
     if norms_file is None:
         raise ParamsError(f"у поликлиники «{params.clinic}» нет норм {year} года: без них её подразделения не оценить")
-    return ClinicYear(clinic_name(params_file), params.clinic, values, norms_file, funds, nmo)
+    return ClinicYear(clinic_name(params_file), params.clinic, values, norms_file, funds, nmo, months)
 
 
-def regional_provenance(year: int, params_files: list[Path], settings: list[ClinicParams], catalogs: Catalogs) -> dict:
-    """What produced the regional report: every clinic's parameters and inputs, the catalogs, the versions.
-    Paths are relative to the first clinic's folder (the region's, when the clinics share one)."""
+def regional_files(year: int, params_files: list[Path], settings: list[ClinicParams]) -> tuple[dict[str, Path], dict]:
+    """Every clinic's inputs of the year, labelled «<clinic>: <label>», and which edition each clinic's month is taken
+    from (clinic -> period -> edition): each clinic's as its annual report takes them (`annual.signed_files`), less the
+    region's best, which the report computes itself."""
+    files, months = {}, {}
+    for path, params in zip(params_files, settings, strict=True):
+        name = clinic_name(path)
+        mine, months[name] = signed_files(year, path, params)
+        mine.pop("region_best", None)
+        files.update({f"{name}: {label}": p for label, p in mine.items() if p is not None})
+    return files, months
+
+
+def clinic_files(files: dict[str, Path], name: str) -> dict[str, Path]:
+    """One clinic's inputs out of the region's, by their labels in that clinic's annual report."""
+    head = f"{name}: "
+    return {label.removeprefix(head): p for label, p in files.items() if label.startswith(head)}
+
+
+def regional_provenance(year: int, params_files: list[Path], settings: list[ClinicParams], catalogs: Catalogs,
+                        files: dict[str, Path] | None = None, months: dict | None = None) -> dict:
+    """What produced the regional report: every clinic's parameters and inputs (`files` and `months` of
+    `regional_files`, by default what it gives now), which edition each clinic's month was taken from, the catalogs,
+    the versions. Paths are relative to the first clinic's folder (the region's, when the clinics share one)."""
     root = clinic_root(params_files[0])
     parameters = {"year": year, "params": [recorded(p, root) for p in params_files],
                   "clinics": [p.clinic for p in settings]}
+    if files is None:
+        files, months = regional_files(year, params_files, settings)
+    return {**collect("regional.ipynb", parameters, files, catalogs, root), "months": months}
+
+
+def with_clinic_copies(provenance: dict) -> dict:
+    """The provenance with, for every input, the name of its copy in the regional folder: `inputs/<clinic>-<file>`
+    (as `approval.with_kept_inputs` names a clinic's copies, the clinic's name first)."""
+    taken: dict[str, set[str]] = {}
     inputs = {}
-    for path, params in zip(params_files, settings, strict=True):
-        name = clinic_name(path)
-        files = annual_inputs(year, params)
-        files.pop("region_best", None)  # the report computes the region's best itself
-        inputs.update({f"{name}: {label}": p for label, p in files.items()})
-    return collect("regional.ipynb", parameters, inputs, catalogs, root)
+    for label, rec in sorted(provenance["inputs"].items()):
+        clinic, _, own = label.partition(": ")
+        name = kept_name(own, Path(rec["path"]), taken.setdefault(clinic, set())).removeprefix(f"{INPUTS}/")
+        safe = re.sub(r"[^\w.-]+", "-", name)  # a clash within the clinic puts the label first: «norms 2025-12-…»
+        inputs[label] = {**rec, "kept": f"{INPUTS}/{clinic}-{safe}"}
+    return {**provenance, "inputs": inputs}
 
 
 def build_regional(year: int, params: list[Path | str], provenance: dict | None = None) -> RegionalReport:
@@ -302,9 +384,14 @@ def build_regional(year: int, params: list[Path | str], provenance: dict | None 
     names = [clinic_name(p) for p in files]
     if len(set(names)) != len(names):
         raise ParamsError("у разных поликлиник одно имя файла параметров: имя файла называет поликлинику в отчёте")
-    provenance = provenance or regional_provenance(year, files, settings, catalogs)
+    if has_copies(provenance):  # the copies the report keeps, each clinic's month from the edition the provenance names
+        inputs, months = provenance_files(provenance, files[0]), provenance["months"]
+    else:
+        inputs, months = regional_files(year, files, settings)
+        provenance = provenance or regional_provenance(year, files, settings, catalogs, inputs, months)
     indicators = catalogs.indicators
-    clinics = [read_clinic(year, path, s, catalogs) for path, s in zip(files, settings, strict=True)]
+    clinics = [read_clinic(year, path, s, catalogs, clinic_files(inputs, n), months[n])
+               for path, s, n in zip(files, settings, names, strict=True)]
     values = pd.concat([c.values.assign(clinic=c.name) for c in clinics], ignore_index=True)
     best = region_best(values, indicators, year)
     best_map: dict[str, dict[str, float]] = {}
@@ -326,7 +413,7 @@ def build_regional(year: int, params: list[Path | str], provenance: dict | None 
                        "rank", "place", "region_place"]]
     funds = pd.concat([c.funds.assign(clinic=c.name) for c in clinics], ignore_index=True)
     return RegionalReport(year, provenance, catalogs, clinics, values, best, detail, summary,
-                          funds[["clinic", "month", "staff", "rates", "coefficient_sum"]],
+                          funds[["clinic", "month", "staff", "rates", "coefficient_sum", "approved"]],
                           _nmo_counts(clinics, catalogs, year))
 
 

@@ -41,8 +41,8 @@ from ..safe import clean
 from ..text import plural
 from . import approval, checked, recorded, words
 from .diff import file_changes
-from .kept import changed_copy, has_copies, kept_params, place_copies
-from .run import MANIFEST_ONLY, NOTEBOOKS, execute, finish
+from .kept import changed_copy, has_copies, kept_params, params_label, place_copies
+from .run import MANIFEST_ONLY, NOTEBOOKS, ReportError, execute, finish
 
 MANIFEST = approval.MANIFEST
 
@@ -174,7 +174,8 @@ def _check_inputs(folder: Path, meta: dict, parameters: dict) -> list[str]:
 def _check_catalogs(folder: Path, meta: dict, parameters: dict) -> list[str]:
     """The rule catalogs the kept parameters lead to must be the ones recorded."""
     params_file = folder / _params_files(parameters)[0]
-    kept = meta["inputs"].get("params", {}).get("kept")
+    label = params_label(meta["inputs"], _params_files(parameters)[0])
+    kept = meta["inputs"][label].get("kept") if label else None
     try:
         if kept and has_copies(meta) and (folder / kept).is_file():
             settings = load_params(folder / kept, root=clinic_root(params_file))
@@ -232,7 +233,7 @@ def _current_inputs(folder: Path, meta: dict, parameters: dict) -> tuple[dict[st
 
 def _kept_substitutes(folder: Path, meta: dict, parameters: dict) -> tuple[dict[str, Path], list[str]]:
     """Inputs changed or gone since the report whose kept copy still has the recorded checksum: re-run from the copy."""
-    if isinstance(parameters["params"], list):  # the regional report keeps no inputs
+    if isinstance(parameters["params"], list):  # a regional report made before it kept its inputs
         return {}, []
     root = clinic_root(folder / parameters["params"])
     substitutes, notes = {}, []
@@ -280,15 +281,20 @@ def _kept_work_folder(work: Path, folder: Path, parameters: dict) -> Path:
     """The fresh run's working folder inside `work`, as deep as the recorded parameters file's path climbs: the kept
     parameters file where its recorded path leads (every path in it absolute, no data folder) and the kept inputs in
     `inputs/`, which the notebook reads (`kept.provenance_files`). Nothing the report did not keep is read."""
-    text = _params_files(parameters)[0]
-    depth = len([p for p in text.split("/") if p == ".."])
+    texts = _params_files(parameters)
+    depth = max(len([p for p in text.split("/") if p == ".."]) for text in texts)
     cwd = work.joinpath("run", *folder.parts[len(folder.parts) - depth:])
     cwd.mkdir(parents=True)
     (work / "empty").mkdir()
     meta = parameters["provenance"]
-    target = Path(os.path.normpath(cwd / text))
-    kept_params(folder / meta["inputs"]["params"]["kept"], clinic_root(folder / text), target, work / "empty")
-    place_copies(folder, meta, cwd, clinic_root(target))
+    for text in texts:  # the regional report: each clinic's kept parameters file
+        label = params_label(meta["inputs"], text)
+        if label is None:
+            raise ReportError(f"в сведениях о запуске нет копии файла параметров {recorded.shown(text)}: отчёт не "
+                              "перестроить из его копий")
+        target = Path(os.path.normpath(cwd / text))
+        kept_params(folder / meta["inputs"][label]["kept"], clinic_root(folder / text), target, work / "empty")
+    place_copies(folder, meta, cwd, clinic_root(Path(os.path.normpath(cwd / texts[0]))))
     return cwd
 
 
