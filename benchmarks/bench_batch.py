@@ -2,8 +2,8 @@
 
 Twelve monthly reports of the demo clinic one after another in this process (the single command's
 way: a fresh kernel each), and the same twelve as a batch on two local worker processes (forked from
-a fork server that prepared them, `stomkpi.report.worker`, and forking their reports' kernels from one
-warm process, `stomkpi.report.warm`; both counted), in the same run, in the order A B B A so that a change in
+a fork server that prepared them, `stomkpi.run.speed.worker`, and forking their reports' kernels from one
+warm process, `stomkpi.run.speed.warm`; both counted), in the same run, in the order A B B A so that a change in
 the machine's load weighs on both alike (target: the batch ≥ 1.7× faster), with the machine's
 load average before and after. Then the CPU seconds per report either way (CPU time hardly depends
 on what else the machine runs, wall time does) and how many cores the sequential run kept busy
@@ -33,10 +33,10 @@ REGION = (300, 12, 16)  # clinics, months, cores of the projection
 def main() -> None:
     from stomkpi.catalog import load_catalogs
     from stomkpi.config import load_params
-    from stomkpi.demo import write_demo
-    from stomkpi.report import batch
-    from stomkpi.report.commands import monthly_report
+    from stomkpi.demo.clinic import write_demo
     from stomkpi.report.regional import read_clinic
+    from stomkpi.run import batch
+    from stomkpi.run.commands import monthly_report
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

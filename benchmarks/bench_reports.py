@@ -24,11 +24,11 @@ from nbformat.v4 import new_code_cell, new_notebook
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from stomkpi.config import load_params  # noqa: E402
-from stomkpi.demo import write_demo  # noqa: E402
-from stomkpi.report.batch import process_cpu_seconds  # noqa: E402
-from stomkpi.report.commands import monthly_report  # noqa: E402
+from stomkpi.demo.clinic import write_demo  # noqa: E402
 from stomkpi.report.monthly import read_monthly  # noqa: E402
-from stomkpi.report.run import NOTEBOOKS, execute, render_html, render_pdf  # noqa: E402
+from stomkpi.run.batch import process_cpu_seconds  # noqa: E402
+from stomkpi.run.commands import monthly_report  # noqa: E402
+from stomkpi.run.notebook import NOTEBOOKS, execute, render_html, render_pdf  # noqa: E402
 
 RUNS = 5
 FLOOR_CELLS = [
@@ -58,8 +58,9 @@ def breakdown(root: Path, params_file: Path) -> list[tuple[str, float, float]]:
     from nbconvert import LatexExporter
 
     from stomkpi.catalog import load_catalogs
-    from stomkpi.report import latex, markdown
-    from stomkpi.report.run import _LATEX_OPTIONS, _pdf_environment, source_date
+    from stomkpi.run import latex
+    from stomkpi.run.notebook import _LATEX_OPTIONS, _pdf_environment, source_date
+    from stomkpi.run.speed import markdown
 
     params = load_params(params_file)
     steps = []

@@ -1,3 +1,3 @@
-from .cli import main
+from stomkpi.cli import main
 
 main()

@@ -34,9 +34,9 @@ from dataclasses import dataclass
 import pandas as pd
 from dateutil.relativedelta import relativedelta
 
-from .catalog import NmoRules
-from .nmo import plan_credits
-from .records import NmoRecords
+from stomkpi.catalog import NmoRules
+from stomkpi.nmo import plan_credits
+from stomkpi.records import NmoRecords
 
 STATES = ("ready", "window_open_gaps", "not_yet", "at_risk", "late", "expired")
 STATE_WORDS = {"expired": "срок истёк", "late": "опоздание", "window_open_gaps": "окно открыто, есть пробелы",

@@ -15,7 +15,7 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import StomkpiError
+from stomkpi.errors import StomkpiError
 
 MIB = 1024 * 1024
 BLOCK = MIB

@@ -20,9 +20,9 @@ from typing import Annotated
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from .errors import ParamsError, StomkpiError
-from .report import without_iri_grammar
-from .text import plural
+from stomkpi.errors import ParamsError, StomkpiError
+from stomkpi.run.speed.startup import without_iri_grammar
+from stomkpi.text import plural
 
 PROG = "stomkpi"
 HELP_OPTION_TEXT = "Показать эту справку и выйти."
@@ -126,7 +126,7 @@ CatalogOpt = Annotated[
 
 def _show_version(value: bool) -> None:
     if value:
-        from . import __version__
+        from stomkpi import __version__
 
         typer.echo(f"{PROG} {__version__}")
         raise typer.Exit()
@@ -319,8 +319,8 @@ def init(
     """Завести поликлинику: файл параметров с пояснениями, папки книг и отчётов, пустая книга текущего месяца."""
     import datetime as dt
 
-    from .catalog import load_positions
-    from .clinic import init_clinic
+    from stomkpi.catalog import load_positions
+    from stomkpi.clinic import init_clinic
 
     _typed(folder, "аргумент ПАПКА (папка поликлиники)")
     _typed(clinic, "параметр --clinic (название поликлиники)")
@@ -342,7 +342,7 @@ def unfinished_month(period: str, today, then: str = MONTHLY_EARLY) -> str | Non
     import calendar
     import datetime as dt
 
-    from .report.words import date_words, month_words
+    from stomkpi.report.words import date_words, month_words
 
     year, month = map(int, period.split("-"))
     last = dt.date(year, month, calendar.monthrange(year, month)[1])
@@ -362,7 +362,7 @@ def score(
         "--norms", help="Нормы года (YAML) для УКВ; по умолчанию norms-ГГГГ.yaml рядом с книгой, если есть.")] = None,
 ) -> None:
     """Посчитать баллы, процент выполнения и коэффициент выплат за месяц."""
-    from .pipeline import score_workbook
+    from stomkpi.pipeline import score_workbook
 
     _output_file(out, "--out", "баллы.csv")
     scored = score_workbook(workbook, period=_period(month), catalog_dir=catalog, norms_file=norms)
@@ -379,8 +379,8 @@ def template(
         "--norms", metavar="ГОД", help="Файл норм года с пояснением каждого ключа (по умолчанию norms-ГОД.yaml).")] = None,
 ) -> None:
     """Записать пустую книгу месяца (или книгу НМО: --nmo, файл норм года: --norms ГОД) с инструкцией."""
-    from .catalog import load_indicators, load_positions
-    from .template import write_nmo_template, write_norms_template, write_template
+    from stomkpi.catalog import load_indicators, load_positions
+    from stomkpi.template import write_nmo_template, write_norms_template, write_template
 
     if norms is not None:
         if nmo:
@@ -423,15 +423,15 @@ def demo(
     from tqdm import tqdm
 
     if clinics:
-        from .demo_region import write_region
+        from stomkpi.demo.region import write_region
 
         target = directory or Path("demo-region")
         with tqdm(total=clinics, desc="Демо-регион", unit="полкл", disable=None) as bar:
             files = write_region(target, clinics, seed=seed, year=year, progress=lambda _: bar.update())
         typer.echo(f"Демо-регион записан в {target}: поликлиник {len(files)}, параметры — {target / 'params'}")
         return
-    from .config import load_params
-    from .demo import DEMO_PARAMS, write_demo
+    from stomkpi.config import load_params
+    from stomkpi.demo.clinic import DEMO_PARAMS, write_demo
 
     if not params.is_file():  # a fresh folder: start from the packaged demo parameters
         params.parent.mkdir(parents=True, exist_ok=True)
@@ -447,7 +447,7 @@ def demo(
 def _period(month: str | None) -> str | None:
     if month is None:
         return None
-    from .month import period_from_name
+    from stomkpi.month import period_from_name
 
     if period_from_name(month) != month:
         raise ParamsError(f"месяц «{month}» нужно указать как ГГГГ-ММ, например 2025-12")
@@ -457,11 +457,11 @@ def _period(month: str | None) -> str | None:
 def _write(frame, out: Path | None, criterion_names: dict[str, str] | None = None) -> None:
     """A table to a file (.csv for machines, .xlsx for people), or as CSV to the screen."""
     if out is None:
-        from .safe import formula_safe
+        from stomkpi.safe import formula_safe
 
         formula_safe(frame).to_csv(sys.stdout, index=False, lineterminator="\n")
         return
-    from .report.files import write_table
+    from stomkpi.report.files import write_table
 
     try:
         write_table(frame, out, criterion_names)
@@ -491,9 +491,9 @@ def nmo(
     catalog: CatalogOpt = None,
 ) -> None:
     """Состояние баллов НМО каждого сотрудника по каждой специальности на дату."""
-    from .catalog import load_nmo_rules
-    from .nmo import status, yearly
-    from .nmo_inputs import read_nmo
+    from stomkpi.catalog import load_nmo_rules
+    from stomkpi.nmo import status, yearly
+    from stomkpi.nmo_inputs import read_nmo
 
     _output_file(out, "--out", "нмо.csv")
     _output_file(years, "--years", "нмо-по-годам.csv")
@@ -517,7 +517,7 @@ def accreditation(
 ) -> None:
     """Готовность к периодической аккредитации: сроки, окно подачи, последний безопасный день, что сделать."""
 
-    from .report.accreditation_xlsx import accreditation_files
+    from stomkpi.report.accreditation_xlsx import accreditation_files
 
     _output_file(out, "--out", "аккредитация.xlsx")
     day = _date(on)
@@ -539,8 +539,8 @@ def rating(
     """Рейтинг поликлиники и отделений по шкале 0–4 за кварталы и год."""
     from tqdm import tqdm
 
-    from .config import load_params
-    from .pipeline import rating_for_year
+    from stomkpi.config import load_params
+    from stomkpi.pipeline import rating_for_year
 
     _output_file(out, "--out", "рейтинг.csv")
     _output_file(detail, "--detail", "рейтинг-показатели.csv")
@@ -584,7 +584,7 @@ def monthly(
             raise ParamsError("не указан параметр --month ГГГГ-ММ (или --months ГГГГ-ММ..ГГГГ-ММ для нескольких месяцев)")
         import datetime as dt
 
-        from .report.commands import monthly_report
+        from stomkpi.run.commands import monthly_report
 
         warning = unfinished_month(_period(month), dt.date.today())
         if warning:
@@ -595,7 +595,7 @@ def monthly(
         raise ParamsError("--revision — для одного месяца одной поликлиники (--month и один --params)")
     import time
 
-    from .report import batch
+    from stomkpi.run import batch
 
     if scheduler is not None:
         batch.check_scheduler(scheduler)
@@ -615,9 +615,9 @@ def approve(
     by: Annotated[str | None, typer.Option("--by", help="Кто утверждает: «ФИО, должность».")] = None,
 ) -> None:
     """Утвердить текущую редакцию отчёта за месяц: запись кто и когда, «Утверждено» в PDF, HTML и протоколах."""
-    from .config import load_params
-    from .report.approval import approval_words
-    from .report.approval import approve as approve_report
+    from stomkpi.config import load_params
+    from stomkpi.revisions.approval import approval_words
+    from stomkpi.run.approve import approve as approve_report
 
     by = _approver(by)
     rev, record = approve_report(load_params(params).outputs, _period(month), by)
@@ -634,7 +634,8 @@ def payroll(
         "--out", help="Куда записать файл для 1С (по умолчанию payroll-ГГГГ-ММ.csv в текущей папке).")] = None,
 ) -> None:
     """Разделить фонд стимулирующих выплат месяца (лист «Фонд»): итоги по группам и CSV для 1С, без отчёта."""
-    from .report.payroll_report import quick_payroll, totals_lines
+    from stomkpi.report.payroll_report import totals_lines
+    from stomkpi.run.commands import quick_payroll
 
     _output_file(out, "--out", "payroll.csv")
     fund, totals, written = quick_payroll(_period(month), params, out)
@@ -651,7 +652,7 @@ def diff_command(
     xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Записать изменения ещё и в книгу .xlsx.")] = None,
 ) -> None:
     """Что изменилось между редакциями отчёта за месяц: входные данные по ячейкам и сотрудники по баллам."""
-    from .report.commands import month_changes
+    from stomkpi.run.commands import month_changes
 
     changes = month_changes(_period(month), params, old, new)
     for line in changes.lines():
@@ -668,7 +669,7 @@ def annual(
     quiet: Annotated[bool, typer.Option("--quiet", help="Не показывать ход выполнения.")] = False,
 ) -> None:
     """Годовой отчёт: динамика, рейтинг 0–4, качество, НМО — в outputs/ГГГГ/."""
-    from .report.commands import annual_report
+    from stomkpi.run.commands import annual_report
 
     _print_result(annual_report(year, params, progress=not quiet))
 
@@ -681,7 +682,7 @@ def region(
     quiet: Annotated[bool, typer.Option("--quiet", help="Не показывать ход выполнения.")] = False,
 ) -> None:
     """Сводный отчёт региона: подразделения поликлиник по шкале 0–4, фонды, НМО, лучшие показатели региона."""
-    from .report.commands import regional_report
+    from stomkpi.run.commands import regional_report
 
     _print_result(regional_report(year, params, out, progress=not quiet))
 
@@ -691,7 +692,7 @@ def verify_command(
     notebook: Annotated[Path, typer.Argument(metavar="БЛОКНОТ", help="Выполненный блокнот отчёта (.ipynb) из outputs/.")],
 ) -> None:
     """Проверить, что отчёт воспроизводится: те же входные файлы и те же результаты каждой ячейки."""
-    from .report.verify import verify
+    from stomkpi.run.verify import verify
 
     if not notebook.is_file():
         raise ParamsError(f"нет файла блокнота {notebook}: укажите выполненный блокнот отчёта, например "

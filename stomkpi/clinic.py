@@ -14,8 +14,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .catalog import PositionCatalog
-from .errors import ParamsError
+from stomkpi.catalog import PositionCatalog
+from stomkpi.errors import ParamsError
 
 PARAMS_FILE = Path("params") / "clinic.yaml"
 DATA_DIR = "data"
@@ -146,7 +146,7 @@ def init_clinic(folder: Path | str, today: dt.date, catalog: PositionCatalog, cl
 def _write_clinic(folder: Path, params_file: Path, text: bytes, workbook: Path, catalog: PositionCatalog,
                   made: list[Path]) -> bool:
     """The folders, the parameters file and the blank book (unless one is there); whether the book was written."""
-    from .template import write_template
+    from stomkpi.template import write_template
 
     for sub in (params_file.parent, workbook.parent, folder / OUTPUTS):
         missing = [p for p in (sub, *sub.parents) if not p.exists()]
@@ -165,7 +165,7 @@ def _write_clinic(folder: Path, params_file: Path, text: bytes, workbook: Path, 
 
 def _write_norms_sample(data: Path, period: str, made: list[Path]) -> Path | None:
     """The year's norms template beside the books, unless the year's norms (or their sample) are there already."""
-    from .template import write_norms_template
+    from stomkpi.template import write_norms_template
 
     sample = data / norms_sample_name(period)
     if sample.exists() or (data / _norms_name(period)).exists():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import string
 import types
 import typing
@@ -21,8 +22,8 @@ from typing import Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from . import bounded
-from .errors import ParamsError
+from stomkpi import bounded
+from stomkpi.errors import ParamsError
 
 # libyaml's safe loader where PyYAML was built with it: the same documents, read about eight times faster
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -306,6 +307,12 @@ def clinic_root(params_file: Path | str) -> Path:
     """The clinic's folder: the one holding `params/`, or the params file's own folder."""
     folder = Path(os.path.abspath(params_file)).parent  # not resolved: params/demo.yaml may be a symlink
     return folder.parent if folder.name == "params" else folder
+
+
+def clinic_name(params_file: Path | str) -> str:
+    """The clinic's folder name in outputs: its parameters file's name without `.yaml`, made safe for a folder."""
+    stem = Path(params_file).name.removesuffix(".yaml").removesuffix(".yml")
+    return re.sub(r"[^\w.-]+", "-", stem, flags=re.UNICODE).strip("-.") or "clinic"
 
 
 def _check_pattern(path: Path, key: str, pattern: str | None) -> None:

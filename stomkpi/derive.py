@@ -16,12 +16,12 @@ import dataclasses
 
 import pandas as pd
 
-from .catalog import IndicatorCatalog, PositionCatalog
-from .compare import below
-from .errors import ParamsError
-from .indicators import defect_counts, ukv, ukv_summary
-from .records import Month
-from .text import match_key
+from stomkpi.catalog import IndicatorCatalog, PositionCatalog
+from stomkpi.compare import below
+from stomkpi.errors import ParamsError
+from stomkpi.indicators import defect_counts, ukv, ukv_summary
+from stomkpi.records import Month
+from stomkpi.text import match_key
 
 SOURCE_EXPLICIT = "лист «Показатели»"
 SOURCE_STATS = "лист «Статистика» (УКВ)"

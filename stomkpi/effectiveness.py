@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .catalog import IndicatorCatalog
-from .compare import below, reaches, snap
+from stomkpi.catalog import IndicatorCatalog
+from stomkpi.compare import below, reaches, snap
 
 
 def scale_score(value, target, region_best, expert, lower_better, margin: float) -> np.ndarray:

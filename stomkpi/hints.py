@@ -14,10 +14,10 @@ import difflib
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from .text import match_key
+from stomkpi.text import match_key
 
 if TYPE_CHECKING:  # the sheet reader uses this module too, and needs no catalog
-    from .catalog import Position, PositionCatalog
+    from stomkpi.catalog import Position, PositionCatalog
 
 CUTOFF = 0.6  # below it, difflib's nearest names are noise («Космонавт» ~ «Санитар»)
 SHEET_CUTOFF = 0.75  # a sheet's name is short: «Поля» must not be taken for «Фонд», nor «Инструкция» for «Сотрудники»

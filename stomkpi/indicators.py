@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .catalog import IndicatorCatalog
-from .compare import at_least, below, ratio, reaches
+from stomkpi.catalog import IndicatorCatalog
+from stomkpi.compare import at_least, below, ratio, reaches
 
 
 def indicator_values(counts: pd.DataFrame, catalog: IndicatorCatalog, by: list[str],

@@ -17,17 +17,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from .bounded import WORKBOOK_LIMIT
-from .catalog import IndicatorCatalog, PositionCatalog, load_indicators
-from .compare import at_least, at_most
-from .config import shown
-from .errors import InputError, ParamsError, Problem
-from .hints import by_digits, criterion_hint, lost_zeros, position_hint
-from .indicators import quality_category
-from .payroll import ALL_DEPARTMENTS, Fund, snils_problem
-from .records import Month
-from .sheets import MAX_TEXT_LENGTH, ROW, Column, Sheet, Workbook, read_workbook
-from .text import decimal, match_key
+from stomkpi.bounded import WORKBOOK_LIMIT
+from stomkpi.catalog import IndicatorCatalog, PositionCatalog, load_indicators
+from stomkpi.compare import at_least, at_most
+from stomkpi.config import shown
+from stomkpi.errors import InputError, ParamsError, Problem
+from stomkpi.hints import by_digits, criterion_hint, lost_zeros, position_hint
+from stomkpi.indicators import quality_category
+from stomkpi.payroll import ALL_DEPARTMENTS, Fund, snils_problem
+from stomkpi.records import Month
+from stomkpi.sheets import MAX_TEXT_LENGTH, ROW, Column, Sheet, Workbook, read_workbook
+from stomkpi.text import decimal, match_key
 
 # Sanity bounds of what a month's cell can hold (not rules of the regulation): beyond them a value is a
 # slip of the keyboard, and left unchecked it would carry «inf» points into a protocol.

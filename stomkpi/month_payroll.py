@@ -13,13 +13,13 @@ from decimal import Decimal
 
 import pandas as pd
 
-from .catalog import PositionCatalog
-from .config import PayrollParams
-from .errors import InputError, Problem
-from .month import CATEGORY_WORDS, FUNDS, MONTH_SHEETS
-from .payroll import MonthPayroll, assign_groups, group_problems, month_payroll, weights
-from .records import Month
-from .sheets import ROW
+from stomkpi.catalog import PositionCatalog
+from stomkpi.config import PayrollParams
+from stomkpi.errors import InputError, Problem
+from stomkpi.month import CATEGORY_WORDS, FUNDS, MONTH_SHEETS
+from stomkpi.payroll import MonthPayroll, assign_groups, group_problems, month_payroll, weights
+from stomkpi.records import Month
+from stomkpi.sheets import ROW
 
 
 def category_words(table: pd.DataFrame, catalog: PositionCatalog) -> list[str]:

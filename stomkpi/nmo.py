@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 from dateutil.relativedelta import relativedelta
 
-from .catalog import NmoRules
-from .compare import at_least, below
-from .records import NmoRecords
+from stomkpi.catalog import NmoRules
+from stomkpi.compare import at_least, below
+from stomkpi.records import NmoRecords
 
 DAYS_PER_YEAR = 365.25
 

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from .bounded import NMO_WORKBOOK_LIMIT
-from .catalog import NmoRules
-from .config import shown
-from .errors import InputError, Problem
-from .records import NmoRecords
-from .sheets import ROW, Column, Sheet, read_workbook
-from .text import match_key
+from stomkpi.bounded import NMO_WORKBOOK_LIMIT
+from stomkpi.catalog import NmoRules
+from stomkpi.config import shown
+from stomkpi.errors import InputError, Problem
+from stomkpi.records import NmoRecords
+from stomkpi.sheets import ROW, Column, Sheet, read_workbook
+from stomkpi.text import match_key
 
 # Sanity bounds of an element's numbers (not rules of the regulation; the caps are the catalog's): a ДПП of
 # qualification improvement is 16–144 hours and one of professional retraining 250–1500, so 2000 hours is a slip of

@@ -17,12 +17,12 @@ from typing import Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from .bounded import is_present
-from .catalog import IndicatorCatalog
-from .compare import at_least, at_most
-from .config import load_yaml_model
-from .errors import ParamsError
-from .text import decimal
+from stomkpi.bounded import is_present
+from stomkpi.catalog import IndicatorCatalog
+from stomkpi.compare import at_least, at_most
+from stomkpi.config import load_yaml_model
+from stomkpi.errors import ParamsError
+from stomkpi.text import decimal
 
 
 class IndicatorNorm(BaseModel):

@@ -14,15 +14,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from .catalog import Catalogs, IndicatorCatalog, PositionCatalog, load_catalogs
-from .derive import Derived, derive, year_norms
-from .effectiveness import periods, rate
-from .errors import ParamsError
-from .indicators import indicator_values
-from .month import period_from_name, read_month
-from .norms import load_norms
-from .records import Month
-from .scoring import Scores, score_month
+from stomkpi.catalog import Catalogs, IndicatorCatalog, PositionCatalog, load_catalogs
+from stomkpi.derive import Derived, derive, year_norms
+from stomkpi.effectiveness import periods, rate
+from stomkpi.errors import ParamsError
+from stomkpi.indicators import indicator_values
+from stomkpi.month import period_from_name, read_month
+from stomkpi.norms import load_norms
+from stomkpi.records import Month
+from stomkpi.scoring import Scores, score_month
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from .catalog import PositionCatalog
+from stomkpi.catalog import PositionCatalog
 
 DEPRIVED_PERCENT = "Лишить, %"
 # Приложение 3: «Врачей», «Медсестёр», then the two added sections and «Лишить премии»

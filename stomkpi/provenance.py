@@ -19,10 +19,10 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import bounded
+from stomkpi import bounded
 
 if TYPE_CHECKING:
-    from .catalog import Catalogs
+    from stomkpi.catalog import Catalogs
 
 # The locked libraries whose versions shape a report's numbers, files and rendering, by the names requirements.lock
 # gives them: recorded installed as they are, and compared with the installed ones by `stomkpi verify`.
@@ -66,7 +66,7 @@ def check_inputs(inputs: dict[str, Path | None]) -> None:
 
 def installed(name: str) -> str:
     """The version of Python («python»), of stomkpi or of the library `name` installed now."""
-    from . import __version__
+    from stomkpi import __version__
 
     if name == "python":
         return platform.python_version()
@@ -107,7 +107,7 @@ def code() -> dict:
     and whether the checkout has uncommitted changes («dirty»)."""
     import subprocess
 
-    from . import __version__
+    from stomkpi import __version__
 
     out: dict = {"version": __version__}
     here = Path(__file__).resolve().parent

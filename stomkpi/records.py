@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .payroll import Fund
+from stomkpi.payroll import Fund
 
 
 @dataclass(frozen=True)

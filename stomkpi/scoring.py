@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .catalog import PositionCatalog
-from .catalog.positions import KIND_FIELDS
-from .compare import versus
+from stomkpi.catalog import PositionCatalog
+from stomkpi.catalog.positions import KIND_FIELDS
+from stomkpi.compare import versus
 
 POINTS_DECIMALS = 2
 PERCENT_DECIMALS = 1

@@ -30,11 +30,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import bounded
-from .config import shown
-from .errors import Problem
-from .hints import near_sheet
-from .text import decimal, match_key
+from stomkpi import bounded
+from stomkpi.config import shown
+from stomkpi.errors import Problem
+from stomkpi.hints import near_sheet
+from stomkpi.text import decimal, match_key
 
 ROW = "_row"
 _KIND_WORDS = {
@@ -199,7 +199,7 @@ def _read_xlsx(path: Path, wanted: list[str], problems: list[Problem], others: l
     # It allocates the whole used range at once, so the range is measured first (`xlsx_scan`).
     from python_calamine import CalamineWorkbook
 
-    from .xlsx_scan import scan_sheets
+    from stomkpi.xlsx_scan import scan_sheets
 
     scans = scan_sheets(path, wanted)
     book = CalamineWorkbook.from_path(str(path))

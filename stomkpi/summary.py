@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .catalog import MAIN_BELOW_NORM, PositionCatalog
-from .compare import above, below
-from .records import Month
+from stomkpi.catalog import MAIN_BELOW_NORM, PositionCatalog
+from stomkpi.compare import above, below
+from stomkpi.records import Month
 
 
 def by_department(table: pd.DataFrame) -> pd.DataFrame:

@@ -10,11 +10,11 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from .catalog import IndicatorCatalog, PositionCatalog, load_indicators
-from .catalog.positions import KIND_NAMES
-from .errors import ParamsError
-from .month import MONTH_SHEETS, OPTIONAL_SHEETS, STAFF
-from .sheets import save_deterministic
+from stomkpi.catalog import IndicatorCatalog, PositionCatalog, load_indicators
+from stomkpi.catalog.positions import KIND_NAMES
+from stomkpi.errors import ParamsError
+from stomkpi.month import MONTH_SHEETS, OPTIONAL_SHEETS, STAFF
+from stomkpi.sheets import save_deterministic
 
 _WHAT_TO_ENTER = {
     "plan": "процент выполнения плана (100 — план выполнен)",
@@ -93,8 +93,8 @@ def write_template(path: Path | str, catalog: PositionCatalog, indicators: Indic
 def write_nmo_template(path: Path | str) -> None:
     """Write an empty НМО workbook: the instruction sheet and every sheet of `nmo_inputs.NMO_SHEETS`. An existing
     file at `path` is refused (`ParamsError`), never replaced."""
-    from .catalog.nmo import load_nmo_rules
-    from .nmo_inputs import NMO_SHEETS
+    from stomkpi.catalog.nmo import load_nmo_rules
+    from stomkpi.nmo_inputs import NMO_SHEETS
 
     rules = load_nmo_rules()
     if Path(path).exists():

@@ -1,9 +1,18 @@
-"""Text for people: matching keys for typed names (positions, criteria, departments, specialties), numbers in Russian."""
+"""Text for people: matching keys for typed names (positions, criteria, departments, specialties), numbers, money,
+months and table cells in Russian."""
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import re
+from decimal import Decimal
+from fractions import Fraction
 from functools import lru_cache
+
+import pandas as pd
+
+from stomkpi.safe import clean
 
 _DASHES = re.compile(r"\s*[-\u2010\u2011\u2012\u2013\u2014\u2015\u2212]\s*")
 _SPACES = re.compile(r"\s+")
@@ -47,3 +56,44 @@ def plural(n: int, one: str, few: str, many: str) -> str:
     else:
         form = many
     return f"{int(n)} {form}"
+
+
+MONTHS = ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь",
+          "декабрь")
+
+
+def month_words(period: str) -> str:
+    """'2025-12' -> 'декабрь 2025 года'."""
+    year, month = period.split("-")
+    return f"{MONTHS[int(month) - 1]} {year} года"
+
+
+def decimals(value: Fraction | Decimal, places: int) -> str:
+    """An exact value as text with `places` decimals, rounded half away from zero, with a decimal point."""
+    value = Fraction(value)
+    scaled = abs(value) * 10**places
+    whole = int(scaled + Fraction(1, 2))
+    sign = "-" if value < 0 and whole else ""
+    text = str(whole).rjust(places + 1, "0")
+    return f"{sign}{text[:-places]}.{text[-places:]}" if places else f"{sign}{text}"
+
+
+def rub(value: Decimal) -> str:
+    """Roubles as people read them: 1 234 567,89 (a no-break space between thousands)."""
+    whole, _, kopecks = decimals(value, 2).partition(".")
+    sign, digits = ("-", whole[1:]) if whole.startswith("-") else ("", whole)
+    return f"{sign}{int(digits):,}".replace(",", "\u00a0") + f",{kopecks}"
+
+
+def fmt(value: object) -> str:
+    """A cell as people read it: no trailing .0, decimal comma, empty for missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return "да" if value else "нет"
+    if isinstance(value, float):
+        text = f"{value:.2f}".rstrip("0").rstrip(".") if not value.is_integer() else f"{int(value)}"
+        return text.replace(".", ",")
+    if isinstance(value, (pd.Timestamp, dt.date)):
+        return value.strftime("%d.%m.%Y")
+    return clean(value)

@@ -22,7 +22,7 @@ from pathlib import Path
 from xml.etree.ElementTree import ParseError, iterparse
 from xml.parsers.expat import ExpatError, ParserCreate
 
-from .text import match_key
+from stomkpi.text import match_key
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"

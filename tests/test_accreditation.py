@@ -289,8 +289,8 @@ def test_the_demo_at_the_year_end_matches_a_hand_check_of_five_people(tmp_path):
     import numpy as np
     from openpyxl import load_workbook
 
-    from stomkpi.demo import make_staff
-    from stomkpi.demo_nmo import write_nmo_workbook
+    from stomkpi.demo.clinic import make_staff
+    from stomkpi.demo.nmo import write_nmo_workbook
 
     staff = make_staff(np.random.default_rng(2025))
     staff = staff.assign(position=staff["position_code"])[["staff_id", "name", "position", "department"]]

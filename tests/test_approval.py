@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from stomkpi.report import approval
-from stomkpi.report.diff import Changes, InputChange, StaffChange, staff_changes, text_changes, workbook_changes
+from stomkpi.revisions import approval
+from stomkpi.revisions.diff import Changes, InputChange, StaffChange, staff_changes, text_changes, workbook_changes
 from stomkpi.sheets import write_workbook
 
 from .conftest import person, write_month

@@ -127,7 +127,7 @@ def test_the_edition_code_is_on_the_title_page_and_every_protocol_sheet(clinic):
 
 
 def test_a_broken_chain_is_named_by_its_line(tmp_path):
-    from stomkpi.report import register
+    from stomkpi.revisions import register
 
     outputs = tmp_path / "outputs"
     for month in ("2025-10", "2025-11", "2025-12"):

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from stomkpi.config import clinic_name
 from stomkpi.errors import ParamsError
-from stomkpi.report import batch
+from stomkpi.run import batch
 
 from .conftest import REPORT_PERIOD
 from .test_cli import run
@@ -33,8 +34,8 @@ def test_a_wrong_range_is_a_russian_error(text):
 
 
 def test_the_clinic_is_named_by_its_parameters_file():
-    assert batch.clinic_name("params/clinic-01.yaml") == "clinic-01"
-    assert batch.clinic_name("/x/params/Поликлиника № 3.yaml") == "Поликлиника-3"
+    assert clinic_name("params/clinic-01.yaml") == "clinic-01"
+    assert clinic_name("/x/params/Поликлиника № 3.yaml") == "Поликлиника-3"
 
 
 def test_the_plan_skips_a_month_without_workbook_and_refuses_one_name_for_two_clinics(project, tmp_path):
@@ -173,8 +174,8 @@ def test_a_worker_that_dies_fails_only_its_own_report(tmp_path):
 
 def _what_a_worker_has(job: batch.Job) -> batch.Outcome:
     """A stand-in for a report: what the worker process has before any report of its own."""
-    from stomkpi.report import latex
-    from stomkpi.report import run as runner
+    from stomkpi.run import latex
+    from stomkpi.run import notebook as runner
 
     ready = {kind: not pool.empty() for kind, pool in runner._EXPORTERS.items()}
     ready["format"] = str(latex.FORMAT.folder) if latex.FORMAT else None

@@ -103,7 +103,7 @@ def test_a_revised_card_names_the_reason_once_shortened_and_only_its_own_changes
     """A revision's reason of 190 characters about two people: each card prints its first 120 characters once, with
     «полностью — в отчёте», and only its own employee's figures."""
     from stomkpi.report.cards import REVISION_SHOWN, cards_pdf
-    from stomkpi.report.diff import Changes, StaffChange
+    from stomkpi.revisions.diff import Changes, StaffChange
 
     report, _, _ = cards
     reason = ("Яковлеву учтён второй случай экспертизы К-103, принятый комиссией после пересмотра; "

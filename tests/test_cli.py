@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from stomkpi.catalog import load_positions
-from stomkpi.demo import STAFFING
+from stomkpi.demo.clinic import STAFFING
 
 ROOT = Path(__file__).resolve().parents[1]
 

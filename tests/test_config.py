@@ -78,7 +78,7 @@ def test_a_params_file_saved_in_cp1251_is_read(tmp_path):
 def test_a_norms_file_saved_in_cp1251_is_read(tmp_path):
     import numpy as np
 
-    from stomkpi.demo_indicators import write_norms
+    from stomkpi.demo.indicators import write_norms
 
     path = write_norms(tmp_path / "norms-2025.yaml", load_indicators(), 2025, np.random.default_rng(1))
     text = "# Нормы года, утверждены главным врачом\n" + path.read_text(encoding="utf-8")

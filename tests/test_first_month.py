@@ -18,8 +18,8 @@ import pytest
 from openpyxl import load_workbook
 
 from stomkpi.catalog import load_indicators
-from stomkpi.demo_indicators import write_norms
-from stomkpi.demo_nmo import write_nmo_workbook
+from stomkpi.demo.indicators import write_norms
+from stomkpi.demo.nmo import write_nmo_workbook
 
 from .conftest import person, write_month
 from .test_cli import run

@@ -77,7 +77,7 @@ def test_the_latex_source_holds_no_command_from_the_inputs(hostile):
     # the LaTeX that the PDF is typeset from must hold no \input, \catcode or unescaped brace from the inputs
     import nbformat
 
-    from stomkpi.report.run import _latex
+    from stomkpi.run.notebook import _latex
 
     source, _ = _latex(nbformat.read(hostile / f"{PERIOD}.ipynb", as_version=4))
     secret = str(hostile.parents[1] / "secret.txt")

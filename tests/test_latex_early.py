@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from stomkpi.report import latex
+from stomkpi.run import latex
 
 PREAMBLE = ("\\documentclass{article}\n\\usepackage{fontspec}\n\\setmainfont{DejaVu Serif}\n")
 BODY = "\\begin{document}\nПривет, мир: 100~\\%.\n\\end{document}\n"

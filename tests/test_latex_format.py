@@ -11,7 +11,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from stomkpi.report import latex, run
+from stomkpi.run import latex
+from stomkpi.run import notebook as run
 
 from .hostile import TEXTS
 

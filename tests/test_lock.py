@@ -20,7 +20,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from stomkpi import provenance
-from stomkpi.report.verify import verify
+from stomkpi.run.verify import verify
 
 from .conftest import PERIOD
 from .test_cli import ROOT

@@ -9,8 +9,8 @@ from nbconvert import LatexExporter
 from nbconvert.utils.pandoc import pandoc
 from nbformat.v4 import new_markdown_cell, new_notebook
 
-from stomkpi.report import markdown
-from stomkpi.report.run import _LATEX_OPTIONS
+from stomkpi.run.notebook import _LATEX_OPTIONS
+from stomkpi.run.speed import markdown
 
 MD = "markdown+tex_math_double_backslash"
 PIECES = ["## Итоги по отделениям\n\nПроцент — **сумма** баллов, 100 %.", "- первый\n- второй", "Формула $a_1$ и `код`",
@@ -44,7 +44,7 @@ def test_the_exported_document_is_the_one_nbconvert_writes():
 
 def test_an_exporter_used_again_gives_what_a_new_one_gives():
     # a batch worker renders report after report with the same exporters (their templates compiled once)
-    from stomkpi.report import run
+    from stomkpi.run import notebook as run
 
     first = new_notebook(cells=[new_markdown_cell(p) for p in PIECES[:2]])
     second = new_notebook(cells=[new_markdown_cell(p) for p in PIECES[2:]])

@@ -9,8 +9,8 @@ import io
 import pandas as pd
 import pytest
 
-from stomkpi.demo import STAFFING
-from stomkpi.demo_nmo import write_nmo_workbook
+from stomkpi.demo.clinic import STAFFING
+from stomkpi.demo.nmo import write_nmo_workbook
 from stomkpi.errors import InputError
 from stomkpi.nmo_inputs import read_nmo
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from stomkpi.report import outputs
-from stomkpi.report.latex import LatexError, typeset
-from stomkpi.report.outputs import BusyError, period_lock, recover, swap
-from stomkpi.report.verify import _check_inputs
+from stomkpi.run import outputs
+from stomkpi.run.latex import LatexError, typeset
+from stomkpi.run.outputs import BusyError, period_lock, recover, swap
+from stomkpi.run.verify import _check_inputs
 
 from .conftest import REPORT_PERIOD as PERIOD
 from .test_cli import run
@@ -117,7 +117,7 @@ def _xelatex_under(folder: Path) -> list[int]:
 
 
 def test_latex_dies_with_the_run_that_started_it(tmp_path):
-    script = ("from stomkpi.report.latex import typeset\n"
+    script = ("from stomkpi.run.latex import typeset\n"
               r"typeset(r'\documentclass{article}\begin{document}\def\x{\x}\x\end{document}', {}, time_limit=600)")
     child = subprocess.Popen([sys.executable, "-c", script], env={**os.environ, "TMPDIR": str(tmp_path)})
     deadline = time.monotonic() + 30

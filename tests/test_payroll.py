@@ -246,7 +246,8 @@ def test_month_payroll_names_who_is_in_no_group():
 
 
 def test_payroll_csv_for_payroll_software(tmp_path):
-    from stomkpi.report.payroll_files import decimals, write_payroll_csv, write_payroll_xlsx
+    from stomkpi.report.payroll_files import write_payroll_csv, write_payroll_xlsx
+    from stomkpi.text import decimals
 
     month = MONTH.assign(staff_id=["01", "02", "03", "0004"], name=["=Анисимова", "Белов", "Волкова", "Гусева"],
                          snils=["112-233-445 95", "", None, "123-456-789 64"], title="Врач-стоматолог")

@@ -180,7 +180,7 @@ def test_a_revision_writes_the_corrections_of_exactly_whose_amount_moved(tmp_pat
 
 
 def test_amount_changes_by_hand():
-    from stomkpi.report.diff import PaidAmount, amount_changes
+    from stomkpi.revisions.diff import PaidAmount, amount_changes
 
     old = {"1": PaidAmount(Decimal("500.00"), "А", "Т", ""), "2": PaidAmount(Decimal("500.00"), "Б", "Т", "")}
     new = {"1": PaidAmount(Decimal("333.33"), "А", "Т", ""), "2": PaidAmount(Decimal("500.00"), "Б", "Т", ""),

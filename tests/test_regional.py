@@ -13,7 +13,7 @@ import yaml
 from openpyxl import load_workbook
 
 from stomkpi.catalog import load_indicators
-from stomkpi.demo_region import clinic_profiles
+from stomkpi.demo.region import clinic_profiles
 from stomkpi.errors import ParamsError
 from stomkpi.norms import load_norms, region_input
 from stomkpi.pipeline import rate_counts

@@ -22,10 +22,10 @@ from openpyxl import load_workbook
 
 import stomkpi
 from stomkpi.report.cards import SIGNATURE, file_stem
-from stomkpi.report.display import fmt
-from stomkpi.report.run import NOTEBOOKS, ReportError, execute, finish, run_report
-from stomkpi.report.verify import _outputs
 from stomkpi.report.words import provenance_table
+from stomkpi.run.notebook import NOTEBOOKS, ReportError, execute, finish, run_report
+from stomkpi.run.verify import _outputs
+from stomkpi.text import fmt
 
 from .printed import outside, overlaps, read_pages
 from .test_cli import ROOT, run
@@ -364,7 +364,7 @@ def test_every_employee_has_a_card_in_pdf_and_xlsx(monthly):
 def test_demo_shares_stay_within_their_whole(annual):
     """The demo respects its own definitions: a share (per cent of its whole) is never above 100 %."""
     from stomkpi.catalog import load_indicators
-    from stomkpi.demo_indicators import is_share
+    from stomkpi.demo.indicators import is_share
 
     shares = {i.code for i in load_indicators().indicators if is_share(i)}
     detail = pd.read_csv(annual / "rating-detail-2025.csv")

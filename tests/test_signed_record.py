@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from stomkpi.demo_nmo import write_nmo_workbook
+from stomkpi.demo.nmo import write_nmo_workbook
 
 from .test_approval import BY, PERIOD, hashes, pdf_text, write_clinic_month
 from .test_cli import run

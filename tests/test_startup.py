@@ -33,7 +33,7 @@ def test_the_command_line_does_without_it(tmp_path):
 
 
 def test_a_batch_worker_does_without_it(tmp_path):
-    code = ("from stomkpi.report.batch import Job, run_job\n"
+    code = ("from stomkpi.run.batch import Job, run_job\n"
             f"o = run_job(Job('2025-12', {str(tmp_path / 'нет.yaml')!r}, {str(tmp_path / 'out')!r}))\n"
             "assert o.status == 'failed', o\n")
     log = _imported(["-c", code])
@@ -42,7 +42,7 @@ def test_a_batch_worker_does_without_it(tmp_path):
 
 
 def test_notebooks_are_still_validated():
-    code = ("from stomkpi.report import without_iri_grammar\nwithout_iri_grammar()\n"
+    code = ("from stomkpi.run.speed.startup import without_iri_grammar\nwithout_iri_grammar()\n"
             "import nbformat\nfrom nbformat.v4 import new_notebook\n"
             "nbformat.validate(new_notebook())\nbad = new_notebook()\nbad.cells = [{'cell_type': 'code'}]\n"
             "try:\n    nbformat.validate(bad)\nexcept nbformat.ValidationError:\n    print('rejected')\n")
@@ -53,7 +53,7 @@ def test_notebooks_are_still_validated():
 @pytest.mark.parametrize("already", [True, False])
 def test_a_process_that_has_jsonschema_is_left_alone(already):
     code = ("import sys\n" + ("import jsonschema\n" if already else "") +
-            "from stomkpi.report import without_iri_grammar\nwithout_iri_grammar()\n"
+            "from stomkpi.run.speed.startup import without_iri_grammar\nwithout_iri_grammar()\n"
             "print('rfc3987_syntax' in sys.modules and sys.modules['rfc3987_syntax'] is None)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == str(not already), done.stderr

@@ -17,9 +17,10 @@ import papermill
 import pytest
 from openpyxl import load_workbook
 
-from stomkpi.report import approval
-from stomkpi.report.run import ReportError
-from stomkpi.report.verify import verify
+from stomkpi.revisions import approval
+from stomkpi.run import approve
+from stomkpi.run.notebook import ReportError
+from stomkpi.run.verify import verify
 
 from .conftest import PERIOD, _clinic, _report
 from .test_cli import ROOT, run
@@ -35,7 +36,7 @@ def outputs(tmp_path_factory) -> Path:
     root = _clinic(tmp_path_factory.mktemp("attacked"), (ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
     _report(root, "monthly", "--month", PERIOD)
     shutil.copytree(root / "outputs" / PERIOD, root / "outputs" / "draft")
-    approval.approve(root / "outputs", PERIOD, BY)
+    approve.approve(root / "outputs", PERIOD, BY)
     return root / "outputs"
 
 

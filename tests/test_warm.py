@@ -1,4 +1,4 @@
-"""Warm kernels (`stomkpi.report.warm`): a batch worker's kernels are forked from a process that has done the
+"""Warm kernels (`stomkpi.run.speed.warm`): a batch worker's kernels are forked from a process that has done the
 imports, and each is still a process of its own, started as a fresh kernel would be."""
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from stomkpi.report import batch, run, warm
+from stomkpi.run import batch
+from stomkpi.run import notebook as run
+from stomkpi.run.speed import warm
 
 # what a kernel sees of itself: compared between a fresh kernel and a warm one
 SELF_PORTRAIT = """

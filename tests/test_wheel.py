@@ -49,7 +49,7 @@ def test_wheel_installs_and_runs_the_reports(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env |= {"PATH": os.pathsep.join([str(venv / "bin"), "/usr/bin", "/bin"]),
             "JUPYTER_PATH": str(Path(sys.prefix) / "share" / "jupyter")}
-    where = _run(str(python), "-c", "import stomkpi.report.run as r; print(r.NOTEBOOKS)", cwd=work, env=env).stdout
+    where = _run(str(python), "-c", "import stomkpi.run.notebook as r; print(r.NOTEBOOKS)", cwd=work, env=env).stdout
     assert Path(where.strip()) == site / "stomkpi" / "report" / "notebooks"
     stomkpi = str(venv / "bin" / "stomkpi")
     _run(stomkpi, "demo", cwd=work, env=env)

@@ -11,10 +11,10 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .base import BUILTIN_DIR, catalog_file
-from .indicators import IndicatorCatalog, load_indicators
-from .nmo import NmoRules, load_nmo_rules
-from .positions import MAIN_BELOW_NORM, Criterion, LintFinding, Position, PositionCatalog, load_positions
+from stomkpi.catalog.base import BUILTIN_DIR, catalog_file
+from stomkpi.catalog.indicators import IndicatorCatalog, load_indicators
+from stomkpi.catalog.nmo import NmoRules, load_nmo_rules
+from stomkpi.catalog.positions import MAIN_BELOW_NORM, Criterion, LintFinding, Position, PositionCatalog, load_positions
 
 
 @dataclass(frozen=True)

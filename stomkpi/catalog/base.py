@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from ..config import SAFE_LOADER
-from ..errors import CatalogError
+from stomkpi.config import SAFE_LOADER
+from stomkpi.errors import CatalogError
 
 BUILTIN_DIR = Path(__file__).parent
 REQUIRED = "positions.yaml"  # a clinic's catalog folder without it is not a catalog

@@ -9,9 +9,9 @@ from typing import Literal
 
 from pydantic import model_validator
 
-from ..errors import CatalogError
-from ..text import match_key
-from .base import Frozen, catalog_file, read_yaml, validate
+from stomkpi.catalog.base import Frozen, catalog_file, read_yaml, validate
+from stomkpi.errors import CatalogError
+from stomkpi.text import match_key
 
 
 class Indicator(Frozen):

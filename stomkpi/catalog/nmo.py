@@ -7,8 +7,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from ..text import match_key
-from .base import Frozen, catalog_file, read_yaml, validate
+from stomkpi.catalog.base import Frozen, catalog_file, read_yaml, validate
+from stomkpi.text import match_key
 
 
 class ElementKind(Frozen):

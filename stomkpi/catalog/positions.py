@@ -10,9 +10,9 @@ from typing import Literal
 import pandas as pd
 from pydantic import model_validator
 
-from ..errors import CatalogError
-from ..text import match_key
-from .base import Frozen, catalog_file, read_yaml, validate
+from stomkpi.catalog.base import Frozen, catalog_file, read_yaml, validate
+from stomkpi.errors import CatalogError
+from stomkpi.text import match_key
 
 Kind = Literal["plan", "deduction", "per_event", "assigned", "versus_norm", "info"]
 

@@ -1,17 +1,3 @@
-"""The report layer: report models, Russian words, display tables, charts, the protocols workbook, the
-notebooks and their runner. Built on the library; nothing in the library imports it."""
-
-import sys
-
-
-def without_iri_grammar() -> None:
-    """Spare a process that runs reports the 1.5–2 CPU-seconds `import nbformat` spends on a grammar it never uses.
-
-    nbformat imports jsonschema, and jsonschema's format checks import `rfc3987_syntax` when it is installed (it
-    comes with JupyterLab), which compiles some thirty Earley parsers for IRIs at import time
-    (python-jsonschema/jsonschema#1428). No notebook schema checks an IRI: without the module jsonschema simply
-    has no `iri` format check. Called at the start of the command line and of a batch worker, before anything
-    imports jsonschema; a process that has imported it already is left as it is.
-    """
-    if "jsonschema" not in sys.modules:
-        sys.modules.setdefault("rfc3987_syntax", None)  # None: `import rfc3987_syntax` raises ImportError
+"""Presentation: the report models (monthly, annual, regional), Russian words, display tables, charts, the
+printable workbooks and cards, the notebooks and their templates. Reads the core and the signed record; runs
+nothing (the story of a run is `stomkpi.run`)."""

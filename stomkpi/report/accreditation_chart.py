@@ -7,10 +7,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from ..accreditation import EVENTS
-from .accreditation_xlsx import EVENT_WORDS
-from .charts import Chart
-from .words import month_short
+from stomkpi.accreditation import EVENTS
+from stomkpi.report.accreditation_xlsx import EVENT_WORDS
+from stomkpi.report.charts import Chart
+from stomkpi.report.words import month_short
 
 _COLOURS = {"window_opens": "#4c72b0", "last_safe_date": "#dd8452", "deadline": "#c44e52"}
 

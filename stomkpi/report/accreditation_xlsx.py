@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..accreditation import EVENTS, STATE_WORDS, calendar_events, calendar_months, next_days, readiness
-from ..sheets import save_deterministic
-from .printable import PrintedSheet, new_book
-from .protocols_xlsx import column_widths
-from .words import month_words
+from stomkpi.accreditation import EVENTS, STATE_WORDS, calendar_events, calendar_months, next_days, readiness
+from stomkpi.report.printable import PrintedSheet, new_book
+from stomkpi.report.protocols_xlsx import column_widths
+from stomkpi.report.words import month_words
+from stomkpi.sheets import save_deterministic
 
 EVENT_WORDS = {"window_opens": "открывается окно подачи", "last_safe_date": "последний безопасный день подачи",
                "deadline": "истекает срок"}
@@ -77,10 +77,10 @@ def write_accreditation(path: Path | str, table: pd.DataFrame, months: pd.DataFr
 def accreditation_files(workbook: Path, on: dt.date, out: Path | None, catalog: Path | None = None) -> list[str]:
     """`stomkpi accreditation`: read the НМО workbook, judge every plan at `on`; write `out` (.xlsx for people,
     .csv for programs) when given. Returns the summary lines for the screen."""
-    from ..catalog import load_nmo_rules
-    from ..errors import ParamsError
-    from ..nmo_inputs import read_nmo
-    from ..safe import write_csv
+    from stomkpi.catalog import load_nmo_rules
+    from stomkpi.errors import ParamsError
+    from stomkpi.nmo_inputs import read_nmo
+    from stomkpi.safe import write_csv
 
     if out is not None and out.suffix.lower() not in (".xlsx", ".csv"):
         raise ParamsError(f"--out: нужен файл .xlsx (для людей) или .csv (для программ), а указано «{out}»")

@@ -10,26 +10,26 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..bounded import is_present
-from ..catalog import Catalogs, load_catalogs
-from ..compare import STATEMENT as COMPARISON_RULE
-from ..compare import reaches
-from ..config import ClinicParams, clinic_root, load_params
-from ..demo import demo_params_file, demo_workbook
-from ..errors import ParamsError
-from ..indicators import indicator_values, quality_tables
-from ..nmo import status as nmo_status
-from ..nmo_inputs import read_nmo
-from ..norms import load_quality_targets, region_input
-from ..pipeline import MonthInputs, Rating, month_counts, rate_counts, read_inputs, score_inputs
-from ..provenance import check_inputs, collect, recorded
-from ..records import NmoRecords
-from . import words
-from .annual_payroll import NO_FUND, YearPayroll, year_payroll
-from .display import TitlePage
-from .files import write_both
-from .kept import has_copies, provenance_files
-from .monthly import SIGNATORIES, below_norm, year_norms
+from stomkpi.bounded import is_present
+from stomkpi.catalog import Catalogs, load_catalogs
+from stomkpi.compare import STATEMENT as COMPARISON_RULE
+from stomkpi.compare import reaches
+from stomkpi.config import ClinicParams, clinic_root, load_params
+from stomkpi.demo.clinic import demo_params_file, demo_workbook
+from stomkpi.errors import ParamsError
+from stomkpi.indicators import indicator_values, quality_tables
+from stomkpi.nmo import status as nmo_status
+from stomkpi.nmo_inputs import read_nmo
+from stomkpi.norms import load_quality_targets, region_input
+from stomkpi.pipeline import MonthInputs, Rating, month_counts, rate_counts, read_inputs, score_inputs
+from stomkpi.provenance import check_inputs, collect, recorded
+from stomkpi.records import NmoRecords
+from stomkpi.report import words
+from stomkpi.report.annual_payroll import NO_FUND, YearPayroll, year_payroll
+from stomkpi.report.display import TitlePage
+from stomkpi.report.files import write_both
+from stomkpi.report.monthly import SIGNATORIES, below_norm, year_norms
+from stomkpi.revisions.kept import has_copies, provenance_files
 
 UNSIGNED = "не утверждён"
 
@@ -81,8 +81,8 @@ class AnnualReport:
 
     def palette(self) -> dict[str, str]:
         """One colour per department, and the same colour for the rating unit that is that department."""
-        from ..text import match_key
-        from .charts import PALETTE, colours
+        from stomkpi.report.charts import PALETTE, colours
+        from stomkpi.text import match_key
 
         out = colours(self.by_month.index)
         keys = {match_key(d): d for d in self.by_month.index}
@@ -257,7 +257,7 @@ def signed_files(year: int, params_file: Path | str, params: ClinicParams) -> tu
     approved edition's kept workbook (and norms); a month never approved, from its current workbook. The months'
     record (period -> the edition, its number, folder, approval and code; or «approved: false») goes into the
     provenance. Every approved folder read is checked first against its approval (`approval.check_folder`)."""
-    from .approval import revisions
+    from stomkpi.revisions.approval import revisions
 
     books = year_workbooks(year, params)
     signed = {}
@@ -289,9 +289,9 @@ def _made_from(rev, params_file: Path | str) -> bool:
 
 def _edition_files(rev, period: str, norms: Path | None, months: dict) -> dict[str, Path]:
     """An approved month's kept workbook (and its norms, when not the year's), recorded in `months`."""
-    from ..provenance import sha256_file
-    from .approval import check_folder
-    from .checked import inside
+    from stomkpi.provenance import sha256_file
+    from stomkpi.revisions.approval import check_folder
+    from stomkpi.revisions.checked import inside
 
     check_folder(rev)
     record, inputs = rev.approval(), rev.manifest()["inputs"]
@@ -360,7 +360,7 @@ def build_annual(year: int, params: Path | str | None = None, provenance: dict |
     norms_file = files.get("norms")  # the year's norms rate the year, whatever norms a signed month was scored by
     norms = next((m.norms for k, m in inputs.items() if signed[k]["norms"] == "norms"), None) if norms_file else None
     if norms_file and norms is None:
-        from ..norms import load_norms
+        from stomkpi.norms import load_norms
 
         norms = load_norms(norms_file, indicators)
     has_counts = any(m.month.stats is not None and len(m.month.stats) for m in months.values())

@@ -6,7 +6,7 @@ shared by the same exact engine the monthly report uses (`month_payroll.scored_p
 annual report took for it (an approved month: its latest approved edition's kept workbook and the payroll settings
 of that edition's kept parameters), so its amounts are the ones of that edition's `payroll-YYYY-MM.csv`. Money stays
 `Decimal` from the engine to the files; every total here is a sum of those Decimals, so a table's row sums, column
-sums and grand total agree to the kopeck. Text for people is made last (`payroll_files.rub`).
+sums and grand total agree to the kopeck. Text for people is made last (`text.rub`).
 
 Unspent money has exactly one reason per group, from what the engine saw: nobody in the group; everybody in it with
 a weight of 0 (deprived in full, or a coefficient of 0); or everybody with a weight capped by their salary.
@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..payroll import MonthPayroll, id_order
-from . import words
-from .payroll_files import decimals, rub
+from stomkpi.payroll import MonthPayroll, id_order
+from stomkpi.report import words
+from stomkpi.text import decimals, rub
 
 ZERO = Decimal("0.00")
 REASONS = {"deprived": "все в группе лишены премии (коэффициент 0)", "caps": "все в группе достигли предела по окладу",
@@ -212,7 +212,7 @@ class YearPayroll:
     def write(self, folder: Path) -> list[Path]:
         """`payroll-YYYY.csv` (a row per person and month) and `payroll-YYYY.xlsx` (sheets «Сотрудники», «Отделения»,
         «Фонд», «Не распределено»; money as numbers shown to 2 decimals)."""
-        from ..safe import write_csv
+        from stomkpi.safe import write_csv
 
         csv = write_csv(self.csv_rows(), folder / f"payroll-{self.year}.csv")
         xlsx = write_money_book({"Сотрудники": self.people_table(), "Отделения": self.departments_table(),
@@ -231,9 +231,9 @@ def write_money_book(tables: dict[str, pd.DataFrame], path: Path) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
-    from ..safe import spreadsheet_cell
-    from ..sheets import save_deterministic
-    from .files import _print_setup
+    from stomkpi.report.files import _print_setup
+    from stomkpi.safe import spreadsheet_cell
+    from stomkpi.sheets import save_deterministic
 
     book = Workbook()
     book.remove(book.active)
@@ -266,7 +266,7 @@ def year_payroll(year: int, scored: dict, settings: dict, headings: dict[str, st
     """Share each month's «Фонд» (`scored`: period -> `pipeline.ScoredMonth`) by that month's payroll settings
     (`settings`: period -> `config.PayrollParams`), with the engine of the monthly report; months without the sheet
     are left out."""
-    from ..month_payroll import scored_payroll
+    from stomkpi.month_payroll import scored_payroll
 
     months = {}
     for period, month in sorted(scored.items()):

@@ -29,14 +29,14 @@ from pathlib import Path
 import matplotlib
 import pandas as pd
 
-from ..safe import clean
-from ..sheets import save_deterministic
-from .diff import Changes, StaffChange, num_text, same_value
-from .display import fmt
-from .pdf_fonts import add_font, lacks_glyphs
-from .printable import PrintedSheet, new_book, sheet_title, text_width, wrap
-from .trail import ALL_TYPED, TYPED
-from .words import decimal, month_words, rule_of, short
+from stomkpi.report.pdf_fonts import add_font, lacks_glyphs
+from stomkpi.report.printable import PrintedSheet, new_book, sheet_title, text_width, wrap
+from stomkpi.report.trail import ALL_TYPED, TYPED
+from stomkpi.report.words import decimal, month_words, rule_of, short
+from stomkpi.revisions.diff import Changes, StaffChange, num_text, same_value
+from stomkpi.safe import clean
+from stomkpi.sheets import save_deterministic
+from stomkpi.text import fmt
 
 MAIN, ADDITIONAL = "Основные критерии", "Дополнительные критерии"
 COLUMNS = ["№", "Критерий", "Значение", "Правило", "Норма", "Баллы"]
@@ -225,7 +225,7 @@ def write_cards(folder: Path | str, period: str, clinic: str, cards: list[Card])
 def stamp_pdfs(folder: Path, period: str, outputs: dict[str, str], stamp: str) -> list[str]:
     """Draw the cards' PDFs of a report folder again from its `cards-<period>.json` (nothing is scored again), with
     the approval's line at the top of every page. Returns the PDFs drawn."""
-    from .checked import json_file
+    from stomkpi.revisions.checked import json_file
 
     name = f"cards-{period}.json"
     if name not in outputs:  # a report made before the cards were kept as data: its PDFs stay as they are
@@ -395,7 +395,7 @@ class _Pdf:
 def cards_pdf(period: str, clinic: str, department: str, cards: list[Card], stamp: str | None = None) -> bytes:
     """A department's cards as a PDF, a page per person, dated the period's last day; `stamp`: the approval's line,
     at the top of every page."""
-    from ..month import month_bounds
+    from stomkpi.month import month_bounds
 
     clinic, department = clean(clinic), clean(department)  # no control character reaches the PDF
     title, date = f"{_heading(period)}: {department}", month_bounds(period)[1]

@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .words import STATUS_NAMES, month_short
+from stomkpi.report.words import STATUS_NAMES, month_short
 
 matplotlib.rcParams.update({
     "font.family": "DejaVu Sans",  # has Cyrillic glyphs
@@ -134,7 +134,7 @@ def fund_chart(by_department: pd.DataFrame, title: str = "Суммы стиму�
 
 def _text(text: object) -> str:
     """Input text as a chart label: no control characters, and a «$» is a dollar, not the start of maths."""
-    from ..safe import clean
+    from stomkpi.safe import clean
 
     return clean(text).replace("$", r"\$")
 

@@ -11,35 +11,20 @@ never printed as an empty table: it shows one sentence instead (`empty`), in eve
 
 from __future__ import annotations
 
-import datetime as dt
 import html
-import math
 import re
 
 import pandas as pd
 
-from ..safe import clean
-from .printable import text_width
+from stomkpi.report.printable import text_width
+from stomkpi.safe import clean
+from stomkpi.text import fmt
 
 _LATEX_SPECIAL = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
     "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
     "\u00a0": "~",  # a no-break space (between thousands: 1 820 306,25) stays one: TeX's tie
 }
-
-
-def fmt(value: object) -> str:
-    """A cell as people read it: no trailing .0, decimal comma, empty for missing."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, bool):
-        return "да" if value else "нет"
-    if isinstance(value, float):
-        text = f"{value:.2f}".rstrip("0").rstrip(".") if not value.is_integer() else f"{int(value)}"
-        return text.replace(".", ",")
-    if isinstance(value, (pd.Timestamp, dt.date)):
-        return value.strftime("%d.%m.%Y")
-    return clean(value)
 
 
 def latex_escape(text: str) -> str:
@@ -175,7 +160,7 @@ class TitlePage:
         self.signatories, self.note = signatories, note
 
     def _repr_html_(self) -> str:
-        from ..safe import html_text
+        from stomkpi.safe import html_text
 
         signs = "".join(f"<p>{html_text(s)} ____________________ / ____________________ /</p>" for s in self.signatories)
         note = f"<p><small>{html_text(self.note)}</small></p>" if self.note else ""
@@ -183,7 +168,7 @@ class TitlePage:
                 f"<p>{html_text(self.period)}</p><p>Дата отчёта: {html_text(self.date)}</p>{signs}{note}</div>")
 
     def _repr_latex_(self) -> str:
-        from ..safe import latex_text
+        from stomkpi.safe import latex_text
 
         signs = "\n".join(rf"\noindent {latex_text(s)} \hfill \rule{{45mm}}{{0.4pt}} / \rule{{45mm}}{{0.4pt}} /"
                           r"\par\vspace{9mm}" for s in self.signatories)

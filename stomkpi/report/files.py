@@ -18,9 +18,9 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from ..safe import spreadsheet_cell, write_csv
-from ..sheets import save_deterministic
-from .words import NAMED_CODES, PLACES, for_people
+from stomkpi.report.words import NAMED_CODES, PLACES, for_people
+from stomkpi.safe import spreadsheet_cell, write_csv
+from stomkpi.sheets import save_deterministic
 
 DATE_FORMAT = "DD.MM.YYYY"
 

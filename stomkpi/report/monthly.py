@@ -13,36 +13,36 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..catalog import Catalogs, load_catalogs
-from ..compare import STATEMENT as COMPARISON_RULE
-from ..compare import below as _below
-from ..config import ClinicParams, clinic_root, load_params
-from ..demo import demo_params_file, demo_workbook
-from ..errors import ParamsError
-from ..indicators import quality_tables
-from ..month import month_bounds
-from ..month_payroll import scored_payroll, staff_columns
-from ..nmo import at_risk
-from ..nmo import status as nmo_status
-from ..nmo_inputs import read_nmo
-from ..norms import region_input
-from ..pipeline import MonthInputs, ScoredMonth, default_norms_file, read_inputs, score_inputs
-from ..protocols import clinic_protocol, department_protocol, fund
-from ..provenance import check_inputs, collect, recorded
-from ..records import NmoRecords
-from ..safe import markdown_text
-from ..summary import by_department, input_warnings, lost_by_criterion, lost_points
-from . import words
-from .background import Background
-from .cards import Card, person_cards, write_cards
-from .diff import Changes, compare, scores_as_written
-from .display import TitlePage
-from .files import write_both
-from .kept import has_copies, provenance_files
-from .payroll_files import write_corrections
-from .payroll_report import FundSection
-from .protocols_xlsx import write_protocols
-from .trail import payment_lines, value_trails
+from stomkpi.catalog import Catalogs, load_catalogs
+from stomkpi.compare import STATEMENT as COMPARISON_RULE
+from stomkpi.compare import below as _below
+from stomkpi.config import ClinicParams, clinic_root, load_params
+from stomkpi.demo.clinic import demo_params_file, demo_workbook
+from stomkpi.errors import ParamsError
+from stomkpi.indicators import quality_tables
+from stomkpi.month import month_bounds
+from stomkpi.month_payroll import scored_payroll, staff_columns
+from stomkpi.nmo import at_risk
+from stomkpi.nmo import status as nmo_status
+from stomkpi.nmo_inputs import read_nmo
+from stomkpi.norms import region_input
+from stomkpi.pipeline import MonthInputs, ScoredMonth, default_norms_file, read_inputs, score_inputs
+from stomkpi.protocols import clinic_protocol, department_protocol, fund
+from stomkpi.provenance import check_inputs, collect, recorded
+from stomkpi.records import NmoRecords
+from stomkpi.report import words
+from stomkpi.report.cards import Card, person_cards, write_cards
+from stomkpi.report.display import TitlePage
+from stomkpi.report.files import write_both
+from stomkpi.report.payroll_files import write_corrections
+from stomkpi.report.payroll_report import FundSection
+from stomkpi.report.protocols_xlsx import write_protocols
+from stomkpi.report.trail import payment_lines, value_trails
+from stomkpi.revisions.diff import Changes, compare, scores_as_written
+from stomkpi.revisions.kept import has_copies, provenance_files
+from stomkpi.run.speed.background import Background
+from stomkpi.safe import markdown_text
+from stomkpi.summary import by_department, input_warnings, lost_by_criterion, lost_points
 
 SIGNATORIES = ["Главный врач", "Председатель комиссии", "Член комиссии", "Член комиссии", "Отчёт подготовил(а)"]
 
@@ -117,7 +117,7 @@ class MonthlyReport:
     def files_folder(self, out_dir: Path | str | None = None) -> Path:
         """Where the data files go: `out_dir`, or the period's outputs folder — refused (in Russian) when it is an
         approved report's (as when papermill runs the notebook directly on an approved month)."""
-        from .approval import ApprovedError, ensure_writable
+        from stomkpi.revisions.approval import ApprovedError, ensure_writable
 
         folder = Path(out_dir) if out_dir is not None else self.params.outputs / self.period
         try:
@@ -129,7 +129,7 @@ class MonthlyReport:
 
     def title_page(self) -> TitlePage:
         """The title page: clinic, title, month, the month's last day and the signatories' lines."""
-        from .approval import revision_title
+        from stomkpi.revisions.approval import revision_title
 
         title = revision_title("Оценка результативности сотрудников", self.provenance.get("revision"))
         return TitlePage(self.params.clinic, title, f"за {words.month_words(self.period)}",
@@ -422,9 +422,9 @@ def revision_changes(period: str, settings: ClinicParams, provenance: dict, tabl
     block = provenance.get("revision")
     if not block:
         return None
-    from ..errors import StomkpiError
-    from ..provenance import sha256_file
-    from .approval import FOLDER, MANIFEST, Revision
+    from stomkpi.errors import StomkpiError
+    from stomkpi.provenance import sha256_file
+    from stomkpi.revisions.approval import FOLDER, MANIFEST, Revision
 
     name = block.get("supersedes")
     if not isinstance(name, str) or not FOLDER.match(name) or FOLDER.match(name)["period"] != period:

@@ -13,33 +13,22 @@ from __future__ import annotations
 
 import hashlib
 from decimal import Decimal
-from fractions import Fraction
 from pathlib import Path
 
 import pandas as pd
 
-from ..payroll import MonthPayroll, snils_digits
-from ..safe import write_csv
-from ..sheets import save_deterministic
-from .printable import PrintedSheet, new_book
-from .protocols_xlsx import column_widths, spans
-from .words import month_words
+from stomkpi.payroll import MonthPayroll, snils_digits
+from stomkpi.report.printable import PrintedSheet, new_book
+from stomkpi.report.protocols_xlsx import column_widths, spans
+from stomkpi.safe import write_csv
+from stomkpi.sheets import save_deterministic
+from stomkpi.text import decimals, month_words, rub
 
 COLUMNS = ["period", "staff_id", "snils", "full_name", "department", "indicator", "value"]
 PERSON_COLUMNS = ["№", "Ф.И.О.", "Таб. №", "СНИЛС", "Должность", "Вес", "Сумма, руб."]
 WEIGHT_HEADERS = {"coefficient": "Коэффициент", "points": "Баллы × ставки × дни / план × (1 − лишение)"}
 METHOD_WORDS = {"coefficient": ("Сумма коэффициентов", "Стоимость единицы коэффициента, руб."),
                 "points": ("Сумма баллов (с учётом ставок, дней и лишения)", "Стоимость балла, руб.")}
-
-
-def decimals(value: Fraction | Decimal, places: int) -> str:
-    """An exact value as text with `places` decimals, rounded half away from zero, with a decimal point."""
-    value = Fraction(value)
-    scaled = abs(value) * 10**places
-    whole = int(scaled + Fraction(1, 2))
-    sign = "-" if value < 0 and whole else ""
-    text = str(whole).rjust(places + 1, "0")
-    return f"{sign}{text[:-places]}.{text[-places:]}" if places else f"{sign}{text}"
 
 
 def payroll_rows(payroll: MonthPayroll, period: str, staff: pd.DataFrame) -> pd.DataFrame:
@@ -102,13 +91,6 @@ def write_payroll_xlsx(payroll: MonthPayroll, period: str, clinic: str, staff: p
     return Path(path)
 
 
-def rub(value: Decimal) -> str:
-    """Roubles as people read them: 1 234 567,89 (a no-break space between thousands)."""
-    whole, _, kopecks = decimals(value, 2).partition(".")
-    sign, digits = ("-", whole[1:]) if whole.startswith("-") else ("", whole)
-    return f"{sign}{int(digits):,}".replace(",", "\u00a0") + f",{kopecks}"
-
-
 def _snils(info: pd.DataFrame, staff_id: str) -> str:
     value = info.at[staff_id, "snils"] if "snils" in info else None
     return value if isinstance(value, str) else ""
@@ -122,7 +104,7 @@ CORRECTION_HEADERS = {"staff_id": "Таб. №", "snils": "СНИЛС", "full_na
 def write_corrections(corrections: pd.DataFrame, folder: Path, stem: str) -> list[Path]:
     """A revision's payroll corrections: `stem.csv` for payroll software (amounts with a decimal point, the difference
     signed) and `stem.xlsx` for the accountant (Russian headers, amounts as people read them)."""
-    from .files import write_xlsx
+    from stomkpi.report.files import write_xlsx
 
     money = ["approved_amount", "new_amount", "difference"]
     csv, xlsx = folder / f"{stem}.csv", folder / f"{stem}.xlsx"

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..payroll import MonthPayroll, snils_digits
-from .payroll_files import METHOD_WORDS, decimals, rub, write_payroll_csv, write_payroll_xlsx
-from .words import month_words
+from stomkpi.payroll import MonthPayroll, snils_digits
+from stomkpi.report.payroll_files import METHOD_WORDS, write_payroll_csv, write_payroll_xlsx
+from stomkpi.report.words import month_words
+from stomkpi.text import decimals, rub
 
 METHOD_NAMES = {"coefficient": "по коэффициентам (доля — коэффициент сотрудника к сумме коэффициентов группы)",
                 "points": "по баллам (стоимость балла: баллы × ставки ОМС × дни / план × (1 − лишение))"}
@@ -44,7 +45,7 @@ class FundSection:
     def paid(self) -> dict:
         """What the payroll file says of each person in a group (`diff.PaidAmount`), by staff number: how a revision's
         amounts are compared with the approved edition's file."""
-        from .diff import PaidAmount
+        from stomkpi.revisions.diff import PaidAmount
 
         people = self.payroll.people[self.payroll.people["group"].notna()]
         snils = dict(zip(self.staff["staff_id"], self.staff["snils"], strict=True))
@@ -101,34 +102,6 @@ class FundSection:
         total = sum(frame["amount"], Decimal(0))
         return pd.DataFrame({"Отделение": [*frame["department"], "Всего"],
                              "Начислено, руб.": [*frame["amount"].map(rub), rub(total)]})
-
-
-def quick_payroll(period: str, params_file: Path | str, out: Path | None = None) -> tuple[FundSection, dict, Path]:
-    """`stomkpi payroll`: read and score the month in-process, share its fund, write the CSV alone (default:
-    `payroll-YYYY-MM.csv` in the current folder; an existing file is refused, never replaced). Returns the fund, the
-    CSV's control totals and where it went."""
-    from ..catalog import load_catalogs
-    from ..config import load_params
-    from ..errors import ParamsError
-    from ..pipeline import read_inputs, score_inputs
-    from .monthly import month_fund, monthly_inputs
-
-    out = Path(out) if out is not None else Path(f"payroll-{period}.csv")
-    if out.exists():
-        raise ParamsError(f"файл {out} уже есть: файл выплат не записан, чтобы не потерять данные; укажите другой: --out ФАЙЛ")
-    settings = load_params(params_file)
-    catalogs = load_catalogs(settings.catalog_dir)
-    files = monthly_inputs(period, settings)
-    scored = score_inputs(read_inputs(files["workbook"], catalogs, period=period, norms_file=files["norms"]), catalogs)
-    fund = month_fund(period, settings, scored)
-    if fund is None:
-        raise ParamsError(f"в книге {files['workbook']} нет листа «Фонд» (или он пуст): делить нечего — внесите фонд "
-                          "по группам (лист описан в «Инструкции» шаблона: stomkpi template)")
-    try:
-        totals = write_payroll_csv(fund.payroll, period, fund.staff, out)
-    except OSError as exc:
-        raise ParamsError(f"не удалось записать {out}: {exc.strerror}") from None
-    return fund, totals, out
 
 
 def totals_lines(fund: FundSection, totals: dict, out: Path) -> list[str]:

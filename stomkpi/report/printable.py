@@ -40,8 +40,8 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.xml.functions import Element, SubElement
 
-from ..safe import clean, starts_formula
-from ..sheets import save_deterministic
+from stomkpi.safe import clean, starts_formula
+from stomkpi.sheets import save_deterministic
 
 FONT_NAME = "DejaVu Sans"
 FONT_SIZE = 9.0  # pt
@@ -510,7 +510,7 @@ def _shown(v: object) -> str:
 
 def sheet_title(text: str, taken: set[str]) -> str:
     """A valid, unique sheet title (31 characters, none of []:*?/\\)."""
-    from ..safe import clean
+    from stomkpi.safe import clean
 
     text = clean(text)
     for ch in "[]:*?/\\'":

@@ -8,9 +8,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..sheets import save_deterministic
-from .printable import GENERAL, ONE_PLACE, POINTS_PER_UNIT, TWO_PLACES, PrintedSheet, new_book, sheet_title, text_width
-from .words import month_words
+from stomkpi.report.printable import (
+    GENERAL,
+    ONE_PLACE,
+    POINTS_PER_UNIT,
+    TWO_PLACES,
+    PrintedSheet,
+    new_book,
+    sheet_title,
+    text_width,
+)
+from stomkpi.report.words import month_words
+from stomkpi.sheets import save_deterministic
 
 SHEET_UNITS = 132.0  # column width units across a landscape A4 page (784 pt printable, a little spare)
 TEXT_CAP = 190.0  # pt: a text column wider than this wraps rather than widening further

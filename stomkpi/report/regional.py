@@ -28,23 +28,22 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..catalog import Catalogs, load_catalogs
-from ..compare import snap
-from ..config import ClinicParams, clinic_root, load_params
-from ..effectiveness import rate
-from ..errors import ParamsError
-from ..nmo import at_risk
-from ..nmo import status as nmo_status
-from ..norms import load_norms
-from ..pipeline import month_counts, score_inputs, unit_values
-from ..provenance import collect, recorded
-from ..safe import markdown_text, write_csv
-from . import words
-from .annual import UNSIGNED, edition_words, read_annual, signed_files
-from .approval import INPUTS, kept_name
-from .batch import clinic_name
-from .files import write_sheets
-from .kept import has_copies, provenance_files
+from stomkpi.catalog import Catalogs, load_catalogs
+from stomkpi.compare import snap
+from stomkpi.config import ClinicParams, clinic_name, clinic_root, load_params
+from stomkpi.effectiveness import rate
+from stomkpi.errors import ParamsError
+from stomkpi.nmo import at_risk
+from stomkpi.nmo import status as nmo_status
+from stomkpi.norms import load_norms
+from stomkpi.pipeline import month_counts, score_inputs, unit_values
+from stomkpi.provenance import collect, recorded
+from stomkpi.report import words
+from stomkpi.report.annual import UNSIGNED, edition_words, read_annual, signed_files
+from stomkpi.report.files import write_sheets
+from stomkpi.revisions.approval import INPUTS, kept_name
+from stomkpi.revisions.kept import has_copies, provenance_files
+from stomkpi.safe import markdown_text, write_csv
 
 STATUSES = ("done", "on_track", "behind", "overdue")
 CLINIC_COLUMNS = 8  # clinics side by side in a unit's table of P: their short names and 0–4 fit the page whole
@@ -104,7 +103,7 @@ class RegionalReport:
 
     def title_page(self):
         """The title page: the region's clinics, the title, the year, the year's last day and the signatories' lines."""
-        from .display import TitlePage
+        from stomkpi.report.display import TitlePage
 
         return TitlePage(f"Поликлиник в сводке: {len(self.clinics)}", "Сводный отчёт региона", f"за {self.year} год",
                          words.date_words(dt.date(self.year, 12, 31)), REGION_SIGNATORIES,

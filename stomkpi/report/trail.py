@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..derive import SOURCE_REVIEWS, SOURCE_STATS
-from ..indicators import UKV_MET, UKV_NO_DATA, UKV_NO_NORM, quality_category
-from ..pipeline import ScoredMonth
-from ..safe import clean
-from .display import fmt
-from .words import number
+from stomkpi.derive import SOURCE_REVIEWS, SOURCE_STATS
+from stomkpi.indicators import UKV_MET, UKV_NO_DATA, UKV_NO_NORM, quality_category
+from stomkpi.pipeline import ScoredMonth
+from stomkpi.report.words import number
+from stomkpi.safe import clean
+from stomkpi.text import fmt
 
 _NO_ROW = "нет строки — 0 замечаний и случаев, у прочих критериев «не введено»"
 TYPED = f"Остальные значения введены на листе «Показатели» ({_NO_ROW})."
@@ -104,7 +104,7 @@ def payment_lines(payroll, method: str) -> dict[str, tuple[str, ...]]:
     `payroll`: `payroll.MonthPayroll`; the figures are the engine's, none computed again but the words."""
     from decimal import Decimal
 
-    from .payroll_files import decimals, rub
+    from stomkpi.text import decimals, rub
 
     unit = "коэффициент" if method == "coefficient" else "баллы × ставки × дни / план × (1 − лишение)"
     people = payroll.people

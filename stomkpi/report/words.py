@@ -12,11 +12,10 @@ import re
 
 import pandas as pd
 
-from ..catalog import NmoRules
-from ..catalog.indicators import Scale
+from stomkpi.catalog import NmoRules
+from stomkpi.catalog.indicators import Scale
+from stomkpi.text import MONTHS, month_words  # noqa: F401 — the months' words, with the rest of the reports' words
 
-MONTHS = ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь",
-          "декабрь")
 MONTH_SHORT = ("янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек")
 STATUS_NAMES = {"done": "выполнено", "on_track": "по графику", "behind": "отстаёт", "overdue": "просрочено"}
 SCORE_HEADERS = {"name": "ФИО", "title": "Должность", "department": "Отделение", "days_fact": "Факт. дни",
@@ -98,12 +97,6 @@ def rule_of(row) -> str:
         v = get(f)
         fields[f] = None if v is None or (isinstance(v, float) and v != v) else v
     return rule_words(get("kind"), **fields)
-
-
-def month_words(period: str) -> str:
-    """'2025-12' -> 'декабрь 2025 года'."""
-    year, month = period.split("-")
-    return f"{MONTHS[int(month) - 1]} {year} года"
 
 
 def month_short(period: str) -> str:

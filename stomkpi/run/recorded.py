@@ -21,9 +21,9 @@ from pathlib import Path
 
 import nbformat
 
-from ..safe import clean
-from . import approval
-from .run import NOTEBOOKS, ReportError
+from stomkpi.revisions import approval
+from stomkpi.run.notebook import NOTEBOOKS, ReportError
+from stomkpi.safe import clean
 
 MANIFEST = approval.MANIFEST
 REFUSED = "проверка не выполняет чужой код"

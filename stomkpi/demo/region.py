@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .catalog import load_indicators
-from .demo import YEAR, write_demo
+from stomkpi.catalog import load_indicators
+from stomkpi.demo.clinic import YEAR, write_demo
 
 SIZES = (0.35, 1.6)  # head count relative to the demo clinic, smallest and largest
 STRENGTHS = (-0.8, 0.8)  # shift of the staff's skill, weakest and strongest

@@ -33,16 +33,18 @@ from pathlib import Path
 
 import nbformat
 
-from ..catalog import load_catalogs
-from ..config import clinic_root, load_params
-from ..errors import StomkpiError
-from ..provenance import sha256_file, version_changes
-from ..safe import clean
-from ..text import plural
-from . import approval, checked, recorded, words
-from .diff import file_changes
-from .kept import changed_copy, has_copies, kept_params, params_label, place_copies
-from .run import MANIFEST_ONLY, NOTEBOOKS, ReportError, execute, finish
+from stomkpi.catalog import load_catalogs
+from stomkpi.config import clinic_root, load_params
+from stomkpi.errors import StomkpiError
+from stomkpi.provenance import sha256_file, version_changes
+from stomkpi.report import words
+from stomkpi.revisions import approval, checked
+from stomkpi.revisions.diff import file_changes
+from stomkpi.revisions.kept import changed_copy, has_copies, kept_params, params_label, place_copies
+from stomkpi.run import approve, recorded
+from stomkpi.run.notebook import MANIFEST_ONLY, NOTEBOOKS, ReportError, execute, finish
+from stomkpi.safe import clean
+from stomkpi.text import plural
 
 MANIFEST = approval.MANIFEST
 
@@ -97,8 +99,8 @@ def version_warning(record: dict) -> list[str]:
 
 def made_by(meta: dict) -> str:
     """Which code made the report and which checks it now (when it was made is not compared)."""
-    from ..provenance import code
-    from .words import code_words
+    from stomkpi.provenance import code
+    from stomkpi.report.words import code_words
 
     return f"отчёт сделан: {code_words(meta.get('code'))}; проверяет: {code_words(code())}"
 
@@ -271,7 +273,7 @@ def _rerun(name: str, parameters: dict, executed: Path, report: nbformat.Noteboo
         finish(nb, cwd, stem, parameters["provenance"], title=title, date=date,
                pdf=(executed.parent / f"{stem}.pdf").is_file())
         if record is not None:
-            approval.stamp(cwd, record, json.loads((cwd / MANIFEST).read_text(encoding="utf-8")))
+            approve.stamp(cwd, record, json.loads((cwd / MANIFEST).read_text(encoding="utf-8")))
         return nb, {p.name: p.read_bytes() for p in cwd.iterdir() if p.is_file() and p.name != MANIFEST}
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -33,9 +33,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import ParamsError, StomkpiError
-from ..text import plural
-from . import without_iri_grammar
+from stomkpi.config import clinic_name
+from stomkpi.errors import ParamsError, StomkpiError
+from stomkpi.run.speed.startup import without_iri_grammar
+from stomkpi.text import plural
 
 RESERVED = {"region"}  # names of output folders that are not clinics (the regional report's)
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -100,15 +101,9 @@ def parse_months(text: str) -> list[str]:
     return out
 
 
-def clinic_name(params_file: Path | str) -> str:
-    """The clinic's folder name in outputs: its parameters file's name without `.yaml`, made safe for a folder."""
-    stem = Path(params_file).name.removesuffix(".yaml").removesuffix(".yml")
-    return re.sub(r"[^\w.-]+", "-", stem, flags=re.UNICODE).strip("-.") or "clinic"
-
-
 def plan(months: list[str], params_files: list[Path | str]) -> Plan:
     """The reports of every month for every clinic; a clinic's month with no workbook is skipped."""
-    from ..config import load_params
+    from stomkpi.config import load_params
 
     files = [Path(os.path.abspath(p)) for p in params_files]
     several = len(files) > 1
@@ -141,8 +136,9 @@ def plan(months: list[str], params_files: list[Path | str]) -> Plan:
 def run_job(job: Job) -> Outcome:
     """Make one report in this worker; every failure becomes the outcome's reason, never an exception."""
     without_iri_grammar()
-    from . import run, warm
-    from .commands import monthly_report
+    from stomkpi.run import notebook as run
+    from stomkpi.run.commands import monthly_report
+    from stomkpi.run.speed import warm
 
     warm.start(run.kernel_variables())  # this worker's kernels, forked from a process with their imports done
     run.own_format()  # a Dask worker's PDFs from a format of its own; a local pool's worker has the pool's
@@ -162,7 +158,7 @@ def run_job(job: Job) -> Outcome:
 
 def _cpu_with_kernels() -> float:
     """CPU seconds of this process, its ended children, and the warm kernels' process with its ended kernels."""
-    from . import warm
+    from stomkpi.run.speed import warm
 
     return process_cpu_seconds() + warm.usage()[0]
 
@@ -217,7 +213,8 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Iterat
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    from . import run, warm
+    from stomkpi.run import notebook as run
+    from stomkpi.run.speed import warm
 
     n = workers or default_workers()
     # the workers' one warm process, importing while they start (see `warm.use`)
@@ -240,7 +237,8 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Iterat
 def _start_worker(address: str | None, formats: str | None) -> None:
     """A local pool's worker, before its first report: its kernels forked from the pool's warm process at `address`
     (`warm.use`), its PDFs typeset from the pool's xelatex format in the folder `formats` (`run.use_format`)."""
-    from . import run, warm
+    from stomkpi.run import notebook as run
+    from stomkpi.run.speed import warm
 
     _end_with_batch()
     warm.use(address)
@@ -290,7 +288,7 @@ def _workers_context():
     if "forkserver" not in get_all_start_methods():
         return get_context("spawn")
     context = get_context("forkserver")
-    context.set_forkserver_preload(["stomkpi.report.worker"])
+    context.set_forkserver_preload(["stomkpi.run.speed.worker"])
     return context
 
 

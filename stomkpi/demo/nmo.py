@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 from dateutil.relativedelta import relativedelta
 
-from .nmo_inputs import ATTESTATIONS, CERTIFICATES, EDUCATION, FILINGS, NMO_SHEETS, NMO_STAFF, REPORTS
-from .sheets import write_workbook
+from stomkpi.nmo_inputs import ATTESTATIONS, CERTIFICATES, EDUCATION, FILINGS, NMO_SHEETS, NMO_STAFF, REPORTS
+from stomkpi.sheets import write_workbook
 
 # Specialty by position code, and for doctors by department.
 _BY_DEPARTMENT = {

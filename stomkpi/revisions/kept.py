@@ -20,9 +20,9 @@ import os
 import shutil
 from pathlib import Path
 
-from ..config import ClinicParams, clinic_root
-from ..errors import StomkpiError
-from ..provenance import sha256_file
+from stomkpi.config import ClinicParams, clinic_root
+from stomkpi.errors import StomkpiError
+from stomkpi.provenance import sha256_file
 
 # The inputs a parameters file names only when its key is set (the rest follow from `data_dir` and the book).
 _NAMED_BY = {"norms": "norms", "nmo": "nmo_workbook"}
@@ -43,8 +43,8 @@ def params_labels(inputs: dict) -> list[str]:
 
 def params_label(inputs: dict, params_text: str) -> str | None:
     """The label of a recorded parameters file's kept copy: «params» in a clinic's report, «<clinic>: params» in the
-    region's (the clinic named by its parameters file, `batch.clinic_name`); None when the provenance has none."""
-    from .batch import clinic_name
+    region's (the clinic named by its parameters file, `config.clinic_name`); None when the provenance has none."""
+    from stomkpi.config import clinic_name
 
     label = "params" if "params" in inputs else f"{clinic_name(params_text)}: params"
     return label if label in inputs else None
@@ -99,7 +99,7 @@ def kept_params(copy: Path, root: Path, target: Path, empty: Path) -> Path:
     as when the report ran), and `data_dir` an empty folder: a re-run finds no file the report did not keep."""
     import yaml
 
-    from ..config import load_params
+    from stomkpi.config import load_params
 
     params = load_params(copy, root=root).model_dump(mode="json", exclude_none=True)
     params["data_dir"] = str(empty)
@@ -119,7 +119,7 @@ def copy_of(folder: Path, rec: dict) -> Path | None:
 def changed_copy(folder: Path, rec: dict, root: Path) -> list[str] | None:
     """How a kept copy differs from the file the report read, in words (cell old → new), when that file is still at
     its recorded path with the recorded checksum; None when the copy is intact or there is nothing to compare with."""
-    from .diff import file_changes
+    from stomkpi.revisions.diff import file_changes
 
     copy, original = folder / rec["kept"], root / rec["path"]
     if not copy.is_file() or sha256_file(copy) == rec["sha256"]:

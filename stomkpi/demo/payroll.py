@@ -12,8 +12,8 @@ from decimal import Decimal
 
 import pandas as pd
 
-from .catalog import PositionCatalog
-from .month import CATEGORY_WORDS
+from stomkpi.catalog import PositionCatalog
+from stomkpi.month import CATEGORY_WORDS
 
 # Оклад by staff group, roubles, before a small step by табельный номер
 SALARY = {"doctors": 48_000, "secondary": 31_000, "junior": 22_500, "other": 27_000}

@@ -16,16 +16,20 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from ..catalog import load_catalogs
-from ..config import check_outputs, load_params
-from ..errors import ParamsError
-from ..norms import load_norms
-from ..safe import clean
-from . import approval, words
-from .annual import annual_inputs, annual_provenance, read_annual, signed_files
-from .kept import revision_files
-from .monthly import check_monthly, monthly_files, monthly_provenance
-from .run import RUN_STEPS, ReportError, RunResult, Steps, run_report
+from stomkpi.catalog import load_catalogs
+from stomkpi.config import check_outputs, load_params
+from stomkpi.errors import ParamsError
+from stomkpi.norms import load_norms
+from stomkpi.pipeline import read_inputs, score_inputs
+from stomkpi.report import words
+from stomkpi.report.annual import annual_inputs, annual_provenance, read_annual, signed_files
+from stomkpi.report.monthly import check_monthly, month_fund, monthly_files, monthly_inputs, monthly_provenance
+from stomkpi.report.payroll_files import write_payroll_csv
+from stomkpi.report.payroll_report import FundSection
+from stomkpi.revisions import approval
+from stomkpi.revisions.kept import revision_files
+from stomkpi.run.notebook import RUN_STEPS, ReportError, RunResult, Steps, run_report
+from stomkpi.safe import clean
 
 CHECK_STEP = "проверка файла параметров и входных данных"
 
@@ -99,8 +103,8 @@ def annual_report(year: int, params_file: Path | str, progress: bool = True) -> 
 def month_changes(period: str, params_file: Path | str, old: int | None = None, new: int | None = None):
     """The changes between two revisions of a month's report: by default the newest one and the approved
     revision it supersedes."""
-    from ..errors import ParamsError
-    from .diff import between
+    from stomkpi.errors import ParamsError
+    from stomkpi.revisions.diff import between
 
     params = load_params(params_file)
     catalogs = load_catalogs(params.catalog_dir)
@@ -122,7 +126,7 @@ def regional_report(year: int, params_files: list[Path | str], out_dir: Path | N
 
     The workbooks are read once, by the notebook: a bad one stops the report with its first problems.
     """
-    from .regional import regional_files, regional_provenance, with_clinic_copies
+    from stomkpi.report.regional import regional_files, regional_provenance, with_clinic_copies
 
     files = [Path(p) for p in params_files]
     settings = [load_params(p) for p in files]
@@ -138,3 +142,25 @@ def regional_report(year: int, params_files: list[Path | str], out_dir: Path | N
     parameters = {"year": year, "params": [_notebook_parameters(p, out_dir)["params"] for p in files], "out_dir": "."}
     return run_report("regional", parameters, out_dir, provenance=provenance, title=words.regional_title(year),
                       date=f"Поликлиник: {len(files)}, {year} год", progress=progress, inputs=inputs)
+
+
+def quick_payroll(period: str, params_file: Path | str, out: Path | None = None) -> tuple[FundSection, dict, Path]:
+    """`stomkpi payroll`: read and score the month in-process, share its fund, write the CSV alone (default:
+    `payroll-YYYY-MM.csv` in the current folder; an existing file is refused, never replaced). Returns the fund, the
+    CSV's control totals and where it went."""
+    out = Path(out) if out is not None else Path(f"payroll-{period}.csv")
+    if out.exists():
+        raise ParamsError(f"файл {out} уже есть: файл выплат не записан, чтобы не потерять данные; укажите другой: --out ФАЙЛ")
+    settings = load_params(params_file)
+    catalogs = load_catalogs(settings.catalog_dir)
+    files = monthly_inputs(period, settings)
+    scored = score_inputs(read_inputs(files["workbook"], catalogs, period=period, norms_file=files["norms"]), catalogs)
+    fund = month_fund(period, settings, scored)
+    if fund is None:
+        raise ParamsError(f"в книге {files['workbook']} нет листа «Фонд» (или он пуст): делить нечего — внесите фонд "
+                          "по группам (лист описан в «Инструкции» шаблона: stomkpi template)")
+    try:
+        totals = write_payroll_csv(fund.payroll, period, fund.staff, out)
+    except OSError as exc:
+        raise ParamsError(f"не удалось записать {out}: {exc.strerror}") from None
+    return fund, totals, out

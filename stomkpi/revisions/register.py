@@ -25,8 +25,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..bounded import read_bytes
-from ..errors import StomkpiError
+from stomkpi.bounded import read_bytes
+from stomkpi.errors import StomkpiError
 
 REGISTER = "approvals.jsonl"
 GENESIS = "0" * 64

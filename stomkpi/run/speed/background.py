@@ -24,7 +24,7 @@ import warnings
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from ..errors import StomkpiError
+from stomkpi.errors import StomkpiError
 
 T = TypeVar("T")
 _PR_SET_PDEATHSIG = 1

@@ -28,9 +28,11 @@ from pathlib import Path
 
 import nbformat
 
-from ..errors import StomkpiError
-from ..provenance import sha256_file
-from . import approval, latex, markdown, outputs, warm
+from stomkpi.errors import StomkpiError
+from stomkpi.provenance import sha256_file
+from stomkpi.revisions import approval
+from stomkpi.run import latex, outputs
+from stomkpi.run.speed import markdown, warm
 
 PACKAGE = Path(str(resources.files("stomkpi.report")))
 NOTEBOOKS = PACKAGE / "notebooks"

@@ -17,7 +17,7 @@ kernel. CPU time: the kernels are the warm process's children, so `usage()` asks
 a shared one, the share of the worker that asked for them (the launcher's parent).
 
 Outside a batch (a single report, `verify`'s fresh run) a report's kernel is a fresh process started as
-`python -m stomkpi.report.warm --kernel` (`report_manager_class`): the same imports, done before the
+`python -m stomkpi.run.speed.warm --kernel` (`report_manager_class`): the same imports, done before the
 kernel is ready, the same collector settings, and the same quick end.
 """
 
@@ -57,7 +57,7 @@ class Warm:
         """Start it (`env`: the kernels' environment); `wait`: until it listens (its imports done)."""
         self.folder = Path(tempfile.mkdtemp(prefix="stomkpi-warm-"))
         self.address = str(self.folder / "kernels")
-        self.proc = subprocess.Popen([sys.executable, "-m", "stomkpi.report.warm", self.address, str(os.getpid())],
+        self.proc = subprocess.Popen([sys.executable, "-m", "stomkpi.run.speed.warm", self.address, str(os.getpid())],
                                      env={**os.environ, **env}, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         if wait:
@@ -154,8 +154,8 @@ def _manager(name: str, launch: tuple[str, ...], base=None):
 
 
 def report_manager_class():
-    """The kernel manager of a report's fresh kernel (`python -m stomkpi.report.warm --kernel`)."""
-    return _manager("ReportKernelManager", ("-m", "stomkpi.report.warm", "--kernel"))
+    """The kernel manager of a report's fresh kernel (`python -m stomkpi.run.speed.warm --kernel`)."""
+    return _manager("ReportKernelManager", ("-m", "stomkpi.run.speed.warm", "--kernel"))
 
 
 def manager_class(address: str | None = None, base=None):
@@ -328,7 +328,7 @@ def _kernel(request: dict, fds: list[int]) -> None:
         import numpy
 
         numpy.random.seed()  # a fresh process's own entropy, not the warm process's
-        from . import background
+        from stomkpi.run.speed import background
 
         background.FORK = False  # a batch's cores are busy with other reports: the month's files are written in line
 
@@ -398,7 +398,7 @@ def _kill(pid: int) -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--kernel"]:  # one fresh report kernel: `python -m stomkpi.report.warm --kernel -f …`
+    if sys.argv[1:2] == ["--kernel"]:  # one fresh report kernel: `python -m stomkpi.run.speed.warm --kernel -f …`
         sys.argv = [str(LAUNCHER), *sys.argv[2:]]
         _preload(PRELOAD)
         _run_kernel()

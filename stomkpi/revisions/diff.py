@@ -29,16 +29,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..month import STAFF
-from ..payroll import id_order
-from ..provenance import input_kind
-from ..safe import clean, spreadsheet_cell
-from ..sheets import MAX_COLUMNS, MAX_ROWS
-from ..text import match_key
-from . import approval
-from .approval import Revision
-from .checked import inside
-from .display import fmt
+from stomkpi.month import STAFF
+from stomkpi.payroll import id_order
+from stomkpi.provenance import input_kind
+from stomkpi.revisions import approval
+from stomkpi.revisions.approval import Revision
+from stomkpi.revisions.checked import inside
+from stomkpi.safe import clean, spreadsheet_cell
+from stomkpi.sheets import MAX_COLUMNS, MAX_ROWS
+from stomkpi.text import fmt, match_key
 
 # the staff number's column as the monthly workbook's readers know it (its header and aliases)
 _STAFF_ID_HEADERS = {match_key(h) for c in STAFF.columns if c.key == "staff_id" for h in c.headers()}
@@ -119,7 +118,7 @@ class AmountChange:
         return self.new - self.old
 
     def __str__(self) -> str:
-        from .payroll_files import rub
+        from stomkpi.text import rub
 
         sign = "+" if self.difference > 0 else "−"
         return (f"{self.name} (таб. № {self.staff_id}, {self.department}): {rub(self.old)} → {rub(self.new)} руб. "
@@ -146,7 +145,7 @@ class Changes:
         return f"Входные файлы по сравнению с прежней редакцией: {'; '.join(self.files)}."
 
     def heading(self) -> str:
-        from .words import month_words
+        from stomkpi.text import month_words
 
         head = f"Изменения отчёта за {month_words(self.period)}: {self.old} → {self.new}"
         return head + (f". Причина: {self.reason}" if self.reason else "")
@@ -172,7 +171,7 @@ class Changes:
                                      "difference"])
 
     def heading_markdown(self) -> str:
-        from ..safe import markdown_text
+        from stomkpi.safe import markdown_text
 
         return ("## Изменения по сравнению с утверждённой редакцией\n\n"
                 f"{markdown_text(self.heading())}. {markdown_text(self.files_words())} "
@@ -212,7 +211,7 @@ class Changes:
         from openpyxl.styles import Alignment, Font
         from openpyxl.utils import get_column_letter
 
-        from ..sheets import save_deterministic
+        from stomkpi.sheets import save_deterministic
 
         approval.ensure_writable(Path(path))  # never into an approved report's folder
         book = Workbook()
@@ -307,7 +306,7 @@ def read_amounts(folder: Path, period: str) -> dict[str, PaidAmount] | None:
         return {r.staff_id: PaidAmount(Decimal(r.value), _unquoted(r.full_name), _unquoted(r.department), r.snils)
                 for r in rows.itertuples(index=False)}
     except (InvalidOperation, AttributeError):
-        from ..errors import StomkpiError
+        from stomkpi.errors import StomkpiError
 
         raise StomkpiError(f"файл {path} повреждён: суммы выплат не читаются") from None
 
@@ -348,7 +347,7 @@ def read_scores(folder: Path, period: str) -> pd.DataFrame:
     """A revision's scores CSV as text (exact values, as written)."""
     path = inside(Path(folder), f"scores-{period}.csv")
     if not path.is_file():
-        from ..errors import StomkpiError
+        from stomkpi.errors import StomkpiError
 
         raise StomkpiError(f"в папке {folder} нет scores-{period}.csv")
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -359,7 +358,7 @@ def scores_as_written(table: pd.DataFrame) -> pd.DataFrame:
     report's own CSV writer and read back."""
     import tempfile
 
-    from ..safe import write_csv
+    from stomkpi.safe import write_csv
 
     with tempfile.TemporaryDirectory() as tmp:
         path = write_csv(table, Path(tmp) / "scores.csv")
@@ -442,7 +441,7 @@ def file_changes(name: str, old: Path | None, new: Path | None, old_sha: str, ne
 
 def text_changes(name: str, old: Path, new: Path) -> list[InputChange]:
     """Changed, added and removed lines of a text file."""
-    from ..config import read_text  # as the run read it: UTF-8 or Windows-1251
+    from stomkpi.config import read_text  # as the run read it: UTF-8 or Windows-1251
 
     a, b = (read_text(p, "входной файл").splitlines() for p in (old, new))
     return [InputChange(name, None, row, None, "нет строки" if x is None else _show(x), "нет строки" if y is None else _show(y))
@@ -487,7 +486,7 @@ def read_sheets(path: Path) -> dict[str, list[tuple] | str]:
     """Every sheet's rows as typed (trailing empty cells and rows dropped); a sheet too large to compare, as a note."""
     from python_calamine import CalamineWorkbook
 
-    from ..xlsx_scan import scan_sheets
+    from stomkpi.xlsx_scan import scan_sheets
 
     book = CalamineWorkbook.from_path(str(path))
     scans = scan_sheets(path, [match_key(n) for n in book.sheet_names])

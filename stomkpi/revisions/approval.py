@@ -1,4 +1,4 @@
-"""A signed month stays signed: a period's revisions, the approval of one, and the stamp it puts on the documents.
+"""A signed month stays signed: a period's revisions, the record of an approval, and the checks that keep it signed.
 
 The layout of a month in the clinic's `outputs/`:
 
@@ -42,20 +42,19 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-import json
 import os
 import re
 import shutil
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ParamsError, StomkpiError
-from ..provenance import sha256_file
-from ..safe import clean, spreadsheet_cell
-from . import register, words
-from .checked import FOLDER, INPUTS, FolderFileError, approval_problem, json_file, links, manifest_problem
+from stomkpi.errors import ParamsError, StomkpiError
+from stomkpi.provenance import sha256_file
+from stomkpi.revisions import register
+from stomkpi.revisions.checked import FOLDER, INPUTS, FolderFileError, approval_problem, json_file, links, manifest_problem
+from stomkpi.safe import clean
+from stomkpi.text import month_words
 
 APPROVAL = "approval.json"
 MANIFEST = "manifest.json"
@@ -114,7 +113,7 @@ class Revision:
         return f"редакция {self.number} ({approval_words(record) if record else 'не утверждена'})"
 
 
-def _listed(problems: list[str]) -> str:
+def listed(problems: list[str]) -> str:
     shown = "; ".join(problems[:SHOWN])
     return shown + (f" и ещё {len(problems) - SHOWN}" if len(problems) > SHOWN else "")
 
@@ -139,14 +138,14 @@ def revision(outputs: Path, period: str, number: int | None = None) -> Revision:
     """Revision `number` of the period (the newest when None); a Russian error when there is none."""
     found = revisions(outputs, period)
     if not found:
-        raise ParamsError(f"отчёта за {words.month_words(period)} нет в {outputs}: сначала stomkpi monthly")
+        raise ParamsError(f"отчёта за {month_words(period)} нет в {outputs}: сначала stomkpi monthly")
     if number is None:
         return found[-1]
     for r in found:
         if r.number == number:
             return r
     have = ", ".join(str(r.number) for r in found)
-    raise ParamsError(f"редакции {number} отчёта за {words.month_words(period)} нет (есть: {have})")
+    raise ParamsError(f"редакции {number} отчёта за {month_words(period)} нет (есть: {have})")
 
 
 def approval_words(record: dict) -> str:
@@ -172,7 +171,7 @@ def plan_run(outputs: Path, period: str, reason: str | None) -> RunPlan:
     check_register(outputs, period)  # a folder the register lists is approved, whatever it holds now
     found = revisions(outputs, period)
     approved = [r for r in found if r.approved and r.approval() is not None]  # each approval.json read and checked
-    month = words.month_words(period)
+    month = month_words(period)
     if not approved:
         if reason is not None:
             raise ParamsError(f"отчёт за {month} ещё не утверждён: новый расчёт заменит прежний, --revision не нужен")
@@ -199,7 +198,7 @@ def plan_run(outputs: Path, period: str, reason: str | None) -> RunPlan:
 def check_register(outputs: Path, period: str) -> None:
     """Every folder of the period that the clinic's register lists is there, with the approval.json and the files
     approved; else one Russian line naming the register's line and what is wrong."""
-    month = words.month_words(period)
+    month = month_words(period)
     for entry in register.read(outputs):
         if entry.record["period"] != period:
             continue
@@ -207,7 +206,7 @@ def check_register(outputs: Path, period: str) -> None:
         problems = [f"папки {rev.folder} нет"] if not rev.folder.is_dir() else approved_problems(rev)
         if problems:
             raise ApprovedError(f"отчёт за {month} утверждён (журнал утверждений {register.path_of(outputs)}, строка "
-                                f"{entry.line}), но папка {rev.folder} не та, что утверждена: {_listed(problems)} — "
+                                f"{entry.line}), но папка {rev.folder} не та, что утверждена: {listed(problems)} — "
                                 "stomkpi не заменяет её и не сравнивает с ней; восстановите её из резервной копии")
 
 
@@ -217,7 +216,7 @@ def check_folder(rev: Revision) -> None:
     problems = approved_problems(rev) if approved else computed_problems(rev)
     if problems:
         raise ApprovedError(f"папка {rev.folder} не та, что {'утверждена' if approved else 'записал расчёт'}: "
-                            f"{_listed(problems)} — stomkpi не сравнивает и не читает её")
+                            f"{listed(problems)} — stomkpi не сравнивает и не читает её")
 
 
 def ensure_writable(target: Path) -> None:
@@ -276,7 +275,7 @@ def params_with_inputs(params_file: Path, substitutes: dict[str, Path], folder: 
     how `verify` re-runs a report from the inputs it kept when the originals have changed since."""
     import yaml
 
-    from ..config import load_params
+    from stomkpi.config import load_params
 
     params = load_params(params_file).model_dump(mode="json", exclude_none=True)
     for label, path in substitutes.items():
@@ -354,41 +353,7 @@ def approved_problems(rev: Revision) -> list[str]:
     return problems
 
 
-def approve(outputs: Path, period: str, by: str | None, *, now: dt.datetime | None = None) -> tuple[Revision, dict]:
-    """Approve the period's newest revision: record who, when and the checksums, stamp the documents, make it read-only,
-    and append the approval to the clinic's register."""
-    from . import outputs as folders
-
-    rev = revision(outputs, period)
-    with folders.period_lock(rev.folder):  # no run replaces the folder while it is being approved
-        check_register(outputs, period)  # the register reads whole, and what it lists is intact
-        if rev.approved:
-            raise ApprovedError(f"редакция {rev.number} отчёта за {words.month_words(period)} уже "
-                                f"{approval_words(rev.approval())}")
-        problems = computed_problems(rev)
-        if problems:
-            raise StomkpiError(f"утвердить нельзя: папка {rev.folder} не та, что записал расчёт "
-                               f"({_listed(problems)}) — постройте отчёт заново")
-        record = _approval_record(rev, by, now)
-        tmp = folders.new_work_folder(rev.folder)
-        try:
-            shutil.copytree(rev.folder, tmp, dirs_exist_ok=True)
-            record["stamped"] = stamp(tmp, record, rev.manifest())
-            record["files"] = file_hashes(tmp)
-            (tmp / APPROVAL).write_text(json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
-                                        encoding="utf-8")
-            written = sha256_file(tmp / APPROVAL)
-            make_read_only(tmp)
-            folders.swap(tmp, rev.folder)
-        except BaseException:
-            _remove(tmp)
-            raise
-        register.append(outputs, {**{k: record[k] for k in register.EDITION}, "account": record["account"],
-                                  "approval_sha256": written, "files_sha256": register.files_digest(record["files"])})
-    return rev, record
-
-
-def _approval_record(rev: Revision, by: str | None, now: dt.datetime | None) -> dict:
+def approval_record(rev: Revision, by: str | None, now: dt.datetime | None) -> dict:
     """Who approves which run and when, with the edition's code — all known before the documents are stamped."""
     manifest = rev.manifest()
     when = (now or dt.datetime.now().astimezone()).replace(microsecond=0)
@@ -436,93 +401,9 @@ def stamp_lines(record: dict) -> list[str]:
     return [head, f"Контрольная сумма манифеста расчёта (SHA-256): {record['manifest_sha256']}"]
 
 
-def stamp(folder: Path, record: dict, manifest: dict) -> list[str]:
-    """Re-render the executed notebook with the approval on its title page; stamp every workbook. Returns what changed."""
-    import nbformat
-
-    from .cards import stamp_pdfs
-    from .run import render_html, render_pdf
-
-    outputs = manifest["outputs"]
-    notebooks = [name for name in outputs if name.endswith(".ipynb")]
-    changed = []
-    for name in notebooks:
-        stem = name[: -len(".ipynb")]
-        nb = approved_notebook(nbformat.read(folder / name, as_version=4), record)
-        if f"{stem}.html" in outputs:
-            (folder / f"{stem}.html").write_text(render_html(nb), encoding="utf-8")
-            changed.append(f"{stem}.html")
-        if f"{stem}.pdf" in outputs:
-            (folder / f"{stem}.pdf").write_bytes(render_pdf(nb))
-            changed.append(f"{stem}.pdf")
-    for name in outputs:
-        if name.endswith(".xlsx"):
-            stamp_workbook(folder / name, stamp_lines(record))
-            changed.append(name)
-    changed += stamp_pdfs(folder, record["period"], outputs, stamp_lines(record)[0])
-    return sorted(changed)
-
-
-def approved_notebook(nb, record: dict):
-    """The executed notebook as its approved documents show it: the approval's lines in its metadata, and its title and
-    title page without «(проект)» (nothing else changes: the .ipynb itself is never rewritten)."""
-    nb.metadata["stomkpi_approval"] = {"lines": stamp_lines(record)}
-    draft, final = f"Редакция {record['revision']}{DRAFT}", f"Редакция {record['revision']}"
-    nb.metadata["title"] = str(nb.metadata.get("title", "")).replace(draft, final)
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            data = output.get("data", {})
-            if "stomkpi-title" in str(data.get("text/html", "")) or "titlepage" in str(data.get("text/latex", "")):
-                for kind in ("text/html", "text/latex", "text/plain"):
-                    if isinstance(data.get(kind), str):
-                        data[kind] = data[kind].replace(draft, final)
-    return nb
-
-
-def stamp_workbook(path: Path, lines: list[str]) -> None:
-    """Every sheet gets the approval lines below its content and in its printed page header."""
-    from openpyxl import load_workbook
-    from openpyxl.styles import Font
-
-    from ..sheets import save_deterministic
-
-    book = load_workbook(path)
-    for ws in book.worksheets:
-        ws.append([])
-        for line in lines:
-            ws.append([spreadsheet_cell(line)])
-            ws.cell(ws.max_row, 1).font = Font(bold=line is lines[0])
-        ws.oddHeader.right.text = clean(lines[0]).replace("&", "&&")
-        ws.oddHeader.right.size = 8
-    save_deterministic(book, path)
-
-
-def stamped_file(folder: Path, name: str, computed: bytes) -> bytes:
-    """What an approved folder's `name` should hold, given the bytes a re-run of its notebook wrote (for `verify`)."""
-    rev = Revision("", 0, Path(folder))
-    record = rev.approval()
-    if record is None or name not in record.get("stamped", []) or not name.endswith(".xlsx"):
-        return computed
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / name
-        path.write_bytes(computed)
-        stamp_workbook(path, stamp_lines(record))
-        return path.read_bytes()
-
-
 def make_read_only(folder: Path) -> None:
     """Files r--r--r--, folders r-xr-xr-x: the approved report cannot be changed by accident."""
     for path in sorted(Path(folder).rglob("*"), reverse=True):
         path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH | (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH
                                                                  if path.is_dir() else 0))
     Path(folder).chmod(0o555)
-
-
-def _remove(folder: Path) -> None:
-    """Remove a folder of ours even when it was already made read-only."""
-    if not folder.exists():
-        return
-    for path in [folder, *folder.rglob("*")]:
-        if path.is_dir():
-            path.chmod(0o755)
-    shutil.rmtree(folder, ignore_errors=True)

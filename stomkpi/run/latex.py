@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import StomkpiError
+from stomkpi.errors import StomkpiError
 
 TIME_LIMIT = 180  # seconds; the demo's 21-page monthly report takes about 2 s
 _PR_SET_PDEATHSIG = 1

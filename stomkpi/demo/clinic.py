@@ -16,14 +16,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .catalog import IndicatorCatalog, PositionCatalog, load_indicators, load_positions
-from .demo_indicators import doctor_counts, reviews_for, write_norms
-from .demo_nmo import write_nmo_workbook
-from .demo_payroll import funds, with_payroll
-from .month import DEPRIVATIONS, EVENTS, FUNDS, REVIEWS, STAFF, STATS, VALUES
-from .sheets import write_workbook
+from stomkpi.catalog import IndicatorCatalog, PositionCatalog, load_indicators, load_positions
+from stomkpi.demo.indicators import doctor_counts, reviews_for, write_norms
+from stomkpi.demo.nmo import write_nmo_workbook
+from stomkpi.demo.payroll import funds, with_payroll
+from stomkpi.month import DEPRIVATIONS, EVENTS, FUNDS, REVIEWS, STAFF, STATS, VALUES
+from stomkpi.sheets import write_workbook
 
-DEMO_PARAMS = Path(__file__).parent / "demo_params.yaml"  # the demo clinic's parameters, package data
+DEMO_PARAMS = Path(__file__).parent / "params.yaml"  # the demo clinic's parameters, package data
 YEAR = 2025
 
 # (department, job title as in the staff list, position code, head count)
@@ -284,7 +284,7 @@ def demo_params_file(start: Path | str | None = None) -> Path:
 
 def demo_workbook(period: str = "2025-12", start: Path | str | None = None) -> Path:
     """A month of the demo clinic, written first when it is not there yet (see `demo_params_file`)."""
-    from .config import load_params
+    from stomkpi.config import load_params
 
     params = load_params(demo_params_file(start))
     path = params.month_workbook(period)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .catalog import IndicatorCatalog
+from stomkpi.catalog import IndicatorCatalog
 
 # indicator -> (typical value in 2022–2024, typical monthly denominator per doctor)
 BASE: dict[str, tuple[float, float]] = {

@@ -14,9 +14,9 @@ import json
 import re
 from pathlib import Path, PurePosixPath
 
-from ..bounded import read_bytes
-from ..errors import StomkpiError
-from ..safe import clean
+from stomkpi.bounded import read_bytes
+from stomkpi.errors import StomkpiError
+from stomkpi.safe import clean
 
 INPUTS = "inputs"
 FOLDER = re.compile(r"^(?P<period>\d{4}-\d{2})(?:\.r(?P<number>[1-9]\d*))?$")
