@@ -17,7 +17,6 @@ line (or by the code on the signed paper), not by the chain.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import hashlib
 import json
 import os
@@ -25,6 +24,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from stomkpi import filelock
 from stomkpi.bounded import read_bytes
 from stomkpi.errors import StomkpiError
 
@@ -135,9 +135,9 @@ def append(outputs: Path, facts: dict) -> Entry:
     """Append one approval (the fields of a line but `edition` and `previous`) to the register, chained to its last line."""
     path = path_of(outputs)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)  # no \r on Windows
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)  # two approvals of different months append one after the other
+        filelock.lock(fd, wait=True)  # two approvals of different months append one after the other
         entries = read(outputs)
         record = {**{k: v for k, v in facts.items() if k not in ("edition", "previous")},
                   "previous": entries[-1].sha256 if entries else GENESIS}

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import re
-import resource
 import shutil
 import socket
 import tempfile
@@ -150,10 +149,21 @@ def run_job(job: Job) -> Outcome:
         status, reason = "failed", str(exc)
     except Exception as exc:  # a defect or the machine: still only this report's failure
         status, reason = "failed", f"внутренняя ошибка {type(exc).__name__}: {exc}"
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    children = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, warm.usage()[1])
+    own, children = _peak_memory()
+    children = max(children, warm.usage()[1])
     return Outcome(job, status, reason, time.perf_counter() - start, own, children, socket.gethostname(), os.getpid(),
                    cpu_seconds=_cpu_with_kernels() - cpu)
+
+
+def _peak_memory() -> tuple[float, float]:
+    """The peak memory (MiB) of this process and of its ended children; zeros where the system does not say (Windows
+    has no `resource`)."""
+    try:
+        import resource
+    except ImportError:
+        return 0.0, 0.0
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # KiB on Linux
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
 
 
 def _cpu_with_kernels() -> float:

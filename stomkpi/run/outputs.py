@@ -14,7 +14,6 @@ the next run.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import os
 import shutil
 import socket
@@ -23,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from stomkpi import filelock
 from stomkpi.errors import StomkpiError
 
 
@@ -39,17 +39,14 @@ def period_lock(out_dir: Path) -> Iterator[None]:
     """Hold the period's lock for the duration of a run; a second run is refused with who holds it."""
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     path = out_dir.parent / f".{out_dir.name}.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)  # O_BINARY: Windows
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 300, 0).decode("utf-8", "replace").strip() or "другой процесс"
+        if not filelock.lock(fd, wait=False):
+            holder = filelock.read_head(fd, 300).decode("utf-8", "replace").strip() or "другой процесс"
             raise BusyError(f"отчёт {out_dir.name} сейчас строится другим запуском ({holder}); "
                             "дождитесь его окончания и запустите снова") from None
         stamp = f"процесс {os.getpid()} на {socket.gethostname()}, начат {dt.datetime.now():%d.%m.%Y %H:%M:%S}"
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, stamp.encode("utf-8"), 0)
+        filelock.write_whole(fd, stamp.encode("utf-8"))
         recover(out_dir)
         yield
     finally:
