@@ -13,7 +13,7 @@ from stomkpi.errors import ParamsError
 from stomkpi.norms import load_norms
 
 IND = load_indicators()
-MARGIN = IND.scale.one_point_margin  # 0.15
+SCALE = IND.scale  # the 1-point margin is 0.15
 
 
 # higher is better: target 80, region best 70, expert 60; 1 point down to 0.85 × 60 = 51
@@ -25,7 +25,7 @@ MARGIN = IND.scale.one_point_margin  # 0.15
     (50.99, 0), (10, 0),     # 16 % and more below
 ])
 def test_higher_scale(value, score):
-    assert scale_score([value], [80], [70], [60], [False], MARGIN)[0] == score
+    assert scale_score([value], [80], [70], [60], [False], SCALE)[0] == score
 
 
 # lower is better (mirrored): target 1.0, region best 1.5, expert 2.0; 1 point up to 1.15 × 2.0 = 2.3
@@ -37,11 +37,27 @@ def test_higher_scale(value, score):
     (2.31, 0), (5.0, 0),
 ])
 def test_lower_scale(value, score):
-    assert scale_score([value], [1.0], [1.5], [2.0], [True], MARGIN)[0] == score
+    assert scale_score([value], [1.0], [1.5], [2.0], [True], SCALE)[0] == score
+
+
+def five_point_scale():
+    """A clinic's catalog that scores 5 at the target, 4 at the region's best, 3 at the expert value, 2 near it."""
+    steps = SCALE.steps.model_copy(update={"region_best": 4, "expert": 3, "near_expert": 2, "below": 0})
+    return SCALE.model_copy(update={"target_score": 5, "steps": steps})
+
+
+@pytest.mark.parametrize(("value", "score"), [(80, 5), (70, 4), (60, 3), (51.01, 2), (50.99, 0)])
+def test_the_steps_are_the_catalogs(value, score):
+    assert scale_score([value], [80], [70], [60], [False], five_point_scale())[0] == score
+
+
+def test_the_builtin_steps_are_those_of_item_6_3():
+    assert SCALE.ladder() == (("target", 4), ("region_best", 3), ("expert", 2), ("near_expert", 1))
+    assert SCALE.steps.below == 0
 
 
 def test_missing_value_has_no_score():
-    assert np.isnan(scale_score([np.nan], [1], [1], [1], [False], MARGIN)[0])
+    assert np.isnan(scale_score([np.nan], [1], [1], [1], [False], SCALE)[0])
 
 
 def test_kef_pr_result_and_rank():

@@ -185,6 +185,18 @@ def test_malformed_indicator_catalog(tmp_path):
         load_indicators(target)
 
 
+def test_the_scale_steps_must_fall_from_the_target(tmp_path):
+    """A catalog whose region's best scores above the target would rank a worse result higher: refused, named."""
+    target = tmp_path / "catalog"
+    shutil.copytree(BUILTIN_DIR, target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    data = yaml.safe_load((target / "indicators.yaml").read_text(encoding="utf-8"))
+    data["scale"]["steps"]["region_best"] = 5
+    (target / "indicators.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"indicators.yaml.*\n.*поле scale: баллы шкалы должны убывать от целевого "
+                                           r"ориентира: 4, 5, 2, 1, 0"):
+        load_indicators(target)
+
+
 def test_rating_command_on_the_demo(tmp_path):
     assert run("demo", str(tmp_path)).returncode == 0
     result = run("rating", "--year", "2025", "--data", str(tmp_path), "--detail", str(tmp_path / "detail.csv"))
