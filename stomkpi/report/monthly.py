@@ -44,6 +44,7 @@ from stomkpi.run.speed.background import Background
 from stomkpi.safe import markdown_text
 from stomkpi.summary import by_department, input_warnings, lost_by_criterion, lost_points
 
+TOTALS_COLUMNS = ["Сотрудников", "Средний %", "Ниже 100 %", "Лишены премии", "Сумма коэффициентов"]
 SIGNATORIES = ["Главный врач", "Председатель комиссии", "Член комиссии", "Член комиссии", "Отчёт подготовил(а)"]
 
 
@@ -150,17 +151,8 @@ class MonthlyReport:
 
     def department_totals(self) -> pd.DataFrame:
         """Per department: head count, mean percent, below 100 %, deprived, the coefficient fund; a total row."""
-        t = self.table
-        g = t.groupby("department", sort=True)
-        out = pd.DataFrame({
-            "Сотрудников": g.size(), "Средний %": g["percent"].mean().round(1),
-            "Ниже 100 %": g["percent"].apply(lambda s: int(below_norm(s).sum())),
-            "Лишены премии": g["deprived_percent"].apply(lambda s: int((s > 0).sum())),
-            "Фонд коэффициентов": g["coefficient"].sum().round(2)})
-        out.loc["Всего"] = [len(t), round(t["percent"].mean(), 1), int(below_norm(t["percent"]).sum()),
-                            int((t["deprived_percent"] > 0).sum()), round(t["coefficient"].sum(), 2)]
-        out.index.name = "Отделение"
-        return out.reset_index()
+        out = by_department(self.table, total="Всего")[TOTALS_COLUMNS]
+        return out.rename(columns={"Сумма коэффициентов": "Фонд коэффициентов"}).reset_index()
 
     def below_table(self, limit: int | None = None) -> pd.DataFrame:
         """Who is below 100 %, the lowest first, with where they lost the most points."""
@@ -374,7 +366,7 @@ def build_monthly(period: str, params: Path | str | None = None, provenance: dic
         department_protocols={d: department_protocol(table, month.deprivations, positions, d, amounts)
                               for d in departments},
         clinic_protocol=clinic_protocol(table, month.deprivations, positions, amounts),
-        by_department=by_department(table),
+        by_department=by_department(table).drop(columns="Лишены премии"),
         lost_points=lost,
         lost_by_criterion=lost_by_criterion(lost),
         warnings=input_warnings(month, table, positions),
