@@ -13,7 +13,6 @@ from stomkpi.bounded import is_present
 from stomkpi.catalog import Catalogs, load_catalogs
 from stomkpi.compare import STATEMENT as COMPARISON_RULE
 from stomkpi.config import ClinicParams, clinic_root, load_params
-from stomkpi.demo.clinic import demo_params_file, demo_workbook
 from stomkpi.errors import ParamsError
 from stomkpi.indicators import quality_tables, quality_vs_targets
 from stomkpi.nmo import status as nmo_status
@@ -336,12 +335,9 @@ def annual_provenance(year: int, params_file: Path | str, params: ClinicParams, 
     return {**collect("annual.ipynb", parameters, files, catalogs, root), "months": months}
 
 
-def build_annual(year: int, params: Path | str | None = None, provenance: dict | None = None) -> AnnualReport:
+def build_annual(year: int, params: Path | str, provenance: dict | None = None) -> AnnualReport:
     """Read, check and score every month of the year, rate the units and derive every table of the annual report
-    (`params` None: the demo clinic of the project, written first if need be)."""
-    if params is None:
-        params = demo_params_file()
-        demo_workbook(f"{year}-12")
+    from the clinic's parameters file `params` (a notebook opened without one takes the demo's, `demo_params`)."""
     settings = load_params(params)
     catalogs = load_catalogs(settings.catalog_dir)
     if has_copies(provenance):  # the copies the report keeps, each month's from the edition the provenance names

@@ -17,7 +17,6 @@ from stomkpi.catalog import Catalogs, load_catalogs
 from stomkpi.compare import STATEMENT as COMPARISON_RULE
 from stomkpi.compare import below as _below
 from stomkpi.config import ClinicParams, clinic_root, load_params
-from stomkpi.demo.clinic import demo_params_file, demo_workbook
 from stomkpi.errors import ParamsError
 from stomkpi.indicators import quality_tables
 from stomkpi.month import month_bounds
@@ -329,12 +328,9 @@ def monthly_provenance(period: str, params_file: Path | str, params: ClinicParam
     return collect("monthly.ipynb", parameters, files, catalogs, root)
 
 
-def build_monthly(period: str, params: Path | str | None = None, provenance: dict | None = None) -> MonthlyReport:
-    """Read, check and score one month and derive every table of the monthly report (`params` None: the demo
-    clinic of the project, written first if need be — for a notebook opened in JupyterLab)."""
-    if params is None:
-        params = demo_params_file()
-        demo_workbook(period)
+def build_monthly(period: str, params: Path | str, provenance: dict | None = None) -> MonthlyReport:
+    """Read, check and score one month and derive every table of the monthly report from the clinic's parameters
+    file `params` (a notebook opened without one takes the demo's, `stomkpi.demo.clinic.demo_params`)."""
     settings = load_params(params)
     catalogs = load_catalogs(settings.catalog_dir)
     files = provenance_files(provenance, params) if has_copies(provenance) else None  # the copies it keeps
