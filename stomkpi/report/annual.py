@@ -1,5 +1,10 @@
 """The annual report: the year's dynamics, the 0–4 rating, section 7 quality, НМО — computed in one call
-(`build_annual`) that the annual notebook displays and writes the report's data files from."""
+(`build_annual`) that the annual notebook displays and writes the report's data files from.
+
+The rule: the rating, the quality tables and the quality indicators against their targets come from the engines
+(`pipeline`, `effectiveness`, `indicators`); this module picks, orders and names them, and imports nothing of
+the demo (a notebook opened without parameters asks `stomkpi.demo.clinic.demo_params` itself).
+"""
 
 from __future__ import annotations
 

@@ -3,6 +3,10 @@ shows; the monthly notebook displays what it returns and writes the report's dat
 
 `read_monthly` only reads and checks (the command line runs it after a failed notebook, for the full
 list of the inputs' problems); `build_monthly` is the one computation of a report run and reads through it.
+
+The rule: the figures come from the engines (`summary`, `indicators`, `protocols`, `nmo`); this module picks,
+orders and names them, and imports nothing of the demo (a notebook opened without parameters asks
+`stomkpi.demo.clinic.demo_params` itself).
 """
 
 from __future__ import annotations

@@ -5,12 +5,14 @@ The story: read and score every clinic's year (its workbooks, norms and НМО w
 report would: each month from the clinic's latest approved edition's kept inputs, a month never approved
 from its current workbook and marked «не утверждён» wherever its figures appear) → each unit's МКР
 indicators per quarter and for the year → the region's best value of each unit's indicator for the
-year, over the clinics that reported it (`effectiveness.region_best`) → every clinic rated on the section 6 scale
-with its own norms, where `region_best: auto` takes the value just computed → the coefficient funds
-per month → the НМО plans at risk at the year's end.
+year, over the clinics that reported it → every clinic rated on the section 6 scale with its own norms,
+where `region_best: auto` takes the value just computed → its place in the region → the coefficient
+funds per month → the НМО plans at risk at the year's end.
 
-The region's best is written as `region-best-YYYY.yaml`; a clinic's norms file takes it with
-`region_best: auto` and `region_best_file:` (see `norms.py`), so nobody types it by hand.
+The rule: the region's best and the places are the effectiveness engine's (`region_best`, `region_places`);
+this module reads the clinics, calls the engines and names what they return. The region's best is written
+as `region-best-YYYY.yaml`; a clinic's norms file takes it with `region_best: auto` and
+`region_best_file:` (see `norms.py`), so nobody types it by hand.
 
 The regional folder keeps a copy of every input it read in `inputs/` (named `<clinic>-<file>`), and its
 manifest names, per clinic and month, the edition used and its approval checksum (`months`); so `verify`

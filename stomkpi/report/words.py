@@ -1,7 +1,7 @@
 """Russian words of the reports: months, statuses, column headers, headings and the rules stated in prose.
 
-Every rule number a report states (the admission hours, the filing window, the 0–4 scale's margin
-and О) is read from the catalog here, so a clinic that edits its catalog gets reports that state
+Every rule number a report states (the admission hours, the filing window, the 0–4 scale's points,
+margin and О) is read from the catalog here, so a clinic that edits its catalog gets reports that state
 its own numbers.
 """
 
