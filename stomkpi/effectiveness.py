@@ -1,9 +1,13 @@
-"""The 0–4 effectiveness scale (section 6): score per indicator, Кэф, Пр, a unit's result, the rating.
+"""The 0–4 effectiveness scale (section 6): score per indicator, Кэф, Пр, a unit's result, the rating; over
+the clinics of a region, the region's best value of each unit's indicator and each clinic's place.
 
-Pure. For a `higher` indicator: 4 if value ≥ target; 3 if ≥ region_best; 2 if ≥ expert;
-1 if ≥ (1 − margin) × expert; else 0. A `lower` indicator mirrors it (≤ target … ≤ (1 + margin) ×
-expert). Section 6.4 numbers the «lower» scale the other way round; read literally Кэф = P/O would
-reward the worst result, so the mirrored scale is used: 4 always means the target was reached.
+Pure. The points are the catalog's (`scale.target_score` and `scale.steps`, item 6.3); this module only
+knows the thresholds' order. For a `higher` indicator a value gets the points of the first threshold it
+reaches: target, region_best, expert, (1 − margin) × expert; else `steps.below`. A `lower` indicator
+mirrors it (≤ target … ≤ (1 + margin) × expert). Section 6.4 numbers the «lower» scale the other way
+round; read literally Кэф = P/O would reward the worst result, so the mirrored scale is used: the
+target's points always mean the target was reached. Every threshold, result and best value is compared
+exactly (`stomkpi.compare`): equal results share a place, an equal best value goes to the clinic listed first.
 """
 
 from __future__ import annotations
@@ -12,20 +16,24 @@ import numpy as np
 import pandas as pd
 
 from stomkpi.catalog import IndicatorCatalog
+from stomkpi.catalog.indicators import Scale
 from stomkpi.compare import below, reaches, snap
 
 
-def scale_score(value, target, region_best, expert, lower_better, margin: float) -> np.ndarray:
-    """P in 0…4 for arrays of values and thresholds; NaN where the value is missing.
+def scale_score(value, target, region_best, expert, lower_better, scale: Scale) -> np.ndarray:
+    """P for arrays of values and thresholds, by the catalog's steps (`Scale.ladder`); NaN where the value is missing.
 
     Every step is an exact comparison (`compare.reaches`): a value equal to a margin as a person
     writes it — 13.8 for 1.15 × 12 — gets that margin's points.
     """
     value, target, region_best, expert = (np.asarray(x, dtype=float) for x in (value, target, region_best, expert))
     lower = np.asarray(lower_better, dtype=bool)
-    floor = np.where(lower, (1.0 + margin) * expert, (1.0 - margin) * expert)
-    steps = [reaches(value, t, lower) for t in (target, region_best, expert, floor)]
-    score = np.select(steps, [4.0, 3.0, 2.0, 1.0], 0.0)
+    margin = scale.one_point_margin
+    near = np.where(lower, (1.0 + margin) * expert, (1.0 - margin) * expert)
+    thresholds = {"target": target, "region_best": region_best, "expert": expert, "near_expert": near}
+    ladder = scale.ladder()
+    steps = [reaches(value, thresholds[name], lower) for name, _ in ladder]
+    score = np.select(steps, [float(points) for _, points in ladder], float(scale.steps.below))
     return np.where(np.isnan(value), np.nan, score)
 
 
@@ -48,7 +56,7 @@ def rate(values: pd.DataFrame, norms: pd.DataFrame, catalog: IndicatorCatalog) -
     d["reported"] = d["value"].notna()
     lower = d["indicator"].map(lambda c: catalog.by_code[c].direction == "lower").to_numpy(dtype=bool)
     scale = catalog.scale
-    score = scale_score(d["value"], d["target"], d["region_best"], d["expert"], lower, scale.one_point_margin)
+    score = scale_score(d["value"], d["target"], d["region_best"], d["expert"], lower, scale)
     d["score"] = np.where(d["reported"], score, 0.0)
     d["kef"] = d["score"] / scale.target_score
     d["weight_norm"] = d["weight"] / d.groupby(["unit", "period"])["weight"].transform("sum")
@@ -68,6 +76,34 @@ def rate(values: pd.DataFrame, norms: pd.DataFrame, catalog: IndicatorCatalog) -
     d.insert(1, "unit_name", d["unit"].map(names))
     d.insert(d.columns.get_loc("indicator") + 1, "indicator_name", d["indicator"].map(lambda c: catalog.by_code[c].name))
     return d.reset_index(drop=True), summary.reset_index(drop=True)
+
+
+def region_places(summary: pd.DataFrame) -> pd.Series:
+    """Each clinic's place among the same units of the region in each period, on results compared exactly
+    (`stomkpi.compare`, as the clinic's own places in `rate`): equal results share the higher place."""
+    key = summary.assign(key=snap(summary["result"]))
+    return key.groupby(["unit", "period"])["key"].rank(ascending=False, method="min")
+
+
+def region_best(values: pd.DataFrame, catalog: IndicatorCatalog, year: int | str) -> pd.DataFrame:
+    """The best value of the year of each unit's indicator over the clinics, and whose it is.
+
+    «Лучший» by the indicator's direction: the highest, or the lowest for «меньше — лучше»; a clinic
+    that did not report the indicator does not take part; equal values go to the clinic listed first.
+    """
+    year_values = values[(values["period"] == str(year)) & values["value"].notna()]
+    rows = []
+    for (unit, code), part in year_values.groupby(["unit", "indicator"], sort=False):
+        lower = catalog.by_code[code].direction == "lower"
+        pick = part["value"].to_numpy()
+        exact = snap(pick)  # compared exactly: equal values go to the clinic listed first
+        i = int(np.argmin(exact) if lower else np.argmax(exact))
+        rows.append({"unit": unit, "indicator": code, "direction": "lower" if lower else "higher",
+                     "value": float(pick[i]), "clinic": part["clinic"].iloc[i], "reported": len(part)})
+    order = {u.code: k for k, u in enumerate(catalog.units)}
+    best = pd.DataFrame(rows, columns=["unit", "indicator", "direction", "value", "clinic", "reported"])
+    return best.sort_values(["unit", "indicator"], key=lambda s: s.map(order) if s.name == "unit" else s,
+                            kind="stable").reset_index(drop=True)
 
 
 def periods(month: pd.Series) -> pd.DataFrame:

@@ -1,4 +1,5 @@
-"""Indicators from additive counts, the doctor's УКВ (section 4) and quality of care (section 7).
+"""Indicators from additive counts, the doctor's УКВ (section 4) and quality of care (section 7), with the year's
+quality indicators against the norms file's targets.
 
 Pure. Counts are summed over whatever groups a caller asks for (people, departments, months)
 first; every ratio is taken after, so a department's indicator is never a mean of its doctors'
@@ -125,3 +126,21 @@ def quality_tables(reviews: pd.DataFrame, finished_cases: float, catalog: Indica
     return {"Результаты контроля качества": results,
             "Причины несоответствия": shares("reason", q.reasons),
             "Влияние дефектов": shares("impact", q.impacts)}
+
+
+def quality_vs_targets(counts: pd.DataFrame, catalog: IndicatorCatalog, targets: dict[str, float],
+                       year: int | str) -> pd.DataFrame:
+    """The section 7 quality indicators of the year from its counts (`field`, `value`), each beside the norms
+    file's target (`targets`, by code) and whether it reaches it, by the indicator's direction («да» / «нет»;
+    blank without a target or a value)."""
+    codes = [i.code for i in catalog.indicators if i.section]
+    values = indicator_values(counts.assign(period=str(year)), catalog, by=["period"], codes=codes)
+    rows = []
+    for r in values.itertuples(index=False):
+        ind = catalog.by_code[r.indicator]
+        target = targets.get(r.indicator, np.nan)
+        met = "" if np.isnan(target) or np.isnan(r.value) else (
+            "да" if reaches(r.value, target, ind.direction == "lower") else "нет")
+        rows.append((ind.section, ind.name, ind.unit, round(r.value, 2) if not np.isnan(r.value) else np.nan, target,
+                     "меньше" if ind.direction == "lower" else "больше", met))
+    return pd.DataFrame(rows, columns=["Раздел", "Показатель", "Единица", "Значение", "Норма", "Лучше", "Норма достигнута"])

@@ -1,5 +1,9 @@
 """Summaries of a scored month for reports and exploration: by department, who lost points and why, and
-what the commission should know before signing."""
+what the commission should know before signing.
+
+Pure: a scores table in, a table out, already headed in Russian as the reports print it. A report picks the
+columns it shows from these tables and never recomputes a figure that is here.
+"""
 
 from __future__ import annotations
 
@@ -11,19 +15,34 @@ from stomkpi.compare import above, below
 from stomkpi.records import Month
 
 
-def by_department(table: pd.DataFrame) -> pd.DataFrame:
-    """Per department: head count, mean / min / max percent, how many below 100 %, sum of coefficients."""
+def by_department(table: pd.DataFrame, total: str | None = None) -> pd.DataFrame:
+    """Per department: head count, mean / min / max percent, how many below 100 %, how many deprived of the bonus in
+    part or whole, the sum of coefficients. With `total`, a last row of that name for the whole clinic: its mean is
+    over the people, not over the departments' means."""
     g = table.groupby("department", sort=True)
     out = pd.DataFrame({
         "Сотрудников": g.size(),
         "Средний %": g["percent"].mean().round(1),
         "Минимум %": g["percent"].min(),
         "Максимум %": g["percent"].max(),
-        "Ниже 100 %": g["percent"].apply(lambda s: int(below(s, 100).sum())),
+        "Ниже 100 %": g["percent"].apply(_below_norm),
+        "Лишены премии": g["deprived_percent"].apply(_deprived),
         "Сумма коэффициентов": g["coefficient"].sum().round(2),
     })
+    if total is not None:
+        percent = table["percent"]
+        out.loc[total] = [len(table), round(percent.mean(), 1), percent.min(), percent.max(), _below_norm(percent),
+                          _deprived(table["deprived_percent"]), round(table["coefficient"].sum(), 2)]
     out.index.name = "Отделение"
     return out
+
+
+def _below_norm(percent: pd.Series) -> int:
+    return int(below(percent, 100).sum())
+
+
+def _deprived(deprived_percent: pd.Series) -> int:
+    return int((deprived_percent > 0).sum())
 
 
 def lost_points(details: pd.DataFrame, table: pd.DataFrame, catalog: PositionCatalog) -> pd.DataFrame:

@@ -8,12 +8,12 @@ import pytest
 import yaml
 
 from stomkpi.catalog import load_indicators
-from stomkpi.effectiveness import periods, rate, scale_score
+from stomkpi.effectiveness import periods, rate, region_best, region_places, scale_score
 from stomkpi.errors import ParamsError
 from stomkpi.norms import load_norms
 
 IND = load_indicators()
-MARGIN = IND.scale.one_point_margin  # 0.15
+SCALE = IND.scale  # the 1-point margin is 0.15
 
 
 # higher is better: target 80, region best 70, expert 60; 1 point down to 0.85 × 60 = 51
@@ -25,7 +25,7 @@ MARGIN = IND.scale.one_point_margin  # 0.15
     (50.99, 0), (10, 0),     # 16 % and more below
 ])
 def test_higher_scale(value, score):
-    assert scale_score([value], [80], [70], [60], [False], MARGIN)[0] == score
+    assert scale_score([value], [80], [70], [60], [False], SCALE)[0] == score
 
 
 # lower is better (mirrored): target 1.0, region best 1.5, expert 2.0; 1 point up to 1.15 × 2.0 = 2.3
@@ -37,11 +37,27 @@ def test_higher_scale(value, score):
     (2.31, 0), (5.0, 0),
 ])
 def test_lower_scale(value, score):
-    assert scale_score([value], [1.0], [1.5], [2.0], [True], MARGIN)[0] == score
+    assert scale_score([value], [1.0], [1.5], [2.0], [True], SCALE)[0] == score
+
+
+def five_point_scale():
+    """A clinic's catalog that scores 5 at the target, 4 at the region's best, 3 at the expert value, 2 near it."""
+    steps = SCALE.steps.model_copy(update={"region_best": 4, "expert": 3, "near_expert": 2, "below": 0})
+    return SCALE.model_copy(update={"target_score": 5, "steps": steps})
+
+
+@pytest.mark.parametrize(("value", "score"), [(80, 5), (70, 4), (60, 3), (51.01, 2), (50.99, 0)])
+def test_the_steps_are_the_catalogs(value, score):
+    assert scale_score([value], [80], [70], [60], [False], five_point_scale())[0] == score
+
+
+def test_the_builtin_steps_are_those_of_item_6_3():
+    assert SCALE.ladder() == (("target", 4), ("region_best", 3), ("expert", 2), ("near_expert", 1))
+    assert SCALE.steps.below == 0
 
 
 def test_missing_value_has_no_score():
-    assert np.isnan(scale_score([np.nan], [1], [1], [1], [False], MARGIN)[0])
+    assert np.isnan(scale_score([np.nan], [1], [1], [1], [False], SCALE)[0])
 
 
 def test_kef_pr_result_and_rank():
@@ -191,3 +207,33 @@ def test_norms_equal_at_a_boundary_are_in_order(tmp_path):
     path = _norms(tmp_path, {"year": 2025, "units": {"therapy": {"prevention_activity": {"target": 0.3, "region_best": 0.3}}},
                              "history": {"therapy": {"prevention_activity": {2022: 0.28, 2023: 0.30, 2024: 0.32}}}})
     assert len(load_norms(path, IND)) == 1
+
+
+def test_the_best_is_the_highest_or_the_lowest_by_direction_among_those_who_reported():
+    values = pd.DataFrame([
+        ("a", "therapy", "2025", "sanitation_rate", 61.0), ("b", "therapy", "2025", "sanitation_rate", 70.5),
+        ("c", "therapy", "2025", "sanitation_rate", float("nan")), ("a", "therapy", "2025-Q1", "sanitation_rate", 99.0),
+        ("a", "therapy", "2025", "waiting_time", 1.8), ("b", "therapy", "2025", "waiting_time", 2.4),
+        ("a", "clinic", "2025", "waiting_time", 2.0), ("b", "clinic", "2025", "waiting_time", 2.0),
+    ], columns=["clinic", "unit", "period", "indicator", "value"])
+    best = region_best(values, IND, 2025).set_index(["unit", "indicator"])
+    assert best.loc[("therapy", "sanitation_rate")].tolist() == ["higher", 70.5, "b", 2]  # the quarter does not count
+    assert best.loc[("therapy", "waiting_time")].tolist() == ["lower", 1.8, "a", 2]
+    assert best.loc[("clinic", "waiting_time")].tolist() == ["lower", 2.0, "a", 2]  # a tie goes to the first listed
+    assert list(best.index.get_level_values("unit")) == ["clinic", "therapy", "therapy"]  # the catalog's order
+
+
+def test_the_best_compares_values_exactly():
+    """0.3 and 0.1 + 0.2 are one value to 9 decimals: the tie goes to the clinic listed first, not to float noise."""
+    values = pd.DataFrame([("a", "therapy", "2025", "sanitation_rate", 0.3),
+                           ("b", "therapy", "2025", "sanitation_rate", 0.1 + 0.2)],
+                          columns=["clinic", "unit", "period", "indicator", "value"])
+    assert region_best(values, IND, 2025)["clinic"].tolist() == ["a"]
+
+
+def test_region_places_compare_results_exactly():
+    """0.1 + 0.2 and 0.3 are one result (equal to 9 decimals, the project's rule): both clinics are first, the
+    third is third; another unit and another period are placed apart."""
+    summary = pd.DataFrame({"unit": ["therapy"] * 3 + ["surgery", "therapy"], "period": ["2025"] * 4 + ["2025-Q1"],
+                            "result": [0.1 + 0.2, 0.3, 0.25, 0.1, 0.2]})
+    assert region_places(summary).tolist() == [1, 1, 3, 1, 1]

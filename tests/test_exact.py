@@ -30,7 +30,7 @@ from .test_nmo import SPEC, D, dpp, plans
 IND = load_indicators()
 POS = load_positions()
 RULES = load_nmo_rules()
-MARGIN = IND.scale.one_point_margin  # 0.15
+SCALE = IND.scale  # the 1-point margin is 0.15
 
 
 # --- the comparison rule itself -------------------------------------------------------------------
@@ -49,14 +49,14 @@ def test_float_noise_is_absorbed_but_real_differences_are_kept():
 
 def test_lower_scale_at_exactly_115_percent_of_the_expert():
     # waiting time, lower is better: target 5, region best 8, expert 12 days; 1 point up to 1.15 × 12 = 13.8
-    assert scale_score([13.8], [5], [8], [12], [True], MARGIN)[0] == 1
-    assert scale_score([13.81], [5], [8], [12], [True], MARGIN)[0] == 0
+    assert scale_score([13.8], [5], [8], [12], [True], SCALE)[0] == 1
+    assert scale_score([13.81], [5], [8], [12], [True], SCALE)[0] == 0
 
 
 def test_higher_scale_at_exactly_85_percent_of_the_expert():
     # higher is better: expert 9.9, 1 point down to 0.85 × 9.9 = 8.415 (8.415000000000001 in floats)
-    assert scale_score([8.415], [12], [11], [9.9], [False], MARGIN)[0] == 1
-    assert scale_score([8.414], [12], [11], [9.9], [False], MARGIN)[0] == 0
+    assert scale_score([8.415], [12], [11], [9.9], [False], SCALE)[0] == 1
+    assert scale_score([8.414], [12], [11], [9.9], [False], SCALE)[0] == 0
 
 
 def _kpa_norms(tmp_path):
@@ -72,7 +72,7 @@ def _kpa_norms(tmp_path):
 def test_mean_of_three_years_is_the_boundary_on_the_scale(tmp_path):
     norms = load_norms(_kpa_norms(tmp_path), IND).set_index("indicator").loc["prevention_activity"]
     # 0.30 ≥ expert 0.30 → 2 (not 1): below region best 0.35, at the expert value
-    assert scale_score([0.30], [norms["target"]], [norms["region_best"]], [norms["expert"]], [False], MARGIN)[0] == 2
+    assert scale_score([0.30], [norms["target"]], [norms["region_best"]], [norms["expert"]], [False], SCALE)[0] == 2
 
 
 def test_kpa_equal_to_the_mean_of_three_years_scores_0_not_minus_1(tmp_path):
@@ -138,7 +138,7 @@ def margin_case(draw):
     step = -1 if lower else 1
     region_best = expert + step * gap1
     target = region_best + step * gap2
-    floor = expert * (1 + Decimal(str(MARGIN))) if lower else expert * (1 - Decimal(str(MARGIN)))
+    floor = expert * (1 + Decimal(str(SCALE.one_point_margin))) if lower else expert * (1 - Decimal(str(SCALE.one_point_margin)))
     which = draw(st.sampled_from(list(BOUNDARY_POINTS)))
     value = {"target": target, "region_best": region_best, "expert": expert, "floor": floor}[which]
     return unit, code, lower, target, region_best, (a, b, c), value, which
@@ -155,8 +155,8 @@ def test_every_margin_of_every_indicator(tmp_path, case):
     if target <= 0 or region_best <= 0:
         return  # a direction-ordered set of thresholds below zero is not a real norm
     n = load_norms(path, IND).iloc[0]
-    engine = scale_score([float(value)], [n["target"]], [n["region_best"]], [n["expert"]], [lower], MARGIN)[0]
-    expected = oracle.scale_points(str(value), str(target), str(region_best), oracle.mean(history), MARGIN, lower)
+    engine = scale_score([float(value)], [n["target"]], [n["region_best"]], [n["expert"]], [lower], SCALE)[0]
+    expected = oracle.scale_points(str(value), str(target), str(region_best), oracle.mean(history), SCALE.one_point_margin, lower)
     assert engine == expected
     assert expected >= BOUNDARY_POINTS[which]  # on the margin: at least that margin's points
 

@@ -12,7 +12,7 @@ import yaml
 
 from stomkpi.catalog import BUILTIN_DIR, load_indicators, load_positions
 from stomkpi.errors import CatalogError, InputError, ParamsError
-from stomkpi.indicators import indicator_values, quality_category, quality_tables, ukv, ukv_summary
+from stomkpi.indicators import indicator_values, quality_category, quality_tables, quality_vs_targets, ukv, ukv_summary
 from stomkpi.month import read_month
 from stomkpi.pipeline import score_workbook
 
@@ -175,6 +175,26 @@ def test_catalog_has_every_indicator_of_appendix_1_and_section_7():
         assert _words(ind.name) in section7, ind.code
 
 
+def test_quality_indicators_of_the_year_against_the_norms_targets():
+    """Counts are summed over the year before the ratio; «better» follows the direction; no target or no data: no verdict."""
+    counts = pd.DataFrame([("2025-01", "positive_outcomes", 20), ("2025-02", "positive_outcomes", 25),
+                           ("2025-01", "finished_cases", 30), ("2025-02", "finished_cases", 20),
+                           ("2025-01", "primary_disability", 3), ("2025-01", "workers", 1000),
+                           ("2025-01", "iatrogenic", 0)], columns=["month", "field", "value"])
+    targets = {"q_positive_outcomes": 85.0, "q_primary_disability": 2.0}
+    table = quality_vs_targets(counts, IND, targets, 2025).set_index("Показатель")
+    assert len(table) == sum(1 for i in IND.indicators if i.section)
+    assert list(table.columns) == ["Раздел", "Единица", "Значение", "Норма", "Лучше", "Норма достигнута"]
+    name = IND.by_code
+    # 45 / 50 = 90 % ≥ 85: met; 3 per 1000 workers, lower is better, target 2: missed
+    assert table.loc[name["q_positive_outcomes"].name].tolist() == ["7", "%", 90.0, 85.0, "больше", "да"]
+    assert table.loc[name["q_primary_disability"].name].tolist() == ["7", "на 1000", 3.0, 2.0, "меньше", "нет"]
+    iatrogenic = table.loc[name["q_iatrogenic"].name]
+    assert iatrogenic["Значение"] == 0.0 and pd.isna(iatrogenic["Норма"]) and iatrogenic["Норма достигнута"] == ""
+    late = table.loc[name["q_oncology_late"].name]  # no counts at all
+    assert pd.isna(late["Значение"]) and late["Норма достигнута"] == ""
+
+
 def test_malformed_indicator_catalog(tmp_path):
     target = tmp_path / "catalog"
     shutil.copytree(BUILTIN_DIR, target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
@@ -182,6 +202,18 @@ def test_malformed_indicator_catalog(tmp_path):
     data["indicators"][0]["numerator"] = "no_such_field"
     (target / "indicators.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(CatalogError, match="indicators.yaml.*\\n.*неизвестное поле «no_such_field»"):
+        load_indicators(target)
+
+
+def test_the_scale_steps_must_fall_from_the_target(tmp_path):
+    """A catalog whose region's best scores above the target would rank a worse result higher: refused, named."""
+    target = tmp_path / "catalog"
+    shutil.copytree(BUILTIN_DIR, target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    data = yaml.safe_load((target / "indicators.yaml").read_text(encoding="utf-8"))
+    data["scale"]["steps"]["region_best"] = 5
+    (target / "indicators.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"indicators.yaml.*\n.*поле scale: баллы шкалы должны убывать от целевого "
+                                           r"ориентира: 4, 5, 2, 1, 0"):
         load_indicators(target)
 
 

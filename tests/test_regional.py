@@ -17,34 +17,11 @@ from stomkpi.demo.region import clinic_profiles
 from stomkpi.errors import ParamsError
 from stomkpi.norms import load_norms, region_input
 from stomkpi.pipeline import rate_counts
-from stomkpi.report.regional import region_best, region_places
 
 from .printed import report_layout_problems
 from .test_cli import run
 
 CATALOG = load_indicators()
-
-
-def test_the_best_is_the_highest_or_the_lowest_by_direction_among_those_who_reported():
-    values = pd.DataFrame([
-        ("a", "therapy", "2025", "sanitation_rate", 61.0), ("b", "therapy", "2025", "sanitation_rate", 70.5),
-        ("c", "therapy", "2025", "sanitation_rate", float("nan")), ("a", "therapy", "2025-Q1", "sanitation_rate", 99.0),
-        ("a", "therapy", "2025", "waiting_time", 1.8), ("b", "therapy", "2025", "waiting_time", 2.4),
-        ("a", "clinic", "2025", "waiting_time", 2.0), ("b", "clinic", "2025", "waiting_time", 2.0),
-    ], columns=["clinic", "unit", "period", "indicator", "value"])
-    best = region_best(values, CATALOG, 2025).set_index(["unit", "indicator"])
-    assert best.loc[("therapy", "sanitation_rate")].tolist() == ["higher", 70.5, "b", 2]  # the quarter does not count
-    assert best.loc[("therapy", "waiting_time")].tolist() == ["lower", 1.8, "a", 2]
-    assert best.loc[("clinic", "waiting_time")].tolist() == ["lower", 2.0, "a", 2]  # a tie goes to the first listed
-    assert list(best.index.get_level_values("unit")) == ["clinic", "therapy", "therapy"]  # the catalog's order
-
-
-def test_the_best_compares_values_exactly():
-    """0.3 and 0.1 + 0.2 are one value to 9 decimals: the tie goes to the clinic listed first, not to float noise."""
-    values = pd.DataFrame([("a", "therapy", "2025", "sanitation_rate", 0.3),
-                           ("b", "therapy", "2025", "sanitation_rate", 0.1 + 0.2)],
-                          columns=["clinic", "unit", "period", "indicator", "value"])
-    assert region_best(values, CATALOG, 2025)["clinic"].tolist() == ["a"]
 
 
 def _norms(tmp_path, region: dict | None, region_best="auto", target=70.0, expert=60.0):
@@ -56,14 +33,6 @@ def _norms(tmp_path, region: dict | None, region_best="auto", target=70.0, exper
     if region is not None:
         (tmp_path / "region-best.yaml").write_text(yaml.safe_dump(region, allow_unicode=True), encoding="utf-8")
     return path
-
-
-def test_region_places_compare_results_exactly():
-    """0.1 + 0.2 and 0.3 are one result (equal to 9 decimals, the project's rule): both clinics are first, the
-    third is third; another unit and another period are placed apart."""
-    summary = pd.DataFrame({"unit": ["therapy"] * 3 + ["surgery", "therapy"], "period": ["2025"] * 4 + ["2025-Q1"],
-                            "result": [0.1 + 0.2, 0.3, 0.25, 0.1, 0.2]})
-    assert region_places(summary).tolist() == [1, 1, 3, 1, 1]
 
 
 def test_auto_takes_the_region_file_and_it_becomes_an_input_of_the_report(tmp_path):

@@ -27,3 +27,22 @@ def test_lost_points_and_departments(tmp_path, catalog):
     assert deps.loc["Терапевтическое отделение", "Средний %"] == 79.8
     assert deps.loc["Детское отделение", "Ниже 100 %"] == 0
     assert deps.loc["Терапевтическое отделение", "Ниже 100 %"] == 1
+
+
+def test_departments_with_the_deprived_and_a_clinic_row(tmp_path, catalog):
+    """The clinic row is over people, not a mean of the departments' means; the deprived are counted per department."""
+    staff = [person("1", "Врач-стоматолог", name="Первый Пётр Петрович"),
+             person("2", "Врач-стоматолог", name="Второй Иван Иванович"),
+             person("3", "Медицинская сестра", name="Третья Анна Ивановна", department="Детское отделение")]
+    values = [("1", "plan", 95), ("2", "plan", 100), ("3", "plan", 100)]
+    path = write_month(tmp_path / "2025-03.xlsx", staff, values, deprivations=[("2", 50, "замечание")])
+    table = score_month(read_month(path, catalog), catalog).table
+    deps = by_department(table, total="Всего")
+    assert deps.index.tolist() == ["Детское отделение", "Терапевтическое отделение", "Всего"]
+    assert deps["Сотрудников"].tolist() == [1, 2, 3]
+    assert deps["Лишены премии"].tolist() == [0, 1, 1]
+    assert deps["Ниже 100 %"].tolist() == [0, 1, 1]
+    # the dentists: plan 9.95 + 20 = 29.95 / 30 = 99.8 % and 30 / 30 = 100 %; the nurse 100 %
+    mean = (table["percent"].iloc[0] + table["percent"].iloc[1] + table["percent"].iloc[2]) / 3
+    assert deps.loc["Всего", "Средний %"] == round(mean, 1) == 99.9
+    assert deps.loc["Всего", "Минимум %"] == table["percent"].min()

@@ -42,6 +42,13 @@ def test_edited_catalog_numbers_reach_the_text():
     assert "1–20 %" in text and "P / 5" in text and "15" not in text
 
 
+def test_the_scale_text_states_the_catalogs_steps():
+    steps = SCALE.steps.model_copy(update={"region_best": 4, "expert": 3, "near_expert": 2, "below": 0})
+    text = scale_explained(SCALE.model_copy(update={"target_score": 5, "steps": steps}))
+    assert ("Балл P: 5 — целевой ориентир, 4 — лучший показатель по региону, 3 — экспертное значение, "
+            "2 — на 1–15 % хуже экспертного, 0 — хуже.") in text
+
+
 def test_earlier_certificate_flag_names_the_catalog_date(tmp_path):
     rules, on = _edited_rules(), dt.date(2018, 1, 1)
     path = write_nmo(tmp_path / "nmo.xlsx", [("1", SPEC, dt.date(2016, 6, 1))], [dpp(36, dt.date(2017, 5, 1))])

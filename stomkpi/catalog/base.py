@@ -71,6 +71,8 @@ _MESSAGES = {
 
 
 def _russian(err: dict) -> str:
+    if err["type"] == "value_error":  # a validator's own Russian message, without pydantic's English prefix
+        return str(err.get("ctx", {}).get("error", err["msg"]))
     base = _MESSAGES.get(err["type"])
     if base is None:
         return err["msg"]

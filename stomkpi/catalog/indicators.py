@@ -42,11 +42,34 @@ class Unit(Frozen):
         return self
 
 
+class Steps(Frozen):
+    """Item 6.3: the points P of each threshold below the target, from the highest, and of a value below them all."""
+
+    region_best: float
+    expert: float
+    near_expert: float  # worse than the expert value by at most the scale's `one_point_margin`
+    below: float
+
+
 class Scale(Frozen):
-    target_score: float
+    target_score: float  # О: P at the target (item 6.3), the divisor of Кэф (item 6.6)
+    steps: Steps
     one_point_margin: float
     history_years: int
     result_min: float  # item 6.8: the result lies in [result_min, 1]
+
+    @model_validator(mode="after")
+    def _falling(self) -> Scale:
+        points = [p for _, p in self.ladder()] + [self.steps.below]
+        if any(a <= b for a, b in zip(points[:-1], points[1:], strict=True)):
+            raise ValueError("баллы шкалы должны убывать от целевого ориентира: " + ", ".join(f"{p:g}" for p in points))
+        return self
+
+    def ladder(self) -> tuple[tuple[str, float], ...]:
+        """(threshold, P) from the target down: a value gets the P of the first threshold it reaches, else `steps.below`."""
+        s = self.steps
+        return (("target", self.target_score), ("region_best", s.region_best), ("expert", s.expert),
+                ("near_expert", s.near_expert))
 
 
 class Term(Frozen):

@@ -292,3 +292,9 @@ def demo_workbook(period: str = "2025-12", start: Path | str | None = None) -> P
         write_demo(params.data_dir, year=int(period[:4]))
     return path
 
+
+def demo_params(period: str, start: Path | str | None = None) -> Path:
+    """The demo clinic's parameters file with `period`'s workbook written first if need be: what a report notebook
+    opened without a clinic's parameters (`params = None`, as in JupyterLab) reports on."""
+    demo_workbook(period, start)
+    return demo_params_file(start)

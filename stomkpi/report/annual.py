@@ -1,5 +1,10 @@
 """The annual report: the year's dynamics, the 0–4 rating, section 7 quality, НМО — computed in one call
-(`build_annual`) that the annual notebook displays and writes the report's data files from."""
+(`build_annual`) that the annual notebook displays and writes the report's data files from.
+
+The rule: the rating, the quality tables and the quality indicators against their targets come from the engines
+(`pipeline`, `effectiveness`, `indicators`); this module picks, orders and names them, and imports nothing of
+the demo (a notebook opened without parameters asks `stomkpi.demo.clinic.demo_params` itself).
+"""
 
 from __future__ import annotations
 
@@ -7,17 +12,14 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from stomkpi.bounded import is_present
 from stomkpi.catalog import Catalogs, load_catalogs
 from stomkpi.compare import STATEMENT as COMPARISON_RULE
-from stomkpi.compare import reaches
 from stomkpi.config import ClinicParams, clinic_root, load_params
-from stomkpi.demo.clinic import demo_params_file, demo_workbook
 from stomkpi.errors import ParamsError
-from stomkpi.indicators import indicator_values, quality_tables
+from stomkpi.indicators import quality_tables, quality_vs_targets
 from stomkpi.nmo import status as nmo_status
 from stomkpi.nmo_inputs import read_nmo
 from stomkpi.norms import load_quality_targets, region_input
@@ -338,12 +340,9 @@ def annual_provenance(year: int, params_file: Path | str, params: ClinicParams, 
     return {**collect("annual.ipynb", parameters, files, catalogs, root), "months": months}
 
 
-def build_annual(year: int, params: Path | str | None = None, provenance: dict | None = None) -> AnnualReport:
+def build_annual(year: int, params: Path | str, provenance: dict | None = None) -> AnnualReport:
     """Read, check and score every month of the year, rate the units and derive every table of the annual report
-    (`params` None: the demo clinic of the project, written first if need be)."""
-    if params is None:
-        params = demo_params_file()
-        demo_workbook(f"{year}-12")
+    from the clinic's parameters file `params` (a notebook opened without one takes the demo's, `demo_params`)."""
     settings = load_params(params)
     catalogs = load_catalogs(settings.catalog_dir)
     if has_copies(provenance):  # the copies the report keeps, each month's from the edition the provenance names
@@ -377,7 +376,7 @@ def build_annual(year: int, params: Path | str | None = None, provenance: dict |
     finished = 0.0 if counts is None else counts.loc[counts["field"] == indicators.quality.finished_cases_field, "value"].sum()
     quality = quality_tables(pd.concat(reviews, ignore_index=True), float(finished), indicators) if reviews else {}
     targets = load_quality_targets(norms_file, indicators) if norms_file else {}
-    quality_values = pd.DataFrame() if counts is None else _quality_vs_targets(counts, indicators, targets, year)
+    quality_values = pd.DataFrame() if counts is None else quality_vs_targets(counts, indicators, targets, year)
     nmo = nmo_status(records, catalogs.nmo, dt.date(year, 12, 31)) if records is not None else None
     report = AnnualReport(year, settings, provenance, catalogs, inputs, scores, by_month, rating, quality,
                           quality_values, nmo, no_rating, signed)
@@ -390,17 +389,3 @@ def _payroll_settings(files: dict[str, Path | None], signed: dict, settings: Cli
     """Each month's payroll settings: an approved month's from its edition's kept parameters, the rest the clinic's."""
     return {period: load_params(files[state["params"]]).payroll if state.get("params") else settings.payroll
             for period, state in signed.items()}
-
-
-def _quality_vs_targets(counts: pd.DataFrame, indicators, targets: dict[str, float], year: int) -> pd.DataFrame:
-    codes = [i.code for i in indicators.indicators if i.section]
-    values = indicator_values(counts.assign(period=str(year)), indicators, by=["period"], codes=codes)
-    rows = []
-    for r in values.itertuples(index=False):
-        ind = indicators.by_code[r.indicator]
-        target = targets.get(r.indicator, np.nan)
-        met = "" if np.isnan(target) or np.isnan(r.value) else (
-            "да" if reaches(r.value, target, ind.direction == "lower") else "нет")
-        rows.append((ind.section, ind.name, ind.unit, round(r.value, 2) if not np.isnan(r.value) else np.nan, target,
-                     "меньше" if ind.direction == "lower" else "больше", met))
-    return pd.DataFrame(rows, columns=["Раздел", "Показатель", "Единица", "Значение", "Норма", "Лучше", "Норма достигнута"])

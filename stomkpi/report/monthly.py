@@ -3,6 +3,10 @@ shows; the monthly notebook displays what it returns and writes the report's dat
 
 `read_monthly` only reads and checks (the command line runs it after a failed notebook, for the full
 list of the inputs' problems); `build_monthly` is the one computation of a report run and reads through it.
+
+The rule: the figures come from the engines (`summary`, `indicators`, `protocols`, `nmo`); this module picks,
+orders and names them, and imports nothing of the demo (a notebook opened without parameters asks
+`stomkpi.demo.clinic.demo_params` itself).
 """
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ from stomkpi.catalog import Catalogs, load_catalogs
 from stomkpi.compare import STATEMENT as COMPARISON_RULE
 from stomkpi.compare import below as _below
 from stomkpi.config import ClinicParams, clinic_root, load_params
-from stomkpi.demo.clinic import demo_params_file, demo_workbook
 from stomkpi.errors import ParamsError
 from stomkpi.indicators import quality_tables
 from stomkpi.month import month_bounds
@@ -44,6 +47,7 @@ from stomkpi.run.speed.background import Background
 from stomkpi.safe import markdown_text
 from stomkpi.summary import by_department, input_warnings, lost_by_criterion, lost_points
 
+TOTALS_COLUMNS = ["Сотрудников", "Средний %", "Ниже 100 %", "Лишены премии", "Сумма коэффициентов"]
 SIGNATORIES = ["Главный врач", "Председатель комиссии", "Член комиссии", "Член комиссии", "Отчёт подготовил(а)"]
 
 
@@ -150,17 +154,8 @@ class MonthlyReport:
 
     def department_totals(self) -> pd.DataFrame:
         """Per department: head count, mean percent, below 100 %, deprived, the coefficient fund; a total row."""
-        t = self.table
-        g = t.groupby("department", sort=True)
-        out = pd.DataFrame({
-            "Сотрудников": g.size(), "Средний %": g["percent"].mean().round(1),
-            "Ниже 100 %": g["percent"].apply(lambda s: int(below_norm(s).sum())),
-            "Лишены премии": g["deprived_percent"].apply(lambda s: int((s > 0).sum())),
-            "Фонд коэффициентов": g["coefficient"].sum().round(2)})
-        out.loc["Всего"] = [len(t), round(t["percent"].mean(), 1), int(below_norm(t["percent"]).sum()),
-                            int((t["deprived_percent"] > 0).sum()), round(t["coefficient"].sum(), 2)]
-        out.index.name = "Отделение"
-        return out.reset_index()
+        out = by_department(self.table, total="Всего")[TOTALS_COLUMNS]
+        return out.rename(columns={"Сумма коэффициентов": "Фонд коэффициентов"}).reset_index()
 
     def below_table(self, limit: int | None = None) -> pd.DataFrame:
         """Who is below 100 %, the lowest first, with where they lost the most points."""
@@ -337,12 +332,9 @@ def monthly_provenance(period: str, params_file: Path | str, params: ClinicParam
     return collect("monthly.ipynb", parameters, files, catalogs, root)
 
 
-def build_monthly(period: str, params: Path | str | None = None, provenance: dict | None = None) -> MonthlyReport:
-    """Read, check and score one month and derive every table of the monthly report (`params` None: the demo
-    clinic of the project, written first if need be — for a notebook opened in JupyterLab)."""
-    if params is None:
-        params = demo_params_file()
-        demo_workbook(period)
+def build_monthly(period: str, params: Path | str, provenance: dict | None = None) -> MonthlyReport:
+    """Read, check and score one month and derive every table of the monthly report from the clinic's parameters
+    file `params` (a notebook opened without one takes the demo's, `stomkpi.demo.clinic.demo_params`)."""
     settings = load_params(params)
     catalogs = load_catalogs(settings.catalog_dir)
     files = provenance_files(provenance, params) if has_copies(provenance) else None  # the copies it keeps
@@ -374,7 +366,7 @@ def build_monthly(period: str, params: Path | str | None = None, provenance: dic
         department_protocols={d: department_protocol(table, month.deprivations, positions, d, amounts)
                               for d in departments},
         clinic_protocol=clinic_protocol(table, month.deprivations, positions, amounts),
-        by_department=by_department(table),
+        by_department=by_department(table).drop(columns="Лишены премии"),
         lost_points=lost,
         lost_by_criterion=lost_by_criterion(lost),
         warnings=input_warnings(month, table, positions),

@@ -5,12 +5,14 @@ The story: read and score every clinic's year (its workbooks, norms and НМО w
 report would: each month from the clinic's latest approved edition's kept inputs, a month never approved
 from its current workbook and marked «не утверждён» wherever its figures appear) → each unit's МКР
 indicators per quarter and for the year → the region's best value of each unit's indicator for the
-year, over the clinics that reported it (`region_best`) → every clinic rated on the section 6 scale
-with its own norms, where `region_best: auto` takes the value just computed → the coefficient funds
-per month → the НМО plans at risk at the year's end.
+year, over the clinics that reported it → every clinic rated on the section 6 scale with its own norms,
+where `region_best: auto` takes the value just computed → its place in the region → the coefficient
+funds per month → the НМО plans at risk at the year's end.
 
-The region's best is written as `region-best-YYYY.yaml`; a clinic's norms file takes it with
-`region_best: auto` and `region_best_file:` (see `norms.py`), so nobody types it by hand.
+The rule: the region's best and the places are the effectiveness engine's (`region_best`, `region_places`);
+this module reads the clinics, calls the engines and names what they return. The region's best is written
+as `region-best-YYYY.yaml`; a clinic's norms file takes it with `region_best: auto` and
+`region_best_file:` (see `norms.py`), so nobody types it by hand.
 
 The regional folder keeps a copy of every input it read in `inputs/` (named `<clinic>-<file>`), and its
 manifest names, per clinic and month, the edition used and its approval checksum (`months`); so `verify`
@@ -24,14 +26,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import yaml
 
 from stomkpi.catalog import Catalogs, load_catalogs
-from stomkpi.compare import snap
 from stomkpi.config import ClinicParams, clinic_name, clinic_root, load_params
-from stomkpi.effectiveness import rate
+from stomkpi.effectiveness import rate, region_best, region_places
 from stomkpi.errors import ParamsError
 from stomkpi.nmo import at_risk
 from stomkpi.nmo import status as nmo_status
@@ -273,34 +273,6 @@ def months_words(periods: list[str]) -> str:
     short = words.MONTH_SHORT
     return ", ".join(f"{short[r[0] - 1]}–{short[r[-1] - 1]}" if len(r) >= 3 else ", ".join(short[n - 1] for n in r)
                      for r in runs)
-
-
-def region_places(summary: pd.DataFrame) -> pd.Series:
-    """Each clinic's place among the same units of the region in each period, on results compared exactly
-    (`stomkpi.compare`, as the clinic's own places in `rate`): equal results share the higher place."""
-    key = summary.assign(key=snap(summary["result"]))
-    return key.groupby(["unit", "period"])["key"].rank(ascending=False, method="min")
-
-
-def region_best(values: pd.DataFrame, catalog, year: int) -> pd.DataFrame:
-    """The best value of the year of each unit's indicator over the clinics, and whose it is.
-
-    «Лучший» by the indicator's direction: the highest, or the lowest for «меньше — лучше»; a clinic
-    that did not report the indicator does not take part; equal values go to the clinic listed first.
-    """
-    year_values = values[(values["period"] == str(year)) & values["value"].notna()]
-    rows = []
-    for (unit, code), part in year_values.groupby(["unit", "indicator"], sort=False):
-        lower = catalog.by_code[code].direction == "lower"
-        pick = part["value"].to_numpy()
-        exact = snap(pick)  # compared exactly: equal values go to the clinic listed first
-        i = int(np.argmin(exact) if lower else np.argmax(exact))
-        rows.append({"unit": unit, "indicator": code, "direction": "lower" if lower else "higher",
-                     "value": float(pick[i]), "clinic": part["clinic"].iloc[i], "reported": len(part)})
-    order = {u.code: k for k, u in enumerate(catalog.units)}
-    best = pd.DataFrame(rows, columns=["unit", "indicator", "direction", "value", "clinic", "reported"])
-    return best.sort_values(["unit", "indicator"], key=lambda s: s.map(order) if s.name == "unit" else s,
-                            kind="stable").reset_index(drop=True)
 
 
 def read_clinic(year: int, params_file: Path, params: ClinicParams, catalogs: Catalogs,

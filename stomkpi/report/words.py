@@ -1,7 +1,7 @@
 """Russian words of the reports: months, statuses, column headers, headings and the rules stated in prose.
 
-Every rule number a report states (the admission hours, the filing window, the 0–4 scale's margin
-and О) is read from the catalog here, so a clinic that edits its catalog gets reports that state
+Every rule number a report states (the admission hours, the filing window, the 0–4 scale's points,
+margin and О) is read from the catalog here, so a clinic that edits its catalog gets reports that state
 its own numbers.
 """
 
@@ -185,12 +185,16 @@ def nmo_at_risk_heading(on: dt.date | None, count: int, rules: NmoRules) -> str:
             f"аккредитации в ближайшие {rules.filing_window_months} мес.).")
 
 
+SCALE_STEPS = {"target": "целевой ориентир", "region_best": "лучший показатель по региону",
+               "expert": "экспертное значение", "near_expert": "на 1–{margin} % хуже экспертного"}  # `Scale.ladder`
+
+
 def scale_explained(scale: Scale) -> str:
-    """The 0–4 scale of section 6 as the annual report states it, with the catalog's О and margin."""
+    """The 0–4 scale of section 6 as the annual report states it, with the catalog's points and margin."""
     o, margin = number(scale.target_score), number(round(100 * scale.one_point_margin, 6))
+    steps = ", ".join(f"{number(points)} — {SCALE_STEPS[name].format(margin=margin)}" for name, points in scale.ladder())
     return ("## Рейтинг подразделений по шкале 0–4 (раздел 6)\n\n"
-            f"Балл P: {o} — целевой ориентир, 3 — лучший показатель по региону, 2 — экспертное значение, "
-            f"1 — на 1–{margin} % хуже экспертного, 0 — хуже. Кэф = P / {o}, Пр = Кэф × Ув, результат — сумма Пр "
+            f"Балл P: {steps}, {number(scale.steps.below)} — хуже. Кэф = P / {o}, Пр = Кэф × Ув, результат — сумма Пр "
             "(от 0 до 1). Для показателей «меньше — лучше» шкала зеркальна (раздел 6.4 нумерует её наоборот; "
             f"здесь {o} всегда означает достижение цели).")
 
