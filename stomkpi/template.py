@@ -15,6 +15,7 @@ from stomkpi.catalog.positions import KIND_NAMES
 from stomkpi.errors import ParamsError
 from stomkpi.month import MONTH_SHEETS, OPTIONAL_SHEETS, STAFF
 from stomkpi.sheets import save_deterministic
+from stomkpi.text import plural
 
 _WHAT_TO_ENTER = {
     "plan": "процент выполнения плана (100 — план выполнен)",
@@ -144,6 +145,11 @@ def _instruction_and_sheets(book: Workbook, lines: list[tuple[str, ...]], sheets
             ws.column_dimensions[ws.cell(1, i).column_letter].width = max(14, len(c.name) + 4)
 
 
+def _points(value: float) -> str:
+    """«3 балла», «1 балл», «0 баллов»: a step's points as the template states them."""
+    return plural(int(value), "балл", "балла", "баллов") if float(value).is_integer() else f"{value:g} балла"
+
+
 def norms_template_text(year: int, indicators: IndicatorCatalog) -> str:
     """The year's norms file to fill: every key explained in Russian, every unit with each of its indicators and
     blank thresholds. As written it is refused, naming the first key to fill (a blank norm is never read as 0)."""
@@ -162,11 +168,12 @@ def norms_template_text(year: int, indicators: IndicatorCatalog) -> str:
 #
 # Ключи показателя:
 #   target      — целевой ориентир: значение, достигнув которого показатель получает {scale.target_score:g} балла. Обязательно.
-#   region_best — лучший показатель по региону: 3 балла. Обязательно. Число или auto — взять из сводного
+#   region_best — лучший показатель по региону: {_points(scale.steps.region_best)}. Обязательно. Число или auto — взять из сводного
 #                 отчёта региона (stomkpi region); для auto нужен ключ region_best_file.
-#   expert      — экспертное значение: 2 балла; 1 балл — если значение хуже экспертного не больше
-#                 чем на {scale.one_point_margin * 100:g} %; иначе 0. Если пусто — среднее за {scale.history_years} предыдущих
-#                 года из history.
+#   expert      — экспертное значение: {_points(scale.steps.expert)};
+#                 {_points(scale.steps.near_expert)} — если значение хуже экспертного не больше чем на
+#                 {scale.one_point_margin * 100:g} %; иначе {scale.steps.below:g}. Если пусто — среднее за
+#                 {scale.history_years} предыдущих года из history.
 #   weight      — удельный вес показателя (Ув) в результате подразделения; обычно 1.
 # Порядок порогов: для показателя «больше — лучше» target ≥ region_best ≥ expert, для «меньше — лучше» —
 # target ≤ region_best ≤ expert.
