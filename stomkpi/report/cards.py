@@ -29,6 +29,7 @@ from pathlib import Path
 import matplotlib
 import pandas as pd
 
+from stomkpi.report.adapters.fpdf_internals import page_writer
 from stomkpi.report.pdf_fonts import add_font, lacks_glyphs
 from stomkpi.report.printable import PrintedSheet, new_book, sheet_title, text_width, wrap
 from stomkpi.report.trail import ALL_TYPED, TYPED
@@ -263,11 +264,9 @@ _FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 class _Pdf:
     """fpdf2 with text wrapped by `printable.wrap` (the same metrics as the workbooks) and tables drawn
     cell by cell: fpdf2's own table and multi_cell measure every character again for every line, which
-    took seconds per department. Lines and borders are written as the operators fpdf2's `text` and `rect`
-    write (black, the line width set once), through its page buffer (`_out`, `_set_font_for_page`).
-
-    Editing rule: when fpdf2 is upgraded, the cards' tests (their text as pdfplumber reads it, the same
-    bytes twice) say whether those two still hold."""
+    took seconds per department. Lines and borders are written as fpdf2's `text` and `rect` write them
+    (black, the line width set once), by the writer of `adapters.fpdf_internals` (fpdf2's page buffer
+    when its internals are as expected, else `text` and `rect` themselves: the same bytes)."""
 
     def __init__(self, title: str, author: str, date: dt.date, *, whole_fonts: bool = False):
         from fpdf import FPDF
@@ -284,17 +283,17 @@ class _Pdf:
         pdf.set_line_width(0.5)
         add_font(pdf, "DejaVu", "", _FONTS / "DejaVuSans.ttf", whole=whole_fonts)
         add_font(pdf, "DejaVu", "B", _FONTS / "DejaVuSans-Bold.ttf", whole=whole_fonts)
+        self.out = page_writer(pdf)
         self.width = pdf.w - 2 * MARGIN
         self.bottom = pdf.h - MARGIN
         self._font: tuple[bool, float] | None = None  # (bold, size) last set, so that `set_font` is called on a change only
-        self._encoded: dict[tuple[int, str], str] = {}  # (font, line) -> its text operator
-        # (font, line, x, width, size, bold, align) -> the line's left edge and text operator: the cards repeat
-        # their criteria, rules and headings in the same columns on every page
-        self._placed: dict[tuple, tuple[str, str]] = {}
-        # each table column's left edge and its border's left edge and width, in the page's units
-        k, x, self._columns = pdf.k, MARGIN, []
+        # (line, x, width, size, bold, align) -> the line's left edge: the cards repeat their criteria, rules and
+        # headings in the same columns on every page
+        self._starts: dict[tuple, float] = {}
+        # each table column's left edge and width
+        x, self._columns = MARGIN, []
         for w in PDF_WIDTHS:
-            self._columns.append((x, w, f"{x * k:.2f}", f"{w * k:.2f}"))
+            self._columns.append((x, w))
             x += w
 
     def page(self) -> None:
@@ -311,7 +310,9 @@ class _Pdf:
         self._set_font(bold, size)
         for line in wrap(text, self.width, bold, size):
             self._room(size * gap)
-            self._put(line, MARGIN, pdf.get_y(), self.width, size * gap, size, bold, align)
+            top = pdf.get_y()
+            self.out.line(self._start(line, MARGIN, self.width, size, bold, align),
+                          self._baseline(top, size * gap, size), line)
             pdf.ln(size * gap)
 
     def space(self, points: float) -> None:
@@ -342,54 +343,31 @@ class _Pdf:
         return max(len(c) for c in cells) * TABLE_LINE + 2 * PAD
 
     def _row(self, cells: list[list[str]], bold: bool, align) -> None:
-        """A table row: each cell's border and its lines, drawn in one piece."""
-        pdf = self.pdf
+        """A table row: each cell's border, then its lines, written in one piece."""
+        pdf, out = self.pdf, self.out
         self._set_font(bold, TABLE_SIZE)
         y, height = pdf.get_y(), self._height(cells)
-        top, depth = f"{(pdf.h - y) * pdf.k:.2f}", f"{-height * pdf.k:.2f}"
-        # the font's operator before the row's first line, as `_line` writes it; each line's baseline once per row
-        drawn, font = [], "" if pdf.current_font_is_set_on_page else pdf._set_font_for_page(pdf.current_font,
-                                                                                            pdf.font_size_pt) + "\n"
         baselines = [self._baseline(y + PAD + i * TABLE_LINE, TABLE_LINE, TABLE_SIZE)
                      for i in range(max(len(c) for c in cells))]
-        for lines, (x, w, left, across), a in zip(cells, self._columns, align, strict=True):
-            drawn.append(f"{left} {top} {across} {depth} re S")
-            for line, baseline in zip(lines, baselines, strict=False):
-                start, shown = self._placed_line(line, x + PAD, w - 2 * PAD, TABLE_SIZE, bold, a)
-                drawn.append(f"{font}BT {start} {baseline} {shown}")
-                font = ""
-        pdf._out("\n".join(drawn))
+        with out.batch():
+            for lines, (x, w), a in zip(cells, self._columns, align, strict=True):
+                out.box(x, y, w, height)
+                for line, baseline in zip(lines, baselines, strict=False):
+                    out.line(self._start(line, x + PAD, w - 2 * PAD, TABLE_SIZE, bold, a), baseline, line)
         pdf.set_xy(MARGIN, y + height)
 
-    def _put(self, line: str, x: float, top: float, width: float, height: float, size: float, bold: bool,
-             align: str) -> None:
-        """One line of text in a box."""
-        self.pdf._out(self._line(line, x, top, width, height, size, bold, align))
+    @staticmethod
+    def _baseline(top: float, height: float, size: float) -> float:
+        """The baseline of a line of `size` pt centred in a box `height` pt high from `top`."""
+        return top + (height - size) / 2 + 0.8 * size
 
-    def _line(self, line: str, x: float, top: float, width: float, height: float, size: float, bold: bool,
-              align: str) -> str:
-        """The operators of one line of text in a box, aligned by its measured width, in the current font: what
-        fpdf2's `text` writes for black text, without its checks for every line (a month's cards have 14 000)."""
-        pdf = self.pdf
-        font = "" if pdf.current_font_is_set_on_page else pdf._set_font_for_page(pdf.current_font, pdf.font_size_pt) + "\n"
-        start, shown = self._placed_line(line, x, width, size, bold, align)
-        return f"{font}BT {start} {self._baseline(top, height, size)} {shown}"
-
-    def _baseline(self, top: float, height: float, size: float) -> str:
-        """The baseline of a line of `size` pt centred in a box `height` pt high from `top`, in the page's units."""
-        return f"{(self.pdf.h - (top + (height - size) / 2 + 0.8 * size)) * self.pdf.k:.2f}"
-
-    def _placed_line(self, line: str, x: float, width: float, size: float, bold: bool, align: str) -> tuple[str, str]:
-        """A line's left edge in its box and its text operator, in the current font; once per font, line and box."""
-        pdf = self.pdf
-        place = (pdf.current_font.i, line, x, width, size, bold, align)
-        if place not in self._placed:
+    def _start(self, line: str, x: float, width: float, size: float, bold: bool, align: str) -> float:
+        """A line's left edge in its box, aligned by its measured width; once per line and box."""
+        place = (line, x, width, size, bold, align)
+        if place not in self._starts:
             shift = 0.0 if align == "L" else {"C": 0.5, "R": 1.0}[align] * (width - text_width(line, bold, size))
-            key = (pdf.current_font.i, line)
-            if key not in self._encoded:  # a font's codes are given out as characters are first used: once per line
-                self._encoded[key] = pdf.current_font.encode_text(pdf.normalize_text(line))
-            self._placed[place] = (f"{(x + shift) * pdf.k:.2f}", f"Td {self._encoded[key]} ET")
-        return self._placed[place]
+            self._starts[place] = x + shift
+        return self._starts[place]
 
 
 def cards_pdf(period: str, clinic: str, department: str, cards: list[Card], stamp: str | None = None) -> bytes:

@@ -23,9 +23,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from copy import copy
 from functools import lru_cache
-from io import BytesIO
 from pathlib import Path
 from weakref import WeakKeyDictionary
 
@@ -34,12 +32,11 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.pagebreak import Break
-from openpyxl.xml.functions import Element, SubElement
 
+from stomkpi.report.adapters.openpyxl_internals import default_font, sheet_rows
 from stomkpi.safe import clean, starts_formula
 from stomkpi.sheets import save_deterministic
 
@@ -178,12 +175,8 @@ class PrintedSheet:
         ws.oddFooter.center.size = 8
         self._styles = _styles(book)
         self._letters = [get_column_letter(i) for i in range(1, len(widths) + 1)]
-        # rows go to our writer as they are: (value, style id) per cell, no cell objects (see `_write_row`)
-        ws._values_to_row = lambda values, row_idx: values
-        self._heights = {}
-        ws._writer = _MemoryWriter(ws, _parts(book, (tuple(widths), landscape)))
-        ws._writer.write_top()
-        ws._writer.write_row = self._write_row
+        # rows go to the sheet as they are: (value, style id) per cell, written as XML text (see `_row_xml`)
+        self._rows = sheet_rows(ws, _parts(book, (tuple(widths), landscape)), self._row_xml, self._styles.cell)
 
     # rows ------------------------------------------------------------------------------------------
 
@@ -200,16 +193,15 @@ class PrintedSheet:
 
     def _emit(self, cells: list[tuple[object, int]], height: float) -> None:
         self.row += 1
-        self._heights[self.row] = round(height, 2)
-        self.ws.append(cells)
+        self._rows.append(cells, round(height, 2))
         self.used += height
 
-    def _write_row(self, xf, cells: list[tuple[object, int]], row_idx: int) -> None:
-        """One row of the sheet's XML, written as text: a cell is its value and its style's id. This is what
+    def _row_xml(self, cells: list[tuple[object, str]], row_idx: int, height: float) -> str:
+        """One row of the sheet's XML, as text: a cell is its value and its style's id. This is what
         openpyxl writes for a styled cell (with non-ASCII characters as character references, as its XML
         writer does), without a cell object or an XML element per value: those were the most of the time
         for 50 000 employees, and a third of the cards' workbooks."""
-        row = f'<row r="{row_idx}" ht="{self._heights.pop(row_idx)}" customHeight="1"'
+        row = f'<row r="{row_idx}" ht="{height}" customHeight="1"'
         xml = []
         for letter, (value, style) in zip(self._letters, cells, strict=False):
             if value is None:
@@ -220,9 +212,7 @@ class PrintedSheet:
                 xml.append(f'<c r="{letter}{row_idx}" s="{style}" t="inlineStr"><is><t>{_inline(value)}</t></is></c>')
             else:
                 xml.append(f'<c r="{letter}{row_idx}" s="{style}" t="n"><v>{value!r}</v></c>')
-        row = f"{row}>{''.join(xml)}</row>" if xml else f"{row}/>"
-        xf.flush()  # what the XML writer holds goes first
-        self.ws._writer.out.write(row.encode("ascii"))
+        return f"{row}>{''.join(xml)}</row>" if xml else f"{row}/>"
 
     def _break(self) -> None:
         self.ws.row_breaks.append(Break(id=self.row))
@@ -330,67 +320,6 @@ class PrintedBook(Workbook):
         save_deterministic(self, filename)
 
 
-class _MemoryWriter(WorksheetWriter):
-    """openpyxl's writer of a write-only sheet, into memory rather than a temporary file of its own (made and
-    removed for every sheet: a card's workbook has a sheet per person). The parts of the sheet's XML that its
-    layout alone decides (properties, views, columns, print options, margins, page setup, footer) are made once
-    for the sheets of a book that share the layout (`parts`): making them took a fifth of a card's sheet."""
-
-    def __init__(self, ws, parts: dict[str, list]):
-        super().__init__(ws, out=BytesIO())
-        self.parts = parts
-
-    def _send(self, part: str, write) -> None:
-        """The elements `write` sends, made by the first sheet of the layout and sent again by the others."""
-        if part not in self.parts:
-            made = []
-            stream, self.xf = self.xf, _Collect(made)
-            try:
-                write()
-            finally:
-                self.xf = stream
-            self.parts[part] = made
-        for element in self.parts[part]:
-            self.xf.send(element)
-
-    def write_top(self) -> None:
-        self._send("top", super().write_top)
-
-    def write_print(self) -> None:
-        self._send("print", super().write_print)
-
-    def write_margins(self) -> None:
-        self._send("margins", super().write_margins)
-
-    def write_page(self) -> None:
-        self._send("page", super().write_page)
-
-    def write_header(self) -> None:
-        self._send("header", super().write_header)
-
-    def cleanup(self) -> None:
-        """Nothing to remove."""
-
-    def write_merged_cells(self) -> None:
-        """The merged ranges as openpyxl writes them, without parsing each range's text again."""
-        ranges = self.ws.merged_cells.ranges
-        if ranges:
-            merged = Element("mergeCells", count=str(len(ranges)))
-            for cells in ranges:
-                SubElement(merged, "mergeCell", ref=cells.coord)
-            self.xf.send(merged)
-
-
-class _Collect:
-    """Stands for a writer's XML stream while a sheet's fixed parts are made: keeps what is sent."""
-
-    def __init__(self, made: list):
-        self.made = made
-
-    def send(self, element) -> None:
-        self.made.append(element)
-
-
 _BOOK_PARTS: WeakKeyDictionary = WeakKeyDictionary()
 
 
@@ -416,32 +345,44 @@ class _Styles:
     def __init__(self, book: Workbook):
         self.book = book
         self.cache: dict[tuple, str] = {}
+        self.keys: dict[str, tuple] = {}  # style id -> its key
 
-    def get(self, kind: str, align: str | None = None, number_format: str = GENERAL) -> str:
-        key = (kind, align, number_format)
+    def get(self, kind: str, align: str | None = None, number_format: str = GENERAL, quoted: bool = False) -> str:
+        key = (kind, align, number_format, quoted)
         if key not in self.cache:
-            cell = WriteOnlyCell(self.book.worksheets[0])  # never written: it only registers the style
-            bold = kind in ("head", "bold")
-            cell.font = Font(name=FONT_NAME, size=FONT_SIZE, bold=bold)
-            horizontal = align or {"head": "center", "number": "right"}.get(kind, "left")
-            cell.alignment = Alignment(wrap_text=True, vertical="center" if kind == "head" else "top",
-                                       horizontal=horizontal)
-            if kind in ("head", "body", "number"):
-                cell.border = _BOX
-            if kind == "number":
-                cell.number_format = number_format
+            cell = self._styled(WriteOnlyCell(self.book.worksheets[0]), key)  # never written: registers the style
             self.cache[key] = str(cell.style_id)
+            self.keys.setdefault(self.cache[key], key)
         return self.cache[key]
+
+    @staticmethod
+    def _styled(cell: WriteOnlyCell, key: tuple) -> WriteOnlyCell:
+        kind, align, number_format, quoted = key
+        cell.font = Font(name=FONT_NAME, size=FONT_SIZE, bold=kind in ("head", "bold"))
+        horizontal = align or {"head": "center", "number": "right"}.get(kind, "left")
+        cell.alignment = Alignment(wrap_text=True, vertical="center" if kind == "head" else "top",
+                                   horizontal=horizontal)
+        if kind in ("head", "body", "number"):
+            cell.border = _BOX
+        if kind == "number":
+            cell.number_format = number_format
+        if quoted:
+            cell.quotePrefix = True
+        return cell
 
     def quoted(self, style: str) -> str:
         """The same style with Excel's quote prefix: the cell is text, also after someone edits it."""
-        key = ("quoted", style)
-        if key not in self.cache:
-            cell = WriteOnlyCell(self.book.worksheets[0])
-            cell._style = copy(self.book._cell_styles[int(style)])
-            cell.quotePrefix = True
-            self.cache[key] = str(cell.style_id)
-        return self.cache[key]
+        kind, align, number_format, _ = self.keys[style]
+        return self.get(kind, align, number_format, quoted=True)
+
+    def cell(self, ws, value: object, style: str) -> WriteOnlyCell:
+        """A cell of `value` in the style of id `style` (openpyxl's public path: see `adapters.openpyxl_internals`)."""
+        if isinstance(value, Quoted):
+            style = self.quoted(style)
+        cell = self._styled(WriteOnlyCell(ws, value), self.keys[style])
+        if isinstance(value, Quoted):
+            cell.data_type = "s"  # text, never a formula
+        return cell
 
 
 class Quoted(str):
@@ -451,11 +392,9 @@ class Quoted(str):
 
 def new_book() -> PrintedBook:
     """A write-only workbook whose default font is the one the rows are measured in."""
-    from openpyxl.utils.indexed_list import IndexedList
-
     book = PrintedBook(write_only=True)
     # the Normal style's font (the first): column widths are counted in its digits
-    book._fonts = IndexedList([Font(name=FONT_NAME, size=FONT_SIZE, family=2)])
+    default_font(book, Font(name=FONT_NAME, size=FONT_SIZE, family=2))
     return book
 
 
