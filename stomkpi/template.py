@@ -168,8 +168,8 @@ def norms_template_text(year: int, indicators: IndicatorCatalog) -> str:
 #
 # Ключи показателя:
 #   target      — целевой ориентир: значение, достигнув которого показатель получает {scale.target_score:g} балла. Обязательно.
-#   region_best — лучший показатель по региону: {_points(scale.steps.region_best)}. Обязательно. Число или auto — взять из сводного
-#                 отчёта региона (stomkpi region); для auto нужен ключ region_best_file.
+#   region_best — лучший показатель по региону: {_points(scale.steps.region_best)}. Обязательно. Число или auto —
+#                 взять из сводного отчёта региона (stomkpi region); для auto нужен ключ region_best_file.
 #   expert      — экспертное значение: {_points(scale.steps.expert)};
 #                 {_points(scale.steps.near_expert)} — если значение хуже экспертного не больше чем на
 #                 {scale.one_point_margin * 100:g} %; иначе {scale.steps.below:g}. Если пусто — среднее за
