@@ -450,3 +450,13 @@ def test_text_diff_and_unchanged_staff_are_not_listed(tmp_path):
                    [InputChange("f.xlsx", "События", 3, "Количество (C)", "1", "2")], changes).lines()
     assert text[-1] == "  Б (таб. № 2, Т): баллы 20 → 21; процент 50 → 52,5; коэффициент 0,5 → 0,5. Изменилось: " \
                        "«Процент выполнения плана»: 5 → 6"
+
+
+def test_an_approved_card_lists_the_main_criteria_first(life):
+    # approval draws the cards again from their JSON, whose keys are sorted («Дополнительные» < «Основные»): the
+    # stamped card must keep the order of the card the run drew, main criteria first
+    pages = card_pages(life.approved)
+    for staff_id in ("1", "2"):
+        text = pages[f"pdf {staff_id}"]
+        assert "Утверждено" in text
+        assert text.index("Основные критерии") < text.index("Дополнительные критерии"), staff_id

@@ -245,7 +245,11 @@ def stamp_pdfs(folder: Path, period: str, outputs: dict[str, str], stamp: str) -
 def _card(data: dict) -> Card:
     """A card read back from its JSON (lists where the card holds tuples)."""
     tuples = ("deprivation_reasons", "revision", "sources")
-    return Card(**{k: tuple(v) if k in tuples else v for k, v in data.items()})
+    card = {k: tuple(v) if k in tuples else v for k, v in data.items()}
+    # the JSON keeps its keys sorted («Дополнительные» before «Основные»): the card lists the main criteria first
+    order = (MAIN, ADDITIONAL)
+    card["criteria"] = dict(sorted(card["criteria"].items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 2))
+    return Card(**card)
 
 
 def _heading(period: str) -> str:
