@@ -138,29 +138,30 @@ def run_job(job: Job) -> Outcome:
     without_iri_grammar()
     from stomkpi.run import notebook as run
     from stomkpi.run.commands import monthly_report
-    from stomkpi.run.speed import warm
+    from stomkpi.run.speed.worker import RUNTIME
 
-    warm.start(run.kernel_variables())  # this worker's kernels, forked from a process with their imports done
-    run.own_format()  # a Dask worker's PDFs from a format of its own; a local pool's worker has the pool's
+    RUNTIME.start_warm(run.kernel_variables(RUNTIME))  # this worker's kernels, forked from a process with their imports done
+    # a Dask worker's PDFs from a format of its own; a local pool's worker has the pool's
+    RUNTIME.own_format(lambda: run.blank_latex(RUNTIME))
     start, cpu = time.perf_counter(), _cpu_with_kernels()
     try:
-        monthly_report(job.period, job.params, progress=False, outputs=Path(job.out_dir).parent)
+        monthly_report(job.period, job.params, progress=False, outputs=Path(job.out_dir).parent, runtime=RUNTIME)
         status, reason = "done", ""
     except StomkpiError as exc:
         status, reason = "failed", str(exc)
     except Exception as exc:  # a defect or the machine: still only this report's failure
         status, reason = "failed", f"внутренняя ошибка {type(exc).__name__}: {exc}"
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    children = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, warm.usage()[1])
+    children = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, RUNTIME.kernel_usage()[1])
     return Outcome(job, status, reason, time.perf_counter() - start, own, children, socket.gethostname(), os.getpid(),
                    cpu_seconds=_cpu_with_kernels() - cpu)
 
 
 def _cpu_with_kernels() -> float:
     """CPU seconds of this process, its ended children, and the warm kernels' process with its ended kernels."""
-    from stomkpi.run.speed import warm
+    from stomkpi.run.speed.worker import RUNTIME
 
-    return process_cpu_seconds() + warm.usage()[0]
+    return process_cpu_seconds() + RUNTIME.kernel_usage()[0]
 
 
 def process_cpu_seconds() -> float:
@@ -215,11 +216,12 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Iterat
 
     from stomkpi.run import notebook as run
     from stomkpi.run.speed import warm
+    from stomkpi.run.speed.runtime import Runtime
 
     n = workers or default_workers()
-    # the workers' one warm process, importing while they start (see `warm.use`)
-    shared = warm.Warm(run.kernel_variables(), wait=False) if warm.possible() else None
-    # the workers' one xelatex format (see `run.use_format`), in the warm process's folder: if this process is killed,
+    # the workers' one warm process, importing while they start (see `Runtime.share_warm`)
+    shared = warm.Warm(run.kernel_variables(Runtime.batch_worker()), wait=False) if warm.possible() else None
+    # the workers' one xelatex format (see `Runtime.use_format`), in the warm process's folder: if this process is killed,
     # the warm process removes both (`warm.serve`)
     formats = tempfile.mkdtemp(prefix="stomkpi-format-", dir=shared.folder if shared else None)
     context = _workers_context()
@@ -236,13 +238,14 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Iterat
 
 def _start_worker(address: str | None, formats: str | None) -> None:
     """A local pool's worker, before its first report: its kernels forked from the pool's warm process at `address`
-    (`warm.use`), its PDFs typeset from the pool's xelatex format in the folder `formats` (`run.use_format`)."""
+    (`Runtime.share_warm`), its PDFs typeset from the pool's xelatex format in the folder `formats`
+    (`Runtime.use_format`): this worker's `RUNTIME`."""
     from stomkpi.run import notebook as run
-    from stomkpi.run.speed import warm
+    from stomkpi.run.speed.worker import RUNTIME
 
     _end_with_batch()
-    warm.use(address)
-    run.use_format(formats)
+    RUNTIME.share_warm(address)
+    RUNTIME.use_format(formats, lambda: run.blank_latex(RUNTIME))
 
 
 def _end_with_batch() -> None:
