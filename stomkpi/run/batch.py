@@ -35,6 +35,7 @@ from pathlib import Path
 
 from stomkpi.config import clinic_name
 from stomkpi.errors import ParamsError, StomkpiError
+from stomkpi.run.speed import forkserver
 from stomkpi.run.speed.startup import without_iri_grammar
 from stomkpi.text import plural
 
@@ -263,15 +264,7 @@ def _end_with_batch() -> None:
     parent = parent_process()
     if parent is None or parent.sentinel is None:
         return
-    try:
-        from multiprocessing import forkserver
-
-        server = forkserver._forkserver  # multiprocessing's own, as `_stop_fork_server` uses
-        if getattr(server, "_forkserver_pid", None) is None and server._forkserver_alive_fd is not None:
-            os.close(server._forkserver_alive_fd)  # this worker is a child of the fork server, not its owner
-            server._forkserver_alive_fd = None
-    except (ImportError, AttributeError, OSError):
-        pass
+    forkserver.release_in_worker()
 
     def watch(sentinel: int) -> None:
         from multiprocessing.connection import wait
@@ -298,13 +291,8 @@ def _workers_context():
 def _stop_fork_server(context) -> None:
     """End the fork server with its batch (multiprocessing would keep it, and its memory, for the life of the
     process; the next batch starts its own) and reap it, so its CPU time counts as this process's children's."""
-    if context.get_start_method() != "forkserver":
-        return
-    from multiprocessing import forkserver
-
-    stop = getattr(forkserver._forkserver, "_stop", None)  # multiprocessing's own, used by its tests
-    if stop is not None:
-        stop()
+    if context.get_start_method() == "forkserver":
+        forkserver.stop()
 
 
 def run_batch(jobs: list[Job], *, workers: int | None = None, scheduler: str | None = None,

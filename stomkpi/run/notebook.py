@@ -14,12 +14,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import re
 import shutil
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -29,7 +27,7 @@ from stomkpi.errors import StomkpiError
 from stomkpi.provenance import sha256_file
 from stomkpi.revisions import approval
 from stomkpi.run import latex, outputs
-from stomkpi.run.speed import markdown
+from stomkpi.run.speed import markdown, nbconvert_html
 from stomkpi.run.speed.runtime import Runtime
 
 PACKAGE = Path(str(resources.files("stomkpi.report")))
@@ -326,44 +324,13 @@ def render_html(nb: nbformat.NotebookNode, runtime: Runtime | None = None) -> st
     """Self-contained HTML with the code hidden: nothing is fetched from another host (`runtime`: whose exporter is
     lent, compiled once per process; a new one by default)."""
     def make():
-        return _html_exporter()(template_name="stomkpi_html", extra_template_basedirs=[str(TEMPLATES)],
-                                exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+        exporter_class = nbconvert_html.exporter_class()
+        return exporter_class(template_name="stomkpi_html", extra_template_basedirs=[str(TEMPLATES)],
+                              exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
 
     with (runtime or Runtime()).lent("html", make) as exporter:
         body, _ = exporter.from_notebook_node(nb)
     return body
-
-
-# an output area or a text cell of the page, as the template writes it (a reader's text is escaped: it never
-# makes a tag)
-_FOCUSABLE = re.compile(r'(<div class="[^"<>]*\b(?:jp-OutputArea-output|jp-Cell-inputWrapper)\b[^"<>]*")')
-
-
-@cache
-def _html_exporter():
-    """nbconvert's HTML exporter without its last pass, which parses the whole page with BeautifulSoup and writes
-    it again (a third of the HTML's time) to give images without alt text a stock one and every output area a
-    tabindex (for the keyboard). Every image here has its Russian alt text from the template; the tabindex is
-    added here."""
-    from nbconvert import HTMLExporter
-    from nbconvert.exporters.templateexporter import TemplateExporter
-    from nbconvert.filters.highlight import Highlight2HTML
-    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
-
-    class Exporter(HTMLExporter):
-        def from_notebook_node(self, nb, resources=None, **kw):
-            # HTMLExporter.from_notebook_node up to its BeautifulSoup pass
-            langinfo = nb.metadata.get("language_info", {})
-            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
-            self.register_filter("highlight_code", self.filters.get(
-                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
-            resources = self._init_resources(resources)
-            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
-                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
-            html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-            return _FOCUSABLE.sub(r'\1 tabindex="0"', html), resources
-
-    return Exporter
 
 
 def _title_block(nb: nbformat.NotebookNode, title: str, date: str) -> None:

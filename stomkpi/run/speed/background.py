@@ -91,6 +91,9 @@ def _child(work: Callable[[], object], pipe: int) -> None:
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
         except (OSError, AttributeError):
             pass
+        # the kernel's interrupts (jupyter_client sends one to the kernel's process group as it shuts the kernel
+        # down, while the files may still be written) are not for the child
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         quiet = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(quiet, fd)

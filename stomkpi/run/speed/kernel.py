@@ -2,11 +2,11 @@
 
 Rule of this module: the notebook and the report model know nothing of it. A report's kernel (started by `warm`,
 fresh or forked) calls `start()` before its first cell; when the run's environment says so (`FILES_ASIDE`, set by
-the run's `Runtime`), `MonthlyReport.write_files` then forks (`background`) and returns at once, and the kernel
-waits for the files when its notebook is done (`finish`, before it ends), writing the outcome beside them
-(`OUTCOME`). The run reads and removes that file before the manifest (`collect`): the files are there, or the run
-fails with the reason. Without the word (a batch's kernel, a notebook run by hand) `write_files` is left as it is
-and writes in line.
+the run's `Runtime`), `MonthlyReport.write_files` then forks (`background`) and returns at once. The kernel waits
+for the files when its notebook is done: when it is asked to shut down (`do_shutdown` of its kernel class,
+`app_options`), before ipykernel ends its child processes, and writes the outcome beside them (`OUTCOME`). The run
+reads and removes that file before the manifest (`collect`): the files are there, or the run fails with the
+reason. Without the word (a batch's kernel, a notebook run by hand) `write_files` is left as it is: in line.
 
 `start()` replaces the method in the kernel's process only: a kernel is a process of its own that runs one notebook,
 whose cells reach the model without being given anything — the one place where the kernel's instance is made.
@@ -14,6 +14,7 @@ whose cells reach the model without being given anything — the one place where
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 from pathlib import Path
@@ -70,6 +71,21 @@ def start(environ=os.environ) -> Aside | None:
     write_files.__doc__ = write_in_line.__doc__
     MonthlyReport.write_files = write_files
     return aside
+
+
+def app_options(aside: Aside | None) -> dict:
+    """ipykernel's application options for a report's kernel: with files written aside, a kernel class that waits
+    for them when it is shut down (ipykernel then ends every child process the kernel still has)."""
+    if aside is None:
+        return {}
+    from ipykernel.ipkernel import IPythonKernel
+
+    async def do_shutdown(self, restart):
+        aside.finish()
+        done = IPythonKernel.do_shutdown(self, restart)
+        return await done if inspect.isawaitable(done) else done
+
+    return {"kernel_class": type("ReportKernel", (IPythonKernel,), {"do_shutdown": do_shutdown})}
 
 
 def collect(folder: Path) -> None:

@@ -324,10 +324,7 @@ def _run_kernel() -> None:
     try:
         from ipykernel import kernelapp
 
-        aside = kernel.start()
-        kernelapp.launch_new_instance()
-        if aside is not None:
-            aside.finish()
+        kernelapp.launch_new_instance(**kernel.app_options(kernel.start()))
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 0
