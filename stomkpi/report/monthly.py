@@ -43,6 +43,7 @@ from stomkpi.report.protocols_xlsx import write_protocols
 from stomkpi.report.trail import payment_lines, value_trails
 from stomkpi.revisions.diff import Changes, compare, scores_as_written
 from stomkpi.revisions.kept import has_copies, provenance_files
+from stomkpi.run.speed.background import Background
 from stomkpi.safe import markdown_text
 from stomkpi.summary import by_department, input_warnings, lost_by_criterion, lost_points
 
@@ -110,6 +111,12 @@ class MonthlyReport:
             number = self.provenance["revision"]["number"]
             written += write_corrections(self.changes.corrections(), folder, f"payroll-corrections-{self.period}.r{number}")
         return [*written, *write_cards(folder, self.period, self.params.clinic, self.cards())]
+
+    def write_files_aside(self, out_dir: Path | str | None = None) -> Background[list[Path]]:
+        """`write_files` in a process of its own while the notebook goes on (`background`): `.wait()` for the
+        files' list, or the error that stopped them, before the notebook ends. An approved folder is refused here and now."""
+        self.files_folder(out_dir)
+        return Background(lambda: self.write_files(out_dir))
 
     def files_folder(self, out_dir: Path | str | None = None) -> Path:
         """Where the data files go: `out_dir`, or the period's outputs folder — refused (in Russian) when it is an
