@@ -34,6 +34,7 @@ from stomkpi.protocols import clinic_protocol, department_protocol, fund
 from stomkpi.provenance import check_inputs, collect, recorded
 from stomkpi.records import NmoRecords
 from stomkpi.report import words
+from stomkpi.report.background import Background
 from stomkpi.report.cards import Card, person_cards, write_cards
 from stomkpi.report.display import TitlePage
 from stomkpi.report.files import write_both
@@ -43,7 +44,6 @@ from stomkpi.report.protocols_xlsx import write_protocols
 from stomkpi.report.trail import payment_lines, value_trails
 from stomkpi.revisions.diff import Changes, compare, scores_as_written
 from stomkpi.revisions.kept import has_copies, provenance_files
-from stomkpi.run.speed.background import Background
 from stomkpi.safe import markdown_text
 from stomkpi.summary import by_department, input_warnings, lost_by_criterion, lost_points
 

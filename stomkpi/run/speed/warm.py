@@ -328,7 +328,7 @@ def _kernel(request: dict, fds: list[int]) -> None:
         import numpy
 
         numpy.random.seed()  # a fresh process's own entropy, not the warm process's
-        from stomkpi.run.speed import background
+        from stomkpi.report import background
 
         background.FORK = False  # a batch's cores are busy with other reports: the month's files are written in line
 
