@@ -19,8 +19,15 @@ from pathlib import Path
 
 from .test_cli import ROOT
 
-SKIP = shutil.ignore_patterns(".venv", ".git", "build", "dist", "*.egg-info", "outputs", "demo", "__pycache__",
-                              ".*_cache", ".hypothesis")
+_SKIP_ANYWHERE = shutil.ignore_patterns(".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".*_cache",
+                                       ".hypothesis")
+
+
+def SKIP(folder: str, names: list[str]) -> set[str]:
+    """What the checkout's copy leaves out: caches everywhere, and the demo's data and outputs at the top only (the
+    package `stomkpi/demo/` is source)."""
+    top = {"outputs", "demo"} if Path(folder).resolve() == ROOT.resolve() else set()
+    return set(_SKIP_ANYWHERE(folder, names)) | (top & set(names))
 
 
 def _run(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
