@@ -18,6 +18,7 @@ from decimal import Decimal
 import pandas as pd
 
 from stomkpi.catalog import PositionCatalog
+from stomkpi.summary import exact_sum
 
 DEPRIVED_PERCENT = "Лишить, %"
 # Приложение 3: «Врачей», «Медсестёр», then the two added sections and «Лишить премии»
@@ -122,4 +123,4 @@ def fund(protocol: dict[str, pd.DataFrame]) -> Decimal:
     """The sum of the coefficients over the staff sections of Приложение 4 (`clinic_protocol`), exactly as printed:
     the coefficient fund the commission signs."""
     column = CLINIC_DOCTORS[-1]
-    return sum((Decimal(str(v)) for t in protocol.values() if column in t.columns for v in t[column]), Decimal(0))
+    return exact_sum(v for t in protocol.values() if column in t.columns for v in t[column])

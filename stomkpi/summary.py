@@ -7,12 +7,21 @@ columns it shows from these tables and never recomputes a figure that is here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from decimal import Decimal
+
 import numpy as np
 import pandas as pd
 
 from stomkpi.catalog import MAIN_BELOW_NORM, PositionCatalog
 from stomkpi.compare import above, below
 from stomkpi.records import Month
+
+
+def exact_sum(values: Iterable) -> Decimal:
+    """The sum of coefficients exactly as they are printed (each to 2 decimals): the fund a form adds up, no float
+    rounding between the rows and the total."""
+    return sum((Decimal(str(v)) for v in values), Decimal(0))
 
 
 def by_department(table: pd.DataFrame, total: str | None = None) -> pd.DataFrame:
@@ -27,12 +36,12 @@ def by_department(table: pd.DataFrame, total: str | None = None) -> pd.DataFrame
         "Максимум %": g["percent"].max(),
         "Ниже 100 %": g["percent"].apply(_below_norm),
         "Лишены премии": g["deprived_percent"].apply(_deprived),
-        "Сумма коэффициентов": g["coefficient"].sum().round(2),
+        "Сумма коэффициентов": g["coefficient"].apply(exact_sum),
     })
     if total is not None:
         percent = table["percent"]
         out.loc[total] = [len(table), round(percent.mean(), 1), percent.min(), percent.max(), _below_norm(percent),
-                          _deprived(table["deprived_percent"]), round(table["coefficient"].sum(), 2)]
+                          _deprived(table["deprived_percent"]), exact_sum(table["coefficient"])]
     out.index.name = "Отделение"
     return out
 

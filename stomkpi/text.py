@@ -94,6 +94,9 @@ def fmt(value: object) -> str:
     if isinstance(value, float):
         text = f"{value:.2f}".rstrip("0").rstrip(".") if not value.is_integer() else f"{int(value)}"
         return text.replace(".", ",")
+    if isinstance(value, Decimal):  # an exact sum: printed as a float of the same value would be
+        text = f"{value.quantize(Decimal('0.01')):f}"
+        return (text.rstrip("0").rstrip(".") if "." in text else text).replace(".", ",")
     if isinstance(value, (pd.Timestamp, dt.date)):
         return value.strftime("%d.%m.%Y")
     return clean(value)

@@ -46,3 +46,18 @@ def test_departments_with_the_deprived_and_a_clinic_row(tmp_path, catalog):
     mean = (table["percent"].iloc[0] + table["percent"].iloc[1] + table["percent"].iloc[2]) / 3
     assert deps.loc["Всего", "Средний %"] == round(mean, 1) == 99.9
     assert deps.loc["Всего", "Минимум %"] == table["percent"].min()
+
+
+def test_the_fund_of_coefficients_is_summed_exactly_as_printed():
+    # 0,1 + 0,2 as floats is 0,30000000000000004; the fund the form prints adds the printed coefficients: 0,30 exactly,
+    # and 0,29 + 0,57 + 0,14 = 1,00
+    from decimal import Decimal
+
+    from stomkpi.summary import exact_sum
+    from stomkpi.text import fmt
+
+    assert exact_sum([0.1, 0.2]) == Decimal("0.30")
+    assert exact_sum([0.29, 0.57, 0.14]) == Decimal("1.00")
+    assert exact_sum([]) == 0
+    # printed like a float of the same value: no trailing zeros, a decimal comma
+    assert [fmt(Decimal(x)) for x in ("1.00", "12.70", "6.94", "0")] == ["1", "12,7", "6,94", "0"]
