@@ -6,7 +6,9 @@ advance widths (`printable.text_width`) every header word and every cell word ge
 column, at the largest of three small sizes where the table fits the portrait page; the rest of the
 line goes to the columns with longer text, which wraps. A long table breaks across pages and
 repeats its header; no table is turned to landscape or cut at the page edge. A table without rows is
-never printed as an empty table: it shows one sentence instead (`empty`), in every format.
+never printed as an empty table: it shows one sentence instead (`empty`), in every format. A number is printed with
+its quantity's decimals (`text.PLACES`), the quantity named by the column's header (`text.column_quantity`) or, for
+columns headed otherwise (months), by the table's `quantity`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import pandas as pd
 
 from stomkpi.report.printable import text_width
 from stomkpi.safe import clean
-from stomkpi.text import fmt
+from stomkpi.text import column_quantity, shown
 
 _LATEX_SPECIAL = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
@@ -53,10 +55,12 @@ NO_DATA = "Данных нет."
 class Table:
     """A DataFrame with an HTML and a LaTeX representation for notebook output."""
 
-    def __init__(self, frame: pd.DataFrame, caption: str | None = None, index: bool = False, empty: str = NO_DATA):
+    def __init__(self, frame: pd.DataFrame, caption: str | None = None, index: bool = False, empty: str = NO_DATA,
+                 quantity: str | None = None):
         self.frame = frame.reset_index() if index and len(frame) else frame
         self.caption = caption
         self.empty = empty
+        self.quantity = quantity  # of the numbers in columns whose header names no quantity
 
     @property
     def is_empty(self) -> bool:
@@ -68,7 +72,8 @@ class Table:
         return f"{self.caption.rstrip(':')}: {self.empty[:1].lower()}{self.empty[1:]}"
 
     def _cells(self) -> list[list[str]]:
-        return [[fmt(v) for v in row] for row in self.frame.itertuples(index=False)]
+        quantities = [column_quantity(c) or self.quantity for c in self.frame.columns]
+        return [[shown(v, q) for v, q in zip(row, quantities, strict=True)] for row in self.frame.itertuples(index=False)]
 
     def _repr_html_(self) -> str:
         if self.is_empty:
@@ -204,8 +209,10 @@ def page_break() -> None:
     from IPython.display import display
 
     display(PageBreak())
-def show(frame: pd.DataFrame, caption: str | None = None, index: bool = False, empty: str = NO_DATA) -> None:
-    """Display a table that prints whole in both HTML and PDF; without rows, the sentence `empty`."""
+def show(frame: pd.DataFrame, caption: str | None = None, index: bool = False, empty: str = NO_DATA,
+         quantity: str | None = None) -> None:
+    """Display a table that prints whole in both HTML and PDF; without rows, the sentence `empty`; `quantity`: that of
+    the numbers in columns whose header names none (`text.PLACES`)."""
     from IPython.display import display
 
-    display(Table(frame, caption, index, empty))
+    display(Table(frame, caption, index, empty, quantity))
