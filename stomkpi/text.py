@@ -1,5 +1,10 @@
 """Text for people: matching keys for typed names (positions, criteria, departments, specialties), numbers, money,
-months and table cells in Russian."""
+months and table cells in Russian.
+
+Every quantity is printed with the decimals `PLACES` gives it, wherever people read it: the reports' tables (HTML and
+PDF), the cards, the protocols and the .xlsx files (there as the cell's number format, the cell keeping the whole
+value). A quantity's decimals change in that table and nowhere else; which quantity a column holds is named by its
+header (`column_quantity`) or by its machine key (`KEY_QUANTITIES`)."""
 
 from __future__ import annotations
 
@@ -83,6 +88,59 @@ def rub(value: Decimal) -> str:
     whole, _, kopecks = decimals(value, 2).partition(".")
     sign, digits = ("-", whole[1:]) if whole.startswith("-") else ("", whole)
     return f"{sign}{int(digits):,}".replace(",", "\u00a0") + f",{kopecks}"
+
+
+# decimals of each quantity wherever people read it (the one table: see the module's docstring)
+PLACES = {
+    "coefficient": 2,  # the stimulus coefficient, Кэф
+    "fund": 2,  # a sum of coefficients (фонд коэффициентов)
+    "money": 2,  # roubles (`rub` adds the spaces between thousands)
+    "percent": 1,  # percent of the norm, a deprivation's percent, a share of cases
+    "result": 3,  # a unit's result on the 0–1 scale (section 6), ranked unrounded
+    "weight": 3,  # an indicator's weight Ув and its Пр
+    "weighted_points": 4,  # points × ставки × дни / план × (1 − лишение): the «стоимость балла» payroll's weight
+}
+# the quantity of a column of the machine tables (the CSV's keys), for the files people open
+KEY_QUANTITIES = {"coefficient": "coefficient", "kef": "coefficient", "result": "result", "percent": "percent",
+                  "deprived_percent": "percent", "weight_norm": "weight", "pr": "weight"}
+# the quantity of a column of a table for people, by its header: the first pattern found decides (a count such as
+# «Ниже 100 %» or a criterion's points «Баллы: Коэффициент …» hold none)
+HEADER_QUANTITIES = (
+    (re.compile(r"ниже 100 %|^Баллы|^Сотрудников|^Случаев", re.IGNORECASE), None),
+    (re.compile(r"коэффициентов$|^Сумма коэффициентов"), "fund"),
+    (re.compile(r"^Кэф$|^Коэффициент( денежных)?( выплат)?$"), "coefficient"),
+    (re.compile(r"^(Ув|Пр)$"), "weight"),
+    (re.compile(r"^Результат"), "result"),
+    (re.compile(r"руб\.$"), "money"),
+    (re.compile(r"%|^Процент"), "percent"),
+)
+
+
+def column_quantity(header: object) -> str | None:
+    """The quantity a table column holds, by its header (`HEADER_QUANTITIES`); None for any other."""
+    text = str(header)
+    return next((quantity for pattern, quantity in HEADER_QUANTITIES if pattern.search(text)), None)
+
+
+def number_format(quantity: str) -> str:
+    """A quantity's .xlsx number format: its decimals (`PLACES`), pinned to the Russian locale so that any program
+    prints a decimal comma («0,60» also under en-US)."""
+    places = PLACES[quantity]
+    return "[$-419]0" + ("." + "0" * places if places else "")
+
+
+def shown(value: object, quantity: str | None) -> str:
+    """A cell as people read it: a number of a known quantity with that quantity's decimals and a decimal comma
+    («0,60», «76,5»), rounded half away from zero; anything else as `fmt` prints it."""
+    if hasattr(value, "item") and not isinstance(value, Decimal):  # a numpy scalar
+        value = value.item()
+    if quantity is None or isinstance(value, bool) or not isinstance(value, int | float | Decimal | Fraction):
+        return fmt(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return fmt(value)
+    exact = Fraction(Decimal(repr(value))) if isinstance(value, float) else Fraction(value)  # 2.345 as written
+    text = decimals(exact, PLACES[quantity]).replace(".", ",")
+    return rub(Decimal(text.replace(",", "."))) if quantity == "money" else text
 
 
 def fmt(value: object) -> str:

@@ -203,7 +203,10 @@ class AnnualReport:
         return out
 
     def quality_indicators(self) -> pd.DataFrame:
-        return self.quality_values
+        """The section 7 indicators of the year against their targets; no rows when none has a value for the year
+        (the section is then one sentence, `quality_note`), rather than a row of blanks per indicator."""
+        values = self.quality_values
+        return values if len(values) and values["Значение"].notna().any() else pd.DataFrame()
 
     def nmo_table(self) -> pd.DataFrame:
         return pd.DataFrame() if self.nmo is None else words.nmo_display(self.nmo, self.catalogs.nmo)
@@ -225,8 +228,14 @@ class AnnualReport:
         return f"## Стимулирующие выплаты за {self.year} год\n\n{NO_FUND.format(year=self.year)}"
 
     def quality_note(self) -> str:
-        """What the quality section shows when the year has no counts."""
-        return "Лист «Статистика» не заполнен ни в одной книге месяца: показатели качества за год не посчитаны."
+        """What the quality section shows when none of its indicators has a value for the year, and why."""
+        if not len(self.quality_values):
+            return "Лист «Статистика» не заполнен ни в одной книге месяца: показатели качества за год не посчитаны."
+        indicators = self.catalogs.indicators
+        fields = list(dict.fromkeys(indicators.fields[f] for i in indicators.indicators if i.section
+                                    for f in (i.numerator, i.denominator)))
+        return (f"В листах «Статистика» книг месяца нет счётчиков показателей качества раздела 7 («{fields[0]}», "
+                f"«{fields[1]}» и других — все на листе «Поля» шаблона книги): показатели качества за год не посчитаны.")
 
     def lint_all(self) -> pd.DataFrame:
         rows = [(f.position, f.criterion or "—", f.message) for f in self.catalogs.positions.lint]

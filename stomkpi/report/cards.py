@@ -33,11 +33,11 @@ from stomkpi.report.adapters.fpdf_internals import page_writer
 from stomkpi.report.pdf_fonts import add_font, lacks_glyphs
 from stomkpi.report.printable import PrintedSheet, new_book, sheet_title, text_width, wrap
 from stomkpi.report.trail import ALL_TYPED, TYPED
-from stomkpi.report.words import decimal, month_words, rule_of, short
+from stomkpi.report.words import month_words, rule_of, short
 from stomkpi.revisions.diff import Changes, StaffChange, num_text, same_value
 from stomkpi.safe import clean
 from stomkpi.sheets import save_deterministic
-from stomkpi.text import fmt
+from stomkpi.text import fmt, shown
 
 MAIN, ADDITIONAL = "Основные критерии", "Дополнительные критерии"
 COLUMNS = ["№", "Критерий", "Значение", "Правило", "Норма", "Баллы"]
@@ -79,13 +79,14 @@ class Card:
 
     def result_lines(self) -> list[str]:
         """The total, the percent and the coefficient with its factors, in words."""
-        deprived = f"{fmt(self.deprived_percent)} %"
+        deprived = f"{shown(self.deprived_percent, 'percent')} %"
+        percent = shown(self.percent, "percent")
         reasons = f" ({'; '.join(self.deprivation_reasons)})" if self.deprivation_reasons else ""
         return [
-            f"Сумма баллов: {fmt(self.total)} при норме {fmt(self.norm_points)} — выполнение {decimal(self.percent)} %.",
+            f"Сумма баллов: {fmt(self.total)} при норме {fmt(self.norm_points)} — выполнение {percent} %.",
             f"Коэффициент = выполнение × ставки ОМС × отработанные дни / дни по плану × (1 − лишение): "
-            f"{decimal(self.percent)} % × {fmt(self.rates)} × {fmt(self.days_fact)} / {fmt(self.days_plan)} × "
-            f"(1 − {deprived}) = {decimal(self.coefficient, 2)}.",
+            f"{percent} % × {fmt(self.rates)} × {fmt(self.days_fact)} / {fmt(self.days_plan)} × "
+            f"(1 − {deprived}) = {shown(self.coefficient, 'coefficient')}.",
             *([PAID_RATES.format(fmt(self.rates_paid))] if self.rates_paid else []),
             f"Лишение премии: {deprived}{reasons}." if self.deprived_percent else "Лишения премии нет.",
             *self.payment,
@@ -161,10 +162,10 @@ def revision_lines(changes: Changes, change: StaffChange) -> tuple[str, ...]:
     if change.note:
         lines.append(f"Было → стало: {change.note} в этой редакции; в прежней редакции карточки не было.")
         return tuple(lines)
-    shown = {"total_points": ("сумма баллов", "", None), "percent": ("выполнение", " %", 1),
-             "coefficient": ("коэффициент", "", 2)}
-    moved = [f"{title} {_figure(a, places)}{unit} → {_figure(b, places)}{unit}"
-             for key, (title, unit, places) in shown.items()
+    figures = {"total_points": ("сумма баллов", "", None), "percent": ("выполнение", " %", "percent"),
+               "coefficient": ("коэффициент", "", "coefficient")}
+    moved = [f"{title} {_figure(a, quantity)}{unit} → {_figure(b, quantity)}{unit}"
+             for key, (title, unit, quantity) in figures.items()
              for a, b in [change.figures.get(key, ("", ""))] if not same_value(a, b)]
     moved += [f"{title}: {_minus(num_text(a))} → {_minus(num_text(b))}" for title, a, b in change.factors]
     lines.append(f"Было → стало: {'; '.join(moved) or 'итоги те же'}.")
@@ -179,11 +180,11 @@ def _short(text: str, limit: int = REASON_SHOWN) -> str:
     return flat[:limit] + ("… (полностью — в отчёте)" if limit == REVISION_SHOWN else "…")
 
 
-def _figure(text: str, places: int | None) -> str:
-    """A figure of the scores CSV as the card prints it: with `places` decimals like `result_lines`, else as
+def _figure(text: str, quantity: str | None) -> str:
+    """A figure of the scores CSV as the card prints it: with its `quantity`'s decimals like `result_lines`, else as
     `stomkpi diff` prints it."""
     try:
-        return _minus(num_text(text) if places is None else decimal(float(text), places))
+        return _minus(num_text(text) if quantity is None else shown(float(text), quantity))
     except ValueError:
         return num_text(text)
 

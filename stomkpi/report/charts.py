@@ -65,12 +65,19 @@ def _subplots(figsize: tuple[float, float]):
     return fig, fig.add_subplot()
 
 
+# the histogram's height over its tallest bar: the top fifth of the axes (about 35 pt of this figure) is left to the
+# «100 %» label, which takes about 16 pt under the axes' top
+LABEL_HEADROOM = 1.25
+
+
 def percent_distribution(table: pd.DataFrame, title: str = "Распределение процента выполнения показателей"):
-    """Histogram of the percent of every employee, with the 100 % line."""
+    """Histogram of the percent of every employee, with the 100 % line; its label sits in headroom above the tallest
+    bar (`LABEL_HEADROOM`), never on a bar."""
     fig, ax = _subplots((8, 3.4))
-    ax.hist(table["percent"], bins=range(int(min(50, table["percent"].min() // 5 * 5)),
-                                         int(max(150, table["percent"].max() + 5)), 5),
-            color="#7F8FA6", edgecolor="white")
+    counts, _, _ = ax.hist(table["percent"], bins=range(int(min(50, table["percent"].min() // 5 * 5)),
+                                                        int(max(150, table["percent"].max() + 5)), 5),
+                           color="#7F8FA6", edgecolor="white")
+    ax.set_ylim(0, max(counts.max(), 1) * LABEL_HEADROOM)
     ax.axvline(100, color="#C44E52", linestyle="--", linewidth=1.5)
     ax.annotate("100 %", xy=(100, 1), xycoords=("data", "axes fraction"), xytext=(4, -4),
                 textcoords="offset points", va="top", color="#C44E52")

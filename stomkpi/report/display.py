@@ -5,8 +5,11 @@ is a `longtable` in DejaVu Sans whose column widths are measured, not guessed: w
 advance widths (`printable.text_width`) every header word and every cell word gets room in its
 column, at the largest of three small sizes where the table fits the portrait page; the rest of the
 line goes to the columns with longer text, which wraps. A long table breaks across pages and
-repeats its header; no table is turned to landscape or cut at the page edge. A table without rows is
-never printed as an empty table: it shows one sentence instead (`empty`), in every format.
+repeats its header (and its caption, which stands `CAPTION_SPACE` clear of the top rule); no table is turned
+to landscape or cut at the page edge. A table without rows is never printed as an empty table: it shows one
+sentence instead (`empty`), in every format. A number is printed with
+its quantity's decimals (`text.PLACES`), the quantity named by the column's header (`text.column_quantity`) or, for
+columns headed otherwise (months), by the table's `quantity`.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import pandas as pd
 
 from stomkpi.report.printable import text_width
 from stomkpi.safe import clean
-from stomkpi.text import fmt
+from stomkpi.text import column_quantity, shown
 
 _LATEX_SPECIAL = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
@@ -53,10 +56,12 @@ NO_DATA = "Данных нет."
 class Table:
     """A DataFrame with an HTML and a LaTeX representation for notebook output."""
 
-    def __init__(self, frame: pd.DataFrame, caption: str | None = None, index: bool = False, empty: str = NO_DATA):
+    def __init__(self, frame: pd.DataFrame, caption: str | None = None, index: bool = False, empty: str = NO_DATA,
+                 quantity: str | None = None):
         self.frame = frame.reset_index() if index and len(frame) else frame
         self.caption = caption
         self.empty = empty
+        self.quantity = quantity  # of the numbers in columns whose header names no quantity
 
     @property
     def is_empty(self) -> bool:
@@ -68,7 +73,8 @@ class Table:
         return f"{self.caption.rstrip(':')}: {self.empty[:1].lower()}{self.empty[1:]}"
 
     def _cells(self) -> list[list[str]]:
-        return [[fmt(v) for v in row] for row in self.frame.itertuples(index=False)]
+        quantities = [column_quantity(c) or self.quantity for c in self.frame.columns]
+        return [[shown(v, q) for v, q in zip(row, quantities, strict=True)] for row in self.frame.itertuples(index=False)]
 
     def _repr_html_(self) -> str:
         if self.is_empty:
@@ -97,7 +103,7 @@ class Table:
                  rf"\begin{{longtable}}{{{spec}}}"]
         if self.caption:
             lines.append(rf"\multicolumn{{{len(cols)}}}{{@{{}}p{{{sum(widths):.1f}pt}}}}"
-                         rf"{{\textbf{{{latex_escape(self.caption)}}}}} \\")
+                         rf"{{\textbf{{{latex_escape(self.caption)}}}}} \\[{CAPTION_SPACE}pt]")
         lines += [r"\hline", head + r" \\ \hline", r"\endhead"]
         for row in cells:
             lines.append(" & ".join(_breakable(v, w - 2 * SEP, size) for v, w in zip(row, widths, strict=True)) + r" \\")
@@ -110,6 +116,7 @@ class Table:
 
 LINE_WIDTH = 510.0  # pt: the text width of the PDF's A4 page (210 mm less 2 × 15 mm)
 SEP = 3.0  # pt of space either side of a column's text (\tabcolsep)
+CAPTION_SPACE = 3.0  # pt between a caption's descenders and the table's top rule (without it they touch)
 FONT_SIZES = {8.0: r"\footnotesize", 7.0: r"\scriptsize", 6.0: r"\tiny"}  # their sizes at the document's 10 pt
 WORD_CAP = 110.0  # pt: a longer word (a checksum, a path) gets break points instead of a wider column
 TEXT_CAP = 170.0  # pt: a text column wider than this wraps rather than widening further
@@ -204,8 +211,10 @@ def page_break() -> None:
     from IPython.display import display
 
     display(PageBreak())
-def show(frame: pd.DataFrame, caption: str | None = None, index: bool = False, empty: str = NO_DATA) -> None:
-    """Display a table that prints whole in both HTML and PDF; without rows, the sentence `empty`."""
+def show(frame: pd.DataFrame, caption: str | None = None, index: bool = False, empty: str = NO_DATA,
+         quantity: str | None = None) -> None:
+    """Display a table that prints whole in both HTML and PDF; without rows, the sentence `empty`; `quantity`: that of
+    the numbers in columns whose header names none (`text.PLACES`)."""
     from IPython.display import display
 
-    display(Table(frame, caption, index, empty))
+    display(Table(frame, caption, index, empty, quantity))

@@ -4,7 +4,7 @@ CSV: English snake_case headers and codes (a status is `on_track`), UTF-8 with a
 shows Cyrillic, no cell starting a formula, staff numbers as they were typed (`01002`). .xlsx:
 the same rows with Russian headers and words (a status is «по графику», the same word as in the
 reports), names instead of codes, text cells for text, so a staff number keeps its leading zeros in Excel too;
-each number shown with its quantity's decimals (`words.PLACES`; the cell keeps the whole value), dates as
+each number shown with its quantity's decimals (`text.PLACES`; the cell keeps the whole value), dates as
 31.12.2025. Both are written whole to a temporary file and moved into place.
 """
 
@@ -18,9 +18,11 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from stomkpi.report.words import NAMED_CODES, PLACES, for_people
+from stomkpi.report.words import NAMED_CODES, for_people
 from stomkpi.safe import spreadsheet_cell, write_csv
 from stomkpi.sheets import save_deterministic
+from stomkpi.text import KEY_QUANTITIES
+from stomkpi.text import number_format as quantity_format
 
 DATE_FORMAT = "DD.MM.YYYY"
 
@@ -55,11 +57,10 @@ def write_xlsx(frame: pd.DataFrame, path: Path | str, sheet: str = "Таблиц
 
 
 def number_format(key: str, values: pd.Series) -> str | None:
-    """How a column of a file for people shows its numbers: its quantity's decimals (`words.PLACES`), 1 to 3 for
-    other fractions, as typed for whole numbers; pinned to the Russian locale, a decimal comma in any program."""
-    places = PLACES.get(key)
-    if places is not None:
-        return "[$-419]0." + "0" * places
+    """How a column of a file for people shows its numbers: its quantity's decimals (`text.KEY_QUANTITIES`), 1 to 3
+    for other fractions, as typed for whole numbers; pinned to the Russian locale, a decimal comma in any program."""
+    if key in KEY_QUANTITIES:
+        return quantity_format(KEY_QUANTITIES[key])
     if pd.api.types.is_float_dtype(values):
         return "[$-419]0.0##"
     return None

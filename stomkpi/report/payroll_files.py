@@ -22,11 +22,13 @@ from stomkpi.report.printable import PrintedSheet, new_book
 from stomkpi.report.protocols_xlsx import column_widths, spans
 from stomkpi.safe import write_csv
 from stomkpi.sheets import save_deterministic
-from stomkpi.text import decimals, month_words, rub
+from stomkpi.text import decimals, month_words, rub, shown
 
 COLUMNS = ["period", "staff_id", "snils", "full_name", "department", "indicator", "value"]
 PERSON_COLUMNS = ["№", "Ф.И.О.", "Таб. №", "СНИЛС", "Должность", "Вес", "Сумма, руб."]
 WEIGHT_HEADERS = {"coefficient": "Коэффициент", "points": "Баллы × ставки × дни / план × (1 − лишение)"}
+# the quantities (`text.PLACES`) of a person's weight and of a group's sum of weights, by the method
+WEIGHT_QUANTITIES = {"coefficient": ("coefficient", "fund"), "points": ("weighted_points", "weighted_points")}
 METHOD_WORDS = {"coefficient": ("Сумма коэффициентов", "Стоимость единицы коэффициента, руб."),
                 "points": ("Сумма баллов (с учётом ставок, дней и лишения)", "Стоимость балла, руб.")}
 
@@ -65,7 +67,7 @@ def write_payroll_xlsx(payroll: MonthPayroll, period: str, clinic: str, staff: p
     for g in payroll.groups.itertuples(index=False):
         members = payroll.people[payroll.people["group"] == g.group]
         rows = [[i, p.name, p.staff_id, _snils(info, p.staff_id), info.at[p.staff_id, "title"],
-                 decimals(p.weight, 4).replace(".", ","), rub(p.amount)]
+                 shown(p.weight, WEIGHT_QUANTITIES[method][0]), rub(p.amount)]
                 for i, p in enumerate(members.itertuples(index=False), start=1)]
         tables[g] = pd.DataFrame(rows, columns=columns, dtype=object)
     widest = max(tables.values(), key=len) if tables else pd.DataFrame(columns=columns)
@@ -78,7 +80,7 @@ def write_payroll_xlsx(payroll: MonthPayroll, period: str, clinic: str, staff: p
     for g, table in tables.items():
         sheet.blank()
         unit = rub(Decimal(decimals(g.unit_value, 2))) if g.unit_value is not None else "—"
-        sheet.line(f"{g.group}: фонд {rub(g.fund)} руб.; {weights_word.lower()} {decimals(g.weights, 4).replace('.', ',')};"
+        sheet.line(f"{g.group}: фонд {rub(g.fund)} руб.; {weights_word.lower()} {shown(g.weights, WEIGHT_QUANTITIES[method][1])};"
                    f" {unit_word.lower()} {unit}", align="left")
         sheet.table(None, columns, table.to_numpy(dtype=object).tolist(),
                     spans=spans(columns, len(sheet.widths)), empty="нет")

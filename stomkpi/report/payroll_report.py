@@ -17,9 +17,9 @@ from pathlib import Path
 import pandas as pd
 
 from stomkpi.payroll import MonthPayroll, snils_digits
-from stomkpi.report.payroll_files import METHOD_WORDS, write_payroll_csv, write_payroll_xlsx
+from stomkpi.report.payroll_files import METHOD_WORDS, WEIGHT_QUANTITIES, write_payroll_csv, write_payroll_xlsx
 from stomkpi.report.words import month_words
-from stomkpi.text import decimals, rub
+from stomkpi.text import decimals, rub, shown
 
 METHOD_NAMES = {"coefficient": "по коэффициентам (доля — коэффициент сотрудника к сумме коэффициентов группы)",
                 "points": "по баллам (стоимость балла: баллы × ставки ОМС × дни / план × (1 − лишение))"}
@@ -83,9 +83,10 @@ class FundSection:
         """A row per «Фонд» group: fund, the sum of weights, the unit value, paid, unspent, head count."""
         g = self.payroll.groups
         weights_word, unit_word = METHOD_WORDS[self.method]
+        weights = WEIGHT_QUANTITIES[self.method][1]
         return pd.DataFrame({
             "Строка листа «Фонд»": g["row"], "Группа": g["group"],
-            "Фонд, руб.": g["fund"].map(rub), weights_word: g["weights"].map(lambda w: decimals(w, 4).replace(".", ",")),
+            "Фонд, руб.": g["fund"].map(rub), weights_word: g["weights"].map(lambda w: shown(w, weights)),
             unit_word: g["unit_value"].map(lambda u: "—" if u is None else rub(Decimal(decimals(u, 2)))),
             "Начислено, руб.": g["paid"].map(rub), "Не распределено, руб.": g["unspent"].map(rub),
             "Сотрудников": g["people"]})

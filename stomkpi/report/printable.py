@@ -53,9 +53,8 @@ WRAP_SAFETY = 0.97  # share of a column's width the wrapping assumes: a program 
 
 # Number formats pinned to the Russian locale (`[$-419]`): LibreOffice prints a number in its format's language, so a
 # coefficient reads «0,60» whatever the printing machine's locale (under en-US a plain format prints «0.60»).
+# A quantity's decimals are `text.PLACES`' (`text.number_format`).
 GENERAL = "[$-419]General"
-TWO_PLACES = "[$-419]0.00"  # coefficients, funds
-ONE_PLACE = "[$-419]0.0"  # percents
 
 _THIN = Side(style="thin")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)

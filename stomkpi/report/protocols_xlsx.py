@@ -10,9 +10,7 @@ import pandas as pd
 
 from stomkpi.report.printable import (
     GENERAL,
-    ONE_PLACE,
     POINTS_PER_UNIT,
-    TWO_PLACES,
     PrintedSheet,
     new_book,
     sheet_title,
@@ -20,6 +18,8 @@ from stomkpi.report.printable import (
 )
 from stomkpi.report.words import month_words
 from stomkpi.sheets import save_deterministic
+from stomkpi.text import column_quantity
+from stomkpi.text import number_format as quantity_format
 
 SHEET_UNITS = 132.0  # column width units across a landscape A4 page (784 pt printable, a little spare)
 TEXT_CAP = 190.0  # pt: a text column wider than this wraps rather than widening further
@@ -92,12 +92,9 @@ def _tables(sheet: PrintedSheet, tables: dict[str, pd.DataFrame]) -> None:
 
 
 def number_format(column: str) -> str:
-    """A form's column's number format, one per quantity: coefficients with 2 decimals, percents with 1."""
-    if "оэффициент" in column:
-        return TWO_PLACES
-    if "%" in column or "роцент" in column:
-        return ONE_PLACE
-    return GENERAL
+    """A form's column's number format: its quantity's (`text.column_quantity`), else the general one."""
+    quantity = column_quantity(column)
+    return GENERAL if quantity is None else quantity_format(quantity)
 
 
 def spans(columns: list[str], width: int) -> list[int]:

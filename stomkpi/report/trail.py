@@ -104,7 +104,8 @@ def payment_lines(payroll, method: str) -> dict[str, tuple[str, ...]]:
     `payroll`: `payroll.MonthPayroll`; the figures are the engine's, none computed again but the words."""
     from decimal import Decimal
 
-    from stomkpi.text import decimals, rub
+    from stomkpi.report.payroll_files import WEIGHT_QUANTITIES
+    from stomkpi.text import rub, shown
 
     unit = "коэффициент" if method == "coefficient" else "баллы × ставки × дни / план × (1 − лишение)"
     people = payroll.people
@@ -123,7 +124,8 @@ def payment_lines(payroll, method: str) -> dict[str, tuple[str, ...]]:
             elif not p.weight:
                 line = f"0,00 руб.: {unit} — 0, доля в фонде группы «{clean(group)}» нулевая"
             else:
-                line = (f"{fund} × доля {decimals(p.weight, 4).replace('.', ',')} / {decimals(total, 4).replace('.', ',')}"
+                weight, weights = WEIGHT_QUANTITIES[method]
+                line = (f"{fund} × доля {shown(p.weight, weight)} / {shown(total, weights)}"
                         f" = {rub(p.amount)} руб. (копейки — по наибольшему остатку)")
             out[str(p.staff_id)] = (f"Стимулирующая выплата: {line}.",)
     return out

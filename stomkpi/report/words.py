@@ -47,8 +47,6 @@ HEADERS = {
 NMO_HEADERS = {"missing": "Не хватает ЗЕТ", "indicator": "Показатель"}
 # a code column that people read by the name beside it: the code is left out of their files
 NAMED_CODES = {"position": "position_name", "unit": "unit_name", "indicator": "indicator_name"}
-# decimals each quantity is shown with in the files for people (the cell keeps the value whole); others: 1 to 3
-PLACES = {"coefficient": 2, "kef": 2, "result": 2, "percent": 1, "deprived_percent": 1, "weight_norm": 3, "pr": 3}
 
 
 def number(x: float) -> str:
