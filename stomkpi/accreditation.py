@@ -21,7 +21,9 @@ filing year or `waived_years` before it. The first of these rules that applies g
     the window opens within `risk_horizon` months, with gaps        at_risk
     otherwise                                                       not_yet
 
-A filing decided «не соответствует» counts as no filing: the person files again. Editing rule: words of the actions
+A filing decided «не соответствует» counts as no filing: the person files again. The reports take from here who
+must act in a period (`must_act`: a window, last safe date or deadline falling in it, or a state that calls for
+action), the counts by state, the year's filings and a year's calendar. Editing rule: words of the actions
 live in the `_say_*` helpers; numbers come from the catalog only.
 """
 
@@ -39,6 +41,8 @@ from stomkpi.nmo import plan_credits
 from stomkpi.records import NmoRecords
 
 STATES = ("ready", "window_open_gaps", "not_yet", "at_risk", "late", "expired")
+URGENCY = ("expired", "late", "window_open_gaps", "at_risk", "ready", "not_yet")  # who is listed first
+ACTING = ("late", "at_risk", "window_open_gaps")  # states that call for action whatever the date
 STATE_WORDS = {"expired": "срок истёк", "late": "опоздание", "window_open_gaps": "окно открыто, есть пробелы",
                "at_risk": "под угрозой", "ready": "готов к подаче", "not_yet": "окно ещё не открыто"}
 EVENTS = ("window_opens", "last_safe_date", "deadline")
@@ -245,7 +249,7 @@ def calendar_events(table: pd.DataFrame, on: dt.date, months: int = 18) -> pd.Da
     """Every window opening, last safe date and deadline in [on, on + months), one row each (date, month, event,
     department, staff_id, full_name, specialty, state); plans whose accreditation is passed are left out."""
     end = on + relativedelta(months=months)
-    live = table[~((table["decision"] == "passed") & (table["state"] == "ready"))]
+    live = table[~_passed(table)]
     parts = []
     for event in EVENTS:
         part = live[["department", "staff_id", "full_name", "specialty", "state"]].assign(event=event, date=live[event])
@@ -257,6 +261,11 @@ def calendar_events(table: pd.DataFrame, on: dt.date, months: int = 18) -> pd.Da
                                                                       kind="stable")
     return events[["date", "month", "event", "department", "staff_id", "full_name", "specialty", "state"]].reset_index(
         drop=True)
+
+
+def _passed(table: pd.DataFrame) -> pd.Series:
+    """The plans whose accreditation is passed: nothing left to file."""
+    return (table["decision"] == "passed") & (table["state"] == "ready")
 
 
 def calendar_months(events: pd.DataFrame, on: dt.date, months: int = 18) -> pd.DataFrame:
@@ -283,3 +292,49 @@ def calendar_months(events: pd.DataFrame, on: dt.date, months: int = 18) -> pd.D
 def next_days(events: pd.DataFrame, on: dt.date, days: int = 90) -> pd.DataFrame:
     """The events of the next `days` days (from `on` to `on + days`, both included), by date."""
     return events[(events["date"] >= on) & (events["date"] <= on + dt.timedelta(days=days))].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- the reports: who acts, the year's filings
+
+
+def state_counts(table: pd.DataFrame) -> dict[str, int]:
+    """How many plans are in each state, every state of `URGENCY` named (0 when none)."""
+    counts = table["state"].value_counts()
+    return {state: int(counts.get(state, 0)) for state in URGENCY}
+
+
+def must_act(table: pd.DataFrame, first: dt.date, last: dt.date) -> pd.DataFrame:
+    """Who must act from `first` to `last` (both included): every plan whose window opens, last safe date or deadline
+    falls then, and every plan in an `ACTING` state; an accreditation passed is left out (as in `calendar_events`).
+    The table's columns and `falls`, the events of the period in `EVENTS` order; the most urgent state first, then
+    the earliest last safe date."""
+    live = table[~_passed(table)]
+    falls = [tuple(e for e in EVENTS if first <= getattr(r, e) <= last) for r in live.itertuples(index=False)]
+    out = live.assign(falls=falls)
+    out = out[out["falls"].map(bool) | out["state"].isin(ACTING)]
+    order = {s: i for i, s in enumerate(URGENCY)}
+    out = out.assign(_o=out["state"].map(order)).sort_values(["_o", "last_safe_date", "full_name", "specialty"],
+                                                            kind="stable")
+    return out.drop(columns="_o").reset_index(drop=True)
+
+
+def filings_in(records: NmoRecords, year: int) -> pd.DataFrame:
+    """The filings of `year` by filing date: staff_id, full_name, department, specialty, filed, number, decision
+    (`passed`, `failed`, or None while awaited), decided (dates as `datetime.date`, None when not decided)."""
+    columns = ["staff_id", "full_name", "department", "specialty", "filed", "number", "decision", "decided"]
+    filings = records.filings
+    if filings is None or filings.empty:
+        return pd.DataFrame(columns=columns)
+    mine = filings[filings["filed"].dt.year == year].sort_values(["filed", "staff_id", "specialty"], kind="stable")
+    rows = [(r.staff_id, records.names.get(r.staff_id, ""), records.departments.get(r.staff_id, ""), r.specialty,
+             r.filed.date(), "" if pd.isna(r.number) else str(r.number), r.decision if isinstance(r.decision, str)
+             else None, r.decided.date() if pd.notna(r.decided) else None) for r in mine.itertuples(index=False)]
+    return pd.DataFrame(rows, columns=columns, dtype=object)
+
+
+def year_calendar(table: pd.DataFrame, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The calendar of `year` (the events of its twelve months, and `calendar_months` of them) from the readiness
+    table at the end of the year before."""
+    first = dt.date(year, 1, 1)
+    events = calendar_events(table, first, 12)
+    return events, calendar_months(events, first, 12)
