@@ -98,12 +98,14 @@ def test_the_monthly_section_in_words(clinic):
     section = MonthAccreditation("2025-12", table)
     assert (section.on, section.first, section.last) == (ON, FIRST, LAST)
     assert "На 31.12.2025" in section.markdown() and "в декабре 2025 и январе 2026 — 7" in section.markdown()
-    shown = section.acting_table().set_index("ФИО")
-    assert shown.loc["Сотрудник K", "В эти два месяца"] == "последний безопасный день подачи 10.12.2025"
+    shown = section.acting_table()
+    shown = shown.set_index(shown["ФИО (специальность)"].str.removesuffix(f" ({SPEC})"))
+    assert shown.loc["Сотрудник K", "В эти два месяца"] == "безопасно подать до 10.12.2025"
     assert shown.loc["Сотрудник D", "В эти два месяца"] == "—"
-    assert shown.loc["Сотрудник B", "В эти два месяца"] == "открывается окно подачи 10.12.2025"
-    assert shown.loc["Сотрудник E", ["Подать до (безопасно)", "Срок"]].tolist() == ["19.11.2025", "20.01.2026"]
-    assert shown.loc["Сотрудник K", "Что сделать"].startswith("подать немедленно")
+    assert shown.loc["Сотрудник B", "В эти два месяца"] == "окно подачи с 10.12.2025"
+    assert shown.loc["Сотрудник E", "В эти два месяца"] == "срок 20.01.2026"
+    assert shown.loc["Сотрудник K", "Что сделать"].startswith(
+        "подать немедленно: последний безопасный день подачи был 10.12.2025, срок — 10.02.2026")
     assert section.counts_table().iloc[0].tolist() == [11, 2, 2, 0, 1, 3, 3]
 
 
@@ -206,9 +208,10 @@ def test_the_demo_monthly_shows_who_must_act(monthly, project):
     html = unescape((monthly / "2025-12.html").read_text(encoding="utf-8"))  # headings come as character references
     section = html[html.index("Аккредитация: кому действовать"):]
     assert "Кому действовать в этом и следующем месяце" in section
-    row = section[section.index("Лебедева Галина Николаевна"):]
+    row = section[section.index("Лебедева Галина Николаевна (Сестринское дело)"):]
     row = row[:row.index("</tr>")]
-    assert "опоздание" in row and "последний безопасный день подачи 16.12.2025" in row and "16.02.2026" in row
+    assert "опоздание" in row and "безопасно подать до 16.12.2025" in row
+    assert "последний безопасный день подачи был 16.12.2025, срок — 16.02.2026" in row
 
 
 def test_the_demo_annual_shows_a_filing_not_compliant(annual, project):

@@ -26,6 +26,7 @@ from stomkpi.text import MONTHS
 NO_BOOK = "Книга НМО не указана в параметрах (ключ «nmo_workbook»): готовность к аккредитации не проверялась."
 DECISION_WORDS = {"passed": "соответствует", "failed": "не соответствует"}
 AWAITED = "решения ещё нет"
+FALLS_WORDS = {"window_opens": "окно подачи с", "last_safe_date": "безопасно подать до", "deadline": "срок"}
 STATE_HEADERS = {s: STATE_WORDS[s].capitalize() for s in URGENCY}
 
 
@@ -90,13 +91,13 @@ class MonthAccreditation:
 
 
 def acting_display(acting: pd.DataFrame) -> pd.DataFrame:
-    """`must_act`'s rows with Russian headers and words."""
-    falls = ["; ".join(f"{EVENT_WORDS[e]} {_d(getattr(r, e))}" for e in EVENTS if e in r.falls) or "—"
+    """`must_act`'s rows with Russian headers and words, in few short columns so that the width goes to «что
+    сделать», which holds the dates to act by (the last safe date; for the late and expired, the deadline too)."""
+    falls = ["; ".join(f"{FALLS_WORDS[e]} {_d(getattr(r, e))}" for e in EVENTS if e in r.falls) or "—"
              for r in acting.itertuples(index=False)]
     return pd.DataFrame({
-        "ФИО": acting["full_name"], "Отделение": acting["department"], "Специальность": acting["specialty"],
-        "Состояние": acting["state"].map(STATE_WORDS), "В эти два месяца": falls,
-        "Подать до (безопасно)": acting["last_safe_date"].map(_d), "Срок": acting["deadline"].map(_d),
+        "ФИО (специальность)": [f"{n} ({s})" for n, s in zip(acting["full_name"], acting["specialty"], strict=True)],
+        "Отделение": acting["department"], "Состояние": acting["state"].map(STATE_WORDS), "В эти два месяца": falls,
         "Что сделать": acting["action"]}).reset_index(drop=True)
 
 
