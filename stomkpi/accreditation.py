@@ -91,15 +91,18 @@ def readiness(records: NmoRecords, rules: NmoRules, on: dt.date, calendar: WorkC
         years = {d.year for d in plans["deadline"]} | {on.year}
         calendar = russian_calendar(range(min(years) - 1, max(years) + 1))
     acc = rules.accreditation_rules()
+    by_plan = {name: _by_plan(frame) for name, frame in (("credits", credits), ("filings", records.filings),
+                                                          ("attestations", records.attestations),
+                                                          ("reports", records.reports))}
     rows = []
     for plan in plans.itertuples(index=False):
-        mine = credits[(credits["staff_id"] == plan.staff_id) & (credits["specialty_key"] == plan.specialty_key)]
+        mine = _of(by_plan["credits"], plan, credits)
         last_safe = working_days_before(plan.deadline, acc.processing.working_days, calendar)
-        filing = _filing(records.filings, plan)
+        filing = _filing(by_plan["filings"], plan)
         reference = filing["filed"].year if filing else max(on, plan.filing_from).year
         rows.append({"staff_id": plan.staff_id, "cycle_start": plan.cycle_start, "deadline": plan.deadline,
                      "window_opens": plan.filing_from, "last_safe_date": last_safe, "specialty_key": plan.specialty_key,
-                     **_hours(mine, rules), **_report(records, plan, reference, acc.report.waived_years),
+                     **_hours(mine, rules), **_report(by_plan, plan, reference, acc.report.waived_years),
                      **_filing_columns(filing)})
     out = pd.DataFrame(rows, columns=[*COLUMNS, "specialty_key", "pending", "filing_decision"])
     out["state"] = [_state(r, on, acc.risk_horizon.months) for r in out.itertuples(index=False)]
@@ -122,7 +125,8 @@ def _hours(credits: pd.DataFrame, rules: NmoRules) -> dict:
     adm = rules.plans.admission
     ok = counted >= adm.min_dpp and counted + min(other, adm.max_other) >= adm.required
     need_dpp, need_rest = _missing(counted + float(pending["credited"].sum()), other, rules)
-    listed = [(str(r.get("certificate_no") or ""), str(r["title"])) for r in pending.to_dict("records")]
+    numbers = pending["certificate_no"] if "certificate_no" in pending else pd.Series("", index=pending.index)
+    listed = [(str(n or ""), str(t)) for n, t in zip(numbers, pending["title"], strict=True)]
     return {"hours_dpp": counted, "hours_dpp_pending": float(pending["credited"].sum()), "hours_other": other,
             "hours_ok": ok, "pending": {"frdo": listed, "need_dpp": need_dpp, "need_rest": need_rest,
                                         "room": max(0.0, adm.max_other - other)}}
@@ -136,24 +140,34 @@ def _missing(dpp: float, other: float, rules: NmoRules) -> tuple[float, float]:
     return need_dpp, max(0.0, need_total - need_dpp)
 
 
-def _report(records: NmoRecords, plan, reference_year: int, waived_years: int) -> dict:
+def _report(by_plan: dict[str, dict], plan, reference_year: int, waived_years: int) -> dict:
     """Whether the отчёт is needed (no category attested in the filing year or `waived_years` before), its state."""
-    att = _of(records.attestations, plan)
+    att = _of(by_plan["attestations"], plan)
     waived = att[att["date"].dt.year >= reference_year - waived_years] if len(att) else att
-    rep = _of(records.reports, plan)
+    rep = _of(by_plan["reports"], plan)
     if len(rep):
         rep = rep[rep["date"].isna() | (rep["date"] >= pd.Timestamp(plan.cycle_start))]
     state = rep.sort_values("date", na_position="first", kind="stable")["state"].iloc[-1] if len(rep) else "none"
     return {"report_needed": waived.empty, "report_state": state}
 
 
-def _of(frame: pd.DataFrame | None, plan) -> pd.DataFrame:
+def _by_plan(frame: pd.DataFrame | None) -> dict[tuple, pd.DataFrame]:
+    """The frame's rows by (staff_id, specialty_key), grouped once: a filter per plan would read every row."""
     if frame is None or frame.empty:
-        return pd.DataFrame(columns=["date", "state", "filed"])
-    return frame[(frame["staff_id"] == plan.staff_id) & (frame["specialty_key"] == plan.specialty_key)]
+        return {}
+    return dict(iter(frame.groupby(["staff_id", "specialty_key"], sort=False)))
 
 
-def _filing(filings: pd.DataFrame | None, plan) -> dict | None:
+_NONE = pd.DataFrame(columns=["date", "state", "filed"])
+
+
+def _of(groups: dict[tuple, pd.DataFrame], plan, empty: pd.DataFrame = _NONE) -> pd.DataFrame:
+    """The plan's rows of a grouped frame (`_by_plan`); `empty`'s columns when it has none."""
+    found = groups.get((plan.staff_id, plan.specialty_key))
+    return found if found is not None else empty.iloc[:0]
+
+
+def _filing(filings: dict[tuple, pd.DataFrame], plan) -> dict | None:
     """The latest filing of the plan's current cycle, or None."""
     mine = _of(filings, plan)
     if mine.empty:
