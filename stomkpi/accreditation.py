@@ -21,7 +21,9 @@ filing year or `waived_years` before it. The first of these rules that applies g
     the window opens within `risk_horizon` months, with gaps        at_risk
     otherwise                                                       not_yet
 
-A filing decided «не соответствует» counts as no filing: the person files again. Editing rule: words of the actions
+A filing decided «не соответствует» counts as no filing: the person files again. The reports take from here who
+must act in a period (`must_act`: a window, last safe date or deadline falling in it, or a state that calls for
+action), the counts by state, the year's filings and a year's calendar. Editing rule: words of the actions
 live in the `_say_*` helpers; numbers come from the catalog only.
 """
 
@@ -39,6 +41,8 @@ from stomkpi.nmo import plan_credits
 from stomkpi.records import NmoRecords
 
 STATES = ("ready", "window_open_gaps", "not_yet", "at_risk", "late", "expired")
+URGENCY = ("expired", "late", "window_open_gaps", "at_risk", "ready", "not_yet")  # who is listed first
+ACTING = ("late", "at_risk", "window_open_gaps")  # states that call for action whatever the date
 STATE_WORDS = {"expired": "срок истёк", "late": "опоздание", "window_open_gaps": "окно открыто, есть пробелы",
                "at_risk": "под угрозой", "ready": "готов к подаче", "not_yet": "окно ещё не открыто"}
 EVENTS = ("window_opens", "last_safe_date", "deadline")
@@ -87,15 +91,18 @@ def readiness(records: NmoRecords, rules: NmoRules, on: dt.date, calendar: WorkC
         years = {d.year for d in plans["deadline"]} | {on.year}
         calendar = russian_calendar(range(min(years) - 1, max(years) + 1))
     acc = rules.accreditation_rules()
+    by_plan = {name: _by_plan(frame) for name, frame in (("credits", credits), ("filings", records.filings),
+                                                          ("attestations", records.attestations),
+                                                          ("reports", records.reports))}
     rows = []
     for plan in plans.itertuples(index=False):
-        mine = credits[(credits["staff_id"] == plan.staff_id) & (credits["specialty_key"] == plan.specialty_key)]
+        mine = _of(by_plan["credits"], plan, credits)
         last_safe = working_days_before(plan.deadline, acc.processing.working_days, calendar)
-        filing = _filing(records.filings, plan)
+        filing = _filing(by_plan["filings"], plan)
         reference = filing["filed"].year if filing else max(on, plan.filing_from).year
         rows.append({"staff_id": plan.staff_id, "cycle_start": plan.cycle_start, "deadline": plan.deadline,
                      "window_opens": plan.filing_from, "last_safe_date": last_safe, "specialty_key": plan.specialty_key,
-                     **_hours(mine, rules), **_report(records, plan, reference, acc.report.waived_years),
+                     **_hours(mine, rules), **_report(by_plan, plan, reference, acc.report.waived_years),
                      **_filing_columns(filing)})
     out = pd.DataFrame(rows, columns=[*COLUMNS, "specialty_key", "pending", "filing_decision"])
     out["state"] = [_state(r, on, acc.risk_horizon.months) for r in out.itertuples(index=False)]
@@ -118,7 +125,8 @@ def _hours(credits: pd.DataFrame, rules: NmoRules) -> dict:
     adm = rules.plans.admission
     ok = counted >= adm.min_dpp and counted + min(other, adm.max_other) >= adm.required
     need_dpp, need_rest = _missing(counted + float(pending["credited"].sum()), other, rules)
-    listed = [(str(r.get("certificate_no") or ""), str(r["title"])) for r in pending.to_dict("records")]
+    numbers = pending["certificate_no"] if "certificate_no" in pending else pd.Series("", index=pending.index)
+    listed = [(str(n or ""), str(t)) for n, t in zip(numbers, pending["title"], strict=True)]
     return {"hours_dpp": counted, "hours_dpp_pending": float(pending["credited"].sum()), "hours_other": other,
             "hours_ok": ok, "pending": {"frdo": listed, "need_dpp": need_dpp, "need_rest": need_rest,
                                         "room": max(0.0, adm.max_other - other)}}
@@ -132,24 +140,34 @@ def _missing(dpp: float, other: float, rules: NmoRules) -> tuple[float, float]:
     return need_dpp, max(0.0, need_total - need_dpp)
 
 
-def _report(records: NmoRecords, plan, reference_year: int, waived_years: int) -> dict:
+def _report(by_plan: dict[str, dict], plan, reference_year: int, waived_years: int) -> dict:
     """Whether the отчёт is needed (no category attested in the filing year or `waived_years` before), its state."""
-    att = _of(records.attestations, plan)
+    att = _of(by_plan["attestations"], plan)
     waived = att[att["date"].dt.year >= reference_year - waived_years] if len(att) else att
-    rep = _of(records.reports, plan)
+    rep = _of(by_plan["reports"], plan)
     if len(rep):
         rep = rep[rep["date"].isna() | (rep["date"] >= pd.Timestamp(plan.cycle_start))]
     state = rep.sort_values("date", na_position="first", kind="stable")["state"].iloc[-1] if len(rep) else "none"
     return {"report_needed": waived.empty, "report_state": state}
 
 
-def _of(frame: pd.DataFrame | None, plan) -> pd.DataFrame:
+def _by_plan(frame: pd.DataFrame | None) -> dict[tuple, pd.DataFrame]:
+    """The frame's rows by (staff_id, specialty_key), grouped once: a filter per plan would read every row."""
     if frame is None or frame.empty:
-        return pd.DataFrame(columns=["date", "state", "filed"])
-    return frame[(frame["staff_id"] == plan.staff_id) & (frame["specialty_key"] == plan.specialty_key)]
+        return {}
+    return dict(iter(frame.groupby(["staff_id", "specialty_key"], sort=False)))
 
 
-def _filing(filings: pd.DataFrame | None, plan) -> dict | None:
+_NONE = pd.DataFrame(columns=["date", "state", "filed"])
+
+
+def _of(groups: dict[tuple, pd.DataFrame], plan, empty: pd.DataFrame = _NONE) -> pd.DataFrame:
+    """The plan's rows of a grouped frame (`_by_plan`); `empty`'s columns when it has none."""
+    found = groups.get((plan.staff_id, plan.specialty_key))
+    return found if found is not None else empty.iloc[:0]
+
+
+def _filing(filings: dict[tuple, pd.DataFrame], plan) -> dict | None:
     """The latest filing of the plan's current cycle, or None."""
     mine = _of(filings, plan)
     if mine.empty:
@@ -245,7 +263,7 @@ def calendar_events(table: pd.DataFrame, on: dt.date, months: int = 18) -> pd.Da
     """Every window opening, last safe date and deadline in [on, on + months), one row each (date, month, event,
     department, staff_id, full_name, specialty, state); plans whose accreditation is passed are left out."""
     end = on + relativedelta(months=months)
-    live = table[~((table["decision"] == "passed") & (table["state"] == "ready"))]
+    live = table[~_passed(table)]
     parts = []
     for event in EVENTS:
         part = live[["department", "staff_id", "full_name", "specialty", "state"]].assign(event=event, date=live[event])
@@ -257,6 +275,11 @@ def calendar_events(table: pd.DataFrame, on: dt.date, months: int = 18) -> pd.Da
                                                                       kind="stable")
     return events[["date", "month", "event", "department", "staff_id", "full_name", "specialty", "state"]].reset_index(
         drop=True)
+
+
+def _passed(table: pd.DataFrame) -> pd.Series:
+    """The plans whose accreditation is passed: nothing left to file."""
+    return (table["decision"] == "passed") & (table["state"] == "ready")
 
 
 def calendar_months(events: pd.DataFrame, on: dt.date, months: int = 18) -> pd.DataFrame:
@@ -283,3 +306,49 @@ def calendar_months(events: pd.DataFrame, on: dt.date, months: int = 18) -> pd.D
 def next_days(events: pd.DataFrame, on: dt.date, days: int = 90) -> pd.DataFrame:
     """The events of the next `days` days (from `on` to `on + days`, both included), by date."""
     return events[(events["date"] >= on) & (events["date"] <= on + dt.timedelta(days=days))].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- the reports: who acts, the year's filings
+
+
+def state_counts(table: pd.DataFrame) -> dict[str, int]:
+    """How many plans are in each state, every state of `URGENCY` named (0 when none)."""
+    counts = table["state"].value_counts()
+    return {state: int(counts.get(state, 0)) for state in URGENCY}
+
+
+def must_act(table: pd.DataFrame, first: dt.date, last: dt.date) -> pd.DataFrame:
+    """Who must act from `first` to `last` (both included): every plan whose window opens, last safe date or deadline
+    falls then, and every plan in an `ACTING` state; an accreditation passed is left out (as in `calendar_events`).
+    The table's columns and `falls`, the events of the period in `EVENTS` order; the most urgent state first, then
+    the earliest last safe date."""
+    live = table[~_passed(table)]
+    falls = [tuple(e for e in EVENTS if first <= getattr(r, e) <= last) for r in live.itertuples(index=False)]
+    out = live.assign(falls=falls)
+    out = out[out["falls"].map(bool) | out["state"].isin(ACTING)]
+    order = {s: i for i, s in enumerate(URGENCY)}
+    out = out.assign(_o=out["state"].map(order)).sort_values(["_o", "last_safe_date", "full_name", "specialty"],
+                                                            kind="stable")
+    return out.drop(columns="_o").reset_index(drop=True)
+
+
+def filings_in(records: NmoRecords, year: int) -> pd.DataFrame:
+    """The filings of `year` by filing date: staff_id, full_name, department, specialty, filed, number, decision
+    (`passed`, `failed`, or None while awaited), decided (dates as `datetime.date`, None when not decided)."""
+    columns = ["staff_id", "full_name", "department", "specialty", "filed", "number", "decision", "decided"]
+    filings = records.filings
+    if filings is None or filings.empty:
+        return pd.DataFrame(columns=columns)
+    mine = filings[filings["filed"].dt.year == year].sort_values(["filed", "staff_id", "specialty"], kind="stable")
+    rows = [(r.staff_id, records.names.get(r.staff_id, ""), records.departments.get(r.staff_id, ""), r.specialty,
+             r.filed.date(), "" if pd.isna(r.number) else str(r.number), r.decision if isinstance(r.decision, str)
+             else None, r.decided.date() if pd.notna(r.decided) else None) for r in mine.itertuples(index=False)]
+    return pd.DataFrame(rows, columns=columns, dtype=object)
+
+
+def year_calendar(table: pd.DataFrame, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The calendar of `year` (the events of its twelve months, and `calendar_months` of them) from the readiness
+    table at the end of the year before."""
+    first = dt.date(year, 1, 1)
+    events = calendar_events(table, first, 12)
+    return events, calendar_months(events, first, 12)

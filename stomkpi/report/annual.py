@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from stomkpi.accreditation import readiness
 from stomkpi.bounded import is_present
 from stomkpi.catalog import Catalogs, load_catalogs
 from stomkpi.compare import STATEMENT as COMPARISON_RULE
@@ -27,6 +28,7 @@ from stomkpi.pipeline import MonthInputs, Rating, month_counts, rate_counts, rea
 from stomkpi.provenance import check_inputs, collect, recorded
 from stomkpi.records import NmoRecords
 from stomkpi.report import words
+from stomkpi.report.accreditation_report import NO_BOOK, YearAccreditation
 from stomkpi.report.annual_payroll import NO_FUND, YearPayroll, year_payroll
 from stomkpi.report.display import TitlePage
 from stomkpi.report.files import write_both
@@ -59,6 +61,7 @@ class AnnualReport:
     no_rating: str = ""  # why there is no rating, in one sentence
     signed: dict | None = None  # period -> the edition it was taken from (`signed_files`)
     payroll: YearPayroll | None = None  # the months' «Фонд» shared (`annual_payroll`)
+    accreditation: YearAccreditation | None = None  # the year's filings, next year's calendar; None: no НМО workbook
 
     def write_files(self, out_dir: Path | str | None = None) -> list[Path]:
         """Write the rating, its detail, the year's scores and the НМО plans as CSV into `out_dir`
@@ -216,6 +219,10 @@ class AnnualReport:
         if self.nmo is None:
             return "Книга НМО не указана в параметрах (ключ «nmo_workbook»): состояние планов не показано."
         return "В книге НМО нет ни одного плана."
+
+    def accreditation_markdown(self) -> str:
+        """The accreditation section's opening; without an НМО workbook, the one sentence saying so."""
+        return NO_BOOK if self.accreditation is None else self.accreditation.markdown()
 
     def has_payroll(self) -> bool:
         """A month of the year has a «Фонд» sheet: the year's money has tables."""
@@ -389,6 +396,9 @@ def build_annual(year: int, params: Path | str, provenance: dict | None = None) 
     nmo = nmo_status(records, catalogs.nmo, dt.date(year, 12, 31)) if records is not None else None
     report = AnnualReport(year, settings, provenance, catalogs, inputs, scores, by_month, rating, quality,
                           quality_values, nmo, no_rating, signed)
+    if records is not None:
+        report.accreditation = YearAccreditation.build(records, readiness(records, catalogs.nmo, dt.date(year, 12, 31)),
+                                                       year)
     report.payroll = year_payroll(year, months, _payroll_settings(files, signed, settings),
                                   {k: report.month_column(k) for k in months}, {k: edition_words(signed[k]) for k in months})
     return report

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from stomkpi.accreditation import readiness
 from stomkpi.catalog import Catalogs, load_catalogs
 from stomkpi.compare import STATEMENT as COMPARISON_RULE
 from stomkpi.compare import below as _below
@@ -34,6 +35,7 @@ from stomkpi.protocols import clinic_protocol, department_protocol, fund
 from stomkpi.provenance import check_inputs, collect, recorded
 from stomkpi.records import NmoRecords
 from stomkpi.report import words
+from stomkpi.report.accreditation_report import NO_BOOK, MonthAccreditation
 from stomkpi.report.background import Background
 from stomkpi.report.cards import Card, person_cards, write_cards
 from stomkpi.report.display import TitlePage
@@ -74,6 +76,7 @@ class MonthlyReport:
     quality: dict[str, pd.DataFrame] = field(default_factory=dict)
     nmo_risks: pd.DataFrame | None = None
     nmo_on: dt.date | None = None
+    accreditation: MonthAccreditation | None = None  # readiness at the month's end; None: no НМО workbook
     changes: Changes | None = None  # a revision's changes since the revision it supersedes
     fund: FundSection | None = None  # the «Фонд» sheet's groups shared; None when the month has no fund
 
@@ -241,6 +244,10 @@ class MonthlyReport:
         """The НМО plans that need attention, with Russian headers."""
         return pd.DataFrame() if self.nmo_risks is None else words.nmo_display(self.nmo_risks, self.catalogs.nmo)
 
+    def accreditation_markdown(self) -> str:
+        """The accreditation section's opening; without an НМО workbook, the one sentence saying so."""
+        return NO_BOOK if self.accreditation is None else self.accreditation.markdown()
+
     def lint_all(self) -> pd.DataFrame:
         """Every interpretation and contradiction of the rules that this report relies on."""
         rows = [(f.position, f.criterion or "—", f.message) for f in self.catalogs.positions.lint]
@@ -347,10 +354,11 @@ def build_monthly(period: str, params: Path | str, provenance: dict | None = Non
         finished_field = catalogs.indicators.quality.finished_cases_field
         finished = month.stats.loc[month.stats["field"] == finished_field, "value"].sum() if month.stats is not None else 0
         quality = quality_tables(month.reviews, float(finished), catalogs.indicators)
-    nmo_risks, nmo_on = None, None
+    nmo_risks, nmo_on, accreditation = None, None, None
     if records is not None:
         nmo_on = month_bounds(period)[1]
         nmo_risks = words.status_names(at_risk(nmo_status(records, catalogs.nmo, nmo_on), nmo_on, catalogs.nmo))
+        accreditation = MonthAccreditation(period, readiness(records, catalogs.nmo, nmo_on))
     departments = sorted(table["department"].unique())
     fund = month_fund(period, settings, scored)
     amounts = fund.amounts if fund is not None else None
@@ -373,6 +381,7 @@ def build_monthly(period: str, params: Path | str, provenance: dict | None = Non
         quality=quality,
         nmo_risks=nmo_risks,
         nmo_on=nmo_on,
+        accreditation=accreditation,
         changes=changes,
         fund=fund,
     )

@@ -29,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from stomkpi.accreditation import readiness
 from stomkpi.catalog import Catalogs, load_catalogs
 from stomkpi.config import ClinicParams, clinic_name, clinic_root, load_params
 from stomkpi.effectiveness import rate, region_best, region_places
@@ -39,6 +40,7 @@ from stomkpi.norms import load_norms
 from stomkpi.pipeline import month_counts, score_inputs, unit_values
 from stomkpi.provenance import collect, recorded
 from stomkpi.report import words
+from stomkpi.report.accreditation_report import clinic_states, clinic_states_note
 from stomkpi.report.annual import UNSIGNED, edition_words, read_annual, signed_files
 from stomkpi.report.files import write_sheets
 from stomkpi.revisions.approval import INPUTS, kept_name
@@ -61,6 +63,7 @@ class ClinicYear:
     funds: pd.DataFrame  # month, staff, rates, coefficient_sum
     nmo: pd.DataFrame | None  # every plan's status at the year's end
     months: dict  # period -> the edition it was taken from (`annual.signed_files`)
+    accreditation: pd.DataFrame | None = None  # every plan's readiness at the year's end (`accreditation.readiness`)
 
 
 @dataclass
@@ -75,6 +78,14 @@ class RegionalReport:
     summary: pd.DataFrame  # clinic, unit, unit_name, period, result, place (within the clinic), region_place
     funds: pd.DataFrame  # clinic, month, staff, rates, coefficient_sum, approved (from an approved edition)
     nmo: pd.DataFrame  # clinic × status counts and at risk
+
+    def accreditation_table(self) -> pd.DataFrame:
+        """Per clinic: its accreditation plans at the year's end in all and in each state."""
+        labels = clinic_labels(self.clinics)[0]
+        return clinic_states({labels[c.name]: c.accreditation for c in self.clinics})
+
+    def accreditation_note(self) -> str:
+        return clinic_states_note(self.year)
 
     def write_files(self, out_dir: Path | str) -> list[Path]:
         """The workbook of the tables, the rating as CSV and the region's best for the clinics' norms files."""
@@ -289,10 +300,11 @@ def read_clinic(year: int, params_file: Path, params: ClinicParams, catalogs: Ca
     counts = month_counts([m.month for m in inputs.values()], catalogs.indicators)
     values = unit_values(counts, catalogs.indicators)
     nmo = nmo_status(records, catalogs.nmo, dt.date(year, 12, 31)) if records is not None else None
+    accreditation = readiness(records, catalogs.nmo, dt.date(year, 12, 31)) if records is not None else None
     norms_file = files.get("norms")
     if norms_file is None:
         raise ParamsError(f"у поликлиники «{params.clinic}» нет норм {year} года: без них её подразделения не оценить")
-    return ClinicYear(clinic_name(params_file), params.clinic, values, norms_file, funds, nmo, months)
+    return ClinicYear(clinic_name(params_file), params.clinic, values, norms_file, funds, nmo, months, accreditation)
 
 
 def regional_files(year: int, params_files: list[Path], settings: list[ClinicParams]) -> tuple[dict[str, Path], dict]:
