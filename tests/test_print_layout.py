@@ -105,6 +105,24 @@ def test_columns_fit_every_header_word():
     assert "landscape" not in Table(pd.DataFrame(cells, columns=cols))._repr_latex_()
 
 
+def test_a_column_of_sentences_gets_the_room_left():
+    """Four columns of names and short phrases beside one of long sentences (what to do, with dates). At 8 pt the
+    texts are about 275, 118, 120, 137 and 857 pt long; the line of 510 pt is shared in proportion to them once the
+    three short columns keep their least width (their longest word), so the name and the sentences wrap to about as
+    many lines: the sentences' column is the widest, over 200 pt (857 / (275 + 857) of what is left, about 295 pt),
+    where before it got 159 pt and ran to ten lines."""
+    action = ("подать заявление немедленно: последний безопасный день подачи был 11.11.2025, срок — 02.01.2026; "
+              "внести в ФРДО удостоверение № 772400000154 («Актуальные вопросы стоматологии детской»)")
+    cols = ["ФИО (специальность)", "Отделение", "Состояние", "В эти два месяца", "Что сделать"]
+    cells = [["Михайлова Надежда Сергеевна (Стоматология ортопедическая)", "Ортопедическое отделение",
+              "окно открыто, есть пробелы", "безопасно подать до 16.12.2025", action]]
+    size, widths = fit_columns(cols, cells)
+    assert sum(widths) == pytest.approx(510.0)
+    assert widths[-1] == max(widths)
+    assert widths[-1] > 200
+    assert widths[0] < widths[-1] / 2
+
+
 def test_too_many_columns_for_whole_words_share_the_line():
     """Twelve columns headed by 17-letter words: even at the smallest size their bold words need more than the
     line (12 × «Удовлетворённость» ≈ 12 × 56 pt at 6 pt), so every column shrinks alike, the line is filled

@@ -127,9 +127,9 @@ def fit_columns(cols: list[str], cells: list[list[str]], line: float = LINE_WIDT
     and the columns' widths in pt (text plus `SEP` each side), filling the line.
 
     Each column gets at least its longest word (bold for the header); the room left goes to the
-    columns whose text is longer, so long text wraps in the widest columns."""
+    columns in proportion to their longest text (`_share`), so long text wraps in the widest columns."""
     for size in FONT_SIZES:
-        low, want = [], []
+        low, want, text = [], [], []
         for i, c in enumerate(cols):
             head = max((text_width(w, True, size) for w in _pieces(c)), default=0.0)
             column = [r[i] for r in cells]
@@ -137,14 +137,28 @@ def fit_columns(cols: list[str], cells: list[list[str]], line: float = LINE_WIDT
             longest = max((text_width(v, False, size) for v in column), default=0.0)
             low.append(max(head, min(word, WORD_CAP), 3 * size) + 2 * SEP + 1.5)
             want.append(max(low[-1], min(longest, TEXT_CAP) + 2 * SEP + 1.5))
+            text.append(max(low[-1], longest + 2 * SEP + 1.5))
         if sum(low) <= line:
             break
     else:  # too many columns for whole words even at the smallest size: every column shrinks alike, and a word
         return size, [lo * line / sum(low) for lo in low]  # wider than its column gets break points (`_breakable`)
     if sum(want) <= line:
         return size, [w * line / sum(want) for w in want]
-    spare, wish = line - sum(low), sum(w - lo for w, lo in zip(want, low, strict=True))
-    return size, [lo + spare * (w - lo) / wish for w, lo in zip(want, low, strict=True)]
+    return size, _share(low, text, line)
+
+
+def _share(low: list[float], text: list[float], line: float) -> list[float]:
+    """Widths in proportion to each column's longest text, none below its least width, filling the line: a column
+    of sentences (an action with its dates) and one of names then wrap to about as many lines, rather than the
+    sentences running down the page in a column as narrow as the names'."""
+    fixed: set[int] = set()
+    while True:
+        free = [i for i in range(len(low)) if i not in fixed]
+        scale = (line - sum(low[i] for i in fixed)) / sum(text[i] for i in free)
+        short = {i for i in free if scale * text[i] < low[i]}
+        if not short:
+            return [low[i] if i in fixed else scale * text[i] for i in range(len(low))]
+        fixed |= short
 
 
 def _pieces(text: str) -> list[str]:
