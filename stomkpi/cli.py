@@ -585,11 +585,13 @@ def monthly(
         import datetime as dt
 
         from stomkpi.run.commands import monthly_report
+        from stomkpi.run.speed.runtime import Runtime
 
         warning = unfinished_month(_period(month), dt.date.today())
         if warning:
             typer.echo(warning, err=True)
-        _print_result(monthly_report(_period(month), files[0], progress=not quiet, revision=revision))
+        _print_result(monthly_report(_period(month), files[0], progress=not quiet, revision=revision,
+                                     runtime=Runtime()))
         return
     if revision:
         raise ParamsError("--revision — для одного месяца одной поликлиники (--month и один --params)")
@@ -670,8 +672,9 @@ def annual(
 ) -> None:
     """Годовой отчёт: динамика, рейтинг 0–4, качество, НМО — в outputs/ГГГГ/."""
     from stomkpi.run.commands import annual_report
+    from stomkpi.run.speed.runtime import Runtime
 
-    _print_result(annual_report(year, params, progress=not quiet))
+    _print_result(annual_report(year, params, progress=not quiet, runtime=Runtime()))
 
 
 @command()
@@ -683,8 +686,9 @@ def region(
 ) -> None:
     """Сводный отчёт региона: подразделения поликлиник по шкале 0–4, фонды, НМО, лучшие показатели региона."""
     from stomkpi.run.commands import regional_report
+    from stomkpi.run.speed.runtime import Runtime
 
-    _print_result(regional_report(year, params, out, progress=not quiet))
+    _print_result(regional_report(year, params, out, progress=not quiet, runtime=Runtime()))
 
 
 @command(name="verify")

@@ -81,24 +81,17 @@ def test_in_a_notebook_the_child_prints_nothing_and_its_error_stops_the_report(t
     assert "ЭТОГО" not in text
 
 
-@pytest.fixture
-def in_line(monkeypatch):
-    from stomkpi.report import background
-
-    monkeypatch.setattr(background, "FORK", False)  # as in a batch's kernel
-
-
-def test_without_a_fork_the_work_runs_here_and_comes_back_at_wait(tmp_path, in_line):
+def test_without_a_fork_the_work_runs_here_and_comes_back_at_wait(tmp_path):
     ran = []
-    aside = Background(lambda: ran.append(os.getpid()) or ["готово"])
+    aside = Background(lambda: ran.append(os.getpid()) or ["готово"], fork=False)  # as in a batch's kernel
     assert ran == [os.getpid()]  # done at once, in this process
     assert aside.wait() == ["готово"]
 
 
-def test_without_a_fork_the_error_is_raised_at_wait_as_the_childs_would_be(in_line):
+def test_without_a_fork_the_error_is_raised_at_wait_as_the_childs_would_be():
     def work():
         raise ParamsError("лист «Сотрудники», строка 7, столбец «ФИО»: пусто")
 
-    aside = Background(work)  # the cell that starts the work does not fail
+    aside = Background(work, fork=False)  # the cell that starts the work does not fail
     with pytest.raises(ParamsError, match="строка 7, столбец «ФИО»: пусто"):
         aside.wait()

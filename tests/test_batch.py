@@ -174,11 +174,10 @@ def test_a_worker_that_dies_fails_only_its_own_report(tmp_path):
 
 def _what_a_worker_has(job: batch.Job) -> batch.Outcome:
     """A stand-in for a report: what the worker process has before any report of its own."""
-    from stomkpi.run import latex
-    from stomkpi.run import notebook as runner
+    from stomkpi.run.speed.worker import RUNTIME
 
-    ready = {kind: not pool.empty() for kind, pool in runner._EXPORTERS.items()}
-    ready["format"] = str(latex.FORMAT.folder) if latex.FORMAT else None
+    ready = {kind: RUNTIME.has_exporter(kind) for kind in ("html", "latex")}
+    ready["format"] = str(RUNTIME.typesetter.folder) if RUNTIME.typesetter else None
     return batch.Outcome(job, "done", reason=json.dumps(ready, sort_keys=True), pid=os.getpid())
 
 

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from stomkpi.config import clinic_name
 from stomkpi.errors import ParamsError, StomkpiError
+from stomkpi.run.speed import forkserver
 from stomkpi.run.speed.startup import without_iri_grammar
 from stomkpi.text import plural
 
@@ -137,20 +138,21 @@ def run_job(job: Job) -> Outcome:
     without_iri_grammar()
     from stomkpi.run import notebook as run
     from stomkpi.run.commands import monthly_report
-    from stomkpi.run.speed import warm
+    from stomkpi.run.speed.worker import RUNTIME
 
-    warm.start(run.kernel_variables())  # this worker's kernels, forked from a process with their imports done
-    run.own_format()  # a Dask worker's PDFs from a format of its own; a local pool's worker has the pool's
+    RUNTIME.start_warm(run.kernel_variables(RUNTIME))  # this worker's kernels, forked from a process with their imports done
+    # a Dask worker's PDFs from a format of its own; a local pool's worker has the pool's
+    RUNTIME.own_format(lambda: run.blank_latex(RUNTIME))
     start, cpu = time.perf_counter(), _cpu_with_kernels()
     try:
-        monthly_report(job.period, job.params, progress=False, outputs=Path(job.out_dir).parent)
+        monthly_report(job.period, job.params, progress=False, outputs=Path(job.out_dir).parent, runtime=RUNTIME)
         status, reason = "done", ""
     except StomkpiError as exc:
         status, reason = "failed", str(exc)
     except Exception as exc:  # a defect or the machine: still only this report's failure
         status, reason = "failed", f"внутренняя ошибка {type(exc).__name__}: {exc}"
     own, children = _peak_memory()
-    children = max(children, warm.usage()[1])
+    children = max(children, RUNTIME.kernel_usage()[1])
     return Outcome(job, status, reason, time.perf_counter() - start, own, children, socket.gethostname(), os.getpid(),
                    cpu_seconds=_cpu_with_kernels() - cpu)
 
@@ -168,9 +170,9 @@ def _peak_memory() -> tuple[float, float]:
 
 def _cpu_with_kernels() -> float:
     """CPU seconds of this process, its ended children, and the warm kernels' process with its ended kernels."""
-    from stomkpi.run.speed import warm
+    from stomkpi.run.speed.worker import RUNTIME
 
-    return process_cpu_seconds() + warm.usage()[0]
+    return process_cpu_seconds() + RUNTIME.kernel_usage()[0]
 
 
 def process_cpu_seconds() -> float:
@@ -225,11 +227,12 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Iterat
 
     from stomkpi.run import notebook as run
     from stomkpi.run.speed import warm
+    from stomkpi.run.speed.runtime import Runtime
 
     n = workers or default_workers()
-    # the workers' one warm process, importing while they start (see `warm.use`)
-    shared = warm.Warm(run.kernel_variables(), wait=False) if warm.possible() else None
-    # the workers' one xelatex format (see `run.use_format`), in the warm process's folder: if this process is killed,
+    # the workers' one warm process, importing while they start (see `Runtime.share_warm`)
+    shared = warm.Warm(run.kernel_variables(Runtime.batch_worker()), wait=False) if warm.possible() else None
+    # the workers' one xelatex format (see `Runtime.use_format`), in the warm process's folder: if this process is killed,
     # the warm process removes both (`warm.serve`)
     formats = tempfile.mkdtemp(prefix="stomkpi-format-", dir=shared.folder if shared else None)
     context = _workers_context()
@@ -246,13 +249,14 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Iterat
 
 def _start_worker(address: str | None, formats: str | None) -> None:
     """A local pool's worker, before its first report: its kernels forked from the pool's warm process at `address`
-    (`warm.use`), its PDFs typeset from the pool's xelatex format in the folder `formats` (`run.use_format`)."""
+    (`Runtime.share_warm`), its PDFs typeset from the pool's xelatex format in the folder `formats`
+    (`Runtime.use_format`): this worker's `RUNTIME`."""
     from stomkpi.run import notebook as run
-    from stomkpi.run.speed import warm
+    from stomkpi.run.speed.worker import RUNTIME
 
     _end_with_batch()
-    warm.use(address)
-    run.use_format(formats)
+    RUNTIME.share_warm(address)
+    RUNTIME.use_format(formats, lambda: run.blank_latex(RUNTIME))
 
 
 def _end_with_batch() -> None:
@@ -270,15 +274,7 @@ def _end_with_batch() -> None:
     parent = parent_process()
     if parent is None or parent.sentinel is None:
         return
-    try:
-        from multiprocessing import forkserver
-
-        server = forkserver._forkserver  # multiprocessing's own, as `_stop_fork_server` uses
-        if getattr(server, "_forkserver_pid", None) is None and server._forkserver_alive_fd is not None:
-            os.close(server._forkserver_alive_fd)  # this worker is a child of the fork server, not its owner
-            server._forkserver_alive_fd = None
-    except (ImportError, AttributeError, OSError):
-        pass
+    forkserver.release_in_worker()
 
     def watch(sentinel: int) -> None:
         from multiprocessing.connection import wait
@@ -305,13 +301,8 @@ def _workers_context():
 def _stop_fork_server(context) -> None:
     """End the fork server with its batch (multiprocessing would keep it, and its memory, for the life of the
     process; the next batch starts its own) and reap it, so its CPU time counts as this process's children's."""
-    if context.get_start_method() != "forkserver":
-        return
-    from multiprocessing import forkserver
-
-    stop = getattr(forkserver._forkserver, "_stop", None)  # multiprocessing's own, used by its tests
-    if stop is not None:
-        stop()
+    if context.get_start_method() == "forkserver":
+        forkserver.stop()
 
 
 def run_batch(jobs: list[Job], *, workers: int | None = None, scheduler: str | None = None,

@@ -75,10 +75,10 @@ def _kill(proc: subprocess.Popen) -> None:
 
 
 def typeset(latex: str, files: dict[str, bytes], *, time_limit: int = TIME_LIMIT,
-            env: dict[str, str] | None = None) -> bytes:
+            env: dict[str, str] | None = None, preloaded: Format | None = None) -> bytes:
     """The PDF of a LaTeX document and the files it includes (images), typeset once by xelatex (`env`: added to
-    its environment, e.g. SOURCE_DATE_EPOCH)."""
-    fmt, text = _from_format(latex)
+    its environment, e.g. SOURCE_DATE_EPOCH; `preloaded`: a batch's format to start from, when it fits)."""
+    fmt, text = _from_format(latex, preloaded)
     if fmt is not None:
         try:
             return _typeset(text, files, time_limit, env, fmt)
@@ -159,8 +159,10 @@ class Early:
     (the caller typesets it whole); `close()` ends an xelatex that no body came to.
     """
 
-    def __init__(self, make_preamble: Callable[[], str], env: dict[str, str] | None = None):
+    def __init__(self, make_preamble: Callable[[], str], env: dict[str, str] | None = None,
+                 preloaded: Format | None = None):
         self.preamble = ""
+        self.preloaded = preloaded
         self.proc: subprocess.Popen | None = None
         self.work = Path(tempfile.mkdtemp(prefix="stomkpi-tex-"))
         self._started, self._done = threading.Event(), threading.Event()
@@ -170,7 +172,7 @@ class Early:
         try:
             self.preamble = make_preamble()
             if self.preamble:
-                fmt, text = _from_format(self.preamble)
+                fmt, text = _from_format(self.preamble, self.preloaded)
                 (self.work / "report.tex").write_text(text + _INPUT_BODY, encoding="utf-8")
                 os.mkfifo(self.work / "body.tex")
                 with open(self.work / "xelatex.out", "wb") as out:  # not a pipe: nobody reads it until the body comes
@@ -300,13 +302,10 @@ class Format:
             self._proc.wait()
 
 
-FORMAT: Format | None = None  # this process's reports' format (a batch worker's), else None: typeset whole
-
-
-def _from_format(latex: str) -> tuple[Path | None, str]:
-    """(this process's format, what xelatex reads from it) for `latex`, or (None, `latex`) to typeset it whole."""
-    preloaded = FORMAT.document(latex) if FORMAT is not None else None
-    return preloaded if preloaded is not None else (None, latex)
+def _from_format(latex: str, preloaded: Format | None) -> tuple[Path | None, str]:
+    """(the format's file, what xelatex reads from it) for `latex`, or (None, `latex`) to typeset it whole."""
+    found = preloaded.document(latex) if preloaded is not None else None
+    return found if found is not None else (None, latex)
 
 
 def explain(log: str, latex: str) -> str:
