@@ -4,8 +4,8 @@ A fresh kernel spends about 1.5 CPU-seconds importing IPython, ipykernel, pandas
 stomkpi before a report's first cell does anything; a batch of hundreds of reports pays it hundreds of
 times. A batch therefore starts one *warm process* (`serve`): a fresh interpreter with the kernel's
 environment that imports those libraries once, does nothing else, and forks a kernel for every
-report. A local batch starts one for all its worker processes, importing while they start (`use`);
-a Dask worker starts its own (`start`). Each report still gets a process of its own, started from the
+report. A local batch starts one for all its worker processes, importing while they start (`Runtime.share_warm`);
+a Dask worker starts its own (`Runtime.start_warm`). Each report still gets a process of its own, started from the
 same state as a fresh kernel after its imports — nothing of one report reaches the next, as with a new
 kernel each time.
 
