@@ -44,6 +44,8 @@ class Runtime:
     _format_chosen: bool = False
     _exporters: dict[str, queue.SimpleQueue] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # held while the format is chosen, which renders a blank notebook with a lent exporter (`_lock`)
+    _format_lock: threading.Lock = field(default_factory=threading.Lock)
     _env_users: int = 0
     _env_saved: dict[str, str | None] = field(default_factory=dict)
 
@@ -139,7 +141,7 @@ class Runtime:
     def own_format(self, first_latex: Callable[[], str]) -> None:
         """In a process that runs a batch's reports with no word from a pool (a Dask worker): a format of its own,
         built while its first report runs, removed when the process ends."""
-        with self._lock:
+        with self._format_lock:
             if self._format_chosen:
                 return
             import atexit
