@@ -21,7 +21,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from stomkpi.errors import ParamsError, StomkpiError
-from stomkpi.run.speed.startup import without_iri_grammar
+from stomkpi.run.speed import startup
 from stomkpi.text import plural
 
 PROG = "stomkpi"
@@ -150,7 +150,7 @@ def _root(
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors become one Russian message, never a traceback (usage and input errors: exit 2)."""
     argv = sys.argv[1:] if argv is None else argv
-    without_iri_grammar()
+    startup.begin()
     try:
         code = app(args=argv, prog_name=PROG, standalone_mode=False)
     except StomkpiError as exc:

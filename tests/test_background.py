@@ -1,4 +1,4 @@
-"""Work done aside (`stomkpi.report.background`): the month's files are written in a forked process while the
+"""Work done aside (`stomkpi.run.speed.background`): the month's files are written in a forked process while the
 notebook goes on; its result, its failure or its death come back to the notebook whole."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from stomkpi.errors import ParamsError, StomkpiError
-from stomkpi.report.background import Background
 from stomkpi.run.notebook import ReportError, execute
+from stomkpi.run.speed.background import Background
 
 
 def test_the_result_comes_back_and_the_work_ran_in_another_process(tmp_path):
@@ -58,7 +58,7 @@ def test_a_child_that_dies_is_a_failure_not_a_hang():
 
 def test_in_a_notebook_the_child_prints_nothing_and_its_error_stops_the_report(tmp_path):
     nb = new_notebook(cells=[
-        new_code_cell("from stomkpi.report.background import Background\n"
+        new_code_cell("from stomkpi.run.speed.background import Background\n"
                       "def work():\n"
                       "    print('ЭТОГО НЕ ДОЛЖНО БЫТЬ В ОТЧЁТЕ')\n"
                       "    import sys; print('И ЭТОГО', file=sys.stderr)\n"

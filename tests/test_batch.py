@@ -191,6 +191,6 @@ def test_workers_start_with_the_machinery_prepared_once(tmp_path):
     had = [json.loads(o.reason) for o in outcomes]
     assert [{k: v for k, v in h.items() if k != "format"} for h in had] == [{"html": True, "latex": True}] * 4
     assert forkserver._forkserver._forkserver_pid is None  # stopped and reaped with its batch
-    # one xelatex format for the pool's PDFs (`latex.Format`), in a folder that ends with the batch
+    # one xelatex format for the pool's PDFs (`preamble.Format`), in a folder that ends with the batch
     formats = {h["format"] for h in had}
     assert len(formats) == 1 and None not in formats and not Path(formats.pop()).exists()

@@ -1,4 +1,4 @@
-"""A batch's xelatex format (`latex.Format`): the reports' common preamble dumped once, each PDF typeset from it —
+"""A batch's xelatex format (`preamble.Format`): the reports' common preamble dumped once, each PDF typeset from it —
 byte for byte the PDF typeset whole, for the demo's reports, for lists, verbatim text and hostile text (whose
 layout depends on what the preamble measured), and through the early start; anything else is typeset whole."""
 
@@ -13,6 +13,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from stomkpi.run import latex
 from stomkpi.run import notebook as run
+from stomkpi.run.speed import preamble
 from stomkpi.run.speed.runtime import Runtime
 
 from .hostile import TEXTS
@@ -66,29 +67,26 @@ def test_a_pdf_from_the_format_is_the_pdf_typeset_whole(monthly, annual, tmp_pat
     nb = notebooks["monthly"]
     job = run.ReportJob("monthly", {}, tmp_path / "out", nb.metadata["stomkpi"], nb.metadata["title"],
                         nb.metadata["date"])
-    early = run._early_pdf(job, runtime)
-    try:
-        assert run.render_pdf(nb, early, runtime=runtime) == whole["monthly"]
-    finally:
-        early.close()
+    with run._typesetter(job, runtime, pdf=True) as typeset:
+        assert run.render_pdf(nb, runtime=runtime, typeset=typeset) == whole["monthly"]
 
 
 def test_the_format_serves_only_its_own_head_and_an_error_is_told_by_the_whole_typeset(tmp_path, monkeypatch):
-    fmt = latex.Format(tmp_path)
+    fmt = preamble.Format(tmp_path)
     document, _ = run._latex(new_notebook())
     assert fmt.document(document) is None  # not built: typeset whole
     fmt = _ready(tmp_path / "format", monkeypatch).typesetter
     assert fmt.document("\\documentclass{article}\n\\begin{document}x\\end{document}\n") is None  # another head
-    assert fmt.document(document)[1].startswith(latex._RESUME)
+    assert fmt.document(document)[1].startswith(preamble._RESUME)
     broken = document.replace("\\end{document}", "\\undefinedcommand\n\\end{document}")
     with pytest.raises(latex.LatexError) as error:
-        latex.typeset(broken, {}, preloaded=fmt)
+        preamble.typeset(broken, {}, preloaded=fmt)
     line = broken.splitlines().index("\\undefinedcommand") + 1
     assert f"строка {line} документа LaTeX" in str(error.value)  # the line of the whole document, not the format's
 
 
 def test_only_the_first_claim_builds_and_a_template_without_the_mark_builds_nothing(tmp_path):
-    fmt, other = latex.Format(tmp_path), latex.Format(tmp_path)
+    fmt, other = preamble.Format(tmp_path), preamble.Format(tmp_path)
     assert fmt.claim() and not other.claim()
     fmt.build("\\documentclass{article}\n\\begin{document}x\\end{document}\n")
     assert not (tmp_path / "dump.tex").exists() and fmt.document("\\documentclass{article}") is None

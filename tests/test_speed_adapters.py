@@ -12,7 +12,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from stomkpi.run import batch
-from stomkpi.run.notebook import finish, render_html
+from stomkpi.run.notebook import ReportJob, finish, render_html
 from stomkpi.run.speed import forkserver, nbconvert_html
 from stomkpi.run.speed.nbconvert_html import LibraryChanged
 from stomkpi.run.speed.runtime import Runtime
@@ -44,8 +44,8 @@ def test_a_changed_nbconvert_is_said_loudly_and_the_report_is_still_written(tmp_
     with pytest.warns(LibraryChanged, match="from_notebook_node changed"):
         assert nbconvert_html.exporter_class() is HTMLExporter
     with pytest.warns(LibraryChanged):
-        finish(_notebook(), tmp_path, "r", {"parameters": {}}, title="Отчёт", date="2025", pdf=False,
-               runtime=Runtime())
+        finish(_notebook(), tmp_path, ReportJob("r", {}, tmp_path, {"parameters": {}}, "Отчёт", "2025", stem="r"),
+               pdf=False, runtime=Runtime())
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert 'jp-OutputArea-output' in html and 'tabindex="0"' in html  # nbconvert's own pass gives the tabindex
     manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))

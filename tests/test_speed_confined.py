@@ -12,7 +12,12 @@ SPEED = PACKAGE / "run" / "speed"
 # the names of the tricks and of the process-wide switches they were once steered by
 TRICKS = re.compile(r"write_files_aside|\bBackground\b|speed\.background|files\.wait\(|\bFORK\b|\bFORMAT\b|"
                     r"_EXPORTERS|_format_chosen|_env_users|_env_saved|warm\._warm|warm\._shared|warm\._waited|"
-                    r"forkserver\._|BeautifulSoup pass")
+                    r"forkserver\._|BeautifulSoup pass|"
+                    # the tricks by their own words: a warm process, the fork server, xelatex started early on the
+                    # preamble or from a dumped format, exporters lent from one report to the next, files aside
+                    r"\b[Ww]arm\b|fork[ _-]?server|\bEarly\b|early_pdf|early xelatex|\blent\b|\.lent\(|\bpreload|"
+                    r"\bFormat\b|use_format|own_format|HEAD_END|\bdumped\b|files[ _]aside|nbconvert_html|"
+                    r"speed\.markdown|without_iri_grammar")
 
 
 def outside_speed() -> list[Path]:
@@ -41,6 +46,8 @@ def test_no_module_has_a_global_statement():
 def test_the_search_finds_a_trick_and_a_global(tmp_path):
     planted = tmp_path / "stomkpi" / "report"
     planted.mkdir(parents=True)
-    (planted / "m.py").write_text("X = 0\ndef f(r):\n    global X\n    return r.write_files_aside('.')\n")
+    (planted / "m.py").write_text("X = 0\ndef f(r):\n    global X\n    return r.write_files_aside('.')\n"
+                                  "# a kernel forked from the warm process; xelatex from a Format\n")
     path = planted / "m.py"
-    assert trick_names(path) and global_statements(path)
+    assert [hit.split(": ")[1] for hit in trick_names(path)] == ["write_files_aside", "warm", "Format"]
+    assert global_statements(path)

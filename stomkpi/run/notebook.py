@@ -16,7 +16,9 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -27,7 +29,6 @@ from stomkpi.errors import StomkpiError
 from stomkpi.provenance import sha256_file
 from stomkpi.revisions import approval
 from stomkpi.run import latex, outputs
-from stomkpi.run.speed import markdown, nbconvert_html
 from stomkpi.run.speed.runtime import Runtime
 
 PACKAGE = Path(str(resources.files("stomkpi.report")))
@@ -43,6 +44,9 @@ SOURCE_DATE_EPOCH = "1735689600"  # 2025-01-01T00:00:00Z
 # the terminal; a cell's own errors come back in the notebook, so the kernel's log stays quiet
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 VOLATILE_NB_KEYS = ("start_time", "end_time", "duration", "input_path", "output_path", "exception")
+
+
+Typeset = Callable[[str, dict[str, bytes]], bytes]  # a LaTeX document and the files it includes → its PDF
 
 
 class ReportError(StomkpiError):
@@ -117,30 +121,32 @@ def run_report(job: ReportJob, runtime: Runtime | None = None, *, progress: bool
     runtime = runtime or Runtime()
     source, out_dir = notebook_source(job.notebook), Path(job.out_dir)
     step = steps or Steps(out_dir.name, len(RUN_STEPS), progress)
-    preload()
     pdf = latex.available()  # without TeX every other file is written, and the result says what the PDF needs
+    import_machinery()
     with outputs.period_lock(out_dir):
         approval.ensure_writable(out_dir)
-        tmp = outputs.new_work_folder(out_dir)  # a sibling of out_dir: relative paths hold in it too
-        early = _early_pdf(job, runtime) if pdf else None
-        try:
+        with _work_folder(out_dir) as tmp, _typesetter(job, runtime, pdf) as typeset:
             if job.inputs:
                 approval.keep_inputs(tmp, job.inputs, job.provenance)
             step(RUN_STEPS[0])
             nb = execute(source, {**job.parameters, "provenance": job.provenance}, tmp / f"{job.name}.ipynb", tmp,
                          job.failed, runtime=runtime)
             step(RUN_STEPS[1])
-            finish(nb, tmp, job.name, job.provenance, title=job.title, date=job.date, early=early, pdf=pdf,
-                   runtime=runtime)
+            finish(nb, tmp, job, pdf=pdf, typeset=typeset, runtime=runtime)
             step(RUN_STEPS[2])
             _swap(job, tmp)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        finally:
-            if early is not None:
-                early.close()
     return RunResult(out_dir, sorted(out_dir.iterdir()), () if pdf else (latex.NO_TEX,))
+
+
+@contextmanager
+def _work_folder(out_dir: Path) -> Iterator[Path]:
+    """A fresh work folder beside the period's (relative paths hold in it too), removed when the run fails."""
+    tmp = outputs.new_work_folder(out_dir)
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def _swap(job: ReportJob, tmp: Path) -> None:
@@ -151,35 +157,13 @@ def _swap(job: ReportJob, tmp: Path) -> None:
     job.failed.unlink(missing_ok=True)
 
 
-def preload() -> None:
+def import_machinery() -> None:
     """Import the notebook machinery (papermill, nbconvert, jupyter_client) in the calling thread, before
     any other thread of a run starts: two threads importing jupyter_client at once can find it half
     initialised («cannot import name … from partially initialized module»)."""
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
     from nbconvert import LatexExporter  # noqa: F401
-
-
-def prepare(runtime: Runtime) -> None:
-    """What the first report of a process does once, done now: the notebook machinery imported (`preload`) with
-    what a run imports on its way, the HTML and LaTeX exporters of `runtime` made (their templates compiled), the
-    notebook validator built and pandoc's version asked. A local batch's fork server does it once for all its
-    workers."""
-    preload()
-    import jupyter_client.manager  # noqa: F401
-    import nbclient  # noqa: F401
-    import papermill.engines  # noqa: F401
-    from nbconvert.utils.pandoc import get_pandoc_version
-    from nbformat.v4 import new_notebook
-
-    stub = new_notebook()
-    nbformat.validate(stub)
-    render_html(stub, runtime)
-    _latex(stub, runtime)
-    try:
-        get_pandoc_version()
-    except Exception:  # noqa: BLE001 — no pandoc: the report that needs it says so
-        pass
 
 
 def blank_latex(runtime: Runtime) -> str:
@@ -189,12 +173,9 @@ def blank_latex(runtime: Runtime) -> str:
     return _latex(new_notebook(), runtime)[0]
 
 
-def _early_pdf(job: ReportJob, runtime: Runtime) -> latex.Early | None:
-    """xelatex started on the PDF's preamble (the same for every notebook with this title and date), to load its
-    packages and fonts while the notebook runs (`latex.Early`), when `runtime` says so."""
-    if not runtime.early_pdf:
-        return None
-
+def _typesetter(job: ReportJob, runtime: Runtime, pdf: bool) -> AbstractContextManager[Typeset]:
+    """`job`'s PDF typesetter for as long as it runs, dated by its period (`Runtime.pdf_typesetter`, given how to
+    make the PDF's preamble, the same for every notebook with the job's title and date; none when no `pdf`)."""
     def preamble() -> str:
         from nbformat.v4 import new_notebook
 
@@ -204,24 +185,25 @@ def _early_pdf(job: ReportJob, runtime: Runtime) -> latex.Early | None:
         end = text.find("\\begin{document}")
         return text[:end] if end > 0 else ""
 
-    return latex.Early(preamble, _pdf_environment(source_date(job.provenance)), runtime.typesetter)
+    return runtime.pdf_typesetter(preamble if pdf else None, _pdf_environment(source_date(job.provenance)))
 
 
-def finish(nb: nbformat.NotebookNode, folder: Path, stem: str, provenance: dict, *, title: str, date: str,
-           early: latex.Early | None = None, pdf: bool = True, runtime: Runtime | None = None) -> None:
-    """Write the executed notebook, its HTML and (when `pdf`) PDF, and manifest.json beside the files it wrote."""
-    nb.metadata["stomkpi"] = provenance
-    _title_block(nb, title, date)
-    nbformat.write(nb, folder / f"{stem}.ipynb")
+def finish(nb: nbformat.NotebookNode, folder: Path, job: ReportJob, *, pdf: bool = True, typeset: Typeset | None = None,
+           runtime: Runtime | None = None) -> None:
+    """Write the executed notebook, its HTML and (when `pdf`) PDF, and manifest.json beside the files it wrote, named
+    and titled as `job` says (`typeset`: the report's typesetter, `Runtime.pdf_typesetter`; else `runtime`'s)."""
     runtime = runtime or Runtime()
+    nb.metadata["stomkpi"] = job.provenance
+    _title_block(nb, job.title, job.date)
+    nbformat.write(nb, folder / f"{job.name}.ipynb")
     if not pdf:
-        (folder / f"{stem}.html").write_text(render_html(nb, runtime), encoding="utf-8")
+        (folder / f"{job.name}.html").write_text(render_html(nb, runtime), encoding="utf-8")
     else:  # xelatex runs in a subprocess: render the PDF while the HTML is written
         with ThreadPoolExecutor(max_workers=1) as pool:
-            typeset = pool.submit(render_pdf, nb, early, runtime=runtime)
-            (folder / f"{stem}.html").write_text(render_html(nb, runtime), encoding="utf-8")
-            (folder / f"{stem}.pdf").write_bytes(typeset.result())
-    write_manifest(folder, provenance)
+            pdf_bytes = pool.submit(render_pdf, nb, runtime=runtime, typeset=typeset)
+            (folder / f"{job.name}.html").write_text(render_html(nb, runtime), encoding="utf-8")
+            (folder / f"{job.name}.pdf").write_bytes(pdf_bytes.result())
+    write_manifest(folder, job.provenance)
 
 
 # What manifest.json holds beside the provenance the notebook was given: when, every file's checksum, and the
@@ -321,14 +303,9 @@ def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def render_html(nb: nbformat.NotebookNode, runtime: Runtime | None = None) -> str:
-    """Self-contained HTML with the code hidden: nothing is fetched from another host (`runtime`: whose exporter is
-    lent, compiled once per process; a new one by default)."""
-    def make():
-        exporter_class = nbconvert_html.exporter_class()
-        return exporter_class(template_name="stomkpi_html", extra_template_basedirs=[str(TEMPLATES)],
-                              exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-
-    with (runtime or Runtime()).lent("html", make) as exporter:
+    """Self-contained HTML with the code hidden: nothing is fetched from another host (`runtime`: whose exporter,
+    a new one by default)."""
+    with (runtime or Runtime()).html_exporter(**_HTML_OPTIONS) as exporter:
         body, _ = exporter.from_notebook_node(nb)
     return body
 
@@ -341,6 +318,8 @@ def _title_block(nb: nbformat.NotebookNode, title: str, date: str) -> None:
     nb.metadata.pop("authors", None)
 
 
+_HTML_OPTIONS = {"template_name": "stomkpi_html", "extra_template_basedirs": [str(TEMPLATES)], "exclude_input": True,
+                 "exclude_input_prompt": True, "exclude_output_prompt": True}
 _LATEX_OPTIONS = {"template_name": "stomkpi_latex", "extra_template_basedirs": [str(TEMPLATES)], "exclude_input": True,
                   "exclude_input_prompt": True, "exclude_output_prompt": True}
 
@@ -351,29 +330,24 @@ def _pdf_environment(epoch: str) -> dict[str, str]:
 
 
 def _latex(nb: nbformat.NotebookNode, runtime: Runtime | None = None) -> tuple[str, dict]:
-    """The notebook's LaTeX by the stomkpi template, its Markdown converted by one pandoc run (`markdown.Batched`),
-    with the runtime's LaTeX exporter (`Runtime.lent`), and the files it includes."""
-    from nbconvert import LatexExporter
-
-    with (runtime or Runtime()).lent("latex", lambda: markdown.Batched(LatexExporter, **_LATEX_OPTIONS)) as exporter:
+    """The notebook's LaTeX by the stomkpi template, with the runtime's LaTeX exporter, and the files it includes."""
+    with (runtime or Runtime()).latex_exporter(**_LATEX_OPTIONS) as exporter:
         return exporter.export(nb)
 
 
-def render_pdf(nb: nbformat.NotebookNode, early: latex.Early | None = None, epoch: str | None = None, *,
-               runtime: Runtime | None = None) -> bytes:
-    """PDF through xelatex with Cyrillic fonts; code hidden; byte-identical for the same notebook (also when
-    `early`, an xelatex started on the preamble while the notebook ran, typesets it); dated `epoch` (by default
-    the last day of the period the notebook's provenance names; `early` must have been started with the same)."""
-    epoch = epoch or source_date(nb.metadata.get("stomkpi") or {})
+def render_pdf(nb: nbformat.NotebookNode, epoch: str | None = None, *, runtime: Runtime | None = None,
+               typeset: Typeset | None = None) -> bytes:
+    """PDF through xelatex with Cyrillic fonts; code hidden; byte-identical for the same notebook; dated `epoch` (by
+    default the last day of the period the notebook's provenance names). `typeset`: the report's typesetter, made
+    for that date (`Runtime.pdf_typesetter`); without one, `runtime`'s (a new one by default)."""
     runtime = runtime or Runtime()
+    environment = _pdf_environment(epoch or source_date(nb.metadata.get("stomkpi") or {}))
     body, resources = _latex(nb, runtime)
     files = resources.get("outputs", {})
     try:
-        pdf = early.typeset(body, files) if early is not None else None
-        return pdf if pdf is not None else latex.typeset(body, files, env=_pdf_environment(epoch),
-                                                         preloaded=runtime.typesetter)
+        return typeset(body, files) if typeset is not None else runtime.typeset(body, files, environment)
     except latex.LatexError as exc:
-            raise ReportError(str(exc)) from None
+        raise ReportError(str(exc)) from None
 
 
 def _first_line(text: str) -> str:

@@ -33,7 +33,7 @@ class Aside:
         self.pending: list = []
 
     def start(self, work) -> None:
-        from stomkpi.report.background import Background
+        from stomkpi.run.speed.background import Background
 
         if not self.pending:
             self.outcome.write_text(json.dumps({"status": "pending"}), encoding="utf-8")

@@ -8,10 +8,10 @@ report is made lives anywhere else. What it decides:
 - whether the month's files are written aside, in a process forked from the kernel, while the notebook goes on
   (`files_aside`: a single report), or in line (a batch, whose cores are busy with other reports): the kernel learns
   it from its environment (`kernel_variables`, read by `speed.kernel`);
-- how a PDF is typeset: xelatex started early on the preamble while the notebook runs (`early_pdf`), and from a
-  batch's dumped format (`typesetter`, `use_format`, `own_format`) or whole;
-- the exporters lent from one report to the next (`lent`), and the kernel environment shared by the reports that
-  run side by side in its threads (`kernel_environment`).
+- how a PDF is typeset (`pdf_typesetter`, `typeset`): xelatex started early on the preamble while the notebook
+  runs (`early_pdf`), and from a batch's dumped format (`typesetter`, `use_format`, `own_format`) or whole;
+- the exporters lent from one report to the next (`html_exporter`, `latex_exporter`), and the kernel environment
+  shared by the reports that run side by side in its threads (`kernel_environment`).
 
 The plain `Runtime()` is a single report's; `Runtime.batch_worker()` a batch worker's.
 """
@@ -23,12 +23,11 @@ import queue
 import shutil
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stomkpi.run import latex
-from stomkpi.run.speed import kernel, warm
+from stomkpi.run.speed import kernel, markdown, nbconvert_html, preamble, warm
 
 
 @dataclass
@@ -40,7 +39,7 @@ class Runtime:
     _warm: warm.Warm | None = None  # this process's own warm process
     _shared: str | None = None  # the address of the warm process this worker's pool shares
     _waited: bool = False  # the shared warm process has been waited for (its imports done) once
-    _format: latex.Format | None = None  # the PDFs' dumped preamble; None: typeset whole
+    _format: preamble.Format | None = None  # the PDFs' dumped preamble; None: typeset whole
     _format_chosen: bool = False
     _exporters: dict[str, queue.SimpleQueue] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -123,7 +122,7 @@ class Runtime:
     # --- typesetting --------------------------------------------------------------------------------------------
 
     @property
-    def typesetter(self) -> latex.Format | None:
+    def typesetter(self) -> preamble.Format | None:
         """The format this process's PDFs start from, or None: typeset whole."""
         return self._format
 
@@ -133,7 +132,7 @@ class Runtime:
         self._format_chosen = True
         if folder is None:
             return
-        fmt = latex.Format(folder)
+        fmt = preamble.Format(folder)
         if fmt.claim():
             fmt.build(first_latex())
         self._format = fmt
@@ -151,6 +150,25 @@ class Runtime:
             atexit.register(shutil.rmtree, folder, True)
             self.use_format(folder, first_latex)
 
+    @contextmanager
+    def pdf_typesetter(self, make_preamble: Callable[[], str] | None,
+                       env: dict[str, str]) -> Iterator[Callable[[str, dict[str, bytes]], bytes]]:
+        """A report's PDF typesetter, `typeset(document, files) -> PDF`, for as long as the report runs: when this
+        runtime says so, xelatex starts on `make_preamble()` now, while the notebook runs (None: the report makes no
+        PDF); `env`: xelatex's environment (the report's date)."""
+        early = preamble.Early(make_preamble, env, self._format) if make_preamble and self.early_pdf else None
+        try:
+            yield lambda document, files: self.typeset(document, files, env, early)
+        finally:
+            if early is not None:
+                early.close()
+
+    def typeset(self, document: str, files: dict[str, bytes], env: dict[str, str],
+                early: preamble.Early | None = None) -> bytes:
+        """The PDF of `document`: by `early` when it can, else from this process's format when it fits, else whole."""
+        pdf = early.typeset(document, files) if early is not None else None
+        return pdf if pdf is not None else preamble.typeset(document, files, env=env, preloaded=self._format)
+
     # --- exporters ----------------------------------------------------------------------------------------------
 
     @contextmanager
@@ -167,6 +185,17 @@ class Runtime:
             yield exporter
         finally:
             pool.put(exporter)
+
+    def html_exporter(self, **options) -> AbstractContextManager:
+        """An HTML exporter with `options` (nbconvert's, `nbconvert_html`), lent for one render (`lent`)."""
+        return self.lent("html", lambda: nbconvert_html.exporter_class()(**options))
+
+    def latex_exporter(self, **options) -> AbstractContextManager:
+        """A LaTeX exporter with `options`, its Markdown converted by one pandoc run (`markdown.Batched`), lent for
+        one render (`lent`)."""
+        from nbconvert import LatexExporter
+
+        return self.lent("latex", lambda: markdown.Batched(LatexExporter, **options))
 
     def has_exporter(self, kind: str) -> bool:
         """Whether an exporter of `kind` is ready to be lent (made by an earlier render or `prepare`)."""
