@@ -595,6 +595,7 @@ def monthly(
         return
     if revision:
         raise ParamsError("--revision — для одного месяца одной поликлиники (--month и один --params)")
+    import datetime as dt
     import time
 
     from stomkpi.run import batch
@@ -606,6 +607,9 @@ def monthly(
     outcomes, where = batch.run_batch(plan.jobs, workers=workers, scheduler=scheduler, progress=not quiet)
     outcomes = sorted(outcomes + plan.settled, key=lambda o: (o.job.clinic, o.job.period))
     typer.echo(batch.summary(outcomes, time.perf_counter() - start, where))
+    today = dt.date.today()
+    for line in batch.warnings(outcomes, lambda period: unfinished_month(period, today)):
+        typer.echo(line, err=True)
     if any(o.status == "failed" for o in outcomes):
         raise SystemExit(1)
 

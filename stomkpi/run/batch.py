@@ -67,6 +67,7 @@ class Outcome:
     host: str = ""
     pid: int = 0
     cpu_seconds: float = 0.0  # CPU time of the worker and its children (kernel, xelatex) during the report
+    warnings: tuple[str, ...] = ()  # the report's own, one line each (no TeX: no PDF), as `monthly` prints them
 
 
 @dataclass
@@ -140,16 +141,17 @@ def run_job(job: Job) -> Outcome:
     runtime = worker.ready_for_report()
     start, cpu = time.perf_counter(), _cpu_with_kernels()
     try:
-        monthly_report(job.period, job.params, progress=False, outputs=Path(job.out_dir).parent, runtime=runtime)
-        status, reason = "done", ""
+        result = monthly_report(job.period, job.params, progress=False, outputs=Path(job.out_dir).parent,
+                                runtime=runtime)
+        status, reason, warned = "done", "", result.warnings
     except StomkpiError as exc:
-        status, reason = "failed", str(exc)
+        status, reason, warned = "failed", str(exc), ()
     except Exception as exc:  # a defect or the machine: still only this report's failure
-        status, reason = "failed", f"внутренняя ошибка {type(exc).__name__}: {exc}"
+        status, reason, warned = "failed", f"внутренняя ошибка {type(exc).__name__}: {exc}", ()
     own, children = _peak_memory()
     children = max(children, runtime.kernel_usage()[1])
     return Outcome(job, status, reason, time.perf_counter() - start, own, children, socket.gethostname(), os.getpid(),
-                   cpu_seconds=_cpu_with_kernels() - cpu)
+                   cpu_seconds=_cpu_with_kernels() - cpu, warnings=warned)
 
 
 def _peak_memory() -> tuple[float, float]:
@@ -301,6 +303,22 @@ def summary(outcomes: list[Outcome], seconds: float, where: str = "") -> str:
         lines.append("Пропущено:")
         lines += [f"  {o.job.label}: {o.reason}" for o in skipped]
     return "\n".join(lines)
+
+
+def warnings(outcomes: list[Outcome], month_warning: Callable[[str], str | None]) -> list[str]:
+    """What the single command warns of, for a batch: a line for each clinic and warning, naming the clinic (its
+    folder's name), however many of its reports share it — each report's own (no TeX) and `month_warning(period)`
+    (the month not over, «Внимание: …»); only of the reports made."""
+    said: dict[str, list[str]] = {}
+    for outcome in outcomes:
+        if outcome.status != "done":
+            continue
+        clinic = outcome.job.clinic or clinic_name(outcome.job.params)
+        month = month_warning(outcome.job.period)
+        for line in (*outcome.warnings, *([month.removeprefix("Внимание: ")] if month else [])):
+            if line not in said.setdefault(clinic, []):
+                said[clinic].append(line)
+    return [f"Внимание: {clinic}: {line}" for clinic, lines in said.items() for line in lines]
 
 
 _FEW = 3  # skipped reports listed one a line; more are summed up, a line for each clinic
