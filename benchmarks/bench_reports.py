@@ -29,6 +29,7 @@ from stomkpi.report.monthly import read_monthly  # noqa: E402
 from stomkpi.run.batch import process_cpu_seconds  # noqa: E402
 from stomkpi.run.commands import monthly_report  # noqa: E402
 from stomkpi.run.notebook import NOTEBOOKS, execute, render_html, render_pdf  # noqa: E402
+from stomkpi.run.speed.runtime import Runtime  # noqa: E402
 
 RUNS = 5
 FLOOR_CELLS = [
@@ -74,7 +75,7 @@ def breakdown(root: Path, params_file: Path) -> list[tuple[str, float, float]]:
                         lambda: execute(empty, {}, work / "empty-out.ipynb", work)))
     steps.append(_timed("the monthly notebook in a report's kernel (all cells, with its start)", lambda: execute(
         NOTEBOOKS / "monthly.ipynb", {"period": "2025-12", "params": str(params_file), "out_dir": "."},
-        work / "m.ipynb", work, report_kernel=True)))
+        work / "m.ipynb", work, runtime=Runtime())))
     # what the kernel does, stage by stage, in a fresh process (so that its imports count)
     out = subprocess.run([sys.executable, str(Path(__file__).with_name("report_stages.py")), str(params_file),
                           str(work / "stages")],

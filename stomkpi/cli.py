@@ -21,7 +21,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from stomkpi.errors import ParamsError, StomkpiError
-from stomkpi.run.speed.startup import without_iri_grammar
+from stomkpi.run.speed import startup
 from stomkpi.text import plural
 
 PROG = "stomkpi"
@@ -150,7 +150,7 @@ def _root(
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors become one Russian message, never a traceback (usage and input errors: exit 2)."""
     argv = sys.argv[1:] if argv is None else argv
-    without_iri_grammar()
+    startup.begin()
     try:
         code = app(args=argv, prog_name=PROG, standalone_mode=False)
     except StomkpiError as exc:
@@ -585,14 +585,17 @@ def monthly(
         import datetime as dt
 
         from stomkpi.run.commands import monthly_report
+        from stomkpi.run.speed.runtime import Runtime
 
         warning = unfinished_month(_period(month), dt.date.today())
         if warning:
             typer.echo(warning, err=True)
-        _print_result(monthly_report(_period(month), files[0], progress=not quiet, revision=revision))
+        _print_result(monthly_report(_period(month), files[0], progress=not quiet, revision=revision,
+                                     runtime=Runtime()))
         return
     if revision:
         raise ParamsError("--revision — для одного месяца одной поликлиники (--month и один --params)")
+    import datetime as dt
     import time
 
     from stomkpi.run import batch
@@ -604,6 +607,9 @@ def monthly(
     outcomes, where = batch.run_batch(plan.jobs, workers=workers, scheduler=scheduler, progress=not quiet)
     outcomes = sorted(outcomes + plan.settled, key=lambda o: (o.job.clinic, o.job.period))
     typer.echo(batch.summary(outcomes, time.perf_counter() - start, where))
+    today = dt.date.today()
+    for line in batch.warnings(outcomes, lambda period: unfinished_month(period, today)):
+        typer.echo(line, err=True)
     if any(o.status == "failed" for o in outcomes):
         raise SystemExit(1)
 
@@ -670,8 +676,9 @@ def annual(
 ) -> None:
     """Годовой отчёт: динамика, рейтинг 0–4, качество, НМО — в outputs/ГГГГ/."""
     from stomkpi.run.commands import annual_report
+    from stomkpi.run.speed.runtime import Runtime
 
-    _print_result(annual_report(year, params, progress=not quiet))
+    _print_result(annual_report(year, params, progress=not quiet, runtime=Runtime()))
 
 
 @command()
@@ -683,8 +690,9 @@ def region(
 ) -> None:
     """Сводный отчёт региона: подразделения поликлиник по шкале 0–4, фонды, НМО, лучшие показатели региона."""
     from stomkpi.run.commands import regional_report
+    from stomkpi.run.speed.runtime import Runtime
 
-    _print_result(regional_report(year, params, out, progress=not quiet))
+    _print_result(regional_report(year, params, out, progress=not quiet, runtime=Runtime()))
 
 
 @command(name="verify")

@@ -25,15 +25,16 @@ PEOPLE = [card(str(i), name) for i, name in enumerate(NAMES[:2], start=1)] + [ca
 @pytest.fixture
 def checked_again():
     """Each adapter's check made again in the test, and again after it (the library restored)."""
-    for check in (fpdf_internals.internals_hold, openpyxl_internals.internals_hold):
+    checks = (fpdf_internals.internals_hold, fpdf_internals.fonts_hold, openpyxl_internals.internals_hold)
+    for check in checks:
         check.cache_clear()
     yield
-    for check in (fpdf_internals.internals_hold, openpyxl_internals.internals_hold):
+    for check in checks:
         check.cache_clear()
 
 
 def test_the_installed_libraries_pass_their_checks(checked_again, recwarn):
-    assert fpdf_internals.internals_hold() and openpyxl_internals.internals_hold()
+    assert fpdf_internals.internals_hold() and openpyxl_internals.internals_hold() and fpdf_internals.fonts_hold()
     assert not [w for w in recwarn if issubclass(w.category, InternalsChanged)]
 
 
@@ -62,6 +63,29 @@ def test_a_changed_fpdf_is_said_and_the_cards_pdf_still_written(checked_again, m
         pages = [page.extract_text() for page in doc.pages]
     assert [f"{name}, таб. №" in page for page, name in zip(pages, NAMES[:2], strict=False)] == [True, True]
     assert "Процент выполнения плана" in pages[0] and len(pages) == len(PEOPLE)
+    assert cards_pdf("2025-12", "Поликлиника", "Отделение", PEOPLE) == pdf  # still the same bytes twice
+
+
+def test_a_changed_fpdf_font_is_said_and_the_cards_pdf_drawn_with_fpdfs_own_fonts(checked_again, monkeypatch):
+    """A stand-in fpdf2 whose `TTFFont` sets its attributes up elsewhere than in its constructor (so a copy of a
+    parsed font might share what must be each document's own): the check fails, loudly, and every document adds
+    its fonts by fpdf2's public `add_font`; the cards are drawn all the same."""
+    from fpdf.fonts import TTFFont
+
+    own = TTFFont.__init__
+
+    def __init__(self, *args, **kwargs):  # a release that builds its font in a helper
+        own(self, *args, **kwargs)
+
+    monkeypatch.setattr(TTFFont, "__init__", __init__)
+    with pytest.warns(InternalsChanged, match=r"^fpdf2 \d[\d.]*: TTFFont \(i, ttffile"):
+        pdf = cards_pdf("2025-12", "Поликлиника", "Отделение", PEOPLE)
+    assert not fpdf_internals.fonts_hold()
+    with pdfplumber.open(BytesIO(pdf)) as doc:
+        pages = [page.extract_text() for page in doc.pages]
+        fonts = {char["fontname"] for page in doc.pages for char in page.chars}
+    assert [f"{name}, таб. №" in page for page, name in zip(pages, NAMES[:2], strict=False)] == [True, True]
+    assert len(pages) == len(PEOPLE) and all("DejaVu" in font for font in fonts)
     assert cards_pdf("2025-12", "Поликлиника", "Отделение", PEOPLE) == pdf  # still the same bytes twice
 
 

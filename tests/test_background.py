@@ -1,4 +1,4 @@
-"""Work done aside (`stomkpi.report.background`): the month's files are written in a forked process while the
+"""Work done aside (`stomkpi.run.speed.background`): the month's files are written in a forked process while the
 notebook goes on; its result, its failure or its death come back to the notebook whole."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from stomkpi.errors import ParamsError, StomkpiError
-from stomkpi.report.background import Background
 from stomkpi.run.notebook import ReportError, execute
+from stomkpi.run.speed.background import Background
 
 
 def test_the_result_comes_back_and_the_work_ran_in_another_process(tmp_path):
@@ -58,7 +58,7 @@ def test_a_child_that_dies_is_a_failure_not_a_hang():
 
 def test_in_a_notebook_the_child_prints_nothing_and_its_error_stops_the_report(tmp_path):
     nb = new_notebook(cells=[
-        new_code_cell("from stomkpi.report.background import Background\n"
+        new_code_cell("from stomkpi.run.speed.background import Background\n"
                       "def work():\n"
                       "    print('ЭТОГО НЕ ДОЛЖНО БЫТЬ В ОТЧЁТЕ')\n"
                       "    import sys; print('И ЭТОГО', file=sys.stderr)\n"
@@ -81,24 +81,17 @@ def test_in_a_notebook_the_child_prints_nothing_and_its_error_stops_the_report(t
     assert "ЭТОГО" not in text
 
 
-@pytest.fixture
-def in_line(monkeypatch):
-    from stomkpi.report import background
-
-    monkeypatch.setattr(background, "FORK", False)  # as in a batch's kernel
-
-
-def test_without_a_fork_the_work_runs_here_and_comes_back_at_wait(tmp_path, in_line):
+def test_without_a_fork_the_work_runs_here_and_comes_back_at_wait(tmp_path):
     ran = []
-    aside = Background(lambda: ran.append(os.getpid()) or ["готово"])
+    aside = Background(lambda: ran.append(os.getpid()) or ["готово"], fork=False)  # as in a batch's kernel
     assert ran == [os.getpid()]  # done at once, in this process
     assert aside.wait() == ["готово"]
 
 
-def test_without_a_fork_the_error_is_raised_at_wait_as_the_childs_would_be(in_line):
+def test_without_a_fork_the_error_is_raised_at_wait_as_the_childs_would_be():
     def work():
         raise ParamsError("лист «Сотрудники», строка 7, столбец «ФИО»: пусто")
 
-    aside = Background(work)  # the cell that starts the work does not fail
+    aside = Background(work, fork=False)  # the cell that starts the work does not fail
     with pytest.raises(ParamsError, match="строка 7, столбец «ФИО»: пусто"):
         aside.wait()

@@ -174,11 +174,10 @@ def test_a_worker_that_dies_fails_only_its_own_report(tmp_path):
 
 def _what_a_worker_has(job: batch.Job) -> batch.Outcome:
     """A stand-in for a report: what the worker process has before any report of its own."""
-    from stomkpi.run import latex
-    from stomkpi.run import notebook as runner
+    from stomkpi.run.speed.worker import RUNTIME
 
-    ready = {kind: not pool.empty() for kind, pool in runner._EXPORTERS.items()}
-    ready["format"] = str(latex.FORMAT.folder) if latex.FORMAT else None
+    ready = {kind: RUNTIME.has_exporter(kind) for kind in ("html", "latex")}
+    ready["format"] = str(RUNTIME.typesetter.folder) if RUNTIME.typesetter else None
     return batch.Outcome(job, "done", reason=json.dumps(ready, sort_keys=True), pid=os.getpid())
 
 
@@ -192,6 +191,34 @@ def test_workers_start_with_the_machinery_prepared_once(tmp_path):
     had = [json.loads(o.reason) for o in outcomes]
     assert [{k: v for k, v in h.items() if k != "format"} for h in had] == [{"html": True, "latex": True}] * 4
     assert forkserver._forkserver._forkserver_pid is None  # stopped and reaped with its batch
-    # one xelatex format for the pool's PDFs (`latex.Format`), in a folder that ends with the batch
+    # one xelatex format for the pool's PDFs (`preamble.Format`), in a folder that ends with the batch
     formats = {h["format"] for h in had}
     assert len(formats) == 1 and None not in formats and not Path(formats.pop()).exists()
+
+
+def test_each_clinics_warnings_reach_the_batch_once_a_line_naming_it():
+    """What `stomkpi monthly` warns of (the month not over, no TeX) reaches a batch's output: a line for each clinic
+    and warning, naming the clinic, however many of its months share it; a failed or skipped report warns of
+    nothing."""
+    import datetime as dt
+
+    from stomkpi.cli import unfinished_month
+    from stomkpi.run.latex import NO_TEX
+
+    def outcome(clinic: str, period: str, status: str = "done", warnings=()) -> batch.Outcome:
+        job = batch.Job(period, f"/p/{clinic or 'demo'}.yaml", f"/o/{clinic}/{period}", clinic)
+        return batch.Outcome(job, status, warnings=warnings)
+
+    outcomes = [outcome("clinic-01", "2031-01", warnings=(NO_TEX,)), outcome("clinic-01", "2031-02", warnings=(NO_TEX,)),
+                outcome("clinic-02", "2031-02"), outcome("clinic-03", "2031-02", "failed"),
+                outcome("clinic-04", "2031-02", "skipped")]
+    lines = batch.warnings(outcomes, lambda period: unfinished_month(period, dt.date(2031, 2, 27)))
+    from stomkpi.report.words import date_words
+
+    february = (f"февраль 2031 года ещё не закончился (последний день — {date_words(dt.date(2031, 2, 28))}): отчёт "
+                "строится по данным на сегодня, а датирован последним днём месяца; когда месяц закончится, постройте "
+                "его заново.")
+    assert lines == [f"Внимание: clinic-01: {NO_TEX}", f"Внимание: clinic-01: {february}",
+                     f"Внимание: clinic-02: {february}"]
+    alone = [outcome("", "2031-02", warnings=(NO_TEX,))]  # one parameters file: the clinic named by its file
+    assert batch.warnings(alone, lambda period: None) == [f"Внимание: demo: {NO_TEX}"]

@@ -63,7 +63,7 @@ def test_the_cut_font_is_kept_for_the_next_process_and_an_unwritable_cache_is_no
 
     def made_by_a_new_process(cache) -> bytes:
         monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
-        monkeypatch.setattr(pdf_fonts, "_SMALL", {})
+        pdf_fonts._small.cache_clear()
         return cards_pdf("2025-12", "Поликлиника", "Отделение", people)
 
     first = made_by_a_new_process(tmp_path / "cache")

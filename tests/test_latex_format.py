@@ -1,4 +1,4 @@
-"""A batch's xelatex format (`latex.Format`): the reports' common preamble dumped once, each PDF typeset from it —
+"""A batch's xelatex format (`preamble.Format`): the reports' common preamble dumped once, each PDF typeset from it —
 byte for byte the PDF typeset whole, for the demo's reports, for lists, verbatim text and hostile text (whose
 layout depends on what the preamble measured), and through the early start; anything else is typeset whole."""
 
@@ -13,23 +13,25 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from stomkpi.run import latex
 from stomkpi.run import notebook as run
+from stomkpi.run.speed import preamble
+from stomkpi.run.speed.runtime import Runtime
 
 from .hostile import TEXTS
 
 
-def _ready(folder: Path, monkeypatch) -> latex.Format:
-    """A format built in `folder` for this process's PDFs, once xelatex has written it. It is built without the
+def _ready(folder: Path, monkeypatch) -> Runtime:
+    """A batch worker's runtime with a format built in `folder` for its PDFs, once xelatex has written it. It is built without the
     reports' SOURCE_DATE_EPOCH: nothing of the day it is made may reach a report."""
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    monkeypatch.setattr(latex, "FORMAT", None)
     folder.mkdir()
-    run.use_format(str(folder))
-    fmt = latex.FORMAT
+    runtime = Runtime.batch_worker()
+    runtime.use_format(str(folder), lambda: run.blank_latex(runtime))
+    fmt = runtime.typesetter
     deadline = time.monotonic() + 60
     while not fmt.file.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert fmt.file.exists(), "the format was not built"
-    return fmt
+    return runtime
 
 
 def _odd_notebook() -> nbformat.NotebookNode:
@@ -55,36 +57,36 @@ def test_a_pdf_from_the_format_is_the_pdf_typeset_whole(monthly, annual, tmp_pat
                  "annual": nbformat.read(annual / f"{annual.name}.ipynb", as_version=4),
                  "odd": _odd_notebook()}
     whole = {name: run.render_pdf(nb) for name, nb in notebooks.items()}  # no format in this process yet
-    fmt = _ready(tmp_path / "format", monkeypatch)
+    runtime = _ready(tmp_path / "format", monkeypatch)
+    fmt = runtime.typesetter
     for name, nb in notebooks.items():
-        body, _ = run._latex(nb)
+        body, _ = run._latex(nb, runtime)
         assert fmt.document(body) is not None, name  # typeset from the format, not whole
-        assert run.render_pdf(nb) == whole[name], name
+        assert run.render_pdf(nb, runtime=runtime) == whole[name], name
     # and through the early start, which reads its preamble from the format while the notebook runs
     nb = notebooks["monthly"]
-    early = run._early_pdf(nb.metadata["title"], nb.metadata["date"], run.source_date(nb.metadata["stomkpi"]))
-    try:
-        assert run.render_pdf(nb, early) == whole["monthly"]
-    finally:
-        early.close()
+    job = run.ReportJob("monthly", {}, tmp_path / "out", nb.metadata["stomkpi"], nb.metadata["title"],
+                        nb.metadata["date"])
+    with run._typesetter(job, runtime, pdf=True) as typeset:
+        assert run.render_pdf(nb, runtime=runtime, typeset=typeset) == whole["monthly"]
 
 
 def test_the_format_serves_only_its_own_head_and_an_error_is_told_by_the_whole_typeset(tmp_path, monkeypatch):
-    fmt = latex.Format(tmp_path)
+    fmt = preamble.Format(tmp_path)
     document, _ = run._latex(new_notebook())
     assert fmt.document(document) is None  # not built: typeset whole
-    fmt = _ready(tmp_path / "format", monkeypatch)
+    fmt = _ready(tmp_path / "format", monkeypatch).typesetter
     assert fmt.document("\\documentclass{article}\n\\begin{document}x\\end{document}\n") is None  # another head
-    assert fmt.document(document)[1].startswith(latex._RESUME)
+    assert fmt.document(document)[1].startswith(preamble._RESUME)
     broken = document.replace("\\end{document}", "\\undefinedcommand\n\\end{document}")
     with pytest.raises(latex.LatexError) as error:
-        latex.typeset(broken, {})
+        preamble.typeset(broken, {}, preloaded=fmt)
     line = broken.splitlines().index("\\undefinedcommand") + 1
     assert f"строка {line} документа LaTeX" in str(error.value)  # the line of the whole document, not the format's
 
 
 def test_only_the_first_claim_builds_and_a_template_without_the_mark_builds_nothing(tmp_path):
-    fmt, other = latex.Format(tmp_path), latex.Format(tmp_path)
+    fmt, other = preamble.Format(tmp_path), preamble.Format(tmp_path)
     assert fmt.claim() and not other.claim()
     fmt.build("\\documentclass{article}\n\\begin{document}x\\end{document}\n")
     assert not (tmp_path / "dump.tex").exists() and fmt.document("\\documentclass{article}") is None
@@ -93,15 +95,13 @@ def test_only_the_first_claim_builds_and_a_template_without_the_mark_builds_noth
 def test_a_process_with_no_word_from_a_pool_builds_its_own_format_once(monkeypatch):
     """A Dask worker (no pool's initializer) makes a format of its own on its first report and keeps it; a lone
     pool's worker, told None, typesets whole."""
-    monkeypatch.setattr(latex, "FORMAT", None)
-    monkeypatch.setattr(run, "_format_chosen", False)
-    run.own_format()
-    first = latex.FORMAT
-    run.own_format()
-    assert first is not None and latex.FORMAT is first and (first.folder / "claimed").is_dir()
+    runtime = Runtime.batch_worker()
+    runtime.own_format(lambda: run.blank_latex(runtime))
+    first = runtime.typesetter
+    runtime.own_format(lambda: run.blank_latex(runtime))
+    assert first is not None and runtime.typesetter is first and (first.folder / "claimed").is_dir()
     first.close()
-    monkeypatch.setattr(latex, "FORMAT", None)
-    monkeypatch.setattr(run, "_format_chosen", False)
-    run.use_format(None)
-    run.own_format()
-    assert latex.FORMAT is None
+    lone = Runtime.batch_worker()
+    lone.use_format(None, lambda: run.blank_latex(lone))
+    lone.own_format(lambda: run.blank_latex(lone))
+    assert lone.typesetter is None

@@ -52,8 +52,12 @@ def test_an_exporter_used_again_gives_what_a_new_one_gives():
     used.export(first)
     assert used.export(second) == markdown.Batched(LatexExporter, **_LATEX_OPTIONS).export(second)
     assert used.pieces == [(p, MD, "latex", ()) for p in PIECES[2:]]  # only the second notebook's pieces
-    fresh = run._html_exporter()(template_name="stomkpi_html", extra_template_basedirs=[str(run.TEMPLATES)],
-                                 exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    run.render_html(first)
-    assert run.render_html(second) == fresh.from_notebook_node(second)[0]
-    assert "Формула" in run.render_html(second) and "Формула" not in run.render_html(first)
+    from stomkpi.run.speed import nbconvert_html
+    from stomkpi.run.speed.runtime import Runtime
+
+    fresh = nbconvert_html.exporter_class()(template_name="stomkpi_html", extra_template_basedirs=[str(run.TEMPLATES)],
+                                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    runtime = Runtime()
+    run.render_html(first, runtime)
+    assert run.render_html(second, runtime) == fresh.from_notebook_node(second)[0]
+    assert "Формула" in run.render_html(second, runtime) and "Формула" not in run.render_html(first, runtime)

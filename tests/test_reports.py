@@ -23,7 +23,7 @@ from openpyxl import load_workbook
 import stomkpi
 from stomkpi.report.cards import SIGNATURE, file_stem
 from stomkpi.report.words import provenance_table
-from stomkpi.run.notebook import NOTEBOOKS, ReportError, execute, finish, run_report
+from stomkpi.run.notebook import NOTEBOOKS, ReportError, ReportJob, execute, finish, run_report
 from stomkpi.run.verify import _outputs
 from stomkpi.text import fmt
 
@@ -146,7 +146,8 @@ def test_rerunning_the_executed_notebook_reproduces_every_file(monthly):
     again.mkdir()
     try:
         fresh = execute(executed, {}, again / executed.name, again)  # no parameters: the recorded ones run
-        finish(fresh, again, PERIOD, nb.metadata["stomkpi"], title=nb.metadata["title"], date=nb.metadata["date"])
+        finish(fresh, again, ReportJob("monthly", {}, again, nb.metadata["stomkpi"], nb.metadata["title"],
+                                       nb.metadata["date"], stem=PERIOD))
         assert snapshot(again) == snapshot(monthly)
     finally:
         shutil.rmtree(again)

@@ -16,6 +16,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from stomkpi.run import batch
 from stomkpi.run import notebook as run
 from stomkpi.run.speed import warm
+from stomkpi.run.speed.runtime import Runtime
 
 # what a kernel sees of itself: compared between a fresh kernel and a warm one
 SELF_PORTRAIT = """
@@ -24,95 +25,96 @@ import matplotlib
 print(json.dumps({"path": sys.path, "cwd": os.getcwd(), "argv0": os.path.basename(sys.argv[0]),
                   "backend": matplotlib.get_backend(), "epoch": os.environ.get("SOURCE_DATE_EPOCH"),
                   "pythonpath": os.environ.get("PYTHONPATH"), "main": sys.modules["__main__"].__name__,
+                  "aside": os.environ.get("STOMKPI_FILES_ASIDE"),
                   "parent": os.getppid(), "pid": os.getpid()}))
 """
 
 
 @pytest.fixture(scope="module")
-def warm_process():
-    warm.start(run.kernel_variables())
-    assert warm._warm.ready()
-    yield warm._warm
-    warm._warm.stop()
-    warm._warm = None
+def warm_runtime():
+    """A batch worker's runtime with a warm process of its own."""
+    runtime = Runtime.batch_worker()
+    runtime.start_warm(run.kernel_variables(runtime))
+    assert runtime._warm.ready()
+    yield runtime
+    runtime._warm.stop()
 
 
-def _run(folder: Path, *cells: str, name: str = "nb", report_kernel: bool = True) -> list[str]:
-    """Execute a notebook of `cells` in `folder` in a report's kernel (or jupyter's own); the text each cell printed."""
+@pytest.fixture(scope="module")
+def warm_process(warm_runtime):
+    return warm_runtime._warm
+
+
+def _run(folder: Path, *cells: str, name: str = "nb", report_kernel: bool = True,
+         runtime: Runtime | None = None) -> list[str]:
+    """Execute a notebook of `cells` in `folder` in a report's kernel (as `runtime` decides: a single report's by
+    default) or jupyter's own; the text each cell printed."""
     nb = new_notebook(cells=[new_code_cell(c) for c in cells])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     folder.mkdir(parents=True, exist_ok=True)
     source = folder / f"{name}.ipynb"
     nbformat.write(nb, source)
-    done = run.execute(source, {}, folder / f"{name}-out.ipynb", folder, report_kernel=report_kernel)
+    runtime = (runtime or Runtime()) if report_kernel else None
+    done = run.execute(source, {}, folder / f"{name}-out.ipynb", folder, runtime=runtime)
     return ["".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stdout") for cell in done.cells]
 
 
-def _portrait(folder: Path, report_kernel: bool = True) -> dict:
-    seen = json.loads(_run(folder, SELF_PORTRAIT, report_kernel=report_kernel)[0])
+def _portrait(folder: Path, report_kernel: bool = True, runtime: Runtime | None = None) -> dict:
+    seen = json.loads(_run(folder, SELF_PORTRAIT, report_kernel=report_kernel, runtime=runtime)[0])
     assert seen.pop("cwd") == str(folder)
     seen["path"] = [p.replace(str(folder), "HERE") for p in seen["path"]]  # each kernel runs in its own folder
     seen.pop("argv0")
     return seen
 
 
-def test_a_warm_kernel_sees_what_a_fresh_one_sees(tmp_path, warm_process):
+def test_a_warm_kernel_sees_what_a_fresh_one_sees(tmp_path, warm_runtime, warm_process):
     plain = _portrait(tmp_path / "plain", report_kernel=False)  # jupyter's own python3 kernel
-    forked = _portrait(tmp_path / "warm")
-    warm_kernels = warm.manager_class
-    warm.manager_class = lambda address=None: None  # as in a process without a warm one: a fresh report kernel
-    try:
-        fresh = _portrait(tmp_path / "fresh")
-    finally:
-        warm.manager_class = warm_kernels
+    forked = _portrait(tmp_path / "warm", runtime=warm_runtime)
+    fresh = _portrait(tmp_path / "fresh")  # a single report's runtime: a fresh report kernel
     # the warm one is the warm process's child, so the test knows it ran there; the fresh ones are not
     assert forked.pop("parent") == warm_process.proc.pid
     assert fresh.pop("parent") != warm_process.proc.pid and plain.pop("parent") != warm_process.proc.pid
     assert len({forked.pop("pid"), fresh.pop("pid"), plain.pop("pid")}) == 3
     # the same import path, backend, dates of PDFs and package as jupyter's own kernel
+    assert forked.pop("aside") == "0" and fresh.pop("aside") == "1" and plain.pop("aside") == "1"
     assert forked == plain
     assert fresh == plain
 
 
-def test_nothing_of_one_report_reaches_the_next(tmp_path, warm_process):
+def test_nothing_of_one_report_reaches_the_next(tmp_path, warm_runtime, warm_process):
     first = _run(tmp_path / "a",
                  "import os, pandas as pd, stomkpi\n"
                  "leak = 'утечка'\n"
                  "pd.set_option('display.max_rows', 3)\n"
                  "stomkpi.LEAK = leak\n"
                  "os.environ['STOMKPI_LEAK'] = leak\n"
-                 "print(os.getpid(), os.getppid())")
+                 "print(os.getpid(), os.getppid())", runtime=warm_runtime)
     second = _run(tmp_path / "b",
                   "import os, pandas as pd, stomkpi\n"
                   "print(os.getpid(), os.getppid())\n"
                   "print('leak' in globals(), pd.get_option('display.max_rows'), hasattr(stomkpi, 'LEAK'), "
-                  "'STOMKPI_LEAK' in os.environ)")
+                  "'STOMKPI_LEAK' in os.environ)", runtime=warm_runtime)
     (pid_a, parent_a), (pid_b, parent_b) = (map(int, out.split()[:2]) for out in (first[0], second[0]))
     assert parent_a == parent_b == warm_process.proc.pid  # both forked from the same warm process
     assert pid_a != pid_b
     assert second[0].split("\n")[1] == "False 60 False False"  # pandas' own default is 60 rows
 
 
-def test_a_warm_kernel_writes_the_months_files_in_line(tmp_path, warm_process):
+def test_a_warm_kernel_writes_the_months_files_in_line(tmp_path, warm_runtime):
     """In a batch every core is busy with another report: a warm kernel does not fork its files aside; a single
-    report's kernel does."""
-    cell = "from stomkpi.report import background\nprint(background.FORK)"
-    assert _run(tmp_path / "warm", cell)[0].strip() == "False"
-    warm_kernels = warm.manager_class
-    warm.manager_class = lambda address=None: None  # as in a process without a warm one: a fresh report kernel
-    try:
-        assert _run(tmp_path / "fresh", cell)[0].strip() == "True"
-    finally:
-        warm.manager_class = warm_kernels
+    report's kernel does (`speed.kernel`)."""
+    cell = "from stomkpi.report.monthly import MonthlyReport\nprint(MonthlyReport.write_files.__module__)"
+    assert _run(tmp_path / "warm", cell, runtime=warm_runtime)[0].strip() == "stomkpi.report.monthly"
+    assert _run(tmp_path / "fresh", cell)[0].strip() == "stomkpi.run.speed.kernel"
 
 
-def test_the_kernels_cpu_time_is_counted(tmp_path, warm_process):
+def test_the_kernels_cpu_time_is_counted(tmp_path, warm_runtime):
     """A batch's CPU figures must include the kernels' work, though they are not the worker's children."""
-    before = batch._cpu_with_kernels()
+    before = batch.process_cpu_seconds() + warm_runtime.kernel_usage()[0]
     printed = _run(tmp_path, "import os, time\nend = time.process_time() + 1.0\nwhile time.process_time() < end:\n"
-                   "    pass\nprint(os.getpid())")
+                   "    pass\nprint(os.getpid())", runtime=warm_runtime)
     _gone(int(printed[0]))  # stopped at once, the kernel ends a moment after its notebook
-    assert batch._cpu_with_kernels() - before >= 1.0  # the kernel's one CPU-second of busy loop, and its start
+    assert batch.process_cpu_seconds() + warm_runtime.kernel_usage()[0] - before >= 1.0  # the kernel's one CPU-second of busy loop, and its start
 
 
 def test_a_killed_launcher_takes_its_kernel_along(tmp_path, warm_process):
@@ -151,14 +153,12 @@ def _alive(pid: int) -> bool:
 
 
 def test_without_a_warm_process_the_kernel_is_an_ordinary_one(tmp_path):
-    warm_kernels = warm.manager_class
-    nobody = str(tmp_path / "nobody-listens")
-    warm.manager_class = lambda address=None: warm_kernels(nobody)
-    try:
-        out = _run(tmp_path / "nb", "print(6 * 7)")
-    finally:
-        warm.manager_class = warm_kernels
-    assert out == ["42\n"]
+    nobody = tmp_path / "nobody-listens"
+    nobody.touch()  # the address exists, but no warm process listens there
+    runtime = Runtime.batch_worker()
+    runtime.share_warm(str(nobody))
+    runtime._waited = True
+    assert _run(tmp_path / "nb", "print(6 * 7)", runtime=runtime) == ["42\n"]
 
 
 def test_a_fresh_report_kernel_starts_with_the_reports_libraries(tmp_path):
@@ -172,13 +172,15 @@ def test_a_fresh_report_kernel_starts_with_the_reports_libraries(tmp_path):
 def _kernel_parent(job: batch.Job) -> batch.Outcome:
     """A stand-in for a report, run in a pool's worker: a notebook that busies its kernel for half a CPU-second and
     says which process forked it; the reason carries that process, this worker's warm address and the CPU counted."""
+    from stomkpi.run.speed.worker import RUNTIME
+
     before = batch._cpu_with_kernels()
     printed = _run(Path(job.out_dir), "import os, time\nend = time.process_time() + 0.5\n"
-                   "while time.process_time() < end:\n    pass\nprint(os.getppid(), os.getpid())")
+                   "while time.process_time() < end:\n    pass\nprint(os.getppid(), os.getpid())", runtime=RUNTIME)
     parent, kernel = map(int, printed[0].split())
     _gone(kernel)  # stopped at once, the kernel ends a moment after its notebook
     counted = batch._cpu_with_kernels() - before
-    return batch.Outcome(job, "done", reason=json.dumps([parent, warm._shared, warm._warm is None, counted]),
+    return batch.Outcome(job, "done", reason=json.dumps([parent, RUNTIME._shared, RUNTIME._warm is None, counted]),
                          pid=os.getpid())
 
 

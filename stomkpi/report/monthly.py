@@ -36,7 +36,6 @@ from stomkpi.provenance import check_inputs, collect, recorded
 from stomkpi.records import NmoRecords
 from stomkpi.report import words
 from stomkpi.report.accreditation_report import NO_BOOK, MonthAccreditation
-from stomkpi.report.background import Background
 from stomkpi.report.cards import Card, person_cards, write_cards
 from stomkpi.report.display import TitlePage
 from stomkpi.report.files import write_both
@@ -114,12 +113,6 @@ class MonthlyReport:
             number = self.provenance["revision"]["number"]
             written += write_corrections(self.changes.corrections(), folder, f"payroll-corrections-{self.period}.r{number}")
         return [*written, *write_cards(folder, self.period, self.params.clinic, self.cards())]
-
-    def write_files_aside(self, out_dir: Path | str | None = None) -> Background[list[Path]]:
-        """`write_files` in a process of its own while the notebook goes on (`background`): `.wait()` for the
-        files' list, or the error that stopped them, before the notebook ends. An approved folder is refused here and now."""
-        self.files_folder(out_dir)
-        return Background(lambda: self.write_files(out_dir))
 
     def files_folder(self, out_dir: Path | str | None = None) -> Path:
         """Where the data files go: `out_dir`, or the period's outputs folder — refused (in Russian) when it is an

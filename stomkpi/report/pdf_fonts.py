@@ -17,19 +17,21 @@ CPU-second per report). fpdf2 leaves a character its font lacks out of the text:
 asked for a character the cut font lacks and the file has (`lacks_glyphs`) is drawn again with the
 whole files (`add_font(whole=True)`); a character the file lacks is left out and logged, as fpdf2 does.
 
-Editing rule: this module relies on fpdf2's `TTFFont` attributes; when fpdf2 is upgraded, the cards'
-byte-reproducibility test says whether it still holds.
+Editing rule: fpdf2's parsed fonts are shared through its adapter (`adapters.fpdf_internals`), never touched here;
+when its check fails (a new fpdf2), every document adds the whole font files through fpdf2's public `add_font`:
+the cards are still drawn, slower.
 """
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import os
 import tempfile
 from functools import cache
 from io import BytesIO
 from pathlib import Path
+
+from stomkpi.report.adapters import fpdf_internals
 
 # code point ranges of the smaller font: Basic Latin, Latin-1, Latin Extended-A and -B, combining accents,
 # Cyrillic and its Supplement, General Punctuation (dashes, quotes), currency signs, letterlike symbols (№),
@@ -46,10 +48,7 @@ _DROPPED = ["FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "sbix", "CBD
 def _parsed(path: str, family: str, style: str, whole: bool):
     """The font as fpdf2's `add_font` makes it from the cut font (or the `whole` file), in a document of its own
     that is never written: its character map, the width of each glyph and its descriptor."""
-    from fpdf import FPDF
-    from fpdf.fonts import TTFFont
-
-    return TTFFont(FPDF(), path if whole else BytesIO(_small(path)), f"{family.lower()}{style}", style)
+    return fpdf_internals.parse_font(path if whole else BytesIO(_small(path)), f"{family.lower()}{style}", style)
 
 
 @cache
@@ -58,17 +57,13 @@ def _characters(path: str) -> frozenset[int]:
     return frozenset(_open(path).getBestCmap())
 
 
-_SMALL: dict[str, bytes] = {}  # font file -> `_small` of it, made once per process
-
-
+@cache
 def _small(path: str) -> bytes:
-    """The font file cut to the `SMALL_FONT` characters (and the glyphs those are drawn with), as bytes. Kept
-    in the user's cache folder too: cutting it took a fifth of a CPU-second per report, reading it takes a few
-    milliseconds."""
-    if path not in _SMALL:
-        kept = _kept(path)
-        _SMALL[path] = (_read(kept) if kept is not None else None) or _fresh(path, kept)
-    return _SMALL[path]
+    """The font file cut to the `SMALL_FONT` characters (and the glyphs those are drawn with), as bytes, made once
+    per process. Kept in the user's cache folder too: cutting it took a fifth of a CPU-second per report, reading
+    it takes a few milliseconds."""
+    kept = _kept(path)
+    return (_read(kept) if kept is not None else None) or _fresh(path, kept)
 
 
 def _fresh(path: str, kept: Path | None) -> bytes:
@@ -150,28 +145,22 @@ def _open(source: str | bytes):
 
 def add_font(pdf, family: str, style: str, path: Path | str, *, whole: bool = False) -> None:
     """`pdf.add_font(family, style, path)` with the font cut to `SMALL_FONT` (or the `whole` file), parsed once
-    per process; see `lacks_glyphs` for a document that used a character outside the cut font."""
-    from fpdf.fonts import SubsetMap
-
-    parsed = _parsed(str(path), family, style, whole)
-    if parsed.color_font is not None:  # drawn with objects of its own document: parsed for each document
+    per process; see `lacks_glyphs` for a document that used a character outside the cut font. Where fpdf2's fonts
+    cannot be shared (`fpdf_internals.fonts_hold`), fpdf2's own `add_font` of the whole file."""
+    if not fpdf_internals.fonts_hold():
         pdf.add_font(family, style, path)
         return
-    font = copy.copy(parsed)
-    font.i = len(pdf.fonts) + 1
-    font.ttffile = str(path)  # the file it is cut from
-    font.ttfont = _open(str(path) if whole else _small(str(path)))
-    font.desc = copy.copy(parsed.desc)
-    font.subset = SubsetMap(font)
-    font.missing_glyphs = []
-    font.biggest_size_pt = 0
-    font._hbfont = None
-    pdf.fonts[font.fontkey] = font
+    parsed = _parsed(str(path), family, style, whole)
+    if fpdf_internals.is_color(parsed):  # drawn with objects of its own document: parsed for each document
+        pdf.add_font(family, style, path)
+        return
+    fpdf_internals.add_parsed_font(pdf, parsed, str(path), _open(str(path) if whole else _small(str(path))))
 
 
 def lacks_glyphs(pdf) -> bool:
     """Whether a font of `add_font` was asked for a character its whole file has and it lacks (one cut to
     `SMALL_FONT`): the document is then to be drawn again with the whole files, as fpdf2 leaves a character
-    its font lacks out of the text."""
-    return any(not _characters(str(font.ttffile)).isdisjoint(font.missing_glyphs)
-               for font in pdf.fonts.values() if getattr(font, "missing_glyphs", None))
+    its font lacks out of the text. Never where the whole files were added already."""
+    if not fpdf_internals.fonts_hold():
+        return False
+    return any(not _characters(ttffile).isdisjoint(missing) for ttffile, missing in fpdf_internals.missing_glyphs(pdf))

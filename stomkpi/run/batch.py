@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, as_completed
@@ -34,7 +32,6 @@ from pathlib import Path
 
 from stomkpi.config import clinic_name
 from stomkpi.errors import ParamsError, StomkpiError
-from stomkpi.run.speed.startup import without_iri_grammar
 from stomkpi.text import plural
 
 RESERVED = {"region"}  # names of output folders that are not clinics (the regional report's)
@@ -70,6 +67,7 @@ class Outcome:
     host: str = ""
     pid: int = 0
     cpu_seconds: float = 0.0  # CPU time of the worker and its children (kernel, xelatex) during the report
+    warnings: tuple[str, ...] = ()  # the report's own, one line each (no TeX: no PDF), as `monthly` prints them
 
 
 @dataclass
@@ -134,25 +132,26 @@ def plan(months: list[str], params_files: list[Path | str]) -> Plan:
 
 def run_job(job: Job) -> Outcome:
     """Make one report in this worker; every failure becomes the outcome's reason, never an exception."""
-    without_iri_grammar()
-    from stomkpi.run import notebook as run
-    from stomkpi.run.commands import monthly_report
-    from stomkpi.run.speed import warm
+    from stomkpi.run.speed import startup
 
-    warm.start(run.kernel_variables())  # this worker's kernels, forked from a process with their imports done
-    run.own_format()  # a Dask worker's PDFs from a format of its own; a local pool's worker has the pool's
+    startup.begin()
+    from stomkpi.run.commands import monthly_report
+    from stomkpi.run.speed import worker
+
+    runtime = worker.ready_for_report()
     start, cpu = time.perf_counter(), _cpu_with_kernels()
     try:
-        monthly_report(job.period, job.params, progress=False, outputs=Path(job.out_dir).parent)
-        status, reason = "done", ""
+        result = monthly_report(job.period, job.params, progress=False, outputs=Path(job.out_dir).parent,
+                                runtime=runtime)
+        status, reason, warned = "done", "", result.warnings
     except StomkpiError as exc:
-        status, reason = "failed", str(exc)
+        status, reason, warned = "failed", str(exc), ()
     except Exception as exc:  # a defect or the machine: still only this report's failure
-        status, reason = "failed", f"внутренняя ошибка {type(exc).__name__}: {exc}"
+        status, reason, warned = "failed", f"внутренняя ошибка {type(exc).__name__}: {exc}", ()
     own, children = _peak_memory()
-    children = max(children, warm.usage()[1])
+    children = max(children, runtime.kernel_usage()[1])
     return Outcome(job, status, reason, time.perf_counter() - start, own, children, socket.gethostname(), os.getpid(),
-                   cpu_seconds=_cpu_with_kernels() - cpu)
+                   cpu_seconds=_cpu_with_kernels() - cpu, warnings=warned)
 
 
 def _peak_memory() -> tuple[float, float]:
@@ -167,10 +166,10 @@ def _peak_memory() -> tuple[float, float]:
 
 
 def _cpu_with_kernels() -> float:
-    """CPU seconds of this process, its ended children, and the warm kernels' process with its ended kernels."""
-    from stomkpi.run.speed import warm
+    """CPU seconds of this process, its ended children, and the processes its runtime keeps for its reports' kernels."""
+    from stomkpi.run.speed import worker
 
-    return process_cpu_seconds() + warm.usage()[0]
+    return process_cpu_seconds() + worker.runtime().kernel_usage()[0]
 
 
 def process_cpu_seconds() -> float:
@@ -221,97 +220,11 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Iterat
             threads = sum(w["nthreads"] for w in client.scheduler_info()["workers"].values())
             yield client.get_executor(pure=False), f"кластер Dask {scheduler}, потоков: {threads}"
         return
-    from concurrent.futures import ProcessPoolExecutor
-
-    from stomkpi.run import notebook as run
-    from stomkpi.run.speed import warm
+    from stomkpi.run.speed import pool
 
     n = workers or default_workers()
-    # the workers' one warm process, importing while they start (see `warm.use`)
-    shared = warm.Warm(run.kernel_variables(), wait=False) if warm.possible() else None
-    # the workers' one xelatex format (see `run.use_format`), in the warm process's folder: if this process is killed,
-    # the warm process removes both (`warm.serve`)
-    formats = tempfile.mkdtemp(prefix="stomkpi-format-", dir=shared.folder if shared else None)
-    context = _workers_context()
-    try:
-        with ProcessPoolExecutor(max_workers=n, mp_context=context, initializer=_start_worker,
-                                 initargs=(shared.address if shared else None, formats)) as pool:
-            yield pool, f"процессов: {n}"
-    finally:
-        _stop_fork_server(context)
-        if shared:
-            shared.stop()  # after the workers: it ends the kernels it still has and reaps them
-        shutil.rmtree(formats, ignore_errors=True)
-
-
-def _start_worker(address: str | None, formats: str | None) -> None:
-    """A local pool's worker, before its first report: its kernels forked from the pool's warm process at `address`
-    (`warm.use`), its PDFs typeset from the pool's xelatex format in the folder `formats` (`run.use_format`)."""
-    from stomkpi.run import notebook as run
-    from stomkpi.run.speed import warm
-
-    _end_with_batch()
-    warm.use(address)
-    run.use_format(formats)
-
-
-def _end_with_batch() -> None:
-    """In a local pool's worker: end when the batch's command ends, even killed (SIGKILL, out of memory).
-
-    A worker waits for its next report on a queue whose writing end it holds itself, so it never learns that the
-    command is gone: it watches, on a thread of its own, the pipe whose writing end only the command holds
-    (multiprocessing's sentinel of the parent process) and exits when that pipe closes. It also closes its copy of
-    the fork server's life pipe, which only the command needs: held by the workers, it kept the fork server, and
-    through both the resource tracker, alive after the command. The warm process ends on its own when its parent,
-    the command, is gone (`warm.serve`), and the kernels with it; nothing of a killed batch is left running."""
-    import threading
-    from multiprocessing import parent_process
-
-    parent = parent_process()
-    if parent is None or parent.sentinel is None:
-        return
-    try:
-        from multiprocessing import forkserver
-
-        server = forkserver._forkserver  # multiprocessing's own, as `_stop_fork_server` uses
-        if getattr(server, "_forkserver_pid", None) is None and server._forkserver_alive_fd is not None:
-            os.close(server._forkserver_alive_fd)  # this worker is a child of the fork server, not its owner
-            server._forkserver_alive_fd = None
-    except (ImportError, AttributeError, OSError):
-        pass
-
-    def watch(sentinel: int) -> None:
-        from multiprocessing.connection import wait
-
-        wait([sentinel])
-        os._exit(1)
-
-    threading.Thread(target=watch, args=(parent.sentinel,), name="stomkpi-batch-watch", daemon=True).start()
-
-
-def _workers_context():
-    """How a local pool starts its workers: forked from a fork server that has imported and prepared what they need
-    (`worker`), once for all of them; where there is no fork server (not a POSIX system), each a fresh interpreter.
-    Either way nothing is inherited from the command's own threads."""
-    from multiprocessing import get_all_start_methods, get_context
-
-    if "forkserver" not in get_all_start_methods():
-        return get_context("spawn")
-    context = get_context("forkserver")
-    context.set_forkserver_preload(["stomkpi.run.speed.worker"])
-    return context
-
-
-def _stop_fork_server(context) -> None:
-    """End the fork server with its batch (multiprocessing would keep it, and its memory, for the life of the
-    process; the next batch starts its own) and reap it, so its CPU time counts as this process's children's."""
-    if context.get_start_method() != "forkserver":
-        return
-    from multiprocessing import forkserver
-
-    stop = getattr(forkserver._forkserver, "_stop", None)  # multiprocessing's own, used by its tests
-    if stop is not None:
-        stop()
+    with pool.local_pool(n) as local:
+        yield local, f"процессов: {n}"
 
 
 def run_batch(jobs: list[Job], *, workers: int | None = None, scheduler: str | None = None,
@@ -323,6 +236,8 @@ def run_batch(jobs: list[Job], *, workers: int | None = None, scheduler: str | N
     fails. (A Dask cluster reschedules a lost worker's reports itself.)
     """
     from tqdm import tqdm
+
+    from stomkpi.run.speed import pool
 
     if not jobs:
         return [], ""
@@ -336,8 +251,8 @@ def run_batch(jobs: list[Job], *, workers: int | None = None, scheduler: str | N
                                 refresh=False)
             bar.update()
 
-        with executor(workers, scheduler) as (pool, where):
-            futures = {pool.submit(task, job): job for job in jobs}
+        with executor(workers, scheduler) as (running, where):
+            futures = {running.submit(task, job): job for job in jobs}
             for future in as_completed(futures):
                 job = futures[future]
                 try:
@@ -352,19 +267,17 @@ def run_batch(jobs: list[Job], *, workers: int | None = None, scheduler: str | N
             with ThreadPoolExecutor(max_workers=workers) as alone:
                 for outcome in alone.map(lambda j: _alone(task, j), [j for j in jobs if j in broken]):
                     record(outcome)
-            _stop_fork_server(_workers_context())  # the one their pools shared, once they are all done
+            pool.lone_pools_done()
     return [outcomes[j] for j in jobs], where
 
 
 def _alone(task: Callable[[Job], Outcome], job: Job) -> Outcome:
     """One job in a worker process of its own: if it dies, only this job fails."""
-    from concurrent.futures import ProcessPoolExecutor
+    from stomkpi.run.speed import pool
 
-    # no format for one report: it would cost more than it saves
-    with ProcessPoolExecutor(max_workers=1, mp_context=_workers_context(), initializer=_start_worker,
-                             initargs=(None, None)) as pool:
+    with pool.lone_pool() as lone:
         try:
-            return pool.submit(task, job).result()
+            return lone.submit(task, job).result()
         except BrokenProcessPool:
             return Outcome(job, "failed", "рабочий процесс отчёта завершился аварийно (убит или не хватило памяти)")
 
@@ -390,6 +303,22 @@ def summary(outcomes: list[Outcome], seconds: float, where: str = "") -> str:
         lines.append("Пропущено:")
         lines += [f"  {o.job.label}: {o.reason}" for o in skipped]
     return "\n".join(lines)
+
+
+def warnings(outcomes: list[Outcome], month_warning: Callable[[str], str | None]) -> list[str]:
+    """What the single command warns of, for a batch: a line for each clinic and warning, naming the clinic (its
+    folder's name), however many of its reports share it — each report's own (no TeX) and `month_warning(period)`
+    (the month not over, «Внимание: …»); only of the reports made."""
+    said: dict[str, list[str]] = {}
+    for outcome in outcomes:
+        if outcome.status != "done":
+            continue
+        clinic = outcome.job.clinic or clinic_name(outcome.job.params)
+        month = month_warning(outcome.job.period)
+        for line in (*outcome.warnings, *([month.removeprefix("Внимание: ")] if month else [])):
+            if line not in said.setdefault(clinic, []):
+                said[clinic].append(line)
+    return [f"Внимание: {clinic}: {line}" for clinic, lines in said.items() for line in lines]
 
 
 _FEW = 3  # skipped reports listed one a line; more are summed up, a line for each clinic

@@ -28,10 +28,13 @@ from stomkpi.report.payroll_files import write_payroll_csv
 from stomkpi.report.payroll_report import FundSection
 from stomkpi.revisions import approval
 from stomkpi.revisions.kept import revision_files
-from stomkpi.run.notebook import RUN_STEPS, ReportError, RunResult, Steps, run_report
+from stomkpi.run.notebook import RUN_STEPS, ReportError, ReportJob, RunResult, Steps, run_report
+from stomkpi.run.speed.runtime import Runtime
 from stomkpi.safe import clean
 
-CHECK_STEP = "проверка файла параметров и входных данных"
+# the first step reads the parameters and catalogs and lists the inputs; the inputs themselves are checked by the
+# notebook, and here only after it failed (`_checked`)
+CHECK_STEP = "файл параметров, каталоги правил и список входных файлов"
 
 
 def _notebook_parameters(params_file: Path, out_dir: Path) -> dict:
@@ -54,10 +57,11 @@ def _checked(check: Callable[[], object], out_dir: Path, run: Callable[[], RunRe
 
 
 def monthly_report(period: str, params_file: Path | str, progress: bool = True, revision: str | None = None,
-                   outputs: Path | None = None) -> RunResult:
+                   outputs: Path | None = None, runtime: Runtime | None = None) -> RunResult:
     """Check the month's inputs and run the monthly notebook into `outputs/<period>/` — or, when the month's
     report is approved and a reason is given, into its next revision `outputs/<period>.rN/` (see `approval`).
-    `outputs`: another folder for the period's folder than the parameters' (the batch's `outputs/<clinic>/`)."""
+    `outputs`: another folder for the period's folder than the parameters' (the batch's `outputs/<clinic>/`);
+    `runtime`: the speed decisions of the process (a single report's by default)."""
     steps = Steps(period, 1 + len(RUN_STEPS), progress)
     steps(CHECK_STEP)
     params = load_params(params_file)
@@ -76,15 +80,15 @@ def monthly_report(period: str, params_file: Path | str, progress: bool = True, 
         provenance = approval.with_kept_inputs(monthly_provenance(period, params_file, params, catalogs, files))
         if plan.revision:
             provenance["revision"] = plan.revision
-        return run_report("monthly", {"period": period, **_notebook_parameters(Path(params_file), out_dir)}, out_dir,
-                          provenance=provenance, title=approval.revision_title(words.monthly_title(period), plan.revision),
-                          date=f"{clean(params.clinic)}, {words.month_words(period)}", steps=steps, stem=period,
-                          inputs=files)
+        job = ReportJob("monthly", {"period": period, **_notebook_parameters(Path(params_file), out_dir)}, out_dir,
+                        provenance, approval.revision_title(words.monthly_title(period), plan.revision),
+                        f"{clean(params.clinic)}, {words.month_words(period)}", stem=period, inputs=files)
+        return run_report(job, runtime, steps=steps)
 
     return _checked(lambda: check_monthly(period, params, catalogs, {**files, "norms": files.get("norms")}), out_dir, run)
 
 
-def annual_report(year: int, params_file: Path | str, progress: bool = True) -> RunResult:
+def annual_report(year: int, params_file: Path | str, progress: bool = True, runtime: Runtime | None = None) -> RunResult:
     """Check the year's inputs and run the annual notebook into `outputs/<year>/`."""
     steps = Steps(str(year), 1 + len(RUN_STEPS), progress)
     steps(CHECK_STEP)
@@ -94,10 +98,14 @@ def annual_report(year: int, params_file: Path | str, progress: bool = True) -> 
     out_dir = params.outputs / str(year)
     files, months = signed_files(year, params_file, params)  # each signed month from its approved edition
     files = {k: v for k, v in files.items() if v is not None}
-    return _checked(lambda: read_annual(year, params, catalogs, files, months), out_dir, lambda: run_report(
-        "annual", {"year": year, **_notebook_parameters(Path(params_file), out_dir)}, out_dir,
-        provenance=approval.with_kept_inputs(annual_provenance(year, params_file, params, catalogs, files, months)),
-        title=words.annual_title(year), date=f"{clean(params.clinic)}, {year} год", steps=steps, inputs=files))
+
+    def run() -> RunResult:
+        provenance = approval.with_kept_inputs(annual_provenance(year, params_file, params, catalogs, files, months))
+        job = ReportJob("annual", {"year": year, **_notebook_parameters(Path(params_file), out_dir)}, out_dir,
+                        provenance, words.annual_title(year), f"{clean(params.clinic)}, {year} год", inputs=files)
+        return run_report(job, runtime, steps=steps)
+
+    return _checked(lambda: read_annual(year, params, catalogs, files, months), out_dir, run)
 
 
 def month_changes(period: str, params_file: Path | str, old: int | None = None, new: int | None = None):
@@ -120,7 +128,7 @@ def month_changes(period: str, params_file: Path | str, old: int | None = None, 
 
 
 def regional_report(year: int, params_files: list[Path | str], out_dir: Path | None = None,
-                    progress: bool = True) -> RunResult:
+                    progress: bool = True, runtime: Runtime | None = None) -> RunResult:
     """Check the clinics' parameters and norms, then run the regional notebook into `outputs/region/<year>/`, which
     keeps a copy of every input in `inputs/` (each clinic's month from its latest approved edition, `regional_files`).
 
@@ -140,8 +148,9 @@ def regional_report(year: int, params_files: list[Path | str], out_dir: Path | N
     provenance = with_clinic_copies(regional_provenance(year, files, settings, catalogs, inputs, months))
     out_dir = Path(out_dir) if out_dir is not None else settings[0].outputs / "region" / str(year)
     parameters = {"year": year, "params": [_notebook_parameters(p, out_dir)["params"] for p in files], "out_dir": "."}
-    return run_report("regional", parameters, out_dir, provenance=provenance, title=words.regional_title(year),
-                      date=f"Поликлиник: {len(files)}, {year} год", progress=progress, inputs=inputs)
+    job = ReportJob("regional", parameters, out_dir, provenance, words.regional_title(year),
+                    f"Поликлиник: {len(files)}, {year} год", inputs=inputs)
+    return run_report(job, runtime, progress=progress)
 
 
 def quick_payroll(period: str, params_file: Path | str, out: Path | None = None) -> tuple[FundSection, dict, Path]:

@@ -14,15 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import queue
-import re
 import shutil
 import sys
-import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -32,7 +29,7 @@ from stomkpi.errors import StomkpiError
 from stomkpi.provenance import sha256_file
 from stomkpi.revisions import approval
 from stomkpi.run import latex, outputs
-from stomkpi.run.speed import markdown, warm
+from stomkpi.run.speed.runtime import Runtime
 
 PACKAGE = Path(str(resources.files("stomkpi.report")))
 NOTEBOOKS = PACKAGE / "notebooks"
@@ -47,6 +44,9 @@ SOURCE_DATE_EPOCH = "1735689600"  # 2025-01-01T00:00:00Z
 # the terminal; a cell's own errors come back in the notebook, so the kernel's log stays quiet
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 VOLATILE_NB_KEYS = ("start_time", "end_time", "duration", "input_path", "output_path", "exception")
+
+
+Typeset = Callable[[str, dict[str, bytes]], bytes]  # a LaTeX document and the files it includes → its PDF
 
 
 class ReportError(StomkpiError):
@@ -72,7 +72,9 @@ class Steps:
             print(f"Отчёт {self.name}, шаг {self.done} из {self.total}: {what}", file=sys.stderr, flush=True)
 
 
-RUN_STEPS = ("выполнение блокнота", "HTML, PDF и манифест", "папка отчёта на место прежней")
+# what each of a run's steps does, as its progress line says
+RUN_STEPS = ("расчёт отчёта в блокноте: таблицы, графики, протоколы и файлы данных",
+             "HTML, PDF и манифест с контрольными суммами", "папка отчёта на место прежней")
 
 
 def notebook_source(notebook: str | Path) -> Path:
@@ -83,47 +85,79 @@ def notebook_source(notebook: str | Path) -> Path:
     return source
 
 
-def run_report(notebook: str | Path, parameters: dict, out_dir: Path, *, provenance: dict, title: str, date: str,
-               progress: bool = True, stem: str | None = None, inputs: dict[str, Path] | None = None,
-               steps: Steps | None = None) -> RunResult:
-    """Execute the notebook with `parameters` and `provenance` in a fresh folder and render it into `out_dir`.
+@dataclass(frozen=True)
+class ReportJob:
+    """One report to run: the notebook with its parameters and provenance, where it goes and how it is titled.
 
-    `stem` names the notebook, HTML and PDF (the folder's name by default); `inputs` (label -> file) are
-    copied into the folder where the provenance says (`kept`) and must not change while the notebook runs.
-    An approved report's folder is never replaced (checked under the lock that `approve` takes too).
-    `steps`: the caller's progress (its own steps done, these three to come); by default a progress of
-    these three steps, shown when `progress`.
-    """
-    source = notebook_source(notebook)
-    out_dir = Path(out_dir)
-    failed = out_dir.parent / f"{out_dir.name}.failed.ipynb"
-    preload()
+    `stem` names the notebook, HTML and PDF (the folder's name by default); `inputs` (label -> file) are copied into
+    the folder where the provenance says (`kept`) and must not change while the notebook runs."""
+
+    notebook: str | Path
+    parameters: dict
+    out_dir: Path
+    provenance: dict
+    title: str
+    date: str
+    stem: str | None = None
+    inputs: dict[str, Path] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.stem or Path(self.out_dir).name
+
+    @property
+    def failed(self) -> Path:
+        """Where a failed run keeps its executed notebook: beside the period's folder."""
+        return Path(self.out_dir).parent / f"{Path(self.out_dir).name}.failed.ipynb"
+
+
+def run_report(job: ReportJob, runtime: Runtime | None = None, *, progress: bool = True,
+               steps: Steps | None = None) -> RunResult:
+    """Run `job`: lock the period → a fresh work folder → keep the inputs → execute the notebook → render HTML and PDF
+    → write the manifest → swap the folder into place. An approved report's folder is never replaced (checked under
+    the lock that `approve` takes too). `runtime`: this process's speed decisions (a single report's by default);
+    `steps`: the caller's progress (its own steps done, these three to come), else these three, shown when
+    `progress`."""
+    runtime = runtime or Runtime()
+    source, out_dir = notebook_source(job.notebook), Path(job.out_dir)
+    step = steps or Steps(out_dir.name, len(RUN_STEPS), progress)
     pdf = latex.available()  # without TeX every other file is written, and the result says what the PDF needs
+    import_machinery()
     with outputs.period_lock(out_dir):
         approval.ensure_writable(out_dir)
-        tmp = outputs.new_work_folder(out_dir)  # a sibling of out_dir: relative paths hold in it too
-        early = _early_pdf(title, date, source_date(provenance)) if pdf else None
-        try:
-            if inputs:
-                approval.keep_inputs(tmp, inputs, provenance)
-            step = steps or Steps(out_dir.name, len(RUN_STEPS), progress)
-            _run_steps(source, parameters, provenance, tmp, failed, title, date, step, stem or out_dir.name, early,
-                       pdf)
+        with _work_folder(out_dir) as tmp, _typesetter(job, runtime, pdf) as typeset:
+            if job.inputs:
+                approval.keep_inputs(tmp, job.inputs, job.provenance)
+            step(RUN_STEPS[0])
+            nb = execute(source, {**job.parameters, "provenance": job.provenance}, tmp / f"{job.name}.ipynb", tmp,
+                         job.failed, runtime=runtime)
+            step(RUN_STEPS[1])
+            finish(nb, tmp, job, pdf=pdf, typeset=typeset, runtime=runtime)
             step(RUN_STEPS[2])
-            if inputs:
-                approval.check_inputs_unchanged(inputs, provenance)
-            outputs.swap(tmp, out_dir)
-            failed.unlink(missing_ok=True)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        finally:
-            if early is not None:
-                early.close()
+            _swap(job, tmp)
     return RunResult(out_dir, sorted(out_dir.iterdir()), () if pdf else (latex.NO_TEX,))
 
 
-def preload() -> None:
+@contextmanager
+def _work_folder(out_dir: Path) -> Iterator[Path]:
+    """A fresh work folder beside the period's (relative paths hold in it too), removed when the run fails."""
+    tmp = outputs.new_work_folder(out_dir)
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _swap(job: ReportJob, tmp: Path) -> None:
+    """The finished work folder in place of the period's folder, once the inputs are checked unchanged."""
+    if job.inputs:
+        approval.check_inputs_unchanged(job.inputs, job.provenance)
+    outputs.swap(tmp, Path(job.out_dir))
+    job.failed.unlink(missing_ok=True)
+
+
+def import_machinery() -> None:
     """Import the notebook machinery (papermill, nbconvert, jupyter_client) in the calling thread, before
     any other thread of a run starts: two threads importing jupyter_client at once can find it half
     initialised («cannot import name … from partially initialized module»)."""
@@ -132,99 +166,44 @@ def preload() -> None:
     from nbconvert import LatexExporter  # noqa: F401
 
 
-def prepare() -> None:
-    """What the first report of a process does once, done now: the notebook machinery imported (`preload`) with
-    what a run imports on its way, the HTML and LaTeX exporters made (their templates compiled), the notebook
-    validator built and pandoc's version asked. A local batch's fork server does it once for all its workers."""
-    preload()
-    import jupyter_client.manager  # noqa: F401
-    import nbclient  # noqa: F401
-    import papermill.engines  # noqa: F401
-    from nbconvert.utils.pandoc import get_pandoc_version
+def blank_latex(runtime: Runtime) -> str:
+    """The LaTeX of an empty notebook by the stomkpi template: the head every report's PDF begins with."""
     from nbformat.v4 import new_notebook
 
-    stub = new_notebook()
-    nbformat.validate(stub)
-    render_html(stub)
-    _latex(stub)
-    try:
-        get_pandoc_version()
-    except Exception:  # noqa: BLE001 — no pandoc: the report that needs it says so
-        pass
+    return _latex(new_notebook(), runtime)[0]
 
 
-_FORMAT_LOCK = threading.Lock()
-_format_chosen = False
-
-
-def use_format(folder: str | None) -> None:
-    """In a batch's worker process: typeset its reports' PDFs from the batch's format in `folder` (`latex.Format`),
-    which the first of the batch's workers to get here builds from the template, while the reports start; None:
-    typeset every PDF whole."""
-    global _format_chosen
-    _format_chosen = True
-    if folder is None:
-        return
-    from nbformat.v4 import new_notebook
-
-    fmt = latex.Format(folder)
-    if fmt.claim():
-        fmt.build(_latex(new_notebook())[0])
-    latex.FORMAT = fmt
-
-
-def own_format() -> None:
-    """In a process that runs a batch's reports with no word from a pool (a Dask worker): a format of its own for
-    its PDFs (`use_format`), built while its first report runs, removed when the process ends."""
-    with _FORMAT_LOCK:
-        if _format_chosen:
-            return
-        import atexit
-        import tempfile
-
-        folder = tempfile.mkdtemp(prefix="stomkpi-format-")
-        atexit.register(shutil.rmtree, folder, True)
-        use_format(folder)
-
-
-def _early_pdf(title: str, date: str, epoch: str) -> latex.Early:
-    """xelatex started on the PDF's preamble (the same for every notebook with this title and date), to
-    load its packages and fonts while the notebook runs (`latex.Early`)."""
+def _typesetter(job: ReportJob, runtime: Runtime, pdf: bool) -> AbstractContextManager[Typeset]:
+    """`job`'s PDF typesetter for as long as it runs, dated by its period (`Runtime.pdf_typesetter`, given how to
+    make the PDF's preamble, the same for every notebook with the job's title and date; none when no `pdf`)."""
     def preamble() -> str:
         from nbformat.v4 import new_notebook
 
         stub = new_notebook()
-        _title_block(stub, title, date)
-        text, _ = _latex(stub)
+        _title_block(stub, job.title, job.date)
+        text, _ = _latex(stub, runtime)
         end = text.find("\\begin{document}")
         return text[:end] if end > 0 else ""
 
-    return latex.Early(preamble, _pdf_environment(epoch))
+    return runtime.pdf_typesetter(preamble if pdf else None, _pdf_environment(source_date(job.provenance)))
 
 
-def _run_steps(source: Path, parameters: dict, provenance: dict, tmp: Path, failed: Path, title: str, date: str,
-               step: Steps, stem: str, early: latex.Early | None = None, pdf: bool = True) -> None:
-    step(RUN_STEPS[0])
-    nb = execute(source, {**parameters, "provenance": provenance}, tmp / f"{stem}.ipynb", tmp, failed,
-                 report_kernel=True)
-    step(RUN_STEPS[1])
-    finish(nb, tmp, stem, provenance, title=title, date=date, early=early, pdf=pdf)
-
-
-def finish(nb: nbformat.NotebookNode, folder: Path, stem: str, provenance: dict, *, title: str, date: str,
-           early: latex.Early | None = None, pdf: bool = True) -> None:
-    """Write the executed notebook, its HTML and (when `pdf`) PDF, and manifest.json beside the files it wrote."""
-    nb.metadata["stomkpi"] = provenance
-    _title_block(nb, title, date)
-    nbformat.write(nb, folder / f"{stem}.ipynb")
+def finish(nb: nbformat.NotebookNode, folder: Path, job: ReportJob, *, pdf: bool = True, typeset: Typeset | None = None,
+           runtime: Runtime | None = None) -> None:
+    """Write the executed notebook, its HTML and (when `pdf`) PDF, and manifest.json beside the files it wrote, named
+    and titled as `job` says (`typeset`: the report's typesetter, `Runtime.pdf_typesetter`; else `runtime`'s)."""
+    runtime = runtime or Runtime()
+    nb.metadata["stomkpi"] = job.provenance
+    _title_block(nb, job.title, job.date)
+    nbformat.write(nb, folder / f"{job.name}.ipynb")
     if not pdf:
-        (folder / f"{stem}.html").write_text(render_html(nb), encoding="utf-8")
+        (folder / f"{job.name}.html").write_text(render_html(nb, runtime), encoding="utf-8")
     else:  # xelatex runs in a subprocess: render the PDF while the HTML is written
         with ThreadPoolExecutor(max_workers=1) as pool:
-            typeset = pool.submit(render_pdf, nb, early)
-            (folder / f"{stem}.html").write_text(render_html(nb), encoding="utf-8")
-            (folder / f"{stem}.pdf").write_bytes(typeset.result())
-    write_manifest(folder, provenance)
+            pdf_bytes = pool.submit(render_pdf, nb, runtime=runtime, typeset=typeset)
+            (folder / f"{job.name}.html").write_text(render_html(nb, runtime), encoding="utf-8")
+            (folder / f"{job.name}.pdf").write_bytes(pdf_bytes.result())
+    write_manifest(folder, job.provenance)
 
 
 # What manifest.json holds beside the provenance the notebook was given: when, every file's checksum, and the
@@ -263,66 +242,29 @@ def source_date(provenance: dict) -> str:
     return str(int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()))
 
 
-def kernel_variables() -> dict[str, str]:
+def kernel_variables(runtime: Runtime) -> dict[str, str]:
     """The environment variables a report's kernel is given, on top of this process's."""
     return {"PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
             "PYTHONPATH": os.pathsep.join(p for p in (str(PACKAGE.parents[1]), os.environ.get("PYTHONPATH")) if p),
             "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-            "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "FORCE_SOURCE_DATE": "1"}
-
-
-_ENV_LOCK = threading.Lock()
-_env_users = 0
-_env_saved: dict[str, str | None] = {}
-
-
-@contextmanager
-def _kernel_environment():
-    """The kernel runs this interpreter (the kernelspec says just `python`) and imports this stomkpi.
-
-    Counted, so that reports run side by side in threads of one process (a Dask worker with several
-    threads) all see the same environment until the last of them is done.
-    """
-    global _env_users
-    with _ENV_LOCK:
-        if _env_users == 0:
-            values = kernel_variables()
-            _env_saved.update({k: os.environ.get(k) for k in values})
-            os.environ.update(values)
-        _env_users += 1
-    try:
-        yield
-    finally:
-        with _ENV_LOCK:
-            _env_users -= 1
-            if _env_users == 0:
-                for k, v in _env_saved.items():
-                    if v is None:
-                        os.environ.pop(k, None)
-                    else:
-                        os.environ[k] = v
+            "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "FORCE_SOURCE_DATE": "1", **runtime.kernel_variables()}
 
 
 def execute(source: Path, parameters: dict, target: Path, cwd: Path, failed: Path | None = None, *,
-            report_kernel: bool = False) -> nbformat.NotebookNode:
-    """Run the notebook with papermill in `cwd` and return it normalised; on failure keep it at `failed`.
+            runtime: Runtime | None = None) -> nbformat.NotebookNode:
+    """Run the notebook with papermill in `cwd` and return it normalised, with every file it wrote; on failure keep
+    it at `failed`.
 
-    `report_kernel`: a kernel that has the reports' libraries imported before the notebook starts (`warm`) —
-    forked from this process's warm process when it has one (a batch worker), else a fresh one; otherwise
-    jupyter's own python3 kernel."""
+    `runtime`: a report's kernel, as the runtime decides (`Runtime.kernel_options`), which has the reports'
+    libraries imported before the notebook starts; without one, jupyter's own python3 kernel."""
     import logging
 
     import papermill as pm
 
     logging.getLogger("papermill").setLevel(logging.WARNING)
-    kernel = {}
-    if report_kernel:
-        forked = warm.manager_class()  # a batch worker's kernels come warm
-        # a warm kernel is stopped at once after its last cell: its work is written, and a forked kernel has
-        # nothing of its own to save
-        kernel = ({"kernel_manager_class": forked, "shutdown_kernel": "immediate"} if forked
-                  else {"kernel_manager_class": warm.report_manager_class()})
-    with _kernel_environment():
+    kernel = runtime.kernel_options() if runtime is not None else {}
+    runtime = runtime or Runtime()
+    with runtime.kernel_environment(kernel_variables(runtime)):
         try:
             pm.execute_notebook(str(source), str(target), parameters=parameters, kernel_name=KERNEL, cwd=str(cwd),
                                 **kernel,
@@ -337,6 +279,10 @@ def execute(source: Path, parameters: dict, target: Path, cwd: Path, failed: Pat
             where = f", блокнот с ошибкой сохранён: {failed}" if failed is not None else ""
             raise ReportError(f"отчёт не построен: ошибка в ячейке {exc.exec_count} — {exc.ename}: "
                               f"{_first_line(exc.evalue)}{where}") from None
+    try:
+        runtime.files_written(cwd)
+    except StomkpiError as exc:
+        raise ReportError(str(exc)) from None
     return normalise(nbformat.read(target, as_version=4))
 
 
@@ -356,66 +302,12 @@ def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def render_html(nb: nbformat.NotebookNode) -> str:
-    """Self-contained HTML with the code hidden: nothing is fetched from another host."""
-    def make():
-        return _html_exporter()(template_name="stomkpi_html", extra_template_basedirs=[str(TEMPLATES)],
-                                exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-
-    with _lent("html", make) as exporter:
+def render_html(nb: nbformat.NotebookNode, runtime: Runtime | None = None) -> str:
+    """Self-contained HTML with the code hidden: nothing is fetched from another host (`runtime`: whose exporter,
+    a new one by default)."""
+    with (runtime or Runtime()).html_exporter(**_HTML_OPTIONS) as exporter:
         body, _ = exporter.from_notebook_node(nb)
     return body
-
-
-_EXPORTERS: dict[str, queue.SimpleQueue] = {}
-
-
-@contextmanager
-def _lent(kind: str, make):
-    """An exporter of `kind`, made by `make()` when none is free, lent to one render at a time and kept for the next:
-    its templates are compiled once per process (a tenth of a CPU-second each for the HTML and the LaTeX, which a
-    batch worker would pay for every report). Renders in several threads at once (a Dask worker) each get their own."""
-    pool = _EXPORTERS.setdefault(kind, queue.SimpleQueue())
-    try:
-        exporter = pool.get_nowait()
-    except queue.Empty:
-        exporter = make()
-    try:
-        yield exporter
-    finally:
-        pool.put(exporter)
-
-
-# an output area or a text cell of the page, as the template writes it (a reader's text is escaped: it never
-# makes a tag)
-_FOCUSABLE = re.compile(r'(<div class="[^"<>]*\b(?:jp-OutputArea-output|jp-Cell-inputWrapper)\b[^"<>]*")')
-
-
-@cache
-def _html_exporter():
-    """nbconvert's HTML exporter without its last pass, which parses the whole page with BeautifulSoup and writes
-    it again (a third of the HTML's time) to give images without alt text a stock one and every output area a
-    tabindex (for the keyboard). Every image here has its Russian alt text from the template; the tabindex is
-    added here."""
-    from nbconvert import HTMLExporter
-    from nbconvert.exporters.templateexporter import TemplateExporter
-    from nbconvert.filters.highlight import Highlight2HTML
-    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
-
-    class Exporter(HTMLExporter):
-        def from_notebook_node(self, nb, resources=None, **kw):
-            # HTMLExporter.from_notebook_node up to its BeautifulSoup pass
-            langinfo = nb.metadata.get("language_info", {})
-            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
-            self.register_filter("highlight_code", self.filters.get(
-                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
-            resources = self._init_resources(resources)
-            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
-                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
-            html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-            return _FOCUSABLE.sub(r'\1 tabindex="0"', html), resources
-
-    return Exporter
 
 
 def _title_block(nb: nbformat.NotebookNode, title: str, date: str) -> None:
@@ -426,6 +318,8 @@ def _title_block(nb: nbformat.NotebookNode, title: str, date: str) -> None:
     nb.metadata.pop("authors", None)
 
 
+_HTML_OPTIONS = {"template_name": "stomkpi_html", "extra_template_basedirs": [str(TEMPLATES)], "exclude_input": True,
+                 "exclude_input_prompt": True, "exclude_output_prompt": True}
 _LATEX_OPTIONS = {"template_name": "stomkpi_latex", "extra_template_basedirs": [str(TEMPLATES)], "exclude_input": True,
                   "exclude_input_prompt": True, "exclude_output_prompt": True}
 
@@ -435,27 +329,25 @@ def _pdf_environment(epoch: str) -> dict[str, str]:
     return {"SOURCE_DATE_EPOCH": epoch, "FORCE_SOURCE_DATE": "1"}
 
 
-def _latex(nb: nbformat.NotebookNode) -> tuple[str, dict]:
-    """The notebook's LaTeX by the stomkpi template, its Markdown converted by one pandoc run (`markdown.Batched`),
-    with this process's LaTeX exporter (`_lent`), and the files it includes."""
-    from nbconvert import LatexExporter
-
-    with _lent("latex", lambda: markdown.Batched(LatexExporter, **_LATEX_OPTIONS)) as exporter:
+def _latex(nb: nbformat.NotebookNode, runtime: Runtime | None = None) -> tuple[str, dict]:
+    """The notebook's LaTeX by the stomkpi template, with the runtime's LaTeX exporter, and the files it includes."""
+    with (runtime or Runtime()).latex_exporter(**_LATEX_OPTIONS) as exporter:
         return exporter.export(nb)
 
 
-def render_pdf(nb: nbformat.NotebookNode, early: latex.Early | None = None, epoch: str | None = None) -> bytes:
-    """PDF through xelatex with Cyrillic fonts; code hidden; byte-identical for the same notebook (also when
-    `early`, an xelatex started on the preamble while the notebook ran, typesets it); dated `epoch` (by default
-    the last day of the period the notebook's provenance names; `early` must have been started with the same)."""
-    epoch = epoch or source_date(nb.metadata.get("stomkpi") or {})
-    body, resources = _latex(nb)
+def render_pdf(nb: nbformat.NotebookNode, epoch: str | None = None, *, runtime: Runtime | None = None,
+               typeset: Typeset | None = None) -> bytes:
+    """PDF through xelatex with Cyrillic fonts; code hidden; byte-identical for the same notebook; dated `epoch` (by
+    default the last day of the period the notebook's provenance names). `typeset`: the report's typesetter, made
+    for that date (`Runtime.pdf_typesetter`); without one, `runtime`'s (a new one by default)."""
+    runtime = runtime or Runtime()
+    environment = _pdf_environment(epoch or source_date(nb.metadata.get("stomkpi") or {}))
+    body, resources = _latex(nb, runtime)
     files = resources.get("outputs", {})
     try:
-        pdf = early.typeset(body, files) if early is not None else None
-        return pdf if pdf is not None else latex.typeset(body, files, env=_pdf_environment(epoch))
+        return typeset(body, files) if typeset is not None else runtime.typeset(body, files, environment)
     except latex.LatexError as exc:
-            raise ReportError(str(exc)) from None
+        raise ReportError(str(exc)) from None
 
 
 def _first_line(text: str) -> str:

@@ -42,7 +42,8 @@ from stomkpi.revisions import approval, checked
 from stomkpi.revisions.diff import file_changes
 from stomkpi.revisions.kept import changed_copy, has_copies, kept_params, params_label, place_copies
 from stomkpi.run import approve, recorded
-from stomkpi.run.notebook import MANIFEST_ONLY, NOTEBOOKS, ReportError, execute, finish
+from stomkpi.run.notebook import MANIFEST_ONLY, NOTEBOOKS, ReportError, ReportJob, execute, finish
+from stomkpi.run.speed.runtime import Runtime
 from stomkpi.safe import clean
 from stomkpi.text import plural
 
@@ -266,12 +267,13 @@ def _rerun(name: str, parameters: dict, executed: Path, report: nbformat.Noteboo
         else:
             cwd = _work_folder(work, executed.parent, parameters, substitutes)
         stem = executed.stem
-        nb = execute(NOTEBOOKS / name, parameters, cwd / f"{stem}.ipynb", cwd, report_kernel=True)
+        runtime = Runtime()  # a fresh report kernel, as a single report's run had
+        nb = execute(NOTEBOOKS / name, parameters, cwd / f"{stem}.ipynb", cwd, runtime=runtime)
         _recorded_parameters_cell(nb, report, parameters)
         title, date = _heading(name, parameters, cwd)
         # a report made where TeX was missing has no PDF: the fresh run makes none either
-        finish(nb, cwd, stem, parameters["provenance"], title=title, date=date,
-               pdf=(executed.parent / f"{stem}.pdf").is_file())
+        job = ReportJob(name, parameters, cwd, parameters["provenance"], title, date, stem=stem)
+        finish(nb, cwd, job, pdf=(executed.parent / f"{stem}.pdf").is_file(), runtime=runtime)
         if record is not None:
             approve.stamp(cwd, record, json.loads((cwd / MANIFEST).read_text(encoding="utf-8")))
         return nb, {p.name: p.read_bytes() for p in cwd.iterdir() if p.is_file() and p.name != MANIFEST}

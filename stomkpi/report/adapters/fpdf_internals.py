@@ -1,10 +1,16 @@
-"""fpdf2's page buffer, for the cards: lines of text and bordered boxes written as fpdf2's own `text` and `rect`
-write them, without their checks and the encoding of the same line again for every card.
+"""fpdf2's internals, for the cards: its page buffer, and its parsed TrueType fonts shared between documents.
 
-Rule: `page_writer(pdf)` is the only way a report writes onto an fpdf2 page by hand. It gives `FastWriter`
-(fpdf2's private `_out` and `_set_font_for_page`, each line's encoding remembered) when `internals_hold()`,
-else `PublicWriter` (fpdf2's `text` and `rect`). Both write the same bytes: the check draws a probe both ways
-and compares the two documents, so a new fpdf2 that writes otherwise falls back to the public path, loudly.
+The page buffer: lines of text and bordered boxes written as fpdf2's own `text` and `rect` write them, without
+their checks and the encoding of the same line again for every card. Rule: `page_writer(pdf)` is the only way a
+report writes onto an fpdf2 page by hand. It gives `FastWriter` (fpdf2's private `_out` and `_set_font_for_page`,
+each line's encoding remembered) when `internals_hold()`, else `PublicWriter` (fpdf2's `text` and `rect`). Both
+write the same bytes: the check draws a probe both ways and compares the two documents, so a new fpdf2 that
+writes otherwise falls back to the public path, loudly.
+
+The fonts: fpdf2's `TTFFont` parsed once (`parse_font`) and copied into each document with what belongs to one
+document made fresh (`add_parsed_font`), and the characters a document's fonts lacked (`missing_glyphs`). Rule:
+only `pdf_fonts` calls these, and only when `fonts_hold()`: a probe written with a copied font is the probe
+written with fpdf2's own `add_font`, byte for byte; else `pdf_fonts` takes fpdf2's public `add_font`, loudly.
 """
 
 from __future__ import annotations
@@ -16,6 +22,9 @@ from functools import cache
 from stomkpi.report.adapters import warn_changed
 
 NEEDED = ("_out", "_set_font_for_page")  # FPDF's private methods the fast path calls
+# what of one document a `TTFFont` holds, made fresh for each document a parsed font is copied into
+FONT_NEEDED = ("i", "ttffile", "ttfont", "desc", "subset", "missing_glyphs", "biggest_size_pt", "_hbfont", "color_font",
+               "fontkey")
 
 
 class PublicWriter:
@@ -124,4 +133,86 @@ def _probe(writer: type[PublicWriter]) -> bytes:
         pdf.set_font("helvetica", "B", 7.5)
         out.line(42.0, 80.0, "(text)")
         out.line(150.0, 90.0, "")
+    return bytes(pdf.output())
+
+
+def parse_font(source, fontkey: str, style: str):
+    """fpdf2's parsed font (`TTFFont`) of `source` (a path or the font's bytes as a file), made in a document of its
+    own that is never written: its character map, the width of each glyph and its descriptor."""
+    from fpdf import FPDF
+    from fpdf.fonts import TTFFont
+
+    return TTFFont(FPDF(), source, fontkey, style)
+
+
+def is_color(parsed) -> bool:
+    """Whether the parsed font draws with objects of its own document (a colour font): not to be shared."""
+    return parsed.color_font is not None
+
+
+def add_parsed_font(pdf, parsed, ttffile: str, ttfont) -> None:
+    """A copy of `parsed` (`parse_font`) added to `pdf` as `add_font` adds a font: its number among the document's
+    fonts, the set of characters it used, its descriptor and `ttfont` (a fontTools font the document's output
+    subsets in place) its own; `ttffile`: the file it stands for."""
+    import copy
+
+    from fpdf.fonts import SubsetMap
+
+    font = copy.copy(parsed)
+    font.i = len(pdf.fonts) + 1
+    font.ttffile = ttffile
+    font.ttfont = ttfont
+    font.desc = copy.copy(parsed.desc)
+    font.subset = SubsetMap(font)
+    font.missing_glyphs = []
+    font.biggest_size_pt = 0
+    font._hbfont = None
+    pdf.fonts[font.fontkey] = font
+
+
+def missing_glyphs(pdf) -> list[tuple[str, list[int]]]:
+    """(the file a font of `pdf` stands for, the characters it was asked for and lacked), for each font that lacked
+    any."""
+    return [(str(font.ttffile), font.missing_glyphs) for font in pdf.fonts.values()
+            if getattr(font, "missing_glyphs", None)]
+
+
+@cache
+def fonts_hold() -> bool:
+    """Whether a document with a parsed font copied in (`add_parsed_font`) is the one fpdf2's `add_font` writes, with
+    the installed fpdf2 (checked once); when not, warns naming fpdf2 and its version."""
+    import fpdf
+
+    try:
+        from fpdf.fonts import TTFFont
+
+        # each attribute made fresh is one fpdf2's font sets up (else a copy would share a renamed one unseen)
+        same = (set(FONT_NEEDED) <= set(TTFFont.__init__.__code__.co_names)
+                and _font_probe(True) == _font_probe(False))
+    except Exception:  # noqa: BLE001 - any change of the internals' shape is a failed check
+        same = False
+    if not same:
+        warn_changed("fpdf2", getattr(fpdf, "__version__", "?"), "TTFFont (" + ", ".join(FONT_NEEDED) + ")",
+                     "шрифты карточек PDF")
+    return same
+
+
+def _font_probe(copied: bool) -> bytes:
+    """A small document in a TrueType font of the cards' family, its font copied in or added by fpdf2."""
+    from pathlib import Path
+
+    import matplotlib
+    from fpdf import FPDF
+
+    path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSerifDisplay.ttf"  # 20 glyphs: quick
+    pdf = FPDF(unit="pt", format="A4")
+    pdf.set_creation_date(dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+    if copied:  # a fresh parse: its own fontTools font is as fpdf2 opens the file
+        parsed = parse_font(path, "probe", "")
+        add_parsed_font(pdf, parsed, str(path), parsed.ttfont)
+    else:
+        pdf.add_font("probe", "", path)
+    pdf.add_page()
+    pdf.set_font("probe", "", 9)
+    pdf.text(40, 60, "„–“ ‘—’ ‹∑›")
     return bytes(pdf.output())

@@ -1,2 +1,3 @@
-"""The speed-ups of a run, and nothing else: warm kernels, files written aside, one pandoc run for all Markdown,
-lent exporters, a quick start. Each has a plain path it falls back to; nothing outside this folder names one."""
+"""The speed-ups of a run, and nothing else, steered by one `Runtime` per process: warm kernels, files written aside,
+xelatex's head start on the preamble, one pandoc run for all Markdown, lent exporters, a local pool's prepared
+workers, a quick start. Each has a plain path it falls back to; nothing outside this folder names one."""

@@ -15,3 +15,8 @@ def without_iri_grammar() -> None:
     """
     if "jsonschema" not in sys.modules:
         sys.modules.setdefault("rfc3987_syntax", None)  # None: `import rfc3987_syntax` raises ImportError
+
+
+def begin() -> None:
+    """What a process that runs reports does first (the command line, a batch worker): see `without_iri_grammar`."""
+    without_iri_grammar()

@@ -4,8 +4,8 @@ A fresh kernel spends about 1.5 CPU-seconds importing IPython, ipykernel, pandas
 stomkpi before a report's first cell does anything; a batch of hundreds of reports pays it hundreds of
 times. A batch therefore starts one *warm process* (`serve`): a fresh interpreter with the kernel's
 environment that imports those libraries once, does nothing else, and forks a kernel for every
-report. A local batch starts one for all its worker processes, importing while they start (`use`);
-a Dask worker starts its own (`start`). Each report still gets a process of its own, started from the
+report. A local batch starts one for all its worker processes, importing while they start (`Runtime.share_warm`);
+a Dask worker starts its own (`Runtime.start_warm`). Each report still gets a process of its own, started from the
 same state as a fresh kernel after its imports — nothing of one report reaches the next, as with a new
 kernel each time.
 
@@ -61,13 +61,23 @@ class Warm:
                                      env={**os.environ, **env}, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         if wait:
-            _listening(self.address, self.proc.poll)
+            listening(self.address, self.proc.poll)
 
     def ready(self) -> bool:
         return self.proc.poll() is None and os.path.exists(self.address)
 
     def ask(self, what: str, **details) -> dict:
         return _ask(self.address, what, **details)
+
+    def end_with_process(self) -> None:
+        """Stop it when this process ends (also a pool's worker, which ends through multiprocessing and runs no
+        atexit functions)."""
+        atexit.register(self.stop)
+        try:
+            from multiprocessing import util
+            util.Finalize(self, self.stop, exitpriority=10)
+        except ImportError:
+            pass
 
     def stop(self) -> None:
         """End the warm process, which ends its kernels and reaps them (their CPU time then counts as this
@@ -82,7 +92,7 @@ class Warm:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _listening(address: str, ended=lambda: None) -> bool:
+def listening(address: str, ended=lambda: None) -> bool:
     """Wait until a warm process listens at `address` (it imports its libraries first); False if it never does."""
     deadline = time.monotonic() + _STARTED
     while not os.path.exists(address) and ended() is None and time.monotonic() < deadline:
@@ -103,37 +113,6 @@ def possible() -> bool:
     return hasattr(os, "fork") and hasattr(socket, "send_fds")
 
 
-_lock = threading.Lock()
-_warm: Warm | None = None
-_shared: str | None = None  # the address of the warm process this worker's pool shares (`use`)
-_waited = False
-
-
-def use(address: str | None) -> None:
-    """In a worker of a local pool: fork this worker's kernels from the pool's one warm process at `address` (the
-    pool's initializer) instead of starting one of its own — one import of the kernels' libraries, and one copy of
-    them in memory, for all the pool's workers."""
-    global _shared
-    _shared = address
-
-
-def start(env: dict[str, str]) -> None:
-    """Start this process's warm process (once; `env`: the kernels' environment), ended when this process ends —
-    unless the process shares its pool's (`use`)."""
-    global _warm
-    if not possible() or _shared:
-        return
-    with _lock:
-        if _warm is None:
-            _warm = Warm(env)
-            atexit.register(_warm.stop)
-            try:  # a pool's worker process ends through multiprocessing, which runs no atexit functions
-                from multiprocessing import util
-                util.Finalize(_warm, _warm.stop, exitpriority=10)
-            except ImportError:
-                pass
-
-
 class KernelCommand:
     """A kernel manager's mix-in: jupyter's kernel command (`python -m ipykernel_launcher …`) started as `launch`
     instead, with the same arguments."""
@@ -147,43 +126,36 @@ class KernelCommand:
         return cmd
 
 
-def _manager(name: str, launch: tuple[str, ...], base=None):
+# seconds a report's fresh kernel may take to end after its last cell: it waits there for the month's files written
+# aside (`kernel`), a second or two of work started long before
+_ENDING = 120.0
+
+
+def _manager(name: str, launch: tuple[str, ...], base=None, **attributes):
     if base is None:
         from jupyter_client.manager import AsyncKernelManager as base
-    return type(name, (KernelCommand, base), {"launch": launch})
+    return type(name, (KernelCommand, base), {"launch": launch, **attributes})
 
 
 def report_manager_class():
     """The kernel manager of a report's fresh kernel (`python -m stomkpi.run.speed.warm --kernel`)."""
-    return _manager("ReportKernelManager", ("-m", "stomkpi.run.speed.warm", "--kernel"))
+    return _manager("ReportKernelManager", ("-m", "stomkpi.run.speed.warm", "--kernel"), shutdown_wait_time=_ENDING)
 
 
-def manager_class(address: str | None = None, base=None):
-    """The kernel manager for the next notebook: warm kernels when this process has a warm process (or one
-    listens at `address`), else None. `base`: the kernel manager class it extends (jupyter_client's
-    asynchronous one by default)."""
-    global _waited
-    if address is None:
-        if _shared and not _waited:  # the pool's warm process imports while its workers start: the first report waits
-            _listening(_shared)
-            _waited = True
-        if _shared and os.path.exists(_shared):
-            address = _shared
-        elif _warm is not None and _warm.ready():
-            address = _warm.address
-        else:
-            return None
+def manager_class(address: str, base=None):
+    """The kernel manager of a warm kernel forked from the warm process listening at `address`. `base`: the kernel
+    manager class it extends (jupyter_client's asynchronous one by default)."""
     return _manager("WarmKernelManager", (str(LAUNCHER), address), base)
 
 
-def usage() -> tuple[float, float]:
-    """CPU seconds of this process's warm kernels and their largest peak memory in MiB: of its own warm process with
-    all its ended kernels, or of the ended kernels this process had from the shared one; (0, 0) without either."""
+def usage(shared: str | None, own: Warm | None) -> tuple[float, float]:
+    """CPU seconds of a process's warm kernels and their largest peak memory in MiB: of its own warm process `own`
+    with all its ended kernels, or of the ended kernels it had from the `shared` one; (0, 0) without either."""
     try:
-        if _shared:
-            stats = _ask(_shared, "stats", owner=os.getpid())
-        elif _warm is not None and _warm.ready():
-            stats = _warm.ask("stats")
+        if shared:
+            stats = _ask(shared, "stats", owner=os.getpid())
+        elif own is not None and own.ready():
+            stats = own.ask("stats")
         else:
             return 0.0, 0.0
     except OSError:
@@ -328,10 +300,6 @@ def _kernel(request: dict, fds: list[int]) -> None:
         import numpy
 
         numpy.random.seed()  # a fresh process's own entropy, not the warm process's
-        from stomkpi.report import background
-
-        background.FORK = False  # a batch's cores are busy with other reports: the month's files are written in line
-
         def watch() -> None:  # the launcher ended (killed): end with it
             while os.read(life, 1):
                 pass
@@ -347,13 +315,16 @@ def _kernel(request: dict, fds: list[int]) -> None:
 
 
 def _run_kernel() -> None:
-    """Run ipykernel with `sys.argv`, then end the process without tearing the libraries down (the kernel's own
-    exit functions still run): nothing of a kernel outlives its notebook. Never returns."""
+    """Run ipykernel with `sys.argv` (the month's files written aside when the run says so, and waited for when the
+    notebook is done: `kernel`), then end the process without tearing the libraries down (the kernel's own exit
+    functions still run): nothing of a kernel outlives its notebook. Never returns."""
+    from stomkpi.run.speed import kernel
+
     code = 1
     try:
         from ipykernel import kernelapp
 
-        kernelapp.launch_new_instance()
+        kernelapp.launch_new_instance(**kernel.app_options(kernel.start()))
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 0

@@ -8,9 +8,10 @@ child's own exception, so a failure names what failed as if the files had been w
 
 The child is a copy of the kernel taken at one moment: it writes only files, prints nothing (the
 kernel's output channels are not its own), and dies with the kernel. Where a process cannot be
-forked (not a POSIX system), or should not be (`FORK` off: a batch's kernel, whose cores are all busy
-with other reports, so that a fork would only add its own cost), `work()` runs at once, and `wait()`
-gives its result or raises its exception all the same.
+forked (not a POSIX system), or should not be (`fork` false: the caller's cores are all busy with
+other reports, so that a fork would only add its own cost), `work()` runs at once, and `wait()`
+gives its result or raises its exception all the same. Who forks is decided by the run's `Runtime`
+(`kernel`), never here.
 """
 
 from __future__ import annotations
@@ -28,16 +29,15 @@ from stomkpi.errors import StomkpiError
 
 T = TypeVar("T")
 _PR_SET_PDEATHSIG = 1
-FORK = True  # set off in a batch's kernels (`warm`)
 
 
 class Background(Generic[T]):
     """`work()` in a forked child; `wait()` for its result."""
 
-    def __init__(self, work: Callable[[], T]):
+    def __init__(self, work: Callable[[], T], fork: bool = True):
         self._pid: int | None = None
         self._error: Exception | None = None
-        if not (FORK and hasattr(os, "fork")):
+        if not (fork and hasattr(os, "fork")):
             try:
                 self._result = work()
             except Exception as exc:  # noqa: BLE001 — raised by `wait()`, where a forked child's would be
@@ -91,6 +91,9 @@ def _child(work: Callable[[], object], pipe: int) -> None:
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
         except (OSError, AttributeError):
             pass
+        # the kernel's interrupts (jupyter_client sends one to the kernel's process group as it shuts the kernel
+        # down, while the files may still be written) are not for the child
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         quiet = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(quiet, fd)
