@@ -25,7 +25,7 @@ from stomkpi.report.cards import SIGNATURE, file_stem
 from stomkpi.report.words import provenance_table
 from stomkpi.run.notebook import NOTEBOOKS, ReportError, ReportJob, execute, finish, run_report
 from stomkpi.run.verify import _outputs
-from stomkpi.text import fmt
+from stomkpi.text import column_quantity, shown
 
 from .printed import outside, overlaps, read_pages
 from .test_cli import ROOT, run
@@ -229,8 +229,8 @@ def test_every_number_agrees_across_scores_csv_protocols_and_pdf(monthly):
     assert checked == set(scores["name"])
     # the PDF shows the same rows with the same numbers, in the same order
     lines, at = _pdf_lines(monthly / f"{PERIOD}.pdf"), 0
-    for _, cells in rows:
-        numbers = [fmt(float(c)) for c in cells[2:] if isinstance(c, int | float)]
+    for named, cells in rows:  # each number as its column's quantity prints it: «83,0» a percent, «1,25» ставки
+        numbers = [shown(float(v), column_quantity(h)) for h, v in list(named.items())[2:] if isinstance(v, int | float)]
         at = _find_in_order(lines, at, str(cells[0]), str(cells[1]).split()[0], numbers) + 1
 
 
@@ -261,7 +261,7 @@ def test_failure_inside_the_notebook_keeps_it_for_diagnosis(tmp_path):
     (out / "old.txt").write_text("прежний отчёт", encoding="utf-8")
     # cell 3 of the executed notebook: parameters, the injected parameters, then the failing cell
     with pytest.raises(ReportError, match="ошибка в ячейке 3 — ValueError: сломалось"):
-        run_report(bad, {"x": 2}, out, provenance={}, title="t", date="d", progress=False)
+        run_report(ReportJob(bad, {"x": 2}, out, provenance={}, title="t", date="d"), progress=False)
     assert [p.name for p in out.iterdir()] == ["old.txt"]
     assert (out / "old.txt").read_text(encoding="utf-8") == "прежний отчёт"
     kept = nbformat.read(tmp_path / "outputs" / "2025-12.failed.ipynb", as_version=4)
