@@ -341,3 +341,15 @@ def test_a_plain_calendar_is_used_as_given(records):
     plain = WorkCalendar(frozenset())
     pd.testing.assert_frame_equal(readiness(records, RULES, DATES[1], plain), oracle(records, RULES, DATES[1], plain),
                                   check_exact=True)
+
+
+def test_cycle_years_of_whole_columns_agree_with_one_date_at_a_time():
+    """Starts on every day of 2023–2025 (29.02.2024 among them) and 29.02.2000, ends on every anniversary, the day
+    before and the day after, and one before the start."""
+    from stomkpi.nmo import _cycle_year, _cycle_years
+
+    starts = [D(2023, 1, 1) + dt.timedelta(days=n) for n in range(3 * 366)] + [D(2000, 2, 29)]
+    pairs = [(s, e) for s in starts for k in range(0, 7) for a in [add_years(s, k)]
+             for e in (a - dt.timedelta(days=1), a, a + dt.timedelta(days=1))]
+    start, end = (pd.Series(pd.to_datetime([p[i] for p in pairs])) for i in (0, 1))
+    assert _cycle_years(start, end).tolist() == [_cycle_year(s, e) for s, e in pairs]
