@@ -101,9 +101,9 @@ def readiness(records: NmoRecords, rules: NmoRules, on: dt.date, calendar: WorkC
     out = plans[["staff_id", "specialty_key", "cycle_start", "deadline"]].assign(
         window_opens=plans["filing_from"], last_safe_date=_last_safe_dates(plans["deadline"], acc, calendar))
     filing = _filings(records.filings, index, starts)
-    later = [max(on, d).year for d in plans["filing_from"]]
-    reference = np.array([y if f is not None else y_later for f, y, y_later in zip(filing["filed"], filing.pop("year"),
-                                                                                 later, strict=True)])
+    # the отчёт's reference year: the filing's, else the year the plan can file in
+    reference = np.array([year if filed is not None else max(on, window).year for filed, year, window in
+                          zip(filing["filed"], filing.pop("year"), plans["filing_from"], strict=True)])
     out = out.assign(**_hours(credits, index, rules), **filing,
                      report_needed=~_waived(records.attestations, index, reference, acc.report.waived_years),
                      report_state=_report_states(records.reports, index, starts))
