@@ -33,6 +33,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from dateutil.relativedelta import relativedelta
 
@@ -45,6 +46,7 @@ URGENCY = ("expired", "late", "window_open_gaps", "at_risk", "ready", "not_yet")
 ACTING = ("late", "at_risk", "window_open_gaps")  # states that call for action whatever the date
 STATE_WORDS = {"expired": "срок истёк", "late": "опоздание", "window_open_gaps": "окно открыто, есть пробелы",
                "at_risk": "под угрозой", "ready": "готов к подаче", "not_yet": "окно ещё не открыто"}
+KEYS = ["staff_id", "specialty_key"]  # a plan: one person × specialty
 EVENTS = ("window_opens", "last_safe_date", "deadline")
 COLUMNS = ["staff_id", "full_name", "specialty", "deadline", "window_opens", "last_safe_date", "hours_dpp",
            "hours_other", "report_needed", "state", "action", "department", "cycle_start", "hours_dpp_pending",
@@ -85,118 +87,158 @@ def working_days_before(day: dt.date, n: int, calendar: WorkCalendar) -> dt.date
 
 def readiness(records: NmoRecords, rules: NmoRules, on: dt.date, calendar: WorkCalendar | None = None) -> pd.DataFrame:
     """One row per person × specialty (the current cycle at `on`) with the columns `COLUMNS`; `calendar` defaults
-    to the Russian one of the years the deadlines need."""
+    to the Russian one of the years the deadlines need. Every sheet is read once, by plan, in whole columns; only
+    the words of the actions are built row by row."""
     plans, credits = plan_credits(records, rules, on)
+    if plans.empty:
+        return _no_plans(records)
     if calendar is None:
         years = {d.year for d in plans["deadline"]} | {on.year}
         calendar = russian_calendar(range(min(years) - 1, max(years) + 1))
     acc = rules.accreditation_rules()
-    by_plan = {name: _by_plan(frame) for name, frame in (("credits", credits), ("filings", records.filings),
-                                                          ("attestations", records.attestations),
-                                                          ("reports", records.reports))}
-    rows = []
-    for plan in plans.itertuples(index=False):
-        mine = _of(by_plan["credits"], plan, credits)
-        last_safe = working_days_before(plan.deadline, acc.processing.working_days, calendar)
-        filing = _filing(by_plan["filings"], plan)
-        reference = filing["filed"].year if filing else max(on, plan.filing_from).year
-        rows.append({"staff_id": plan.staff_id, "cycle_start": plan.cycle_start, "deadline": plan.deadline,
-                     "window_opens": plan.filing_from, "last_safe_date": last_safe, "specialty_key": plan.specialty_key,
-                     **_hours(mine, rules), **_report(by_plan, plan, reference, acc.report.waived_years),
-                     **_filing_columns(filing)})
-    out = pd.DataFrame(rows, columns=[*COLUMNS, "specialty_key", "pending", "filing_decision"])
-    out["state"] = [_state(r, on, acc.risk_horizon.months) for r in out.itertuples(index=False)]
+    index = pd.MultiIndex.from_frame(plans[KEYS])
+    starts = pd.to_datetime(plans["cycle_start"]).to_numpy()
+    out = plans[["staff_id", "specialty_key", "cycle_start", "deadline"]].assign(
+        window_opens=plans["filing_from"], last_safe_date=_last_safe_dates(plans["deadline"], acc, calendar))
+    filing = _filings(records.filings, index, starts)
+    # the отчёт's reference year: the filing's, else the year the plan can file in
+    reference = np.array([year if filed is not None else max(on, window).year for filed, year, window in
+                          zip(filing["filed"], filing.pop("year"), plans["filing_from"], strict=True)])
+    out = out.assign(**_hours(credits, index, rules), **filing,
+                     report_needed=~_waived(records.attestations, index, reference, acc.report.waived_years),
+                     report_state=_report_states(records.reports, index, starts))
+    out["state"] = _states(out, on, acc.risk_horizon.months)
     out["action"] = [_action(r, on) for r in out.itertuples(index=False)]
     out["full_name"] = out["staff_id"].map(records.names).fillna("")
     out["department"] = out["staff_id"].map(records.departments).fillna("")
-    specialty = records.certificates.drop_duplicates(["staff_id", "specialty_key"], keep="last").set_index(
-        ["staff_id", "specialty_key"])["specialty"]
-    out["specialty"] = [specialty[k] for k in zip(out["staff_id"], out["specialty_key"], strict=True)]
+    specialty = records.certificates.drop_duplicates(KEYS, keep="last")
+    found = pd.MultiIndex.from_frame(specialty[KEYS]).get_indexer(index)
+    out["specialty"] = specialty["specialty"].to_numpy()[found]
     return out[COLUMNS].sort_values(["full_name", "staff_id", "specialty"], kind="stable").reset_index(drop=True)
 
 
-def _hours(credits: pd.DataFrame, rules: NmoRules) -> dict:
-    """Credited hours by kind: ДПП in ФРДО (counted), ДПП not yet in ФРДО (listed), other; the admission check."""
-    dpp = credits["group"] == "dpp"
-    entered = credits["frdo"].eq(True) if "frdo" in credits else pd.Series(False, index=credits.index)
-    pending = credits[dpp & ~entered]
-    counted = float(credits.loc[dpp & entered, "credited"].sum())
-    other = float(credits.loc[~dpp, "credited"].sum())
+def _no_plans(records: NmoRecords) -> pd.DataFrame:
+    """The table without a row: its columns of no type, but the names and departments typed as text."""
+    out = pd.DataFrame(columns=COLUMNS)
+    for column in ("state", "action", "specialty"):
+        out[column] = []
+    out["full_name"] = out["staff_id"].map(records.names).fillna("")
+    out["department"] = out["staff_id"].map(records.departments).fillna("")
+    return out.reset_index(drop=True)
+
+
+def _last_safe_dates(deadlines: pd.Series, acc, calendar: WorkCalendar) -> list[dt.date]:
+    """`working_days_before` of every deadline, counted once for each distinct one."""
+    days = acc.processing.working_days
+    safe = {d: working_days_before(d, days, calendar) for d in set(deadlines)}
+    return [safe[d] for d in deadlines]
+
+
+def _positions(frame: pd.DataFrame | None, index: pd.MultiIndex) -> np.ndarray:
+    """Each row's plan (its position in `index`, the plans' keys), -1 for a row of no current plan."""
+    if frame is None or frame.empty:
+        return np.empty(0, dtype=np.intp)
+    return index.get_indexer(pd.MultiIndex.from_frame(frame[KEYS]))
+
+
+def _per_plan(positions: np.ndarray, n: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """Sums (or counts, without `weights`) by plan of the rows at `positions` (all of them plans: no -1)."""
+    return np.bincount(positions, weights=weights, minlength=n).astype(float if weights is not None else int)
+
+
+def _hours(credits: pd.DataFrame, index: pd.MultiIndex, rules: NmoRules) -> dict:
+    """Credited hours by kind: ДПП in ФРДО (counted), ДПП not yet in ФРДО (listed), other; the admission check and
+    what is missing (`_missing`)."""
+    n, pos = len(index), _positions(credits, index)
+    dpp = (credits["group"] == "dpp").to_numpy()
+    entered = credits["frdo"].eq(True).to_numpy() if "frdo" in credits else np.zeros(len(credits), dtype=bool)
+    hours = credits["credited"].to_numpy(dtype=float)
+    counted, other, waiting = (_per_plan(pos[m], n, hours[m]) for m in (dpp & entered, ~dpp, dpp & ~entered))
     adm = rules.plans.admission
-    ok = counted >= adm.min_dpp and counted + min(other, adm.max_other) >= adm.required
-    need_dpp, need_rest = _missing(counted + float(pending["credited"].sum()), other, rules)
+    ok = (counted >= adm.min_dpp) & (counted + np.minimum(other, adm.max_other) >= adm.required)
+    need_dpp, need_rest = _missing(counted + waiting, other, rules)
+    listed: list[list[tuple[str, str]]] = [[] for _ in range(n)]
+    pending = credits[dpp & ~entered]
     numbers = pending["certificate_no"] if "certificate_no" in pending else pd.Series("", index=pending.index)
-    listed = [(str(n or ""), str(t)) for n, t in zip(numbers, pending["title"], strict=True)]
-    return {"hours_dpp": counted, "hours_dpp_pending": float(pending["credited"].sum()), "hours_other": other,
-            "hours_ok": ok, "pending": {"frdo": listed, "need_dpp": need_dpp, "need_rest": need_rest,
-                                        "room": max(0.0, adm.max_other - other)}}
+    for p, number, title in zip(pos[dpp & ~entered], numbers, pending["title"], strict=True):
+        listed[p].append((str(number or ""), str(title)))
+    return {"hours_dpp": counted, "hours_dpp_pending": waiting, "hours_other": other, "hours_ok": ok,
+            "frdo": listed, "need_dpp": need_dpp, "need_rest": need_rest,
+            "room": np.maximum(0.0, adm.max_other - other)}
 
 
-def _missing(dpp: float, other: float, rules: NmoRules) -> tuple[float, float]:
+def _missing(dpp: np.ndarray, other: np.ndarray, rules: NmoRules) -> tuple[np.ndarray, np.ndarray]:
     """Hours still missing once every listed ДПП is entered: ДПП below the minimum, and the rest of the total."""
     adm = rules.plans.admission
-    need_dpp = max(0.0, adm.min_dpp - dpp)
-    need_total = max(0.0, adm.required - dpp - min(other, adm.max_other))
-    return need_dpp, max(0.0, need_total - need_dpp)
+    need_dpp = np.maximum(0.0, adm.min_dpp - dpp)
+    need_total = np.maximum(0.0, adm.required - dpp - np.minimum(other, adm.max_other))
+    return need_dpp, np.maximum(0.0, need_total - need_dpp)
 
 
-def _report(by_plan: dict[str, dict], plan, reference_year: int, waived_years: int) -> dict:
-    """Whether the отчёт is needed (no category attested in the filing year or `waived_years` before), its state."""
-    att = _of(by_plan["attestations"], plan)
-    waived = att[att["date"].dt.year >= reference_year - waived_years] if len(att) else att
-    rep = _of(by_plan["reports"], plan)
-    if len(rep):
-        rep = rep[rep["date"].isna() | (rep["date"] >= pd.Timestamp(plan.cycle_start))]
-    state = rep.sort_values("date", na_position="first", kind="stable")["state"].iloc[-1] if len(rep) else "none"
-    return {"report_needed": waived.empty, "report_state": state}
+def _latest(frame: pd.DataFrame, positions: np.ndarray, date: str, na_position: str = "last") -> pd.DataFrame:
+    """Each plan's last row by `date` (of equal dates, the last in the sheet), with its plan as `_plan`."""
+    mine = frame.assign(_plan=positions).sort_values(["_plan", date], na_position=na_position, kind="stable")
+    return mine.drop_duplicates("_plan", keep="last")
 
 
-def _by_plan(frame: pd.DataFrame | None) -> dict[tuple, pd.DataFrame]:
-    """The frame's rows by (staff_id, specialty_key), grouped once: a filter per plan would read every row."""
-    if frame is None or frame.empty:
-        return {}
-    return dict(iter(frame.groupby(["staff_id", "specialty_key"], sort=False)))
+def _filings(filings: pd.DataFrame | None, index: pd.MultiIndex, starts: np.ndarray) -> dict[str, list]:
+    """Each plan's latest filing of its current cycle (a filing decided «не соответствует» included): filed (a date
+    or None), application, decision (`passed` / `failed` / None), filing_decision (the decision, `pending`
+    while awaited, None without a filing) and the filing's year (0 without one)."""
+    n, pos = len(index), _positions(filings, index)
+    out = {"filed": [None] * n, "application": [""] * n, "decision": [None] * n, "filing_decision": [None] * n,
+           "year": [0] * n}
+    mine = pos >= 0
+    if not mine.any():
+        return out
+    filed = pd.to_datetime(filings["filed"][mine])
+    inside = filed.to_numpy() >= starts[pos[mine]]
+    last = _latest(filings[mine][inside].assign(filed=filed[inside]), pos[mine][inside], "filed")
+    numbers = last["number"] if "number" in last else [None] * len(last)
+    for p, day, number, decision in zip(last["_plan"], last["filed"], numbers, last["decision"], strict=True):
+        decision = decision if isinstance(decision, str) else None
+        out["filed"][p], out["application"][p], out["year"][p] = day.date(), str(number or ""), day.year
+        out["decision"][p], out["filing_decision"][p] = decision, decision or "pending"
+    return out
 
 
-_NONE = pd.DataFrame(columns=["date", "state", "filed"])
+def _waived(attestations: pd.DataFrame | None, index: pd.MultiIndex, reference: np.ndarray, years: int) -> np.ndarray:
+    """Whether a category was attested in the plan's filing year (`reference`) or `years` before it: no отчёт."""
+    pos = _positions(attestations, index)
+    mine = pos >= 0
+    if not mine.any():
+        return np.zeros(len(index), dtype=bool)
+    year = pd.to_datetime(attestations["date"][mine]).dt.year.to_numpy(dtype=float)
+    recent = year >= reference[pos[mine]] - years
+    return _per_plan(pos[mine][recent], len(index)) > 0
 
 
-def _of(groups: dict[tuple, pd.DataFrame], plan, empty: pd.DataFrame = _NONE) -> pd.DataFrame:
-    """The plan's rows of a grouped frame (`_by_plan`); `empty`'s columns when it has none."""
-    found = groups.get((plan.staff_id, plan.specialty_key))
-    return found if found is not None else empty.iloc[:0]
+def _report_states(reports: pd.DataFrame | None, index: pd.MultiIndex, starts: np.ndarray) -> np.ndarray:
+    """The отчёт's state of each plan: that of its latest row dated in the cycle or undated (a dated row wins over
+    an undated one), `none` without one."""
+    states = np.full(len(index), "none", dtype=object)
+    pos = _positions(reports, index)
+    mine = pos >= 0
+    if not mine.any():
+        return states
+    date = pd.to_datetime(reports["date"][mine])
+    keep = (date.isna() | (date.to_numpy() >= starts[pos[mine]])).to_numpy()
+    last = _latest(reports[mine][keep].assign(date=date[keep]), pos[mine][keep], "date", na_position="first")
+    states[last["_plan"].to_numpy()] = last["state"].to_numpy()
+    return states
 
 
-def _filing(filings: dict[tuple, pd.DataFrame], plan) -> dict | None:
-    """The latest filing of the plan's current cycle, or None."""
-    mine = _of(filings, plan)
-    if mine.empty:
-        return None
-    mine = mine[mine["filed"] >= pd.Timestamp(plan.cycle_start)].sort_values("filed", kind="stable")
-    return mine.iloc[-1].to_dict() if len(mine) else None
-
-
-def _filing_columns(filing: dict | None) -> dict:
-    if filing is None:
-        return {"filed": None, "application": "", "decision": None, "filing_decision": None}
-    decision = filing["decision"] if isinstance(filing["decision"], str) else None
-    return {"filed": filing["filed"].date(), "application": str(filing.get("number") or ""),
-            "decision": decision, "filing_decision": decision or "pending"}
-
-
-def _state(r, on: dt.date, horizon_months: int) -> str:
-    if r.filing_decision in ("passed", "pending"):
-        return "ready"
-    if on >= r.deadline:
-        return "expired"
-    if on > r.last_safe_date:
-        return "late"
-    gaps = not (r.hours_ok and (not r.report_needed or r.report_state == "agreed"))
-    if on >= r.window_opens:
-        return "window_open_gaps" if gaps else "ready"
-    if gaps and r.window_opens <= on + relativedelta(months=horizon_months):
-        return "at_risk"
-    return "not_yet"
+def _states(t: pd.DataFrame, on: dt.date, horizon_months: int) -> np.ndarray:
+    """The state of every plan: the first rule of the module's table that applies."""
+    day = np.datetime64(on, "D")
+    deadline, last_safe, window = (np.array(t[c].tolist(), dtype="datetime64[D]")
+                                   for c in ("deadline", "last_safe_date", "window_opens"))
+    horizon = np.datetime64(on + relativedelta(months=horizon_months), "D")
+    gaps = ~(t["hours_ok"].to_numpy() & (~t["report_needed"].to_numpy() | (t["report_state"] == "agreed").to_numpy()))
+    rules = [(t["filing_decision"].isin(["passed", "pending"]).to_numpy(), "ready"), (day >= deadline, "expired"),
+             (day > last_safe, "late"), ((day >= window) & gaps, "window_open_gaps"), (day >= window, "ready"),
+             (gaps & (window <= horizon), "at_risk")]
+    return np.select([c for c, _ in rules], [s for _, s in rules], "not_yet").astype(object)
 
 
 def _d(day: dt.date) -> str:
@@ -240,10 +282,10 @@ def _say_gaps(r, by: dt.date | None) -> list[str]:
     """The portfolio's gaps as steps: ДПП to enter in ФРДО, hours to complete, the отчёт."""
     until = f" до {_d(by)}" if by else ""
     steps = []
-    for number, title in r.pending["frdo"]:
+    for number, title in r.frdo:
         steps.append(f"внести в ФРДО удостоверение № {number} («{title}»)" if number
                      else f"получить удостоверение о ДПП «{title}» и внести его в ФРДО")
-    need_dpp, rest, room = r.pending["need_dpp"], r.pending["need_rest"], r.pending["room"]
+    need_dpp, rest, room = r.need_dpp, r.need_rest, r.room
     if need_dpp:
         steps.append(f"набрать {_h(need_dpp)} ч ДПП{until}")
     if rest:

@@ -44,8 +44,9 @@ def current_cycles(certificates: pd.DataFrame, rules: NmoRules, on: dt.date) -> 
     latest = latest.merge(counts, on=["staff_id", "specialty_key"])
     start = latest["date"].dt.date
     latest["cycle_start"] = start
-    latest["deadline"] = [add_years(d, rules.cycle_years) for d in start]
-    latest["filing_from"] = [d - relativedelta(months=rules.filing_window_months) for d in latest["deadline"]]
+    deadline = _add_months(latest["date"], 12 * rules.cycle_years)
+    latest["deadline"] = deadline.dt.date
+    latest["filing_from"] = _add_months(deadline, -rules.filing_window_months).dt.date
     earlier = rules.plans.portal.earlier_certificates
     latest["earlier"] = start < earlier.before
     latest["required"] = np.where(latest["earlier"], earlier.required, rules.plans.portal.required)
@@ -58,18 +59,30 @@ def plan_credits(records: NmoRecords, rules: NmoRules, on: dt.date) -> tuple[pd.
     plans = current_cycles(records.certificates, rules, on)
     el = records.elements.copy()
     el["credited"] = credited_hours(el, rules)
-    el["end"] = el["end_date"].dt.date
-    merged = el.merge(plans[["staff_id", "specialty_key", "cycle_start", "deadline"]], on=["staff_id", "specialty_key"])
-    inside = (merged["end"] >= merged["cycle_start"]) & (merged["end"] < merged["deadline"]) & (merged["end"] <= on)
-    credits = merged[inside].copy()
-    credits["cycle_year"] = [_cycle_year(s, e) for s, e in zip(credits["cycle_start"], credits["end"], strict=True)]
-    key = [credits["staff_id"], credits["specialty_key"], credits["title"].map(_fold), credits["provider"].map(_fold)]
-    credits["repeated"] = credits.groupby(key)["element"].transform("size") > 1
+    cycles = plans[["staff_id", "specialty_key", "cycle_start", "deadline"]].assign(
+        _plan=np.arange(len(plans)), _start=pd.to_datetime(plans["cycle_start"]),
+        _deadline=pd.to_datetime(plans["deadline"]))
+    merged = el.merge(cycles, on=["staff_id", "specialty_key"])
+    end = merged["end_date"].dt.normalize()
+    inside = (end >= merged["_start"]) & (end < merged["_deadline"]) & (end <= pd.Timestamp(on))
+    credits = merged.loc[inside, [*el.columns, "cycle_start", "deadline"]]
+    credits.insert(len(el.columns), "end", credits["end_date"].dt.date)
+    credits["cycle_year"] = _cycle_years(merged.loc[inside, "_start"], end[inside])
+    same = pd.DataFrame({"plan": merged.loc[inside, "_plan"], "title": _folded(credits["title"]),
+                         "provider": _folded(credits["provider"])})
+    credits["repeated"] = same.duplicated(keep=False)
     return plans, credits.reset_index(drop=True)
 
 
 def _fold(text: object) -> str:
     return " ".join(str(text).lower().replace("ё", "е").split()) if isinstance(text, str) else ""
+
+
+def _folded(texts: pd.Series) -> np.ndarray:
+    """`_fold` of every text, each distinct one folded once; the folded texts as codes (equal text, equal code)."""
+    codes, uniques = pd.factorize(texts)
+    folded = pd.factorize(np.array([*map(_fold, uniques), ""], dtype=object))[0]
+    return folded[codes]  # a missing text's code -1 picks the last: "" as `_fold` gives it
 
 
 def _cycle_year(start: dt.date, end: dt.date) -> int:
@@ -81,6 +94,27 @@ def _cycle_year(start: dt.date, end: dt.date) -> int:
     if add_years(start, years) > end:
         years -= 1
     return years + 1
+
+
+def _cycle_years(start: pd.Series, end: pd.Series) -> np.ndarray:
+    """`_cycle_year` of whole columns (datetime64): the anniversary in `end`'s calendar year is `start`'s month and
+    day (28 February for 29 February in a year without one); one year fewer when `end` comes before it."""
+    years = (end.dt.year - start.dt.year).to_numpy()
+    day = start.dt.day.to_numpy()
+    year = start.dt.year.to_numpy() + years
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    day = np.where((start.dt.month.to_numpy() == 2) & (day == 29) & ~leap, 28, day)
+    month, end_month, end_day = start.dt.month.to_numpy(), end.dt.month.to_numpy(), end.dt.day.to_numpy()
+    before = (end_month < month) | ((end_month == month) & (end_day < day))
+    return np.where(end.to_numpy() < start.to_numpy(), 1, years - before + 1).astype(int)
+
+
+def _add_months(days: pd.Series, months: int) -> pd.Series:
+    """Dates (datetime64) moved by whole months, to the month's last day when it is shorter (as relativedelta)."""
+    total = days.dt.year * 12 + days.dt.month - 1 + months
+    first = pd.to_datetime({"year": total // 12, "month": total % 12 + 1, "day": 1})
+    last_day = (first + pd.offsets.MonthEnd(0)).dt.day
+    return first + pd.to_timedelta(np.minimum(days.dt.day, last_day) - 1, unit="D")
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
