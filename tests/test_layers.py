@@ -5,6 +5,7 @@ imports only the layers below it — core (`stomkpi/*.py`, `stomkpi/catalog/`) �
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,23 @@ def test_the_circle_finder_finds_a_circle(tmp_path):
                                               ("stomkpi.cli", "cli"), ("stomkpi.report.cards", "report")])
 def test_layer_of_a_module(module, expected):
     assert layer(module) == expected
+
+
+def test_the_tests_follow_their_layers():
+    """Each folder of tests is named after the layer whose modules it tests (tests/report/ for stomkpi/report/, …),
+    and a test module in a layer's folder imports that layer or drives the command line (a report end to end, the session's rendered reports, or a clinic a sibling test builds): a
+    test moved away from its modules, or a folder no layer has, fails here. Rules of the whole package (the layers,
+    the speed folder's confinement, the layout) stay beside the fixtures in tests/."""
+    tests = PACKAGE.parent / "tests"
+    folders = [p for p in tests.rglob("*") if p.is_dir() and p.name not in ("data", "__pycache__")]
+    assert folders, "the tests have no layer folders"
+    for folder in folders:
+        layer = folder.relative_to(tests)
+        assert (PACKAGE / layer).is_dir(), f"tests/{layer.as_posix()}/ names no layer of the package"
+        name = "stomkpi." + ".".join(layer.parts)
+        for module in folder.glob("test_*.py"):
+            text = module.read_text(encoding="utf-8")
+            imports = re.search(rf"(from|import) {re.escape(name)}\b", text)
+            rendered = re.search(r"def test_\w+\([^)]*\b(monthly|annual|regional)\b", text)  # the session's reports
+            driven = "test_cli import" in text or "from .test_" in text  # the command line, or a sibling's clinic
+            assert imports or rendered or driven, f"{module.name} neither imports {name} nor runs a command"
