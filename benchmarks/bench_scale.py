@@ -27,6 +27,7 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.clone import clone_month, demo_clinic  # noqa: E402
+from stomkpi.sheets import MAX_ROWS  # noqa: E402
 
 PERIOD = "2025-12"
 SIZES = (40, 417)  # copies of the demo's 120 people: 4 800 and 50 040
@@ -111,7 +112,11 @@ def main(sizes: tuple[int, ...]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         demo = demo_clinic(Path(tmp) / "demo")
         for copies in sizes:
-            params_file = clone_month(demo, PERIOD, copies, Path(tmp) / f"x{copies}")
+            cut: dict[str, int] = {}
+            params_file = clone_month(demo, PERIOD, copies, Path(tmp) / f"x{copies}", cut)
+            if cut:
+                print(f"{_people(120 * copies)} people: the readers' limit of {MAX_ROWS} rows a sheet keeps only "
+                      + ", ".join(f"{sheet} for the first {_people(120 * k)}" for sheet, k in cut.items()))
             runs.append(measure(params_file, 120 * copies))
             print_run(runs[-1])
     print(f"the machine's load average (1, 5, 15 min) before: {' '.join(f'{x:.1f}' for x in load_before)}, after: "

@@ -4,6 +4,8 @@ A clone repeats every row of the month's workbook and of the НМО book `copies
 staff numbers, copy k > 0 prefixes them with k in three digits (8 characters, never a demo number), and the
 expert cases likewise, so that every number stays unique. Departments and positions stay the demo's (a
 department of the clone has `copies` times the demo's people), and each group's fund is `copies` times the demo's.
+A sheet holds whole copies up to the readers' limit of rows (`stomkpi.sheets.MAX_ROWS`): 50 000 people have more
+«Статистика» rows (14 a person) and НМО «Обучение» rows than one sheet may, and the copies past it go without them.
 
 The demo's НМО book holds each person's latest certificate only, while its categories («Аттестация») may be
 older; a report for a month before such a certificate drops it (it is not yet issued) and then finds the category
@@ -19,6 +21,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
+
+from stomkpi.sheets import MAX_ROWS
 
 DEMO_PARAMS = Path(__file__).resolve().parents[1] / "params" / "demo.yaml"
 STAFF_HEADER = "Таб_номер"
@@ -55,8 +59,10 @@ def complete_certificates(path: Path, year: int = 2025) -> None:
     book.save(path)
 
 
-def clone_month(source_params: Path, period: str, copies: int, root: Path) -> Path:
-    """A clinic under `root` whose month `period` is the source clinic's cloned `copies` times; its parameters file."""
+def clone_month(source_params: Path, period: str, copies: int, root: Path, cut: dict[str, int] | None = None) -> Path:
+    """A clinic under `root` whose month `period` is the source clinic's cloned `copies` times; its parameters file.
+    `cut` gets the sheets written with fewer copies (the readers' `MAX_ROWS`) and how many."""
+    cut = {} if cut is None else cut
     from stomkpi.config import load_params
 
     params = load_params(source_params)
@@ -65,14 +71,15 @@ def clone_month(source_params: Path, period: str, copies: int, root: Path) -> Pa
     shutil.copyfile(source_params, params_file)
     clone = load_params(params_file)
     clone.data_dir.mkdir(parents=True, exist_ok=True)
-    _clone_book(params.month_workbook(period), clone.month_workbook(period), copies)
-    _clone_book(params.nmo_workbook, clone.nmo_workbook, copies)
+    _clone_book(params.month_workbook(period), clone.month_workbook(period), copies, cut)
+    _clone_book(params.nmo_workbook, clone.nmo_workbook, copies, cut)
     for norms in params.data_dir.glob("norms-*.yaml"):
         shutil.copyfile(norms, clone.data_dir / norms.name)
     return params_file
 
 
-def _clone_book(source: Path, target: Path, copies: int) -> None:
+def _clone_book(source: Path, target: Path, copies: int, cut: dict[str, int]) -> None:
+    """`source` with the rows of every sheet repeated `copies` times (`cut`: sheet -> copies written, where fewer)."""
     book = load_workbook(source, read_only=True)
     out = Workbook(write_only=True)
     for sheet in book.worksheets:
@@ -87,6 +94,9 @@ def _clone_book(source: Path, target: Path, copies: int) -> None:
                 ws.append([*row[:amount], float(Decimal(str(row[amount])) * copies), *row[amount + 1:]])
             continue
         for k in range(copies):
+            if (k + 1) * len(body) >= MAX_ROWS:  # the readers' limit of a sheet: the later copies go without
+                cut[f"{target.name}: «{sheet.title}»"] = k
+                break
             for row in body:
                 row = list(row)
                 for i in keyed:

@@ -30,21 +30,27 @@ def value_trails(scored: ScoredMonth) -> dict[str, dict[str, str]]:
     """staff_id -> criterion code -> where its value came from, for every value the program did not take as typed."""
     out: dict[str, dict[str, str]] = {}
     derived = scored.derived
+    reviewed, detail = _by_person(derived.reviewed), _by_person(derived.ukv_detail)  # each person's rows, found once
     for sid, criterion, source in derived.sources[["staff_id", "criterion", "source"]].itertuples(index=False):
         if source == SOURCE_REVIEWS:
-            out.setdefault(str(sid), {})[criterion] = _cases(scored, str(sid))
+            out.setdefault(str(sid), {})[criterion] = _cases(scored, str(sid), reviewed(str(sid)))
         elif source == SOURCE_STATS:
-            out.setdefault(str(sid), {})[criterion] = _indicators(scored, str(sid))
+            out.setdefault(str(sid), {})[criterion] = _indicators(scored, str(sid), detail(str(sid)))
     for (sid, criterion), events in scored.month.events.groupby(["staff_id", "criterion"], sort=True):
         out.setdefault(str(sid), {})[str(criterion)] = _events(events)
     return out
 
 
-def _cases(scored: ScoredMonth, staff_id: str) -> str:
-    """ОКЛ: the reviewed cases below the КМП threshold, each with its coefficient, category and reason."""
+def _by_person(frame: pd.DataFrame):
+    """staff_id -> that person's rows of `frame`, in the frame's order (none: an empty frame of its columns)."""
+    groups = {sid: rows for sid, rows in frame.groupby(frame["staff_id"].astype(str), sort=False)}
+    return lambda staff_id: groups.get(staff_id, frame.iloc[:0])
+
+
+def _cases(scored: ScoredMonth, staff_id: str, own: pd.DataFrame) -> str:
+    """ОКЛ: the reviewed cases below the КМП threshold (`own`: the person's rows of the reviewed cases), each with its
+    coefficient, category and reason."""
     quality = scored.catalogs.indicators.quality
-    reviewed = scored.derived.reviewed
-    own = reviewed[reviewed["staff_id"].astype(str) == staff_id]
     low = own[own["below"].astype(bool)].sort_values(["coefficient", "case"], kind="stable")
     threshold = number(quality.kmp_min)
     checked = f"проверено случаев: {len(own)}"
@@ -62,10 +68,10 @@ def _cases(scored: ScoredMonth, staff_id: str) -> str:
             f"{_listed(shown)}.")
 
 
-def _indicators(scored: ScoredMonth, staff_id: str) -> str:
-    """УКВ: each indicator that missed its norm (no data counts as missed), with its value and the norm."""
-    detail = scored.derived.ukv_detail
-    own = detail[(detail["staff_id"].astype(str) == staff_id) & (detail["status"] != UKV_NO_NORM)]
+def _indicators(scored: ScoredMonth, staff_id: str, detail: pd.DataFrame) -> str:
+    """УКВ: each indicator that missed its norm (no data counts as missed), with its value and the norm (`detail`: the
+    person's rows of the УКВ detail)."""
+    own = detail[detail["status"] != UKV_NO_NORM]
     by_code = scored.catalogs.indicators.by_code
     missed = own[own["status"] != UKV_MET]
     head = f"лист «Статистика» и нормы года: не достигли нормы {len(missed)} из {len(own)} показателей УКВ"
