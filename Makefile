@@ -56,6 +56,7 @@ bench: setup bytecode system-deps
 	$(PY) benchmarks/bench_reports.py
 	$(PY) benchmarks/bench_batch.py
 	$(PY) benchmarks/bench_accreditation.py
+	$(PY) benchmarks/bench_scale.py
 
 clean:  # approved reports are read-only: make them writable to remove them
 	chmod -R u+w outputs 2>/dev/null || true

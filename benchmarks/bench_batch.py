@@ -31,21 +31,19 @@ REGION = (300, 12, 16)  # clinics, months, cores of the projection
 
 
 def main() -> None:
+    from benchmarks.clone import demo_clinic
     from stomkpi.catalog import load_catalogs
     from stomkpi.config import load_params
-    from stomkpi.demo.clinic import write_demo
     from stomkpi.report.regional import read_clinic
     from stomkpi.run import batch
     from stomkpi.run.commands import monthly_report
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        (root / "params").mkdir()
-        source = Path(__file__).resolve().parents[1] / "params" / "demo.yaml"
-        params_file = root / "params" / "demo.yaml"
-        params_file.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+        # the demo's НМО book holds each person's latest certificate and older categories: completed, so that the
+        # months before a certificate read it too (`clone.complete_certificates`)
+        params_file = demo_clinic(root)
         params = load_params(params_file)
-        write_demo(params.data_dir)
 
         plan = batch.plan(MONTHS, [params_file])
         sequential, parallel, one_by_one, outcomes = [], [], [], []

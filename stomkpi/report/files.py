@@ -84,9 +84,9 @@ def _sheet(ws, frame: pd.DataFrame, formats: list[str | None] | None = None) -> 
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     rows = list(frame.itertuples(index=False))
     formats = formats or [None] * len(frame.columns)
-    for row in rows:
+    for number, row in enumerate(rows, start=2):  # the row's own cells, by number: no scan of the sheet a row
         ws.append([_cell(v) for v in row])
-        for cell, shown in zip(ws[ws.max_row], formats, strict=False):
+        for cell, shown in zip((ws.cell(number, c) for c in range(1, len(row) + 1)), formats, strict=False):
             if isinstance(cell.value, dt.date):
                 cell.number_format = DATE_FORMAT
             elif shown and isinstance(cell.value, int | float) and not isinstance(cell.value, bool):

@@ -27,34 +27,67 @@ ALL_TYPED = f"Все значения введены на листе «Пока�
 
 
 def value_trails(scored: ScoredMonth) -> dict[str, dict[str, str]]:
-    """staff_id -> criterion code -> where its value came from, for every value the program did not take as typed."""
+    """staff_id -> criterion code -> where its value came from, for every value the program did not take as typed.
+
+    Each source's rows are filtered, ordered and split by person once for the whole month (a person's rows keep
+    the order a filter and a stable sort of their own rows would give them); the lines are then made of plain
+    values, person by person."""
     out: dict[str, dict[str, str]] = {}
     derived = scored.derived
+    cases, indicators = _reviewed_by_person(scored), _missed_by_person(scored)
     for sid, criterion, source in derived.sources[["staff_id", "criterion", "source"]].itertuples(index=False):
         if source == SOURCE_REVIEWS:
-            out.setdefault(str(sid), {})[criterion] = _cases(scored, str(sid))
+            out.setdefault(str(sid), {})[criterion] = _cases(scored, str(sid), *cases.get(str(sid), (0, [])))
         elif source == SOURCE_STATS:
-            out.setdefault(str(sid), {})[criterion] = _indicators(scored, str(sid))
-    for (sid, criterion), events in scored.month.events.groupby(["staff_id", "criterion"], sort=True):
-        out.setdefault(str(sid), {})[str(criterion)] = _events(events)
+            out.setdefault(str(sid), {})[criterion] = _indicators(scored, *indicators.get(str(sid), (0, [])))
+    events = scored.month.events
+    ordered = events.sort_values("date", kind="stable")
+    totals = events.groupby(["staff_id", "criterion"], sort=True)["count"].sum()
+    for (sid, criterion), own in ordered.groupby(["staff_id", "criterion"], sort=True):
+        rows = list(own[["date", "count", "note"]].itertuples(index=False, name=None))
+        out.setdefault(str(sid), {})[str(criterion)] = _events(rows, totals[(sid, criterion)])
     return out
 
 
-def _cases(scored: ScoredMonth, staff_id: str) -> str:
-    """ОКЛ: the reviewed cases below the КМП threshold, each with its coefficient, category and reason."""
-    quality = scored.catalogs.indicators.quality
+def _split(frame: pd.DataFrame, columns: list[str]) -> dict[str, list[tuple]]:
+    """staff_id -> that person's rows of `frame` (as tuples of `columns`), in the frame's order."""
+    out: dict[str, list[tuple]] = {}
+    for sid, *values in frame[["staff_id", *columns]].itertuples(index=False, name=None):
+        out.setdefault(str(sid), []).append(tuple(values))
+    return out
+
+
+def _reviewed_by_person(scored: ScoredMonth) -> dict[str, tuple[int, list[tuple]]]:
+    """staff_id -> (cases reviewed, [(case, author, coefficient, reason, category)] of those below the КМП threshold,
+    by coefficient and case)."""
     reviewed = scored.derived.reviewed
-    own = reviewed[reviewed["staff_id"].astype(str) == staff_id]
-    low = own[own["below"].astype(bool)].sort_values(["coefficient", "case"], kind="stable")
+    checked = reviewed["staff_id"].astype(str).value_counts()
+    low = reviewed[reviewed["below"].astype(bool)].sort_values(["coefficient", "case"], kind="stable")
+    low = low.assign(category=quality_category(low["coefficient"].astype(float), scored.catalogs.indicators))
+    rows = _split(low, ["case", "author", "coefficient", "reason", "category"])
+    return {sid: (int(n), rows.get(sid, [])) for sid, n in checked.items()}
+
+
+def _missed_by_person(scored: ScoredMonth) -> dict[str, tuple[int, list[tuple]]]:
+    """staff_id -> (УКВ indicators with a norm, [(indicator, value, norm, status)] of those that missed it)."""
+    detail = scored.derived.ukv_detail
+    own = detail[detail["status"] != UKV_NO_NORM]
+    counted = own["staff_id"].astype(str).value_counts()
+    rows = _split(own[own["status"] != UKV_MET], ["indicator", "value", "norm", "status"])
+    return {sid: (int(n), rows.get(sid, [])) for sid, n in counted.items()}
+
+
+def _cases(scored: ScoredMonth, staff_id: str, checked: int, low: list[tuple]) -> str:
+    """ОКЛ: the reviewed cases below the КМП threshold (`low`, of `checked` reviewed), each with its coefficient,
+    category and reason."""
+    quality = scored.catalogs.indicators.quality
     threshold = number(quality.kmp_min)
-    checked = f"проверено случаев: {len(own)}"
-    if low.empty:
+    checked = f"проверено случаев: {checked}"
+    if not low:
         return f"лист «Экспертиза», случаев с коэффициентом ниже {threshold} нет ({checked})."
     reasons = {t.code: t.aliases[0] if t.aliases else t.name for t in quality.reasons}  # the short word: a card's line
-    category = quality_category(low["coefficient"].astype(float), scored.catalogs.indicators)
     shown = []
-    for (case, author, k, reason), cat in zip(low[["case", "author", "coefficient", "reason"]].itertuples(index=False),
-                                              category, strict=True):
+    for case, author, k, reason, cat in low:
         whose = f" (таб. № {clean(author)})" if str(author) != staff_id else ""
         why = f", причина: {reasons.get(reason, clean(reason))}" if isinstance(reason, str) and reason else ""
         shown.append(f"№ {clean(case)}{whose} — {fmt(float(k))}, {cat}{why}")
@@ -62,17 +95,15 @@ def _cases(scored: ScoredMonth, staff_id: str) -> str:
             f"{_listed(shown)}.")
 
 
-def _indicators(scored: ScoredMonth, staff_id: str) -> str:
-    """УКВ: each indicator that missed its norm (no data counts as missed), with its value and the norm."""
-    detail = scored.derived.ukv_detail
-    own = detail[(detail["staff_id"].astype(str) == staff_id) & (detail["status"] != UKV_NO_NORM)]
+def _indicators(scored: ScoredMonth, counted: int, missed: list[tuple]) -> str:
+    """УКВ: each indicator that missed its norm (`missed`, of `counted` with a norm; no data counts as missed), with
+    its value and the norm."""
     by_code = scored.catalogs.indicators.by_code
-    missed = own[own["status"] != UKV_MET]
-    head = f"лист «Статистика» и нормы года: не достигли нормы {len(missed)} из {len(own)} показателей УКВ"
-    if missed.empty:
+    head = f"лист «Статистика» и нормы года: не достигли нормы {len(missed)} из {counted} показателей УКВ"
+    if not missed:
         return head + "."
     shown = []
-    for code, value, norm, status in missed[["indicator", "value", "norm", "status"]].itertuples(index=False):
+    for code, value, norm, status in missed:
         ind = by_code[code]
         better = "меньше" if ind.direction == "lower" else "больше"
         figure = "нет данных" if status == UKV_NO_DATA or pd.isna(value) else number(round(float(value), 2))
@@ -80,16 +111,16 @@ def _indicators(scored: ScoredMonth, staff_id: str) -> str:
     return f"{head}: {_listed(shown)}."
 
 
-def _events(events: pd.DataFrame) -> str:
-    """A `per_event` criterion: each event's date, count (when more than one) and note."""
+def _events(events: list[tuple], total: float) -> str:
+    """A `per_event` criterion: each event's (date, count, note), by date, its count when more than one, and the
+    `total` count."""
     shown = []
-    for date, count, note in events.sort_values("date", kind="stable")[["date", "count", "note"]].itertuples(index=False):
+    for date, count, note in events:
         when = fmt(date) if not pd.isna(date) else "без даты"
         times = f", {number(float(count))} сл." if float(count) != 1 else ""
         said = f" — «{clean(note)}»" if isinstance(note, str) and note.strip() else " — без примечания"
         shown.append(f"{when}{times}{said}")
-    total = number(float(events["count"].sum()))
-    return f"лист «События», случаев: {total}: {_listed(shown)}."
+    return f"лист «События», случаев: {number(float(total))}: {_listed(shown)}."
 
 
 def _listed(items: list[str]) -> str:
