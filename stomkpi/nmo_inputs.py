@@ -125,8 +125,11 @@ def read_nmo(path: Path | str, rules: NmoRules, on: dt.date, *, strict: bool = T
             expected = " или ".join(rules.certificate_kinds)
             problems.append(Problem(CERTIFICATES.name, row, "Вид",
                                     f"неизвестный вид документа «{shown(kind)}»: ожидалось {expected}"))
-    certs = _not_after(certs, "date", "Дата", CERTIFICATES.name, on, problems, strict)
     certs["specialty_key"] = certs["specialty"].map(lambda s: match_key(s) if isinstance(s, str) else None)
+    # a specialty the book gives the person a certificate for, of any date: a book that keeps only the latest
+    # certificate still names the specialty of an earlier category or course, before that certificate's date
+    held = set(zip(certs["staff_id"], certs["specialty_key"], strict=True))
+    certs = _not_after(certs, "date", "Дата", CERTIFICATES.name, on, problems, strict)
     dup = certs["staff_id"].notna() & certs.duplicated(["staff_id", "specialty_key", "date"])
     for row in certs.loc[dup, ROW]:
         problems.append(Problem(CERTIFICATES.name, row, "Дата", "такой сертификат уже указан выше"))
@@ -134,7 +137,6 @@ def read_nmo(path: Path | str, rules: NmoRules, on: dt.date, *, strict: bool = T
         unknown = certs["staff_id"].notna() & ~certs["staff_id"].isin(list(names))
         for row, sid in certs.loc[unknown, [ROW, "staff_id"]].itertuples(index=False):
             problems.append(Problem(CERTIFICATES.name, row, "Таб_номер", f"сотрудника «{sid}» нет на листе «Сотрудники»"))
-    held = set(zip(certs["staff_id"], certs["specialty_key"], strict=True))
 
     edu = wb.tables[EDUCATION.name].copy()
     edu["element"] = range(len(edu))

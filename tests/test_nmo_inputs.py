@@ -89,3 +89,18 @@ def test_demo_nmo_is_deterministic_and_covers_every_status(tmp_path):
     assert (table["required"] == 144).any()                      # a certificate before 2016
     assert table.groupby("staff_id")["specialty"].nunique().max() == 2  # two specialties
     assert table["flags"].fillna("").str.contains("новый сертификат").any()  # a renewed one
+
+
+def test_an_earlier_month_reads_a_book_that_keeps_only_the_latest_certificate(tmp_path):
+    """A book keeps each person's latest certificate (01.03.2025) and a course of 2024 in that specialty; the report
+    for January 2025 (not strict: records after its date left out) leaves the certificate out, yet the course's
+    specialty is still one the book gives the person, so it is no error. A specialty with no certificate of any
+    date (Рентгенология) still is."""
+    path = write_nmo(tmp_path / "nmo.xlsx", [("1", SPEC, D(2025, 3, 1))], [dpp(36, D(2024, 5, 1))])
+    records = read_nmo(path, RULES, D(2025, 1, 31), strict=False)
+    assert records.certificates.empty
+    assert len(records.elements) == 1
+    wrong = write_nmo(tmp_path / "wrong.xlsx", [("1", SPEC, D(2025, 3, 1))],
+                      [dpp(36, D(2024, 5, 1), specialties="Рентгенология")])
+    with pytest.raises(InputError, match="нет сертификата по специальности «Рентгенология»"):
+        read_nmo(wrong, RULES, D(2025, 1, 31), strict=False)
