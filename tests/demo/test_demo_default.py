@@ -48,9 +48,10 @@ def test_the_monthly_and_annual_notebooks_default_to_the_demo(tmp_path, monkeypa
 
 def test_every_month_of_the_demo_year_builds(project):
     """The demo's books serve every month of its year, not only December: a month's report reads today's НМО book
-    as of that month's end, where later certificates are left out (a category or course of their specialty stays)."""
+    as of that month's end, where later certificates are left out (a category or course of their specialty stays);
+    every month has the demo's 120 employees."""
     from stomkpi.report.monthly import build_monthly
 
     for month in range(1, 13):
         report = build_monthly(f"2025-{month:02d}", project / "params" / "demo.yaml")
-        assert len(report.scored.scores.table) > 200 and report.accreditation is not None, month
+        assert len(report.scored.scores.table) == 120 and report.accreditation is not None, month
