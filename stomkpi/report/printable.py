@@ -447,16 +447,15 @@ def _shown(v: object) -> str:
 
 
 def sheet_title(text: str, taken: set[str]) -> str:
-    """A valid, unique sheet title (31 characters, none of []:*?/\\)."""
-    from stomkpi.safe import clean
-
+    """A valid sheet title (31 characters, none of []:*?/\\) unique in any case among `taken`, the titles given so
+    far, which it joins (in lower case: each title is looked up once, not compared with every earlier one)."""
     text = clean(text)
     for ch in "[]:*?/\\'":
         text = text.replace(ch, " ")
     base = " ".join(text.split())[:31] or "Лист"
     title, n = base, 1
-    while title.lower() in {t.lower() for t in taken}:
+    while title.lower() in taken:
         n += 1
         title = f"{base[:31 - len(str(n)) - 1]} {n}"
-    taken.add(title)
+    taken.add(title.lower())
     return title
