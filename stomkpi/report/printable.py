@@ -23,6 +23,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import weakref
 from functools import lru_cache
 from pathlib import Path
 from weakref import WeakKeyDictionary
@@ -342,14 +343,15 @@ class _Styles:
     """The id of each kind of cell's style in the workbook, registered once."""
 
     def __init__(self, book: Workbook):
-        self.book = book
+        # weakly: held by `_BOOK_STYLES` under the book, a strong reference kept every workbook, with all its sheets
+        self.book = weakref.ref(book)
         self.cache: dict[tuple, str] = {}
         self.keys: dict[str, tuple] = {}  # style id -> its key
 
     def get(self, kind: str, align: str | None = None, number_format: str = GENERAL, quoted: bool = False) -> str:
         key = (kind, align, number_format, quoted)
         if key not in self.cache:
-            cell = self._styled(WriteOnlyCell(self.book.worksheets[0]), key)  # never written: registers the style
+            cell = self._styled(WriteOnlyCell(self.book().worksheets[0]), key)  # never written: registers the style
             self.cache[key] = str(cell.style_id)
             self.keys.setdefault(self.cache[key], key)
         return self.cache[key]

@@ -9,8 +9,10 @@ The former ways are kept here as the oracles: every title compared with every ea
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import time
+import weakref
 from io import BytesIO
 
 import pdfplumber
@@ -18,7 +20,7 @@ from openpyxl import load_workbook
 
 from stomkpi.report import cards
 from stomkpi.report.cards import ADDITIONAL, MAIN, Card, card_files, cards_xlsx, write_cards, write_record
-from stomkpi.report.printable import sheet_title
+from stomkpi.report.printable import PrintedSheet, new_book, sheet_title
 from stomkpi.safe import clean
 
 PERIOD, CLINIC = "2025-12", "Поликлиника «Улыбка»"
@@ -124,3 +126,15 @@ def test_the_record_is_the_text_of_the_whole_record_dumped(tmp_path):
         with open(tmp_path / "r.json", "w", encoding="utf-8") as text:
             write_record(text, PERIOD, CLINIC, shown)
         assert (tmp_path / "r.json").read_text(encoding="utf-8") == _old_record(PERIOD, CLINIC, shown)
+
+
+def test_a_printed_workbook_is_let_go_once_written(tmp_path):
+    """A workbook of cards, with every sheet's rows, is freed when its writer lets it go: the styles kept for each
+    workbook held it, so that every department's workbook stayed in memory to the end."""
+    book = new_book()
+    PrintedSheet(book, "Лист", [10.0, 20.0]).line("Строка")
+    book.save(tmp_path / "book.xlsx")
+    kept = weakref.ref(book)
+    del book
+    gc.collect()
+    assert kept() is None
