@@ -46,15 +46,13 @@ def main(params_file: str, folder: str) -> None:
     mark("protocols .xlsx, scores CSV and .xlsx")
     people = r.cards()
     mark("the cards' contents")
-    departments: dict[str, list] = {}
-    for card in people:
-        departments.setdefault(card.department, []).append(card)
-    for department, own in departments.items():
+    files = cards.card_files(r.period, people)  # a file per department, or part of one (`cards.PART` people)
+    for _, department, own in files:
         cards.cards_pdf(r.period, r.params.clinic, department, own)
-    mark(f"cards PDF ({len(departments)} departments)")
-    for department, own in departments.items():
-        cards.cards_xlsx(target / f"{cards.file_stem(department)}.xlsx", r.period, r.params.clinic, own)
-    mark(f"cards .xlsx ({len(departments)} departments)")
+    mark(f"cards PDF ({len(files)} files)")
+    for stem, _, own in files:
+        cards.cards_xlsx(target / f"{stem}.xlsx", r.period, r.params.clinic, own)
+    mark(f"cards .xlsx ({len(files)} files)")
     palette = charts.colours(r.departments)
     for chart in (charts.department_comparison(r.table, palette=palette), charts.percent_distribution(r.table),
                   charts.lost_points_chart(r.lost_by_criterion)):

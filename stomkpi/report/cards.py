@@ -25,6 +25,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 import matplotlib
 import pandas as pd
@@ -44,6 +45,7 @@ COLUMNS = ["№", "Критерий", "Значение", "Правило", "Н�
 SOURCES = "Откуда значения"
 SIGNATURE = "С оценкой ознакомлен(а) ____________________ (подпись)     «___» ____________ 20___ г."
 REASON_SHOWN = 300  # characters of a deprivation's reason or an approver a card prints (the report holds them all)
+PART = 250  # people in one file of cards at most: a larger department's cards go in numbered parts (`card_files`)
 REVISION_SHOWN = 120  # characters of a revision's reason a card prints: the reason speaks of the whole revision
 
 
@@ -200,28 +202,57 @@ def file_stem(department: str) -> str:
     return re.sub(r"[^\w]+", "-", clean(department)).strip("-")[:60] or "отделение"
 
 
-def write_cards(folder: Path | str, period: str, clinic: str, cards: list[Card]) -> list[Path]:
-    """A PDF and an .xlsx of cards for every department: `cards-<period>-<department>.pdf/.xlsx`; and the cards as
-    data, `cards-<period>.json`, from which approval draws the PDFs again with its stamp (`stamp_pdfs`)."""
-    folder = Path(folder)
-    files, taken, record = [], set(), {}
+def card_files(period: str, cards: list[Card], part: int = PART) -> list[tuple[str, str, list[Card]]]:
+    """The files the cards go in: (file stem, department, its cards) — `cards-<period>-<department>` for a department of
+    at most `part` people, else its parts of `part` people in the cards' order, `cards-<period>-<department>-1`, `-2`…
+    (a workbook of thousands of sheets is slow to write and to open: openpyxl and Excel check every title against
+    every other). A stem taken already (in any case) gets «-2» appended until it is new."""
     departments: dict[str, list[Card]] = {}
     for card in cards:
         departments.setdefault(card.department, []).append(card)
+    files, taken = [], set()
     for department, own in departments.items():
         stem = f"cards-{period}-{file_stem(department)}"
-        while stem.lower() in taken:
-            stem += "-2"
-        taken.add(stem.lower())
+        pieces = [own] if len(own) <= part else [own[i:i + part] for i in range(0, len(own), part)]
+        for number, piece in enumerate(pieces, start=1):
+            name = stem if len(pieces) == 1 else f"{stem}-{number}"
+            while name.lower() in taken:
+                name += "-2"
+            taken.add(name.lower())
+            files.append((name, department, piece))
+    return files
+
+
+def write_cards(folder: Path | str, period: str, clinic: str, cards: list[Card], part: int = PART) -> list[Path]:
+    """A PDF and an .xlsx of cards for every department, or part of one of `part` people (`card_files`); and the cards as data,
+    `cards-<period>.json`, from which approval draws the PDFs again with its stamp (`stamp_pdfs`). Each file is
+    written and let go before the next is made: a clinic's cards are never all held as bytes at once."""
+    folder = Path(folder)
+    files, record = [], []
+    for stem, department, own in card_files(period, cards, part):
         files.append(folder / f"{stem}.pdf")
         files[-1].write_bytes(cards_pdf(period, clinic, department, own))
-        record[files[-1].name] = {"department": department, "cards": [dataclasses.asdict(c) for c in own]}
+        record.append((files[-1].name, department, own))
         files.append(folder / f"{stem}.xlsx")
         cards_xlsx(files[-1], period, clinic, own)
     files.append(folder / f"cards-{period}.json")
-    files[-1].write_text(json.dumps({"period": period, "clinic": clinic, "pdf": record}, ensure_ascii=False, indent=1,
-                                    sort_keys=True) + "\n", encoding="utf-8")
+    with files[-1].open("w", encoding="utf-8") as out:
+        write_record(out, period, clinic, record)
     return files
+
+
+def write_record(out: TextIO, period: str, clinic: str, files: list[tuple[str, str, list[Card]]]) -> None:
+    """`cards-<period>.json`: {"clinic", "pdf": {file name: {"department", "cards"}}, "period"}, as `json.dumps` with
+    `indent=1, sort_keys=True` writes it whole, written a file's cards at a time (their dictionaries made for that
+    file only: for 50 000 cards, the whole record in memory took a gigabyte)."""
+    def dump(value: object) -> str:
+        return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True)
+
+    out.write(f'{{\n "clinic": {dump(clinic)},\n "pdf": {{')
+    for i, (name, department, own) in enumerate(sorted(files, key=lambda f: f[0])):
+        part = dump({"department": department, "cards": [dataclasses.asdict(c) for c in own]})
+        out.write(f'{"," if i else ""}\n  {dump(name)}: {part.replace(chr(10), chr(10) + "  ")}')
+    out.write(f'{chr(10) + " " if files else ""}}},\n "period": {dump(period)}\n}}\n')
 
 
 def stamp_pdfs(folder: Path, period: str, outputs: dict[str, str], stamp: str) -> list[str]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import weakref
 from functools import lru_cache
 from pathlib import Path
 from weakref import WeakKeyDictionary
@@ -342,14 +343,15 @@ class _Styles:
     """The id of each kind of cell's style in the workbook, registered once."""
 
     def __init__(self, book: Workbook):
-        self.book = book
+        # weakly: held by `_BOOK_STYLES` under the book, a strong reference kept every workbook, with all its sheets
+        self.book = weakref.ref(book)
         self.cache: dict[tuple, str] = {}
         self.keys: dict[str, tuple] = {}  # style id -> its key
 
     def get(self, kind: str, align: str | None = None, number_format: str = GENERAL, quoted: bool = False) -> str:
         key = (kind, align, number_format, quoted)
         if key not in self.cache:
-            cell = self._styled(WriteOnlyCell(self.book.worksheets[0]), key)  # never written: registers the style
+            cell = self._styled(WriteOnlyCell(self.book().worksheets[0]), key)  # never written: registers the style
             self.cache[key] = str(cell.style_id)
             self.keys.setdefault(self.cache[key], key)
         return self.cache[key]
@@ -447,16 +449,15 @@ def _shown(v: object) -> str:
 
 
 def sheet_title(text: str, taken: set[str]) -> str:
-    """A valid, unique sheet title (31 characters, none of []:*?/\\)."""
-    from stomkpi.safe import clean
-
+    """A valid sheet title (31 characters, none of []:*?/\\) unique in any case among `taken`, the titles given so
+    far, which it joins (in lower case: each title is looked up once, not compared with every earlier one)."""
     text = clean(text)
     for ch in "[]:*?/\\'":
         text = text.replace(ch, " ")
     base = " ".join(text.split())[:31] or "Лист"
     title, n = base, 1
-    while title.lower() in {t.lower() for t in taken}:
+    while title.lower() in taken:
         n += 1
         title = f"{base[:31 - len(str(n)) - 1]} {n}"
-    taken.add(title)
+    taken.add(title.lower())
     return title

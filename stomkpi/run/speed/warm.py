@@ -127,8 +127,9 @@ class KernelCommand:
 
 
 # seconds a report's fresh kernel may take to end after its last cell: it waits there for the month's files written
-# aside (`kernel`), a second or two of work started long before
-_ENDING = 120.0
+# aside (`kernel`), work started long before that grows with the clinic: the cards of 50 000 employees take minutes of
+# a busy core after the last cell, and a kernel ended before them fails the report
+_ENDING = 3600.0
 
 
 def _manager(name: str, launch: tuple[str, ...], base=None, **attributes):
