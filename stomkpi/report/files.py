@@ -21,6 +21,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from stomkpi.report.adapters.openpyxl_internals import used_range
 from stomkpi.report.words import NAMED_CODES, for_people
 from stomkpi.safe import spreadsheet_cell, write_csv
 from stomkpi.sheets import save_deterministic
@@ -90,9 +91,8 @@ def _sheet(ws, frame: pd.DataFrame, formats: list[str | None] | None = None) -> 
         ws.column_dimensions[get_column_letter(i)].width = min(max(8, longest + 2), 50)
     ws.freeze_panes = "A2"
     _print_setup(ws)
-    # the used range, as a sheet held whole states it: the writer takes it from the sheet when there
     last = f"{get_column_letter(len(frame.columns))}{len(frame) + 1}" if len(frame.columns) else "A1"
-    ws.calculate_dimension = lambda: f"A1:{last}"
+    used_range(ws, f"A1:{last}")  # the <dimension> a sheet held whole states
     # a table without columns: its header row an empty bold cell, as a sheet held whole made it, and no other row
     head = [WriteOnlyCell(ws, _cell(str(c))) for c in frame.columns] or [WriteOnlyCell(ws)]
     for cell in head:
