@@ -19,6 +19,7 @@ import datetime as dt
 import math
 import os
 import re
+import shutil
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -574,6 +575,14 @@ class _FixedTimeZip(zipfile.ZipFile):
         super().writestr(name, data, compress_type, compresslevel)
 
     def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
-        """A member from a file (openpyxl's worksheets) or from memory (`report.printable`'s)."""
-        data = filename.getvalue() if isinstance(filename, BytesIO) else Path(filename).read_bytes()
-        self.writestr(arcname, data)
+        """A member from a file (openpyxl's worksheets, copied in parts: a sheet of 50 000 rows is 170 MB of XML)
+        or from memory (`report.printable`'s)."""
+        if isinstance(filename, BytesIO):
+            self.writestr(arcname, filename.getvalue())
+            return
+        info = zipfile.ZipInfo(arcname, date_time=(2000, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o600 << 16
+        info.file_size = os.path.getsize(filename)  # as `writestr` sets it: the same header, the same bytes
+        with open(filename, "rb") as source, self.open(info, mode="w") as member:
+            shutil.copyfileobj(source, member, 1 << 20)

@@ -11,13 +11,17 @@ each number shown with its quantity's decimals (`text.PLACES`; the cell keeps th
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
+from stomkpi.report.adapters.openpyxl_internals import used_range
 from stomkpi.report.words import NAMED_CODES, for_people
 from stomkpi.safe import spreadsheet_cell, write_csv
 from stomkpi.sheets import save_deterministic
@@ -68,9 +72,10 @@ def number_format(key: str, values: pd.Series) -> str | None:
 
 def write_sheets(tables: dict[str, pd.DataFrame], path: Path | str,
                  formats: dict[str, list[str | None]] | None = None) -> Path:
-    """A sheet per table, each as `write_xlsx` lays out its one; `formats`: a sheet's number format per column."""
-    book = Workbook()
-    book.remove(book.active)
+    """A sheet per table, each as `write_xlsx` lays out its one; `formats`: a sheet's number format per column.
+    Written in openpyxl's write-only mode: each row is streamed to the sheet's file as it is made, so no sheet
+    of 50 000 rows is ever held as cell objects."""
+    book = Workbook(write_only=True)
     for sheet, frame in tables.items():
         _sheet(book.create_sheet(sheet[:31]), frame, (formats or {}).get(sheet))
     save_deterministic(book, path)
@@ -78,26 +83,34 @@ def write_sheets(tables: dict[str, pd.DataFrame], path: Path | str,
 
 
 def _sheet(ws, frame: pd.DataFrame, formats: list[str | None] | None = None) -> None:
-    ws.append([_cell(str(c)) for c in frame.columns])
-    for cell in ws[1]:
+    """Everything written above the rows (widths, frozen header, fit to page) is set before the first row."""
+    rows = frame.itertuples(index=False)
+    first = list(itertools.islice(rows, 200))  # widths from the first 200 rows' values
+    for i, column in enumerate(frame.columns, start=1):
+        longest = max([len(str(column)) // 2, *(len(str(row[i - 1])) for row in first)], default=8)
+        ws.column_dimensions[get_column_letter(i)].width = min(max(8, longest + 2), 50)
+    ws.freeze_panes = "A2"
+    _print_setup(ws)
+    last = f"{get_column_letter(len(frame.columns))}{len(frame) + 1}" if len(frame.columns) else "A1"
+    used_range(ws, f"A1:{last}")  # the <dimension> a sheet held whole states
+    # a table without columns: its header row an empty bold cell, as a sheet held whole made it, and no other row
+    head = [WriteOnlyCell(ws, _cell(str(c))) for c in frame.columns] or [WriteOnlyCell(ws)]
+    for cell in head:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    rows = list(frame.itertuples(index=False))
+    ws.append(head)
+    if not len(frame.columns):
+        return
+    ws.auto_filter.ref = f"A1:{last}"
     formats = formats or [None] * len(frame.columns)
-    for number, row in enumerate(rows, start=2):  # the row's own cells, by number: no scan of the sheet a row
-        ws.append([_cell(v) for v in row])
-        for cell, shown in zip((ws.cell(number, c) for c in range(1, len(row) + 1)), formats, strict=False):
+    for row in itertools.chain(first, rows):
+        cells = [WriteOnlyCell(ws, _cell(v)) for v in row]  # every cell, an empty one too, is written
+        for cell, shown in zip(cells, formats, strict=False):  # formats set once the row's cells are made
             if isinstance(cell.value, dt.date):
                 cell.number_format = DATE_FORMAT
             elif shown and isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
                 cell.number_format = shown
-    for i, column in enumerate(frame.columns, start=1):  # widths from the first 200 rows' values, read once above
-        longest = max([len(str(column)) // 2, *(len(str(row[i - 1])) for row in rows[:200])], default=8)
-        ws.column_dimensions[ws.cell(1, i).column_letter].width = min(max(8, longest + 2), 50)
-    ws.freeze_panes = "A2"
-    if len(frame.columns):
-        ws.auto_filter.ref = ws.dimensions
-    _print_setup(ws)
+        ws.append(cells)
 
 
 def _print_setup(ws) -> None:

@@ -191,3 +191,13 @@ def _probe() -> bool:
                and read[t].row_dimensions[2].height == 20.0 and str(read[t].merged_cells) == "A2:B2"
                and read[t].page_setup.orientation == "landscape" for t in ("a", "b")) \
         and read._fonts[0].name == "DejaVu Sans"
+
+
+def used_range(ws, ref: str) -> None:
+    """Give a write-only sheet the used range `ref` («A1:D230») that a sheet held whole states in its <dimension>.
+
+    openpyxl's writer writes that element when the sheet has a `calculate_dimension` (a normal sheet's method, which
+    a write-only sheet lacks), so the streamed sheet is given one. Should openpyxl stop asking, only the element
+    drops out and the file stays valid; tests/report/test_streamed_sheets.py compares the bytes with a sheet held
+    whole and fails on any difference."""
+    ws.calculate_dimension = lambda: ref
