@@ -127,9 +127,10 @@ class KernelCommand:
 
 
 # seconds a report's fresh kernel may take to end after its last cell: it waits there for the month's files written
-# aside (`kernel`), work started long before that grows with the clinic: the cards of 50 000 employees take minutes of
-# a busy core after the last cell, and a kernel ended before them fails the report
-_ENDING = 3600.0
+# aside (`kernel`), work started long before that grows with the clinic: the cards of 50 000 employees take about
+# three minutes of a core after the last cell, and a kernel ended before them fails the report; a kernel that does
+# not end is killed after this, so it bounds how long a stuck report waits
+_ENDING = 240.0
 
 
 def _manager(name: str, launch: tuple[str, ...], base=None, **attributes):
