@@ -40,6 +40,7 @@ from dateutil.relativedelta import relativedelta
 from stomkpi.catalog import NmoRules
 from stomkpi.nmo import plan_credits
 from stomkpi.records import NmoRecords
+from stomkpi.text import date_words
 
 STATES = ("ready", "window_open_gaps", "not_yet", "at_risk", "late", "expired")
 URGENCY = ("expired", "late", "window_open_gaps", "at_risk", "ready", "not_yet")  # who is listed first
@@ -241,10 +242,6 @@ def _states(t: pd.DataFrame, on: dt.date, horizon_months: int) -> np.ndarray:
     return np.select([c for c, _ in rules], [s for _, s in rules], "not_yet").astype(object)
 
 
-def _d(day: dt.date) -> str:
-    return f"{day:%d.%m.%Y}"
-
-
 def _h(hours: float) -> str:
     return f"{hours:g}".replace(".", ",")
 
@@ -261,26 +258,26 @@ def _action(r, on: dt.date) -> str:
     by = r.last_safe_date if on <= r.last_safe_date else None
     steps += _say_gaps(r, by)
     if r.state == "expired":
-        steps.insert(0, f"срок истёк {_d(r.deadline)}: без аккредитации работать по специальности нельзя, "
+        steps.insert(0, f"срок истёк {date_words(r.deadline)}: без аккредитации работать по специальности нельзя, "
                         "подать заявление немедленно")
     elif r.state == "late":
-        steps.insert(0, f"подать немедленно: последний безопасный день подачи был {_d(r.last_safe_date)}, "
-                        f"срок — {_d(r.deadline)}")
+        steps.insert(0, f"подать немедленно: последний безопасный день подачи был {date_words(r.last_safe_date)}, "
+                        f"срок — {date_words(r.deadline)}")
     elif on >= r.window_opens:
-        steps.append(f"подать до {_d(r.last_safe_date)}")
+        steps.append(f"подать до {date_words(r.last_safe_date)}")
     else:
-        steps.append(f"подать с {_d(r.window_opens)} до {_d(r.last_safe_date)}")
+        steps.append(f"подать с {date_words(r.window_opens)} до {date_words(r.last_safe_date)}")
     return "; ".join(steps)
 
 
 def _say_filing(r) -> str:
     number = f"№ {r.application} " if r.application else ""
-    return f"заявление {number}от {_d(r.filed)}"
+    return f"заявление {number}от {date_words(r.filed)}"
 
 
 def _say_gaps(r, by: dt.date | None) -> list[str]:
     """The portfolio's gaps as steps: ДПП to enter in ФРДО, hours to complete, the отчёт."""
-    until = f" до {_d(by)}" if by else ""
+    until = f" до {date_words(by)}" if by else ""
     steps = []
     for number, title in r.frdo:
         steps.append(f"внести в ФРДО удостоверение № {number} («{title}»)" if number

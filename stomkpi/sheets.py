@@ -567,11 +567,17 @@ class _FixedTimeZip(zipfile.ZipFile):
     """A zip whose members all carry one fixed time (2000-01-01): openpyxl stamps each with the time of saving.
     Written in one pass, instead of saving the workbook and copying every member again."""
 
+    @staticmethod
+    def member(name: str) -> zipfile.ZipInfo:
+        """A member's header: the fixed time, deflated, read-write for the owner."""
+        info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o600 << 16
+        return info
+
     def writestr(self, name, data, compress_type=None, compresslevel=None):
         if not isinstance(name, zipfile.ZipInfo):
-            name = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
-            name.compress_type = zipfile.ZIP_DEFLATED
-            name.external_attr = 0o600 << 16
+            name = self.member(name)
         super().writestr(name, data, compress_type, compresslevel)
 
     def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
@@ -580,9 +586,7 @@ class _FixedTimeZip(zipfile.ZipFile):
         if isinstance(filename, BytesIO):
             self.writestr(arcname, filename.getvalue())
             return
-        info = zipfile.ZipInfo(arcname, date_time=(2000, 1, 1, 0, 0, 0))
-        info.compress_type = zipfile.ZIP_DEFLATED
-        info.external_attr = 0o600 << 16
+        info = self.member(arcname)
         info.file_size = os.path.getsize(filename)  # as `writestr` sets it: the same header, the same bytes
         with open(filename, "rb") as source, self.open(info, mode="w") as member:
             shutil.copyfileobj(source, member, 1 << 20)

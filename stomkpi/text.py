@@ -73,6 +73,17 @@ def month_words(period: str) -> str:
     return f"{MONTHS[int(month) - 1]} {year} года"
 
 
+def month_in(day: dt.date) -> str:
+    """«декабре 2025»: the month of `day` in the prepositional case, for «в …»."""
+    word = MONTHS[day.month - 1]
+    return f"{word[:-1] if word.endswith(('ь', 'й')) else word}е {day.year}"
+
+
+def date_words(day: object) -> str:
+    """31.12.2025; empty for no date."""
+    return f"{day:%d.%m.%Y}" if isinstance(day, dt.date) else ""
+
+
 def decimals(value: Fraction | Decimal, places: int) -> str:
     """An exact value as text with `places` decimals, rounded half away from zero, with a decimal point."""
     value = Fraction(value)

@@ -21,23 +21,13 @@ from stomkpi.report.accreditation_chart import calendar_chart
 from stomkpi.report.accreditation_xlsx import EVENT_WORDS
 from stomkpi.report.charts import Chart
 from stomkpi.report.words import month_short
-from stomkpi.text import MONTHS
+from stomkpi.text import date_words, month_in
 
 NO_BOOK = "Книга НМО не указана в параметрах (ключ «nmo_workbook»): готовность к аккредитации не проверялась."
 DECISION_WORDS = {"passed": "соответствует", "failed": "не соответствует"}
 AWAITED = "решения ещё нет"
 FALLS_WORDS = {"window_opens": "окно подачи с", "last_safe_date": "безопасно подать до", "deadline": "срок"}
 STATE_HEADERS = {s: STATE_WORDS[s].capitalize() for s in URGENCY}
-
-
-def _d(day: object) -> str:
-    return f"{day:%d.%m.%Y}" if isinstance(day, dt.date) else ""
-
-
-def _month(day: dt.date) -> str:
-    """«декабре 2025»: the month in the prepositional case, for «в …»."""
-    word = MONTHS[day.month - 1]
-    return f"{word[:-1] + 'е' if word.endswith(('ь', 'й')) else word + 'е'} {day.year}"
 
 
 def counts_row(table: pd.DataFrame) -> dict[str, int]:
@@ -75,8 +65,8 @@ class MonthAccreditation:
     def markdown(self) -> str:
         """The section's opening: the date, the two months, how many must act."""
         acting = self.acting()
-        return (f"На {_d(self.on)} планов аккредитации (сотрудник × специальность): {len(self.table)}. Действовать "
-                f"в {_month(self.first)} и {_month(self.last)} — {len(acting)}: у кого в эти месяцы открывается окно "
+        return (f"На {date_words(self.on)} планов аккредитации (сотрудник × специальность): {len(self.table)}. Действовать "
+                f"в {month_in(self.first)} и {month_in(self.last)} — {len(acting)}: у кого в эти месяцы открывается окно "
                 "подачи, наступает последний безопасный день подачи или истекает срок, и все, кто опаздывает, под "
                 "угрозой или с открытым окном и пробелами в портфолио. Подавать — не позже последнего безопасного дня "
                 "(срок минус дни рассмотрения, рабочие дни производственного календаря).")
@@ -93,7 +83,7 @@ class MonthAccreditation:
 def acting_display(acting: pd.DataFrame) -> pd.DataFrame:
     """`must_act`'s rows with Russian headers and words, in few short columns so that the width goes to «что
     сделать», which holds the dates to act by (the last safe date; for the late and expired, the deadline too)."""
-    falls = ["; ".join(f"{FALLS_WORDS[e]} {_d(getattr(r, e))}" for e in EVENTS if e in r.falls) or "—"
+    falls = ["; ".join(f"{FALLS_WORDS[e]} {date_words(getattr(r, e))}" for e in EVENTS if e in r.falls) or "—"
              for r in acting.itertuples(index=False)]
     return pd.DataFrame({
         "ФИО (специальность)": [f"{n} ({s})" for n, s in zip(acting["full_name"], acting["specialty"], strict=True)],
@@ -131,10 +121,10 @@ class YearAccreditation:
         """The year's filings by date: who, the application's number, the decision and its date."""
         f = self.filings
         return pd.DataFrame({
-            "Дата подачи": f["filed"].map(_d), "ФИО": f["full_name"], "Отделение": f["department"],
+            "Дата подачи": f["filed"].map(date_words), "ФИО": f["full_name"], "Отделение": f["department"],
             "Специальность": f["specialty"], "№ заявления": f["number"],
             "Решение": f["decision"].map(lambda d: DECISION_WORDS.get(d, AWAITED)),
-            "Дата решения": f["decided"].map(_d)})
+            "Дата решения": f["decided"].map(date_words)})
 
     def filings_note(self) -> str:
         return (f"Заявлений на аккредитацию, поданных в {self.year} году, нет (лист «Подача» книги НМО не заполнен "

@@ -14,7 +14,7 @@ import pandas as pd
 
 from stomkpi.catalog import NmoRules
 from stomkpi.catalog.indicators import Scale
-from stomkpi.text import MONTHS, month_words  # noqa: F401 — the months' words, with the rest of the reports' words
+from stomkpi.text import MONTHS, date_words, month_words  # noqa: F401 — the months' words, with the rest of the reports' words
 
 MONTH_SHORT = ("янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек")
 STATUS_NAMES = {"done": "выполнено", "on_track": "по графику", "behind": "отстаёт", "overdue": "просрочено"}
@@ -239,11 +239,6 @@ def provenance_table(provenance: dict) -> pd.DataFrame:
 def title_page_note(provenance: dict) -> str:
     """The title page's last line: which code made the report, and where its provenance is."""
     return f"Сделан программой {code_words(provenance.get('code'))}; происхождение данных — в приложении."
-
-
-def date_words(day: dt.date) -> str:
-    """31.12.2025."""
-    return f"{day:%d.%m.%Y}"
 
 
 def nmo_action(days_left: int, missing: float, per_year: float, done: bool) -> str:
