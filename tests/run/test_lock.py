@@ -10,10 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
-import stat
 import tomllib
-from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
@@ -24,6 +21,7 @@ from stomkpi.run.verify import verify
 
 from ..conftest import PERIOD
 from ..test_cli import ROOT
+from .test_verify_attack import writable_copy
 
 RUNTIME, DEV = ROOT / "requirements.lock", ROOT / "requirements-dev.lock"
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)", re.MULTILINE)
@@ -101,16 +99,6 @@ def test_the_recorded_libraries_are_locked_and_installed_at_their_locked_version
 
 
 # --- the report names the lock and its versions; verify names a changed one -----------------------------------
-
-
-def writable_copy(source: Path, name: str) -> Path:
-    """A copy of a report folder beside it (the recorded relative paths hold), every file writable."""
-    target = source.parent / name
-    shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(source, target)
-    for path in [target, *target.rglob("*")]:
-        path.chmod(path.stat().st_mode | stat.S_IWUSR)
-    return target
 
 
 def test_the_manifest_names_the_lock_and_the_installed_versions(monthly):
