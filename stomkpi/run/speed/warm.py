@@ -128,8 +128,9 @@ class KernelCommand:
 
 # seconds a report's fresh kernel may take to end after its last cell: it waits there for the month's files written
 # aside (`kernel`), work started long before that grows with the clinic: the cards of 50 000 employees take about
-# three minutes of a core after the last cell, and a kernel ended before them fails the report; a kernel that does
-# not end is killed after this, so it bounds how long a stuck report waits
+# two minutes of a core after the last cell, and a kernel ended before them fails the report; a kernel that does
+# not end is terminated after this, so it bounds how long a stuck report waits. jupyter_client terminates a kernel
+# after half of its `shutdown_wait_time` (and kills it at the end of it): that wait is twice this.
 _ENDING = 240.0
 
 
@@ -141,7 +142,7 @@ def _manager(name: str, launch: tuple[str, ...], base=None, **attributes):
 
 def report_manager_class():
     """The kernel manager of a report's fresh kernel (`python -m stomkpi.run.speed.warm --kernel`)."""
-    return _manager("ReportKernelManager", ("-m", "stomkpi.run.speed.warm", "--kernel"), shutdown_wait_time=_ENDING)
+    return _manager("ReportKernelManager", ("-m", "stomkpi.run.speed.warm", "--kernel"), shutdown_wait_time=2 * _ENDING)
 
 
 def manager_class(address: str, base=None):

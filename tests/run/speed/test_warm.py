@@ -210,3 +210,36 @@ def test_a_pools_workers_share_one_warm_process(tmp_path):
     assert not os.path.exists(address)  # stopped with the pool
     with pytest.raises(ProcessLookupError):
         os.kill(seen[0][0], 0)
+
+
+# the month's files written aside, slowly: the report's writers stood in for, so that only the wait is tested
+SLOW_FILES = """
+import time, types
+from pathlib import Path
+import stomkpi.report.monthly as m
+
+def slow_cards(folder, *args):
+    time.sleep(4.5)
+    (folder / "cards.done").write_text("written", encoding="utf-8")
+    return []
+
+m.write_protocols, m.write_both, m.write_cards = (lambda *a: None), (lambda *a: []), slow_cards
+report = types.SimpleNamespace(period="2025-12", params=types.SimpleNamespace(clinic="x"), department_protocols={},
+                               clinic_protocol={}, table=None, changes=None, fund=None, cards=lambda: [],
+                               catalogs=types.SimpleNamespace(positions=types.SimpleNamespace(criterion_names=dict)),
+                               files_folder=lambda out_dir=None: Path(out_dir))
+m.MonthlyReport.write_files(report, "files")
+print("asked")
+"""
+
+
+def test_a_report_kernel_waits_its_whole_ending_for_the_files_written_aside(tmp_path, monkeypatch):
+    """The kernel may take `_ENDING` seconds after its last cell for the files written aside. jupyter_client
+    terminates a kernel after half of its shutdown wait: with the wait equal to `_ENDING` (6 s here) the kernel was
+    ended 3 s into the 4.5 s the files take, and the report failed («процесс записи не дождался конца блокнота»);
+    the 50 000-person report failed so, its cards taking two of the four minutes."""
+    monkeypatch.setattr(warm, "_ENDING", 6.0)
+    folder = tmp_path / "nb"
+    (folder / "files").mkdir(parents=True)
+    assert _run(folder, SLOW_FILES, runtime=Runtime()) == ["asked\n"]
+    assert (folder / "files" / "cards.done").read_text(encoding="utf-8") == "written"
