@@ -140,36 +140,43 @@ def read_nmo(path: Path | str, rules: NmoRules, on: dt.date, *, strict: bool = T
 
     edu = wb.tables[EDUCATION.name].copy()
     edu["element"] = range(len(edu))
-    kinds, groups = [], []
-    for row, kind in edu[[ROW, "kind"]].itertuples(index=False):
-        found = rules.element_kind(kind) if isinstance(kind, str) else None
-        if found is None and isinstance(kind, str):
+    known = {kind: rules.element_kind(kind) for kind in set(edu["kind"]) if isinstance(kind, str)}  # each name once
+    found = [known.get(kind) if isinstance(kind, str) else None for kind in edu["kind"]]
+    for row, kind, element_kind in zip(edu[ROW], edu["kind"], found, strict=True):
+        if element_kind is None and isinstance(kind, str):
             allowed = ", ".join(k.name for k in rules.element_kinds)
             problems.append(Problem(EDUCATION.name, row, "Вид", f"неизвестный вид элемента «{shown(kind)}»: ожидалось {allowed}"))
-        kinds.append(found.code if found else None)
-        groups.append(found.group if found else None)
-    edu["kind"], edu["group"] = kinds, groups
+    edu["kind"] = [k.code if k else None for k in found]
+    edu["group"] = [k.group if k else None for k in found]
     edu = _not_after(edu, "end_date", "Дата_окончания", EDUCATION.name, on, problems, strict)
     capped = edu["kind"].isin(rules.caps.kinds) & edu["in_person"].astype(bool)
     for row in edu.loc[capped & edu["days"].isna(), ROW]:
         problems.append(Problem(EDUCATION.name, row, "Дни", "для очного мероприятия укажите число дней"))
 
-    rows = []
-    for rec in edu.to_dict("records"):
-        raw = rec.pop("specialties")
-        specialties = [x.strip() for x in raw.split(";") if x.strip()] if isinstance(raw, str) else []
-        for specialty in specialties:
-            key = match_key(specialty)
-            if (rec["staff_id"], key) not in held:
-                problems.append(Problem(EDUCATION.name, rec[ROW], "Специальности", (
-                    f"у сотрудника «{rec['staff_id']}» нет сертификата по специальности «{shown(specialty)}»")))
+    # an element counts once for each of its specialties the person holds a certificate for: the element's row
+    # repeated (by position, a list of a million rows' dictionaries would be the report's largest object)
+    positions, keys, parts = [], [], {}
+    for at, (row, sid, raw) in enumerate(zip(edu[ROW], edu["staff_id"], edu["specialties"], strict=True)):
+        if not isinstance(raw, str):
+            continue
+        if raw not in parts:
+            parts[raw] = [(x.strip(), match_key(x.strip())) for x in raw.split(";") if x.strip()]
+        for specialty, key in parts[raw]:
+            if (sid, key) not in held:
+                problems.append(Problem(EDUCATION.name, row, "Специальности", (
+                    f"у сотрудника «{sid}» нет сертификата по специальности «{shown(specialty)}»")))
                 continue
-            rows.append({**rec, "specialty_key": key})
+            positions.append(at)
+            keys.append(key)
     portfolio = _portfolio_sheets(wb.tables, rules, on, held, problems, strict)
     if problems:
         raise InputError(str(path), problems, tuple(s.name for s in NMO_SHEETS))
-    columns = [c for c in edu.columns if c != "specialties"] + ["specialty_key"]
-    elements = pd.DataFrame(rows, columns=columns).rename(columns={ROW: "row"})
+    chosen = edu.drop(columns="specialties").iloc[positions]
+    columns = [*chosen.columns, "specialty_key"]
+    # each column's type inferred from its values, as a table built row by row has it (no rows: every column of
+    # objects, not numbers)
+    elements = (pd.DataFrame({**{c: chosen[c].tolist() for c in chosen.columns}, "specialty_key": keys}) if positions
+                else pd.DataFrame([], columns=columns)).rename(columns={ROW: "row"})
     elements["end_date"] = pd.to_datetime(elements["end_date"])  # a sheet with no rows leaves it untyped
     certs = certs.assign(kind=certs["kind"].map(rules.certificate_kind))
     return NmoRecords(path, names, certs.drop(columns=[ROW]).reset_index(drop=True),

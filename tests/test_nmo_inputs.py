@@ -13,6 +13,7 @@ from stomkpi.demo.clinic import STAFFING
 from stomkpi.demo.nmo import write_nmo_workbook
 from stomkpi.errors import InputError
 from stomkpi.nmo_inputs import read_nmo
+from stomkpi.text import match_key
 
 from .test_cli import run
 from .test_nmo import RULES, SPEC, dpp, write_nmo
@@ -104,3 +105,32 @@ def test_an_earlier_month_reads_a_book_that_keeps_only_the_latest_certificate(tm
                       [dpp(36, D(2024, 5, 1), specialties="Рентгенология")])
     with pytest.raises(InputError, match="нет сертификата по специальности «Рентгенология»"):
         read_nmo(wrong, RULES, D(2025, 1, 31), strict=False)
+
+
+def test_the_same_specialties_text_is_checked_for_each_person_and_each_of_its_specialties(tmp_path):
+    """Rows 2–4 share one «Специальности» text of two specialties; the reader splits a text once, yet checks every
+    row's person against it. Сотрудник 1 holds both certificates: rows 2 and 4 give two elements each (one per
+    specialty, in the book's order). Сотрудник 2 holds only the first: row 3 gives one element and one problem
+    naming row 3 and the missing specialty."""
+    second = "Стоматология ортопедическая"
+    both = f"{SPEC}; {second}"
+    path = write_nmo(tmp_path / "nmo.xlsx",
+                     [("1", SPEC, D(2024, 1, 10)), ("1", second, D(2024, 1, 10)), ("2", SPEC, D(2024, 1, 10))],
+                     [dpp(36, D(2024, 5, 1), specialties=both),
+                      dpp(18, D(2024, 6, 1), specialties=both, staff_id="2"),
+                      dpp(72, D(2024, 7, 1), specialties=both)],
+                     staff=(("1", "Иванова Анна Петровна"), ("2", "Петрова Вера Ивановна")))
+    with pytest.raises(InputError) as info:
+        read_nmo(path, RULES, D(2024, 12, 31))
+    assert [str(p) for p in info.value.problems] == [
+        f"лист «Обучение», строка 3, столбец «Специальности»: у сотрудника «2» нет сертификата по специальности "
+        f"«{second}»"]
+    fixed = write_nmo(tmp_path / "fixed.xlsx",
+                      [("1", SPEC, D(2024, 1, 10)), ("1", second, D(2024, 1, 10)), ("2", SPEC, D(2024, 1, 10))],
+                      [dpp(36, D(2024, 5, 1), specialties=both), dpp(18, D(2024, 6, 1), specialties=SPEC, staff_id="2"),
+                       dpp(72, D(2024, 7, 1), specialties=both)],
+                      staff=(("1", "Иванова Анна Петровна"), ("2", "Петрова Вера Ивановна")))
+    elements = read_nmo(fixed, RULES, D(2024, 12, 31)).elements
+    assert list(zip(elements["row"], elements["staff_id"], elements["hours"], strict=True)) == [
+        (2, "1", 36), (2, "1", 36), (3, "2", 18), (4, "1", 72), (4, "1", 72)]
+    assert elements["specialty_key"].tolist()[:2] == [match_key(SPEC), match_key(second)]
