@@ -243,3 +243,34 @@ def test_a_report_kernel_waits_its_whole_ending_for_the_files_written_aside(tmp_
     (folder / "files").mkdir(parents=True)
     assert _run(folder, SLOW_FILES, runtime=Runtime()) == ["asked\n"]
     assert (folder / "files" / "cards.done").read_text(encoding="utf-8") == "written"
+
+
+def test_a_month_of_more_than_aside_people_writes_its_files_in_line(tmp_path, monkeypatch):
+    """A forked writer ends up a second copy of the report; above `ASIDE_PEOPLE` employees (2 here) the kernel writes
+    the files in the cell instead: 3 people in line (the cell gets the written files), 2 people aside (the cell gets
+    the pending work, and the files come from the forked child)."""
+    from types import SimpleNamespace
+
+    from stomkpi.report.monthly import MonthlyReport
+    from stomkpi.run.speed import kernel
+
+    def write(report, out_dir=None):
+        (Path(out_dir) / f"{len(report.table)}-{os.getpid()}").touch()
+        return [f"written by {os.getpid()}"]
+
+    monkeypatch.setattr(MonthlyReport, "write_files", write)  # restored after the test, with `start`'s own
+    monkeypatch.setattr(kernel, "ASIDE_PEOPLE", 2)
+    monkeypatch.chdir(tmp_path)
+    aside = kernel.start({kernel.FILES_ASIDE: "1"})
+
+    def month(people: int):
+        return SimpleNamespace(table=range(people), files_folder=lambda out_dir=None: Path(out_dir))
+
+    assert MonthlyReport.write_files(month(3), tmp_path) == [f"written by {os.getpid()}"]
+    assert aside.pending == []
+    assert MonthlyReport.write_files(month(2), tmp_path) is aside
+    aside.finish()
+    assert json.loads((tmp_path / kernel.OUTCOME).read_text(encoding="utf-8")) == {"status": "done"}
+    made = sorted(p.name.split("-") for p in tmp_path.iterdir() if p.name != kernel.OUTCOME)
+    assert made[0] == ["2", made[0][1]] and made[0][1] != str(os.getpid())  # written by the forked child
+    assert made[1] == ["3", str(os.getpid())]
