@@ -9,7 +9,9 @@ repeats its header (and its caption, which stands `CAPTION_SPACE` clear of the t
 to landscape or cut at the page edge. A table without rows is never printed as an empty table: it shows one
 sentence instead (`empty`), in every format. A number is printed with
 its quantity's decimals (`text.PLACES`), the quantity named by the column's header (`text.column_quantity`) or, for
-columns headed otherwise (months), by the table's `quantity`.
+columns headed otherwise (months), by the table's `quantity`. A list of people that a file of the month holds whole
+(`whole`: where) prints its first `LONG_TABLE` rows and a sentence naming the file: a report of 50 000 employees
+would otherwise print every protocol row twice, 5 000 pages, that nobody signs (the protocols are signed as .xlsx).
 """
 
 from __future__ import annotations
@@ -51,17 +53,29 @@ def _breakable(text: str, width: float, size: float, bold: bool = False) -> str:
 
 
 NO_DATA = "Данных нет."
+LONG_TABLE = 1_000  # rows of a list of people printed when a file of the month holds it whole: more than any
+# department of a clinic has, so that only a regional or very large month's report is cut
+
+
+def count(n: int) -> str:
+    """A count as people read it: 17 123 (a no-break space between thousands)."""
+    return f"{n:,}".replace(",", "\u00a0")
 
 
 class Table:
     """A DataFrame with an HTML and a LaTeX representation for notebook output."""
 
     def __init__(self, frame: pd.DataFrame, caption: str | None = None, index: bool = False, empty: str = NO_DATA,
-                 quantity: str | None = None):
+                 quantity: str | None = None, whole: str | None = None):
         self.frame = frame.reset_index() if index and len(frame) else frame
         self.caption = caption
         self.empty = empty
         self.quantity = quantity  # of the numbers in columns whose header names no quantity
+        self.note = None  # with `whole` and more than `LONG_TABLE` rows: the sentence after the first of them
+        if whole and len(self.frame) > LONG_TABLE:
+            self.note = (f"Показаны первые {count(LONG_TABLE)} строк из {count(len(self.frame))}; все строки — "
+                         f"{whole.rstrip('.')}.")
+            self.frame = self.frame.head(LONG_TABLE)
 
     @property
     def is_empty(self) -> bool:
@@ -84,8 +98,9 @@ class Table:
             "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>" for row in self._cells()
         )
         caption = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
+        note = f'<p class="stomkpi-note">{html.escape(self.note)}</p>' if self.note else ""
         return (f'<table class="stomkpi">{caption}<thead><tr>{head}</tr></thead>'
-                f"<tbody>{body}</tbody></table>")
+                f"<tbody>{body}</tbody></table>{note}")
 
     def _repr_latex_(self) -> str:
         if self.is_empty:
@@ -108,10 +123,14 @@ class Table:
         for row in cells:
             lines.append(" & ".join(_breakable(v, w - 2 * SEP, size) for v, w in zip(row, widths, strict=True)) + r" \\")
         lines += [r"\hline", r"\end{longtable}}"]
+        if self.note:
+            lines += [r"\par\noindent", latex_escape(self.note), r"\par"]
         return "\n".join(lines)
 
     def __repr__(self) -> str:  # text/plain: stable, no memory address
-        return self._sentence() if self.is_empty else self.frame.to_string(index=False)
+        if self.is_empty:
+            return self._sentence()
+        return self.frame.to_string(index=False) + (f"\n{self.note}" if self.note else "")
 
 
 LINE_WIDTH = 510.0  # pt: the text width of the PDF's A4 page (210 mm less 2 × 15 mm)
@@ -226,9 +245,10 @@ def page_break() -> None:
 
     display(PageBreak())
 def show(frame: pd.DataFrame, caption: str | None = None, index: bool = False, empty: str = NO_DATA,
-         quantity: str | None = None) -> None:
+         quantity: str | None = None, whole: str | None = None) -> None:
     """Display a table that prints whole in both HTML and PDF; without rows, the sentence `empty`; `quantity`: that of
-    the numbers in columns whose header names none (`text.PLACES`)."""
+    the numbers in columns whose header names none (`text.PLACES`); `whole`: where all its rows are, when it prints
+    only the first `LONG_TABLE` («в файле protocols-2025-12.xlsx»)."""
     from IPython.display import display
 
-    display(Table(frame, caption, index, empty, quantity))
+    display(Table(frame, caption, index, empty, quantity, whole))
