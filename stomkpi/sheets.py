@@ -151,7 +151,9 @@ def read_workbook(path: Path | str, sheets: Sequence[Sheet], *, what: str = "к�
             continue
         name, rows = found
         wb.present.add(spec.name)
+        del found, raw[name], by_key[match_key(name)]  # the sheet's cells let go once typed: one sheet's at a time
         wb.tables[spec.name] = _type_sheet(spec, rows, wb.problems, wb.cell_notes.get(name, {}), wb.missing_columns)
+        del rows
     return wb
 
 
@@ -219,7 +221,10 @@ def _read_xlsx(path: Path, wanted: list[str], problems: list[Problem], others: l
                 "правее таблицы")))
             continue
         sheet = book.get_sheet_by_name(name)
-        out[name] = [tuple(row) for row in sheet.to_python()]
+        rows = sheet.to_python()
+        for i, row in enumerate(rows):  # each row's list let go as its tuple takes its place: never two copies
+            rows[i] = tuple(row)
+        out[name] = rows
         notes[name] = {**_merged_notes(getattr(sheet, "merged_cell_ranges", None) or [], len(out[name])), **scan.notes}
     return out, notes
 
@@ -297,9 +302,10 @@ def _type_sheet(spec: Sheet, rows: list[tuple], problems: list[Problem], notes: 
     data: dict[str, list] = {c.key: [] for c in spec.columns}
     data[ROW] = []
     absent = [(data[c.key].append, c.default) for c in spec.columns if c.key not in where]
-    # (column, index, its values, the plain reading of its kind, whether it has a range, its longest text)
+    # (column, index, its values, the plain reading of its kind, whether it has a range, its longest text, the texts
+    # read so far: a text that recurs on many rows — a kind, a department, a person's number — is kept once)
     present = [(c, where[c.key], data[c.key], _PLAIN[c.kind],
-                c.kind in ("int", "float", "money") and (c.low is not None or c.high is not None), c.longest())
+                c.kind in ("int", "float", "money") and (c.low is not None or c.high is not None), c.longest(), {})
                for c in spec.columns if c.key in where]
     numbered = data[ROW].append
     for n, row in enumerate(rows[1:], start=2):
@@ -309,7 +315,7 @@ def _type_sheet(spec: Sheet, rows: list[tuple], problems: list[Problem], notes: 
         for fill, default in absent:  # what `_cell` gives a column not in the header: its default, no problem
             fill(default)
         width = len(row)
-        for col, idx, values, plain, ranged, longest in present:
+        for col, idx, values, plain, ranged, longest, texts in present:
             if notes:
                 note = notes.get((n, idx))
                 if note is not None:
@@ -329,6 +335,8 @@ def _type_sheet(spec: Sheet, rows: list[tuple], problems: list[Problem], notes: 
                 problems.append(Problem(spec.name, n, col.name, (
                     f"текст длиной {len(value)} знаков, а допускается не длиннее {longest}: сократите его")))
                 value = col.default
+            if type(value) is str:
+                value = texts.setdefault(value, value)
             values.append(value)
     frame = pd.DataFrame(data)
     for col in spec.columns:

@@ -59,3 +59,18 @@ def test_plain_readings_agree_with_the_full_one(monkeypatch, notes):
         assert [type(v) for v in frame[key]] == [type(v) for v in want_frame[key]], key
     assert problems == want_problems and len(problems) > 100
     assert missing == want_missing == {("Лист", "absent")}
+
+
+def test_a_text_that_recurs_is_kept_once():
+    """A workbook repeats a department, a kind, a person's number on thousands of rows, each cell its own string when
+    read; the typed sheet keeps one string for each distinct text (equal texts are the same object), and its values
+    are the texts as read, stripped."""
+    rows = [("Текст", "Номер", "Число")]
+    rows += [("".join(["Терапевтическое ", "отделение"]), str(100 + i % 2), 1.0) for i in range(6)]
+    rows.append(("  Терапевтическое отделение ", "101", 2.0))
+    frame, problems, _ = typed(rows)
+    assert problems == []
+    texts, numbers = list(frame["text"]), list(frame["id"])
+    assert texts == ["Терапевтическое отделение"] * 7 and numbers == ["100", "101"] * 3 + ["101"]
+    assert all(t is texts[0] for t in texts)  # seven cells, one string (the stripped one too)
+    assert numbers[0] is numbers[2] and numbers[1] is numbers[3] is numbers[6]
