@@ -262,7 +262,7 @@ def execute(source: Path, parameters: dict, target: Path, cwd: Path, failed: Pat
     import papermill as pm
 
     logging.getLogger("papermill").setLevel(logging.WARNING)
-    kernel = runtime.kernel_options() if runtime is not None else {}
+    kernel = runtime.kernel_options(Path(cwd)) if runtime is not None else {}
     runtime = runtime or Runtime()
     with runtime.kernel_environment(kernel_variables(runtime)):
         try:

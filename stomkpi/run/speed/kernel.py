@@ -96,6 +96,15 @@ def app_options(aside: Aside | None) -> dict:
     return {"kernel_class": type("ReportKernel", (IPythonKernel,), {"do_shutdown": do_shutdown})}
 
 
+def pending(folder: Path) -> bool:
+    """Whether the kernel working in `folder` is still writing the month's files aside (its kernel manager then waits
+    longer for it to end)."""
+    try:
+        return json.loads((folder / OUTCOME).read_text(encoding="utf-8")).get("status") == "pending"
+    except (OSError, ValueError):
+        return False
+
+
 def collect(folder: Path) -> None:
     """After a notebook ran in `folder`: the outcome of its files written aside read and removed; its error raised."""
     path = folder / OUTCOME

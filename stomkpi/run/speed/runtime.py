@@ -70,12 +70,12 @@ class Runtime:
                 self._warm = warm.Warm(env)
                 self._warm.end_with_process()
 
-    def kernel_options(self) -> dict:
-        """papermill's kernel options for the next report: a warm kernel when this process has a warm process, else
-        a fresh report kernel."""
+    def kernel_options(self, folder: Path | None = None) -> dict:
+        """papermill's kernel options for the next report, whose kernel works in `folder`: a warm kernel when this
+        process has a warm process, else a fresh report kernel."""
         address = self._warm_address()
         if address is None:
-            return {"kernel_manager_class": warm.report_manager_class()}
+            return {"kernel_manager_class": warm.report_manager_class(folder)}
         # a warm kernel is stopped at once after its last cell: its work is written, and a forked kernel has nothing
         # of its own to save
         return {"kernel_manager_class": warm.manager_class(address), "shutdown_kernel": "immediate"}

@@ -126,12 +126,14 @@ class KernelCommand:
         return cmd
 
 
-# seconds a report's fresh kernel may take to end after its last cell: it waits there for the month's files written
-# aside (`kernel`), work started long before that grows with the clinic: the cards of 50 000 employees take about
-# two minutes of a core after the last cell, and a kernel ended before them fails the report; a kernel that does
-# not end is terminated after this, so it bounds how long a stuck report waits. jupyter_client terminates a kernel
-# after half of its `shutdown_wait_time` (and kills it at the end of it): that wait is twice this.
+# seconds a report's fresh kernel may take to end after its last cell while the month's files are being written aside
+# (`kernel`): work started long before that grows with the clinic, the cards of 50 000 employees take about two
+# minutes of a core after the last cell, and a kernel ended before them fails the report; `_PROMPT_ENDING` for a
+# kernel with nothing aside, which has only itself to end. A kernel that does not end is terminated after these, so
+# they bound how long a stuck report waits. jupyter_client terminates a kernel after half of its
+# `shutdown_wait_time` (and kills it at the end of it): that wait is twice these.
 _ENDING = 240.0
+_PROMPT_ENDING = 30.0
 
 
 def _manager(name: str, launch: tuple[str, ...], base=None, **attributes):
@@ -140,9 +142,17 @@ def _manager(name: str, launch: tuple[str, ...], base=None, **attributes):
     return type(name, (KernelCommand, base), {"launch": launch, **attributes})
 
 
-def report_manager_class():
-    """The kernel manager of a report's fresh kernel (`python -m stomkpi.run.speed.warm --kernel`)."""
-    return _manager("ReportKernelManager", ("-m", "stomkpi.run.speed.warm", "--kernel"), shutdown_wait_time=2 * _ENDING)
+def report_manager_class(folder: Path | None = None):
+    """The kernel manager of a report's fresh kernel (`python -m stomkpi.run.speed.warm --kernel`) working in
+    `folder`: when it is shut down, it may take `_ENDING` seconds while its files are still written aside there, and
+    `_PROMPT_ENDING` otherwise."""
+    from stomkpi.run.speed import kernel
+
+    def shutdown_wait_time(self) -> float:  # read by jupyter_client as the kernel is shut down
+        return 2 * (_ENDING if folder is not None and kernel.pending(folder) else _PROMPT_ENDING)
+
+    return _manager("ReportKernelManager", ("-m", "stomkpi.run.speed.warm", "--kernel"),
+                    shutdown_wait_time=property(shutdown_wait_time))
 
 
 def manager_class(address: str, base=None):

@@ -225,7 +225,7 @@ def slow_cards(folder, *args):
 
 m.write_protocols, m.write_both, m.write_cards = (lambda *a: None), (lambda *a: []), slow_cards
 report = types.SimpleNamespace(period="2025-12", params=types.SimpleNamespace(clinic="x"), department_protocols={},
-                               clinic_protocol={}, table=None, changes=None, fund=None, cards=lambda: [],
+                               clinic_protocol={}, table=[], changes=None, fund=None, cards=lambda: [],
                                catalogs=types.SimpleNamespace(positions=types.SimpleNamespace(criterion_names=dict)),
                                files_folder=lambda out_dir=None: Path(out_dir))
 m.MonthlyReport.write_files(report, "files")
@@ -274,3 +274,15 @@ def test_a_month_of_more_than_aside_people_writes_its_files_in_line(tmp_path, mo
     made = sorted(p.name.split("-") for p in tmp_path.iterdir() if p.name != kernel.OUTCOME)
     assert made[0] == ["2", made[0][1]] and made[0][1] != str(os.getpid())  # written by the forked child
     assert made[1] == ["3", str(os.getpid())]
+
+
+def test_a_report_kernel_with_nothing_aside_that_does_not_end_is_not_waited_on_long(tmp_path, monkeypatch):
+    """A kernel with no files written aside has only itself to end; one that does not (here a thread that never
+    ends keeps its process alive) is terminated after `_PROMPT_ENDING` seconds (2 here), not after the four minutes
+    files written aside may take (set to an hour here: waited on, the run would take that hour)."""
+    monkeypatch.setattr(warm, "_PROMPT_ENDING", 2.0)
+    monkeypatch.setattr(warm, "_ENDING", 3600.0)
+    stuck = "import threading, time\nthreading.Thread(target=time.sleep, args=(3600,)).start()\nprint('stuck')"
+    start = time.monotonic()
+    assert _run(tmp_path / "nb", stuck, runtime=Runtime()) == ["stuck\n"]
+    assert time.monotonic() - start < 60
