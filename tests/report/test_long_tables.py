@@ -67,14 +67,22 @@ def test_an_empty_list_is_its_sentence_whatever_the_file():
     assert table._repr_html_() == '<p class="stomkpi-empty">Врачи: нет.</p>'
 
 
-def test_the_monthly_notebook_names_a_file_for_each_list_of_people():
-    """Every list of people in the monthly notebook (all who are below 100 %, the protocols, НМО, accreditation)
-    says where it is whole; the short tables (sums, counts) do not need to."""
-    notebook = json.loads((Path(display.__file__).parent / "notebooks" / "monthly.ipynb").read_text(encoding="utf-8"))
+LISTS = {
+    # the monthly notebook: all who are below 100 %, the protocols, НМО, accreditation
+    "monthly": {"report.below_table()": "scores-", "show(table, caption=title, empty=": "protocols-",
+                "report.nmo_table()": "stomkpi nmo", "report.accreditation.acting_table()": "stomkpi accreditation"},
+    # the annual notebook: each department's people by month, the НМО plans, the year's filings
+    "annual": {"show(table, caption=department": "scores-", "report.nmo_table()": "nmo-",
+               "accreditation.filings_table()": "лист «Подача»"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(LISTS))
+def test_each_notebook_names_a_file_for_each_list_of_people(name):
+    """Every list of people in a report says where it is whole; the short tables (sums, counts) need not."""
+    notebook = json.loads((Path(display.__file__).parent / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8"))
     code = ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code"]
     shows = [line for cell in code for line in re.findall(r"show\((?:[^()]|\([^()]*\))*\)", cell, flags=re.S)]
-    lists = {"report.below_table()": "scores-", "show(table, caption=title, empty=": "protocols-", "report.nmo_table()": "stomkpi nmo",
-             "report.accreditation.acting_table()": "stomkpi accreditation"}
-    for start, where in lists.items():
+    for start, where in LISTS[name].items():
         found = [s for s in shows if start in s and "below_table(10)" not in s]
         assert found and all("whole=" in s and where in s for s in found), start
