@@ -151,9 +151,7 @@ def read_workbook(path: Path | str, sheets: Sequence[Sheet], *, what: str = "к�
             continue
         name, rows = found
         wb.present.add(spec.name)
-        del found, raw[name], by_key[match_key(name)]  # the sheet's cells let go once typed: one sheet's at a time
         wb.tables[spec.name] = _type_sheet(spec, rows, wb.problems, wb.cell_notes.get(name, {}), wb.missing_columns)
-        del rows
     return wb
 
 
@@ -221,10 +219,7 @@ def _read_xlsx(path: Path, wanted: list[str], problems: list[Problem], others: l
                 "правее таблицы")))
             continue
         sheet = book.get_sheet_by_name(name)
-        rows = sheet.to_python()
-        for i, row in enumerate(rows):  # each row's list let go as its tuple takes its place: never two copies
-            rows[i] = tuple(row)
-        out[name] = rows
+        out[name] = [tuple(row) for row in sheet.to_python()]
         notes[name] = {**_merged_notes(getattr(sheet, "merged_cell_ranges", None) or [], len(out[name])), **scan.notes}
     return out, notes
 
