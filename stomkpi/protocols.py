@@ -19,6 +19,7 @@ import pandas as pd
 
 from stomkpi.catalog import PositionCatalog
 from stomkpi.summary import exact_sum
+from stomkpi.text import grouped
 
 DEPRIVED_PERCENT = "Лишить, %"
 # Приложение 3: «Врачей», «Медсестёр», then the two added sections and «Лишить премии»
@@ -98,7 +99,7 @@ def amount_text(amount: Decimal | None) -> str:
     """An amount as the forms print it: 12 345,67 (none: 0,00 — the person is in no group, with coefficient 0)."""
     value = Decimal("0.00") if amount is None else Decimal(amount).quantize(Decimal("0.01"))
     whole, _, kopecks = f"{value:.2f}".partition(".")
-    return f"{int(whole):,}".replace(",", "\u00a0") + f",{kopecks}"
+    return f"{grouped(int(whole))},{kopecks}"
 
 
 def department_protocol(table: pd.DataFrame, deprivations: pd.DataFrame, catalog: PositionCatalog,

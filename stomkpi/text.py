@@ -94,11 +94,16 @@ def decimals(value: Fraction | Decimal, places: int) -> str:
     return f"{sign}{text[:-places]}.{text[-places:]}" if places else f"{sign}{text}"
 
 
+def grouped(n: int) -> str:
+    """A whole number as people read it: 17 123 (a no-break space between thousands)."""
+    return f"{n:,}".replace(",", "\u00a0")
+
+
 def rub(value: Decimal) -> str:
     """Roubles as people read them: 1 234 567,89 (a no-break space between thousands)."""
     whole, _, kopecks = decimals(value, 2).partition(".")
     sign, digits = ("-", whole[1:]) if whole.startswith("-") else ("", whole)
-    return f"{sign}{int(digits):,}".replace(",", "\u00a0") + f",{kopecks}"
+    return f"{sign}{grouped(int(digits))},{kopecks}"
 
 
 # decimals of each quantity wherever people read it (the one table: see the module's docstring)

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from stomkpi.report.words import STATUS_NAMES, month_short
+from stomkpi.text import grouped
 
 matplotlib.rcParams.update({
     "font.family": "DejaVu Sans",  # has Cyrillic glyphs
@@ -133,7 +134,7 @@ def fund_chart(by_department: pd.DataFrame, title: str = "Суммы стиму�
     amounts = by_department["amount"].astype(float)  # drawing only: the amounts themselves are exact elsewhere
     ax.barh([_wrap(_text(d), 30) for d in departments], amounts, color=[palette.get(d, PALETTE[0]) for d in departments])
     ax.invert_yaxis()
-    ax.xaxis.set_major_formatter(lambda x, _: f"{x:,.0f}".replace(",", "\u00a0"))
+    ax.xaxis.set_major_formatter(lambda x, _: grouped(round(x)))
     ax.set_xlabel("Начислено, руб.")
     ax.set_title(title)
     return Chart(fig, f"{title}: столбец на отделение, по алфавиту; отделений — {len(departments)}.")

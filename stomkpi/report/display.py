@@ -23,7 +23,7 @@ import pandas as pd
 
 from stomkpi.report.printable import text_width
 from stomkpi.safe import clean
-from stomkpi.text import column_quantity, shown
+from stomkpi.text import column_quantity, grouped, shown
 
 _LATEX_SPECIAL = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
@@ -57,11 +57,6 @@ LONG_TABLE = 1_000  # rows of a list of people printed when a file of the month 
 # department of a clinic has, so that only a regional or very large month's report is cut
 
 
-def count(n: int) -> str:
-    """A count as people read it: 17 123 (a no-break space between thousands)."""
-    return f"{n:,}".replace(",", "\u00a0")
-
-
 class Table:
     """A DataFrame with an HTML and a LaTeX representation for notebook output."""
 
@@ -73,7 +68,7 @@ class Table:
         self.quantity = quantity  # of the numbers in columns whose header names no quantity
         self.note = None  # with `whole` and more than `LONG_TABLE` rows: the sentence after the first of them
         if whole and len(self.frame) > LONG_TABLE:
-            self.note = (f"Показаны первые {count(LONG_TABLE)} строк из {count(len(self.frame))}; все строки — "
+            self.note = (f"Показаны первые {grouped(LONG_TABLE)} строк из {grouped(len(self.frame))}; все строки — "
                          f"{whole.rstrip('.')}.")
             self.frame = self.frame.head(LONG_TABLE)
 
