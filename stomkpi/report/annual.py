@@ -73,10 +73,14 @@ class AnnualReport:
             tables |= {"rating": self.rating.summary, "rating-detail": self.rating.detail}
         names = self.catalogs.positions.criterion_names()
         paths = [path for name, frame in sorted(tables.items()) if frame is not None
-                 for path in write_both(frame, folder, f"{name}-{self.year}", names)]
+                 for path in write_both(frame, folder, self.file_name(name, ""), names)]
         if self.has_payroll():  # the year's money: payroll-YYYY.csv and .xlsx
             paths += self.payroll.write(folder)
         return paths
+
+    def file_name(self, kind: str, suffix: str = ".xlsx") -> str:
+        """The name of one of the year's files beside the report: «scores-2025.xlsx» for `kind` «scores»."""
+        return f"{kind}-{self.year}{suffix}"
 
     def title_page(self) -> TitlePage:
         """The title page: clinic, title, year, the year's last day and the signatories' lines."""

@@ -101,9 +101,9 @@ class MonthlyReport:
         never into an approved report's folder."""
         folder = self.files_folder(out_dir)
         folder.mkdir(parents=True, exist_ok=True)
-        protocols = folder / f"protocols-{self.period}.xlsx"
+        protocols = folder / self.file_name("protocols")
         write_protocols(protocols, self.period, self.params.clinic, self.department_protocols, self.clinic_protocol)
-        written = [protocols, *write_both(self.table, folder, f"scores-{self.period}",
+        written = [protocols, *write_both(self.table, folder, self.file_name("scores", ""),
                                           self.catalogs.positions.criterion_names())]
         if self.changes is not None:
             written.append(self.changes.write_xlsx(folder / f"changes-{self.period}.xlsx"))
@@ -113,6 +113,10 @@ class MonthlyReport:
             number = self.provenance["revision"]["number"]
             written += write_corrections(self.changes.corrections(), folder, f"payroll-corrections-{self.period}.r{number}")
         return [*written, *write_cards(folder, self.period, self.params.clinic, self.cards())]
+
+    def file_name(self, kind: str, suffix: str = ".xlsx") -> str:
+        """The name of one of the month's files beside the report: «protocols-2025-12.xlsx» for `kind` «protocols»."""
+        return f"{kind}-{self.period}{suffix}"
 
     def files_folder(self, out_dir: Path | str | None = None) -> Path:
         """Where the data files go: `out_dir`, or the period's outputs folder — refused (in Russian) when it is an
@@ -180,8 +184,9 @@ class MonthlyReport:
 
     def files_note(self) -> str:
         """Where the documents of the month are, beside this report."""
-        return (f"Протоколы для подписи — `protocols-{self.period}.xlsx`; карточки сотрудников (страница на человека, "
-                f"по отделениям) — `cards-{self.period}-<отделение>.pdf` и `.xlsx`; баллы — `scores-{self.period}.csv`.")
+        return (f"Протоколы для подписи — `{self.file_name('protocols')}`; карточки сотрудников (страница на человека, "
+                f"по отделениям) — `{self.file_name('cards', '-<отделение>.pdf')}` и `.xlsx`; баллы — "
+                f"`{self.file_name('scores', '.csv')}`.")
 
     def provenance_table(self) -> pd.DataFrame:
         """The provenance as manifest.json records it."""

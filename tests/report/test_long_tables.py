@@ -69,10 +69,10 @@ def test_an_empty_list_is_its_sentence_whatever_the_file():
 
 LISTS = {
     # the monthly notebook: all who are below 100 %, the protocols, НМО, accreditation
-    "monthly": {"report.below_table()": "scores-", "show(table, caption=title, empty=": "protocols-",
+    "monthly": {"report.below_table()": "file_name('scores')", "show(table, caption=title, empty=": "file_name('protocols')",
                 "report.nmo_table()": "stomkpi nmo", "report.accreditation.acting_table()": "stomkpi accreditation"},
     # the annual notebook: each department's people by month, the НМО plans, the year's filings
-    "annual": {"show(table, caption=department": "scores-", "report.nmo_table()": "nmo-",
+    "annual": {"show(table, caption=department": "file_name('scores')", "report.nmo_table()": "file_name('nmo')",
                "accreditation.filings_table()": "лист «Подача»"},
 }
 
