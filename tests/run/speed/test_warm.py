@@ -227,7 +227,8 @@ m.write_protocols, m.write_both, m.write_cards = (lambda *a: None), (lambda *a: 
 report = types.SimpleNamespace(period="2025-12", params=types.SimpleNamespace(clinic="x"), department_protocols={},
                                clinic_protocol={}, table=[], changes=None, fund=None, cards=lambda: [],
                                catalogs=types.SimpleNamespace(positions=types.SimpleNamespace(criterion_names=dict)),
-                               files_folder=lambda out_dir=None: Path(out_dir))
+                               files_folder=lambda out_dir=None: Path(out_dir),
+                               file_name=lambda kind, suffix=".xlsx": f"{kind}-2025-12{suffix}")
 m.MonthlyReport.write_files(report, "files")
 print("asked")
 """
